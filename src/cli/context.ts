@@ -1,0 +1,49 @@
+import * as fs from "fs";
+import * as path from "path";
+import { RegistryClient } from "../registry";
+import { ReleaseRecord, validateReleaseRecord } from "../release";
+import { listStacks, readStackConfig, StackImageConfig, stackFile } from "../stackconfig";
+import { CliError } from "./errors";
+
+export interface CliDeps {
+    client: RegistryClient;
+}
+
+export interface StackOptions {
+    stacksDir: string;
+    repoRoot: string;
+}
+
+const STACK_NAME = /^[a-z][a-z0-9-]*$/;
+
+export function loadStack(o: StackOptions, stack: string): StackImageConfig {
+    if (!STACK_NAME.test(stack)) {
+        throw new CliError(`invalid stack name "${stack}": use lowercase letters, digits and dashes`);
+    }
+    if (!fs.existsSync(stackFile(o.stacksDir, stack))) {
+        throw new CliError(
+            `unknown stack "${stack}": no ${stackFile(o.stacksDir, stack)} (known stacks: ${listStacks(o.stacksDir).join(", ")})`,
+        );
+    }
+    return readStackConfig(o.stacksDir, stack);
+}
+
+export function outputsFile(repoRoot: string, stack: string): string {
+    return path.join(repoRoot, ".image-release", "outputs", `${stack}.json`);
+}
+
+export function readOutputs(repoRoot: string, stack: string): ReleaseRecord | undefined {
+    const file = outputsFile(repoRoot, stack);
+    if (!fs.existsSync(file)) return undefined;
+    let json: unknown;
+    try {
+        json = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new CliError(`${file}: not valid JSON: ${(e as Error).message}`);
+    }
+    return validateReleaseRecord(json, file);
+}
+
+export function shortDigest(d: string | undefined): string {
+    return d ? d.slice(0, 7 + 12) : "-";
+}

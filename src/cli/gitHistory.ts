@@ -1,0 +1,80 @@
+import { execFileSync } from "child_process";
+import * as path from "path";
+import * as YAML from "yaml";
+
+export interface StackHistoryEntry {
+    commit: string;
+    shortCommit: string;
+    date: string;
+    author: string;
+    message: string;
+    digest?: string;
+    version?: string;
+    gitSha?: string;
+}
+
+function git(repoRoot: string, args: string[]): string {
+    return execFileSync("git", ["-C", repoRoot, ...args], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+}
+
+/** Every commit that touched the stack file, newest first, with the pin it held after that commit. */
+export function stackFileHistory(repoRoot: string, file: string): StackHistoryEntry[] {
+    const rel = path.relative(repoRoot, path.resolve(file));
+    let log: string;
+    try {
+        log = git(repoRoot, ["log", "--format=%H%x1f%cI%x1f%an%x1f%s%x1e", "--", rel]);
+    } catch {
+        return [];
+    }
+    const entries: StackHistoryEntry[] = [];
+    for (const rec of log.split("\x1e")) {
+        const line = rec.trim();
+        if (!line) continue;
+        const [commit, date, author, message] = line.split("\x1f");
+        let config: Record<string, unknown> = {};
+        try {
+            const root = YAML.parse(git(repoRoot, ["show", `${commit}:${rel}`])) as {
+                config?: Record<string, unknown>;
+            };
+            config = root?.config ?? {};
+        } catch {
+            // A deleted or malformed revision still appears in history, without a pin.
+        }
+        const digest = config["image-release:digest"];
+        const version = config["image-release:version"];
+        const gitSha = config["image-release:gitSha"];
+        entries.push({
+            commit,
+            shortCommit: commit.slice(0, 7),
+            date: new Date(date).toISOString(),
+            author,
+            message,
+            ...(typeof digest === "string" ? { digest } : {}),
+            ...(version !== undefined ? { version: scalar(version) } : {}),
+            ...(gitSha !== undefined ? { gitSha: scalar(gitSha) } : {}),
+        });
+    }
+    return entries;
+}
+
+/** YAML may type `1.4` or `0123456` as numbers; history shows what the file said. */
+function scalar(v: unknown): string {
+    return typeof v === "string" || typeof v === "number" || typeof v === "boolean"
+        ? String(v)
+        : JSON.stringify(v);
+}
+
+/** Distinct digests, newest first, keeping the first (newest) entry for each. */
+export function distinctDigests(entries: StackHistoryEntry[]): StackHistoryEntry[] {
+    const seen = new Set<string>();
+    const out: StackHistoryEntry[] = [];
+    for (const e of entries) {
+        if (!e.digest || seen.has(e.digest)) continue;
+        seen.add(e.digest);
+        out.push(e);
+    }
+    return out;
+}

@@ -1,0 +1,12 @@
+import { CliDeps, loadStack, StackOptions } from "./context";
+import { StackHistoryEntry, stackFileHistory } from "./gitHistory";
+
+export interface HistoryOptions extends StackOptions {
+    stack: string;
+}
+
+/** Only commits that pinned a digest: the list answers "what did this stack run". */
+export async function history(o: HistoryOptions, _deps?: CliDeps): Promise<StackHistoryEntry[]> {
+    const s = loadStack(o, o.stack);
+    return stackFileHistory(o.repoRoot, s.file).filter((e) => e.digest !== undefined);
+}

@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+import * as path from "path";
+import { Command, CommanderError } from "commander";
+import { RegistryClient } from "../registry";
+import { CliDeps } from "./context";
+import { CliError } from "./errors";
+import { history } from "./history";
+import { notes, renderNotes } from "./notes";
+import { renderHistory, renderRelease, renderPin, renderStatus, renderTags, renderVerify } from "./output";
+import { promote } from "./promote";
+import { PublishFn, release } from "./release";
+import { rollback } from "./rollback";
+import { status } from "./status";
+import { tags } from "./tags";
+import { verify } from "./verify";
+
+interface Io {
+    out: (s: string) => void;
+    err: (s: string) => void;
+}
+
+function common(cmd: Command): Command {
+    return cmd
+        .option("--stacks-dir <dir>", "directory holding Pulumi.<stack>.yaml", "stacks")
+        .option("--repo-root <dir>", "git repository root", ".")
+        .option("--json", "machine-readable output");
+}
+
+type Opts = Record<string, string | boolean | undefined> & {
+    stacksDir: string;
+    repoRoot: string;
+    json?: boolean;
+};
+
+function dirs(o: Opts) {
+    const repoRoot = path.resolve(o.repoRoot);
+    return { repoRoot, stacksDir: path.resolve(repoRoot, o.stacksDir) };
+}
+
+/**
+ * src/build is loaded only when `release` runs: it pulls in the engine driver, which the other
+ * commands never need.
+ */
+function loadPublish(): PublishFn {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const build = require(path.join(__dirname, "..", "build")) as { publishImage?: PublishFn };
+    if (!build.publishImage) throw new CliError("src/build does not export publishImage");
+    return build.publishImage;
+}
+
+/** Returns the exit code; never calls process.exit so tests can run it in-process. */
+export async function run(argv: string[], io: Io, deps?: CliDeps): Promise<number> {
+    const d: CliDeps = deps ?? {
+        client: new RegistryClient({
+            retry: { attempts: 2, baseDelayMs: 100, maxDelayMs: 500 },
+            timeoutMs: 5000,
+        }),
+    };
+    const emit = (json: boolean | undefined, value: unknown, human: string) =>
+        io.out(json ? JSON.stringify(value, null, 2) + "\n" : human);
+    let code = 0;
+    const program = new Command("image-release")
+        .exitOverride()
+        .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+    common(program.command("tags").description("print the tag set"))
+        .option("--version <v>")
+        .option("--git-sha <sha>")
+        .option("--channel <c>")
+        .action(async (o: Opts) => {
+            const t = await tags({
+                repoRoot: dirs(o).repoRoot,
+                version: o.version as string | undefined,
+                gitSha: o.gitSha as string | undefined,
+                channel: o.channel as string | undefined,
+            });
+            emit(o.json, t, renderTags(t));
+        });
+    common(program.command("release").description("build, push the tag set, record the release"))
+        .option("--context <dir>", "build context", "examples/hello")
+        .option("--repository <repo>", "target repository", "127.0.0.1:5000/image-release/hello")
+        .option("--platforms <list>", "comma-separated", "linux/amd64,linux/arm64")
+        .option("--version <v>", "default: package.json version")
+        .option("--channel <c>", "channel tag and outputs file", "dev")
+        .action(async (o: Opts) => {
+            const r = await release(
+                {
+                    ...dirs(o),
+                    context: o.context as string,
+                    repository: o.repository as string,
+                    platforms: (o.platforms as string).split(","),
+                    version: o.version as string | undefined,
+                    channel: o.channel as string,
+                },
+                { ...d, publish: loadPublish() },
+            );
+            emit(o.json, r, renderRelease(r));
+        });
+    const pinFlags = (c: Command) =>
+        c
+            .option("--dry-run", "print the diff, write nothing")
+            .option("--retag", "move the target's channel tag in the registry")
+            .option("--git", "create a branch and commit");
+    pinFlags(
+        common(program.command("promote").description("pin the source stack's digest in the target stack")),
+    )
+        .requiredOption("--from <stack>")
+        .requiredOption("--to <stack>")
+        .action(async (o: Opts) => {
+            const r = await promote(
+                {
+                    ...dirs(o),
+                    from: o.from as string,
+                    to: o.to as string,
+                    dryRun: !!o.dryRun,
+                    retag: !!o.retag,
+                    git: !!o.git,
+                },
+                d,
+            );
+            emit(o.json, r, renderPin(r, !!o.dryRun));
+        });
+    pinFlags(
+        common(program.command("rollback").description("pin an earlier digest from the stack's git history")),
+    )
+        .requiredOption("--stack <stack>")
+        .option("--to <digest|version|steps>")
+        .action(async (o: Opts) => {
+            const r = await rollback(
+                {
+                    ...dirs(o),
+                    stack: o.stack as string,
+                    to: o.to as string | undefined,
+                    dryRun: !!o.dryRun,
+                    retag: !!o.retag,
+                    git: !!o.git,
+                },
+                d,
+            );
+            emit(o.json, r, renderPin(r, !!o.dryRun));
+        });
+    common(program.command("status").description("every stack's pin, channel tag and drift"))
+        .option("--concurrency <n>", "parallel registry calls", "16")
+        .action(async (o: Opts) => {
+            const r = await status({ ...dirs(o), concurrency: Number(o.concurrency) }, d);
+            emit(o.json, r, renderStatus(r));
+            if (r.some((x) => x.error)) code = 1;
+        });
+    common(program.command("history").description("every digest a stack ran, from git"))
+        .requiredOption("--stack <stack>")
+        .action(async (o: Opts) => {
+            const r = await history({ ...dirs(o), stack: o.stack as string });
+            emit(o.json, r, renderHistory(r));
+        });
+    common(program.command("notes").description("release notes in Markdown and JSON"))
+        .option("--version <v>", "default: package.json version")
+        .option("--repository <repo>", "default: the first stack's repository")
+        .action(async (o: Opts) => {
+            const r = await notes(
+                {
+                    ...dirs(o),
+                    version: o.version as string | undefined,
+                    repository: o.repository as string | undefined,
+                },
+                d,
+            );
+            emit(o.json, r, renderNotes(r));
+        });
+    common(program.command("verify").description("check tags and pins"))
+        .option("--version <v>")
+        .action(async (o: Opts) => {
+            const r = await verify({ ...dirs(o), version: o.version as string | undefined }, d);
+            emit(o.json, r, renderVerify(r));
+            if (!r.ok) code = 1;
+        });
+
+    try {
+        await program.parseAsync(argv, { from: "user" });
+        return code;
+    } catch (e) {
+        if (e instanceof CommanderError) {
+            return e.exitCode === 0 ? 0 : 2;
+        }
+        io.err(`image-release: ${(e as Error).message}\n`);
+        return e instanceof CliError ? e.exitCode : 1;
+    }
+}
+
+if (require.main === module) {
+    void run(process.argv.slice(2), {
+        out: (s) => process.stdout.write(s),
+        err: (s) => process.stderr.write(s),
+    }).then((c) => (process.exitCode = c));
+}

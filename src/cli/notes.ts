@@ -1,0 +1,96 @@
+import * as fs from "fs";
+import * as path from "path";
+import { readVersion } from "../release";
+import { listStacks } from "../stackconfig";
+import { CliDeps, loadStack, readOutputs, StackOptions } from "./context";
+import { CliError } from "./errors";
+import { mapLimit } from "./status";
+
+export interface NotesOptions extends StackOptions {
+    version?: string;
+    /** Default: the repository of the first stack. */
+    repository?: string;
+    /** Write `.image-release/notes/<version>.{md,json}`; default true. */
+    write?: boolean;
+}
+
+export interface ReleaseNotes {
+    version: string;
+    repository: string;
+    digest: string;
+    tags: string[];
+    platformDigests: Record<string, string>;
+    gitSha?: string;
+    labels: Record<string, string>;
+    stacks: string[];
+}
+
+const REVISION = "org.opencontainers.image.revision";
+
+/** Everything comes from the registry and the stack files, so notes can be regenerated at any time. */
+export async function notes(o: NotesOptions, deps: CliDeps): Promise<ReleaseNotes> {
+    const version = o.version ?? readVersion(o.repoRoot);
+    const stacks = listStacks(o.stacksDir).map((s) => loadStack(o, s));
+    const repository = o.repository ?? stacks[0]?.repository;
+    if (!repository) throw new CliError(`no --repository given and no stacks in ${o.stacksDir}`);
+    const head = await deps.client.headManifest(repository, version);
+    if (!head) throw new CliError(`tag ${version} not found in repo ${repository}; release it first`);
+    const d = await deps.client.describe(`${repository}@${head.digest}`);
+    const all = await deps.client.listTags(repository);
+    const heads = await mapLimit(all, 16, async (t) => ({
+        t,
+        h: await deps.client.headManifest(repository, t),
+    }));
+    const tags = heads.filter((x) => x.h?.digest === d.digest).map((x) => x.t);
+    const running = stacks
+        .filter((s) => s.repository === repository)
+        .filter((s) => (s.digest ?? readOutputs(o.repoRoot, s.stack)?.digest) === d.digest)
+        .map((s) => s.stack);
+    const gitSha = d.labels[REVISION];
+    const n: ReleaseNotes = {
+        version,
+        repository,
+        digest: d.digest,
+        tags: sortTags(tags, version),
+        platformDigests: Object.fromEntries(d.platforms.map((p) => [p.platform, p.digest])),
+        ...(gitSha ? { gitSha } : {}),
+        labels: Object.fromEntries(Object.entries(d.labels).sort(([a], [b]) => a.localeCompare(b))),
+        stacks: running,
+    };
+    if (o.write !== false) {
+        const dir = path.join(o.repoRoot, ".image-release", "notes");
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, `${version}.md`), renderNotes(n));
+        fs.writeFileSync(path.join(dir, `${version}.json`), JSON.stringify(n, null, 2) + "\n");
+    }
+    return n;
+}
+
+/** The tag-set order of computeTagSet: X.Y.Z, X.Y, X, git-…, then the rest alphabetically. */
+function sortTags(tags: string[], version: string): string[] {
+    const [maj, min] = version.split(".");
+    const rank = (t: string) =>
+        t === version ? 0 : t === `${maj}.${min}` ? 1 : t === maj ? 2 : t.startsWith("git-") ? 3 : 4;
+    return [...tags].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+export function renderNotes(n: ReleaseNotes): string {
+    const lines = [
+        `# ${n.repository.split("/").pop()} ${n.version}`,
+        "",
+        `- Image: \`${n.repository}@${n.digest}\``,
+        `- Tags: ${n.tags.map((t) => `\`${t}\``).join(", ") || "(none)"}`,
+        `- Git commit: ${n.gitSha ? `\`${n.gitSha}\`` : "(unknown)"}`,
+        `- Running in: ${n.stacks.join(", ") || "(no stack)"}`,
+        "",
+        "| Platform | Digest |",
+        "| --- | --- |",
+        ...Object.entries(n.platformDigests).map(([p, d]) => `| ${p} | \`${d}\` |`),
+        "",
+        "| Label | Value |",
+        "| --- | --- |",
+        ...Object.entries(n.labels).map(([k, v]) => `| ${k} | ${v} |`),
+        "",
+    ];
+    return lines.join("\n");
+}

@@ -1,0 +1,81 @@
+import { TagSet } from "../release";
+import { StackHistoryEntry } from "./gitHistory";
+import { renderNotes } from "./notes";
+import { ReleaseResult } from "./release";
+import { PromoteResult } from "./promote";
+import { RollbackResult } from "./rollback";
+import { StackStatus } from "./status";
+import { VerifyResult } from "./verify";
+
+const short = (d?: string) => (d ? d.slice(0, 19) : "-");
+
+function table(rows: string[][]): string {
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    return (
+        rows
+            .map((r) =>
+                r
+                    .map((c, i) => c.padEnd(widths[i]))
+                    .join("  ")
+                    .trimEnd(),
+            )
+            .join("\n") + "\n"
+    );
+}
+
+export function renderStatus(rows: StackStatus[]): string {
+    return table([
+        ["STACK", "VERSION", "DIGEST", "CHANNEL", "CHANNEL->", "IN REGISTRY", "DRIFT"],
+        ...rows.map((r) => [
+            r.stack,
+            r.version ?? "-",
+            short(r.digest),
+            r.channel ?? "-",
+            short(r.channelDigest),
+            r.error ? `error: ${r.error}` : r.present === undefined ? "-" : r.present ? "yes" : "NO",
+            r.drift ? "DRIFT" : "no",
+        ]),
+    ]);
+}
+
+export function renderHistory(rows: StackHistoryEntry[]): string {
+    return table([
+        ["COMMIT", "DATE", "AUTHOR", "VERSION", "DIGEST", "MESSAGE"],
+        ...rows.map((r) => [r.shortCommit, r.date, r.author, r.version ?? "-", short(r.digest), r.message]),
+    ]);
+}
+
+export function renderTags(t: TagSet): string {
+    return t.tags.join("\n") + "\n";
+}
+
+export function renderPin(r: PromoteResult | RollbackResult, dryRun: boolean): string {
+    const head =
+        "from" in r
+            ? `promote ${r.from} -> ${r.to}: ${r.version ?? "-"} ${r.digest}`
+            : `rollback ${r.stack}: ${r.version ?? "-"} ${r.digest} (from commit ${r.commit.slice(0, 7)})`;
+    const lines = [head, `previous: ${r.previousDigest ?? "-"}`];
+    if (dryRun) lines.push("dry run: nothing written", r.diff.trimEnd());
+    else lines.push(`wrote ${r.file}`);
+    if (r.retagged) lines.push(`moved tag ${r.retagged.tag} (was ${r.retagged.previousDigest ?? "unset"})`);
+    if (r.branch) lines.push(`committed on branch ${r.branch}`);
+    return lines.join("\n") + "\n";
+}
+
+export function renderVerify(r: VerifyResult): string {
+    return r.ok
+        ? "verify: ok\n"
+        : `verify: ${r.findings.length} finding(s)\n` + r.findings.map((f) => `- ${f}\n`).join("");
+}
+
+export function renderRelease(r: ReleaseResult): string {
+    const lines = [
+        `released ${r.record.ref}${r.built ? "" : " (unchanged context: reused)"}`,
+        `tags: ${r.record.tags.join(", ")}`,
+        ...Object.entries(r.record.platformDigests).map(([p, d]) => `${p}: ${d}`),
+        `record: ${r.outputsFile}`,
+        "",
+        renderNotes(r.notes),
+    ];
+    return lines.join("\n");
+}

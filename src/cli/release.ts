@@ -1,0 +1,103 @@
+import * as fs from "fs";
+import * as path from "path";
+import { RegistryClient } from "../registry";
+import {
+    Channel,
+    computeTagSet,
+    gitCommitInfo,
+    ociLabels,
+    readVersion,
+    ReleaseRecord,
+    sourceDateEpoch,
+} from "../release";
+import { CliDeps, outputsFile } from "./context";
+import { notes, ReleaseNotes } from "./notes";
+
+/** The slice of `src/build`'s publishImage (docs/architecture.md) that release needs. */
+export type PublishFn = (o: {
+    context: string;
+    dockerfile?: string;
+    repository: string;
+    platforms: string[];
+    labels?: Record<string, string>;
+    version: string;
+    gitSha: string;
+    sourceDateEpoch: number;
+    tags: string[];
+    client: RegistryClient;
+}) => Promise<{
+    digest: string;
+    ref: string;
+    tags: string[];
+    platformDigests: Record<string, string>;
+    built: boolean;
+}>;
+
+export interface ReleaseOptions {
+    repoRoot: string;
+    stacksDir: string;
+    context?: string;
+    repository?: string;
+    platforms?: string[];
+    version?: string;
+    channel?: string;
+}
+
+export interface ReleaseDeps extends CliDeps {
+    publish: PublishFn;
+    env?: Record<string, string | undefined>;
+}
+
+export interface ReleaseResult {
+    record: ReleaseRecord;
+    built: boolean;
+    outputsFile: string;
+    notes: ReleaseNotes;
+}
+
+export const RELEASE_DEFAULTS = {
+    context: "examples/hello",
+    repository: "127.0.0.1:5000/image-release/hello",
+    platforms: ["linux/amd64", "linux/arm64"],
+    channel: "dev",
+};
+
+/** Build once, push one index with the whole tag set, record it where `promote --from dev` looks. */
+export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<ReleaseResult> {
+    const version = o.version ?? readVersion(o.repoRoot);
+    const channel = o.channel ?? RELEASE_DEFAULTS.channel;
+    const repository = o.repository ?? RELEASE_DEFAULTS.repository;
+    const platforms = o.platforms ?? RELEASE_DEFAULTS.platforms;
+    const git = gitCommitInfo(o.repoRoot);
+    const epoch = sourceDateEpoch(deps.env ?? process.env, git.commitTime);
+    const tagSet = computeTagSet({ version, gitSha: git.sha, channel: channel as Channel });
+    const published = await deps.publish({
+        context: path.resolve(o.repoRoot, o.context ?? RELEASE_DEFAULTS.context),
+        repository,
+        platforms,
+        labels: ociLabels({ version, revision: git.sha, created: epoch }),
+        version,
+        gitSha: git.sha,
+        sourceDateEpoch: epoch,
+        tags: tagSet.tags,
+        client: deps.client,
+    });
+    const record: ReleaseRecord = {
+        repository,
+        version,
+        digest: published.digest,
+        ref: `${repository}@${published.digest}`,
+        tags: published.tags,
+        platforms,
+        platformDigests: published.platformDigests,
+        gitSha: git.sha,
+        sourceStack: channel,
+    };
+    const file = outputsFile(o.repoRoot, channel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(record, null, 2) + "\n");
+    fs.renameSync(tmp, file);
+    const n = await notes({ ...o, version, repository }, deps);
+    return { record, built: published.built, outputsFile: path.relative(o.repoRoot, file), notes: n };
+}

@@ -1,0 +1,96 @@
+import { ManifestNotFoundError } from "../registry";
+import { isDigest } from "../release";
+import { CliDeps, loadStack } from "./context";
+import { CliError } from "./errors";
+import { distinctDigests, StackHistoryEntry, stackFileHistory } from "./gitHistory";
+import { applyPin, PinOptions, PinResult } from "./pin";
+
+export interface RollbackOptions extends PinOptions {
+    stack: string;
+    /** A digest, a version, or a number of distinct digests back; default 1. */
+    to?: string;
+}
+
+export interface RollbackResult extends PinResult {
+    stack: string;
+    digest: string;
+    version?: string;
+    previousDigest?: string;
+    commit: string;
+}
+
+export function pickRollbackTarget(
+    stack: string,
+    current: string | undefined,
+    entries: StackHistoryEntry[],
+    to?: string,
+): StackHistoryEntry {
+    const distinct = distinctDigests(entries);
+    const older = distinct.filter((e) => e.digest !== current);
+    let pick: StackHistoryEntry | undefined;
+    if (to === undefined || /^\d+$/.test(to)) {
+        const steps = to === undefined ? 1 : Number(to);
+        if (steps < 1) throw new CliError(`--to ${to}: steps must be at least 1`);
+        pick = older[steps - 1];
+        if (!pick) {
+            throw new CliError(
+                `stack "${stack}" has only ${older.length} earlier digest(s) in git history; cannot go back ${steps}`,
+            );
+        }
+    } else if (to.startsWith("sha256:")) {
+        if (!isDigest(to)) throw new CliError(`--to "${to}" is not a digest (sha256:<64 hex>)`);
+        if (to === current)
+            throw new CliError(
+                `stack "${stack}" already runs ${to}; refusing to roll back to the current digest`,
+            );
+        pick = older.find((e) => e.digest === to);
+        if (!pick) throw new CliError(`digest ${to} never ran in stack "${stack}" (not in git history)`);
+    } else {
+        pick = entries.find((e) => e.version === to && e.digest !== undefined);
+        if (!pick) throw new CliError(`version ${to} never ran in stack "${stack}" (not in git history)`);
+        if (pick.digest === current) {
+            throw new CliError(
+                `stack "${stack}" already runs ${to} (${current}); refusing to roll back to the current digest`,
+            );
+        }
+    }
+    return pick;
+}
+
+export async function rollback(o: RollbackOptions, deps: CliDeps): Promise<RollbackResult> {
+    const stack = loadStack(o, o.stack);
+    const pick = pickRollbackTarget(o.stack, stack.digest, stackFileHistory(o.repoRoot, stack.file), o.to);
+    const digest = pick.digest as string;
+    try {
+        await deps.client.verify(`${stack.repository}@${digest}`, stack.platforms);
+    } catch (e) {
+        if (e instanceof ManifestNotFoundError) {
+            throw new CliError(
+                `digest ${digest} is no longer in ${stack.repository} (garbage-collected?); refusing to roll back to it`,
+            );
+        }
+        throw e;
+    }
+    const r = await applyPin(
+        o,
+        {
+            stack,
+            digest,
+            version: pick.version,
+            gitSha: pick.gitSha,
+            promotedFrom: "rollback",
+            platforms: stack.platforms,
+            previousDigest: stack.digest,
+        },
+        deps,
+        `Roll back ${o.stack} to ${pick.version ?? digest.slice(0, 19)} (${pick.shortCommit})`,
+    );
+    return {
+        ...r,
+        stack: o.stack,
+        digest,
+        version: pick.version,
+        previousDigest: stack.digest,
+        commit: pick.commit,
+    };
+}

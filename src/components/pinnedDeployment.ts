@@ -1,0 +1,207 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { RegistryClient } from "../registry";
+import { deploymentAnnotations, podAnnotations, ReleaseMetadata } from "./annotations";
+import {
+    ArgProblem,
+    digestProblems,
+    isPlain,
+    platformProblems,
+    repositoryProblems,
+    requiredStringProblems,
+    throwIfProblems,
+} from "./validate";
+
+export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
+export const DEFAULT_PLATFORMS = ["linux/amd64", "linux/arm64"];
+
+export interface PinnedDeploymentArgs {
+    /** Repository without tag or digest, e.g. `127.0.0.1:5000/image-release/hello`. Required. */
+    readonly repository: pulumi.Input<string>;
+    /**
+     * The pinned index digest, `sha256:<64 hex>`. Required; tags and short digests are refused.
+     * See https://github.com/opencontainers/image-spec/blob/main/descriptor.md#digests
+     */
+    readonly digest: pulumi.Input<string>;
+    /** The release version, e.g. `1.4.2`. Required; shown in `kubectl rollout history`. */
+    readonly version: pulumi.Input<string>;
+    /** The source commit of the image. Required. */
+    readonly gitSha: pulumi.Input<string>;
+    /** The stack this digest was promoted from; omitted when the stack built it. Default: none. */
+    readonly promotedFrom?: pulumi.Input<string>;
+    /** Platforms the digest must cover. Default: `["linux/amd64","linux/arm64"]`. */
+    readonly platforms?: pulumi.Input<string[]>;
+    /** Kubernetes namespace. Default: `default`. */
+    readonly namespace?: pulumi.Input<string>;
+    /** Replica count. Default: 1. */
+    readonly replicas?: pulumi.Input<number>;
+    /** Container port; also the Service port when `service` is true. Default: 8080. */
+    readonly containerPort?: pulumi.Input<number>;
+    /** Create a ClusterIP Service in front of the pods. Default: false. */
+    readonly service?: boolean;
+    /**
+     * ReplicaSets kept for `kubectl rollout undo`. Default: 10.
+     * https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#revision-history-limit
+     */
+    readonly revisionHistoryLimit?: pulumi.Input<number>;
+    /**
+     * Check the digest exists and covers `platforms` before anything is created (also during
+     * preview). Default: true. Set false for air-gapped previews.
+     */
+    readonly verifyDigest?: pulumi.Input<boolean>;
+    /** Registry client used for verification. Default: `new RegistryClient({})` (docker config auth). */
+    readonly registryClient?: Pick<RegistryClient, "verify">;
+}
+
+/** Inputs to the pure spec builder; all plain values. */
+export interface DeploymentSpecInput {
+    readonly appName: string;
+    readonly image: string;
+    readonly release: ReleaseMetadata;
+    readonly replicas: number;
+    readonly containerPort: number;
+    readonly revisionHistoryLimit: number;
+}
+
+/** The Deployment `spec`; pure so that tests pin its exact shape. */
+export function deploymentSpec(i: DeploymentSpecInput) {
+    const labels = { app: i.appName };
+    return {
+        replicas: i.replicas,
+        revisionHistoryLimit: i.revisionHistoryLimit,
+        selector: { matchLabels: labels },
+        template: {
+            metadata: { labels, annotations: podAnnotations(i.release) },
+            spec: {
+                containers: [
+                    {
+                        name: i.appName,
+                        image: i.image,
+                        imagePullPolicy: "IfNotPresent",
+                        ports: [{ containerPort: i.containerPort }],
+                    },
+                ],
+            },
+        },
+    };
+}
+
+/** Every problem with the plain (known) args; unknown inputs are left to the engine. */
+export function pinnedDeploymentProblems(args: PinnedDeploymentArgs): ArgProblem[] {
+    const problems: ArgProblem[] = [];
+    if (isPlain(args.repository)) problems.push(...repositoryProblems("repository", args.repository));
+    if (isPlain(args.digest)) problems.push(...digestProblems("digest", args.digest));
+    if (isPlain(args.version)) problems.push(...requiredStringProblems("version", args.version));
+    if (isPlain(args.gitSha)) problems.push(...requiredStringProblems("gitSha", args.gitSha));
+    if (isPlain(args.platforms)) problems.push(...platformProblems("platforms", args.platforms));
+    if (isPlain(args.revisionHistoryLimit) && args.revisionHistoryLimit !== undefined) {
+        const n = args.revisionHistoryLimit;
+        if (!Number.isInteger(n) || n < 0) {
+            problems.push({
+                propertyPath: "revisionHistoryLimit",
+                reason: `must be a non-negative integer (got "${n}")`,
+            });
+        }
+    }
+    return problems;
+}
+
+/**
+ * A Deployment (and optional Service) whose container image is always `repository@sha256:…`.
+ * The image input is derived from the registry verification, so a failed verification rejects the
+ * Deployment's inputs and the engine never registers, previews as clean, or applies it.
+ */
+export class PinnedDeployment extends pulumi.ComponentResource {
+    /** `repository@digest`, resolved only after verification succeeded. */
+    public readonly image: pulumi.Output<string>;
+    public readonly digest: pulumi.Output<string>;
+    public readonly changeCause: pulumi.Output<string>;
+    public readonly deployment: k8s.apps.v1.Deployment;
+    public readonly service?: k8s.core.v1.Service;
+
+    constructor(name: string, args: PinnedDeploymentArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("image-release:deploy:PinnedDeployment", name, {}, opts);
+        throwIfProblems("PinnedDeployment", name, pinnedDeploymentProblems(args));
+
+        const platforms = pulumi.output(args.platforms ?? DEFAULT_PLATFORMS);
+        const verify = pulumi.output(args.verifyDigest ?? true);
+        const pinnedRef = pulumi.interpolate`${args.repository}@${args.digest}`;
+        const client = args.registryClient;
+        this.image = pulumi.all([pinnedRef, platforms, verify]).apply(async ([ref, p, v]) => {
+            if (v) {
+                await verifyPinnedImage(client ?? new RegistryClient({}), ref, p, name, this);
+            }
+            return ref;
+        });
+        this.digest = pulumi.output(args.digest);
+
+        const release = pulumi
+            .all([args.version, args.digest, args.gitSha, args.promotedFrom])
+            .apply(([version, digest, gitSha, promotedFrom]) => ({ version, digest, gitSha, promotedFrom }));
+        const annotations = release.apply(deploymentAnnotations);
+        this.changeCause = annotations.apply((a) => a["kubernetes.io/change-cause"]);
+        const namespace = args.namespace ?? "default";
+
+        this.deployment = new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata: { name, namespace, labels: { app: name }, annotations },
+                spec: pulumi
+                    .all([
+                        this.image,
+                        release,
+                        args.replicas ?? 1,
+                        args.containerPort ?? 8080,
+                        args.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT,
+                    ])
+                    .apply(([image, r, replicas, containerPort, revisionHistoryLimit]) =>
+                        deploymentSpec({
+                            appName: name,
+                            image,
+                            release: r,
+                            replicas,
+                            containerPort,
+                            revisionHistoryLimit,
+                        }),
+                    ),
+            },
+            { parent: this },
+        );
+
+        if (args.service === true) {
+            this.service = new k8s.core.v1.Service(
+                `${name}-service`,
+                {
+                    metadata: { name, namespace, labels: { app: name } },
+                    spec: {
+                        type: "ClusterIP",
+                        selector: { app: name },
+                        ports: [{ port: args.containerPort ?? 8080, targetPort: args.containerPort ?? 8080 }],
+                    },
+                },
+                { parent: this, dependsOn: [this.deployment] },
+            );
+        }
+
+        this.registerOutputs({ image: this.image, digest: this.digest, changeCause: this.changeCause });
+    }
+}
+
+/** Wraps the registry's exact error so the engine reports which component failed and why. */
+export async function verifyPinnedImage(
+    client: Pick<RegistryClient, "verify">,
+    ref: string,
+    platforms: string[],
+    name: string,
+    resource?: pulumi.Resource,
+): Promise<void> {
+    try {
+        await client.verify(ref, platforms);
+    } catch (err) {
+        const detail = err instanceof Error ? err.message : String(err);
+        throw new pulumi.ResourceError(
+            `PinnedDeployment "${name}": digest verification failed: ${detail}`,
+            resource,
+        );
+    }
+}

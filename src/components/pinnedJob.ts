@@ -1,0 +1,147 @@
+import { createHash } from "crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ANNOTATION_DATASET, ANNOTATION_DIGEST, ANNOTATION_GIT_SHA } from "./annotations";
+import {
+    digestProblems,
+    isPlain,
+    repositoryProblems,
+    requiredStringProblems,
+    throwIfProblems,
+} from "./validate";
+
+export interface PinnedJobArgs {
+    /** Repository without tag or digest. Required. */
+    readonly repository: pulumi.Input<string>;
+    /** Pinned index digest `sha256:<64 hex>`. Required; tags refused. */
+    readonly digest: pulumi.Input<string>;
+    /** Commit of the training code. Required. */
+    readonly gitSha: pulumi.Input<string>;
+    /** Dataset version the run reads. Required. */
+    readonly datasetVersion: pulumi.Input<string>;
+    /** Container args. Default: the image's entrypoint with no args. */
+    readonly command?: pulumi.Input<string[]>;
+    /** Namespace. Default: `default`. */
+    readonly namespace?: pulumi.Input<string>;
+    /** Retries before the Job fails. Default: 0 (a training run is not silently repeated). */
+    readonly backoffLimit?: pulumi.Input<number>;
+}
+
+export interface JobSpecInput {
+    readonly baseName: string;
+    readonly repository: string;
+    readonly digest: string;
+    readonly gitSha: string;
+    readonly datasetVersion: string;
+    readonly command?: string[];
+    readonly backoffLimit: number;
+}
+
+/** Deterministic: the same digest, code and dataset always give the same Job name (no random suffix). */
+export function jobName(i: Pick<JobSpecInput, "baseName" | "digest" | "gitSha" | "datasetVersion">): string {
+    const h = createHash("sha256").update(`${i.digest}\n${i.gitSha}\n${i.datasetVersion}`).digest("hex");
+    return `${i.baseName.slice(0, 50)}-${h.slice(0, 10)}`;
+}
+
+export function jobAnnotations(
+    i: Pick<JobSpecInput, "digest" | "gitSha" | "datasetVersion">,
+): Record<string, string> {
+    return {
+        [ANNOTATION_DIGEST]: i.digest,
+        [ANNOTATION_GIT_SHA]: i.gitSha,
+        [ANNOTATION_DATASET]: i.datasetVersion,
+    };
+}
+
+/** The complete Job object; pure, so identical config gives an identical spec. */
+export function jobSpec(i: JobSpecInput) {
+    const annotations = jobAnnotations(i);
+    return {
+        metadata: { name: jobName(i), annotations },
+        spec: {
+            backoffLimit: i.backoffLimit,
+            template: {
+                metadata: { annotations },
+                spec: {
+                    restartPolicy: "Never",
+                    containers: [
+                        {
+                            name: "train",
+                            image: `${i.repository}@${i.digest}`,
+                            ...(i.command ? { args: i.command } : {}),
+                        },
+                    ],
+                },
+            },
+        },
+    };
+}
+
+/** A batch/v1 Job pinned by digest, for reproducible training runs. */
+export class PinnedJob extends pulumi.ComponentResource {
+    public readonly jobName: pulumi.Output<string>;
+    public readonly image: pulumi.Output<string>;
+    public readonly digest: pulumi.Output<string>;
+    public readonly gitSha: pulumi.Output<string>;
+    public readonly datasetVersion: pulumi.Output<string>;
+    public readonly job: k8s.batch.v1.Job;
+
+    constructor(name: string, args: PinnedJobArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("image-release:train:PinnedJob", name, {}, opts);
+        throwIfProblems("PinnedJob", name, [
+            ...(isPlain(args.repository) ? repositoryProblems("repository", args.repository) : []),
+            ...(isPlain(args.digest) ? digestProblems("digest", args.digest) : []),
+            ...(isPlain(args.gitSha) ? requiredStringProblems("gitSha", args.gitSha) : []),
+            ...(isPlain(args.datasetVersion)
+                ? requiredStringProblems("datasetVersion", args.datasetVersion)
+                : []),
+        ]);
+
+        const spec = pulumi
+            .all([
+                args.repository,
+                args.digest,
+                args.gitSha,
+                args.datasetVersion,
+                args.command,
+                args.backoffLimit ?? 0,
+            ])
+            .apply(([repository, digest, gitSha, datasetVersion, command, backoffLimit]) =>
+                jobSpec({
+                    baseName: name,
+                    repository,
+                    digest,
+                    gitSha,
+                    datasetVersion,
+                    command,
+                    backoffLimit,
+                }),
+            );
+        this.jobName = spec.metadata.name;
+        this.image = pulumi.interpolate`${args.repository}@${args.digest}`;
+        this.digest = pulumi.output(args.digest);
+        this.gitSha = pulumi.output(args.gitSha);
+        this.datasetVersion = pulumi.output(args.datasetVersion);
+
+        this.job = new k8s.batch.v1.Job(
+            `${name}-job`,
+            {
+                metadata: {
+                    name: spec.metadata.name,
+                    namespace: args.namespace ?? "default",
+                    annotations: spec.metadata.annotations,
+                },
+                spec: spec.spec,
+            },
+            // A Job's pod template is immutable; a new run must be a new Job, not an update.
+            { parent: this, deleteBeforeReplace: true },
+        );
+        this.registerOutputs({
+            jobName: this.jobName,
+            image: this.image,
+            digest: this.digest,
+            gitSha: this.gitSha,
+            datasetVersion: this.datasetVersion,
+        });
+    }
+}

@@ -1,0 +1,83 @@
+import * as pulumi from "@pulumi/pulumi";
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** A problem with one component arg; `reason` quotes the bad value. */
+export type ArgProblem = pulumi.InputPropertyErrorDetails;
+
+/** Checks a repository that must carry neither tag nor digest. */
+export function repositoryProblems(propertyPath: string, repository: string | undefined): ArgProblem[] {
+    if (repository === undefined || repository === "") {
+        return [{ propertyPath, reason: "is required" }];
+    }
+    if (repository.includes("@")) {
+        return [{ propertyPath, reason: `must not contain a digest (got "${repository}")` }];
+    }
+    const lastSegment = repository.slice(repository.lastIndexOf("/") + 1);
+    if (lastSegment.includes(":")) {
+        return [{ propertyPath, reason: `must not contain a tag (got "${repository}")` }];
+    }
+    if (!/^[a-z0-9][a-z0-9._:/-]*$/.test(repository)) {
+        return [{ propertyPath, reason: `is not a valid repository name (got "${repository}")` }];
+    }
+    return [];
+}
+
+/** Digest pins: a tag is refused, a short or non-sha256 digest too, each with its own message. */
+export function digestProblems(propertyPath: string, digest: string | undefined): ArgProblem[] {
+    if (digest === undefined || digest === "") {
+        return [{ propertyPath, reason: "is required (a sha256:<64 hex> digest)" }];
+    }
+    if (DIGEST.test(digest)) {
+        return [];
+    }
+    if (!digest.startsWith("sha256:")) {
+        return [{ propertyPath, reason: `must be a sha256 digest, not a tag (got "${digest}")` }];
+    }
+    const hex = digest.slice("sha256:".length);
+    if (/^[0-9a-f]+$/.test(hex) && hex.length < 64) {
+        return [
+            {
+                propertyPath,
+                reason: `is a short digest (${hex.length} of 64 hex characters) (got "${digest}")`,
+            },
+        ];
+    }
+    return [{ propertyPath, reason: `must be sha256:<64 lowercase hex> (got "${digest}")` }];
+}
+
+export function requiredStringProblems(propertyPath: string, value: string | undefined): ArgProblem[] {
+    return value === undefined || value === "" ? [{ propertyPath, reason: "is required" }] : [];
+}
+
+export function platformProblems(
+    propertyPath: string,
+    platforms: readonly string[] | undefined,
+): ArgProblem[] {
+    if (platforms === undefined) {
+        return [];
+    }
+    if (platforms.length === 0) {
+        return [{ propertyPath, reason: "must list at least one platform (got [])" }];
+    }
+    return platforms
+        .filter((p) => !/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/.test(p))
+        .map((p) => ({ propertyPath, reason: `is not an os/arch platform (got "${p}")` }));
+}
+
+/** Throws one InputPropertiesError naming every problem, or returns when there are none. */
+export function throwIfProblems(component: string, name: string, problems: ArgProblem[]): void {
+    if (problems.length === 0) {
+        return;
+    }
+    const lines = problems.map((p) => `${p.propertyPath}: ${p.reason}`);
+    throw new pulumi.InputPropertiesError({
+        message: `invalid arguments for ${component} "${name}":\n  ${lines.join("\n  ")}`,
+        errors: problems,
+    });
+}
+
+/** Pinning needs the plain values, so validation only runs on inputs that are already known. */
+export function isPlain<T>(v: pulumi.Input<T> | undefined): v is T {
+    return !pulumi.Output.isInstance(v) && !(v instanceof Promise);
+}

@@ -1,0 +1,169 @@
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ChannelTag, MultiArchImage, PinnedDeployment } from "./components";
+import { computeTagSet, gitCommitInfo, ReleaseRecord, sourceDateEpoch } from "./release";
+import { StackConfigError, StackImageConfig, validateStackConfig } from "./stackconfig";
+
+const PROJECT = "image-release";
+const APP = "hello";
+
+/**
+ * The stack's `image-release:*` config as the YAML file holds it. The engine hands every value over
+ * as a string, so lists, objects and booleans are decoded back from their JSON form.
+ */
+function stackConfigRecord(): Record<string, unknown> {
+    const record: Record<string, unknown> = {};
+    for (const [key, raw] of Object.entries(pulumi.runtime.allConfig())) {
+        if (!key.startsWith(`${PROJECT}:`)) {
+            continue;
+        }
+        let value: unknown = raw;
+        if (/^\s*[[{]/.test(raw) || raw === "true" || raw === "false") {
+            try {
+                value = JSON.parse(raw);
+            } catch {
+                value = raw;
+            }
+        }
+        record[key] = value;
+    }
+    return record;
+}
+
+function kubernetesOptions(stack: string, cfg: StackImageConfig): pulumi.ComponentResourceOptions {
+    if (cfg.kubeconfig === undefined && cfg.kubeContext === undefined) {
+        return {};
+    }
+    // An explicit provider makes "which cluster" part of the stack's config rather than the shell's.
+    const provider = new k8s.Provider(`${stack}-kubernetes`, {
+        kubeconfig: cfg.kubeconfig?.replace(/^~(?=\/)/, process.env.HOME ?? "~"),
+        context: cfg.kubeContext,
+        namespace: cfg.namespace,
+    });
+    return { providers: { kubernetes: provider } };
+}
+
+function packageVersion(): string {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require("../package.json") as { version: string }).version;
+}
+
+/** dev: build once, push the tag set, deploy the digest that was just built. */
+function runBuild(stack: string, cfg: StackImageConfig, build: { context: string; dockerfile: string }) {
+    const version = cfg.version ?? packageVersion();
+    const commit = gitCommitInfo(build.context);
+    const gitSha = cfg.gitSha ?? commit.sha;
+    const image = new MultiArchImage(APP, {
+        context: path.resolve(build.context),
+        dockerfile: build.dockerfile,
+        repository: cfg.repository,
+        version,
+        gitSha,
+        platforms: cfg.platforms,
+        channel: cfg.channel as "dev" | undefined,
+        sourceDateEpoch: sourceDateEpoch(process.env, commit.commitTime),
+    });
+    new PinnedDeployment(
+        APP,
+        {
+            repository: cfg.repository,
+            digest: image.digest,
+            version,
+            gitSha,
+            platforms: cfg.platforms,
+            namespace: cfg.namespace,
+            verifyDigest: cfg.verifyDigest,
+        },
+        kubernetesOptions(stack, cfg),
+    );
+    const release: pulumi.Output<ReleaseRecord> = pulumi
+        .all([image.digest, image.ref, image.tags, image.platformDigests])
+        .apply(([digest, ref, tags, platformDigests]) => ({
+            repository: cfg.repository,
+            version,
+            digest,
+            ref,
+            tags,
+            platforms: cfg.platforms,
+            platformDigests,
+            gitSha,
+            sourceStack: stack,
+        }));
+    return {
+        digest: image.digest,
+        ref: image.ref,
+        tags: image.tags,
+        platformDigests: image.platformDigests,
+        release,
+    };
+}
+
+/** staging/prod: never build; deploy the pinned digest and move the channel tag to it. */
+function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
+    const missing = (["version", "gitSha"] as const).filter((k) => cfg[k] === undefined);
+    if (missing.length > 0) {
+        const problems = missing.map(
+            (k) => `${cfg.file}: image-release:${k}: required with image-release:digest (got "")`,
+        );
+        throw new StackConfigError(problems.join("\n"), problems);
+    }
+    const version = cfg.version as string;
+    const gitSha = cfg.gitSha as string;
+    const deployment = new PinnedDeployment(
+        APP,
+        {
+            repository: cfg.repository,
+            digest,
+            version,
+            gitSha,
+            promotedFrom: cfg.promotedFrom,
+            platforms: cfg.platforms,
+            namespace: cfg.namespace,
+            verifyDigest: cfg.verifyDigest,
+        },
+        kubernetesOptions(stack, cfg),
+    );
+    if (cfg.channel !== undefined) {
+        // The tag moves only after the Deployment (and so the digest verification) went through.
+        new ChannelTag(
+            `${APP}-${cfg.channel}`,
+            { repository: cfg.repository, channel: cfg.channel, digest },
+            { dependsOn: [deployment] },
+        );
+    }
+    const ref = `${cfg.repository}@${digest}`;
+    const tags = computeTagSet({ version, gitSha }).tags.concat(
+        cfg.channel !== undefined ? [cfg.channel] : [],
+    );
+    const release: ReleaseRecord = {
+        repository: cfg.repository,
+        version,
+        digest,
+        ref,
+        tags,
+        platforms: cfg.platforms,
+        platformDigests: {},
+        gitSha,
+        sourceStack: cfg.promotedFrom ?? cfg.promoteFrom ?? stack,
+    };
+    return { digest, ref, tags, release };
+}
+
+/**
+ * The program every stack runs. Config is validated in full before the first resource, so a bad
+ * digest names `stacks/Pulumi.<stack>.yaml` and the key, and nothing is half-applied.
+ */
+function run(): Record<string, unknown> {
+    const stack = pulumi.getStack();
+    const cfg = validateStackConfig(stack, `stacks/Pulumi.${stack}.yaml`, stackConfigRecord());
+    if (cfg.digest !== undefined) {
+        return runPinned(stack, cfg, cfg.digest);
+    }
+    if (cfg.build !== undefined) {
+        return runBuild(stack, cfg, cfg.build);
+    }
+    throw new Error(`stacks/Pulumi.${stack}.yaml: image-release:digest: is required (got "")`);
+}
+
+export = run;

@@ -1,0 +1,601 @@
+import { parseReference } from "../release";
+import {
+    Credential,
+    TokenCache,
+    basicHeader,
+    dockerConfigPath,
+    parseWwwAuthenticate,
+    readDockerConfigCredential,
+} from "./auth";
+import {
+    ImageConfig,
+    ImageDescription,
+    describeFrom,
+    entryFromConfig,
+    entryFromDescriptor,
+    platformDescriptors,
+} from "./describe";
+import { sha256Digest } from "./digest";
+import {
+    ImmutableTagError,
+    MalformedManifestError,
+    ManifestNotFoundError,
+    MissingPlatformError,
+    PartialTagError,
+    RegistryAuthError,
+    RegistryError,
+    RegistryProtocolError,
+    RegistryUnavailableError,
+} from "./errors";
+import { isImmutableTagName } from "./immutability";
+import { MANIFEST_ACCEPT, Manifest, isIndexMediaType } from "./mediatypes";
+import { DEFAULT_RETRY, RetryOptions, RetryableError, describeNetworkError, withRetry } from "./retry";
+
+export interface TransferEvent {
+    registry: string;
+    repository: string;
+    digest: string;
+    bytes: number;
+}
+
+export interface RegistryClientOptions {
+    credentials?: Record<string, Credential>;
+    dockerConfigPath?: string;
+    retry?: Partial<RetryOptions>;
+    timeoutMs?: number;
+    onTransfer?: (e: TransferEvent) => void;
+}
+
+export interface RetagResult {
+    tag: string;
+    digest: string;
+    previousDigest?: string;
+}
+
+interface Repo {
+    registry: string;
+    path: string;
+    name: string;
+}
+
+interface Reply {
+    status: number;
+    statusText: string;
+    headers: Headers;
+    body: Buffer;
+    url: string;
+}
+
+interface RequestSpec {
+    method: string;
+    url: string;
+    scope: string;
+    headers?: Record<string, string>;
+    body?: Buffer;
+}
+
+const TAG_RE = /^[\w][\w.-]{0,127}$/;
+
+function isLoopback(host: string): boolean {
+    return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Loopback registries speak plain http (local dev); everything else must be https. */
+export function registryBaseUrl(registry: string): string {
+    if (registry === "docker.io") return "https://registry-1.docker.io";
+    const host = registry.startsWith("[")
+        ? registry.slice(0, registry.indexOf("]") + 1)
+        : registry.split(":")[0];
+    return `${isLoopback(host) ? "http" : "https"}://${registry}`;
+}
+
+function repoOf(name: string): Repo {
+    const r = parseReference(name);
+    if (r.tag || r.digest) throw new RegistryError(`repository "${name}" must not carry a tag or digest`);
+    return { registry: r.registry, path: r.path, name: r.name };
+}
+
+export class RegistryClient {
+    private readonly retry: RetryOptions;
+    private readonly timeoutMs: number;
+    private readonly tokens = new TokenCache();
+    private readonly creds = new Map<string, Credential | undefined>();
+    // Registries that answered with a Basic challenge get credentials up front thereafter.
+    private readonly basicRegistries = new Set<string>();
+
+    constructor(private readonly options: RegistryClientOptions = {}) {
+        this.retry = { ...DEFAULT_RETRY, ...(options.retry ?? {}) };
+        this.timeoutMs = options.timeoutMs ?? 30_000;
+    }
+
+    private credentialFor(registry: string): Credential | undefined {
+        if (!this.creds.has(registry)) {
+            const explicit = this.options.credentials?.[registry];
+            this.creds.set(
+                registry,
+                explicit ??
+                    readDockerConfigCredential(registry, dockerConfigPath(this.options.dockerConfigPath)),
+            );
+        }
+        return this.creds.get(registry);
+    }
+
+    /** One HTTP exchange with retries for 5xx and network faults; the body is fully read. */
+    private async send(registry: string, spec: RequestSpec, auth: string | undefined): Promise<Reply> {
+        return withRetry(
+            this.retry,
+            async () => {
+                let res: Response;
+                try {
+                    res = await fetch(spec.url, {
+                        method: spec.method,
+                        headers: { ...(spec.headers ?? {}), ...(auth ? { Authorization: auth } : {}) },
+                        body: spec.body,
+                        redirect: "follow",
+                        signal: AbortSignal.timeout(this.timeoutMs),
+                    });
+                } catch (e) {
+                    const cause = describeNetworkError(e);
+                    if (cause) throw new RetryableError(cause);
+                    throw e;
+                }
+                let body: Buffer;
+                try {
+                    body = Buffer.from(await res.arrayBuffer());
+                } catch (e) {
+                    throw new RetryableError(describeNetworkError(e) ?? "response body interrupted");
+                }
+                if (res.status >= 500) throw new RetryableError(`${res.status} ${res.statusText}`);
+                return {
+                    status: res.status,
+                    statusText: res.statusText,
+                    headers: res.headers,
+                    body,
+                    url: res.url,
+                };
+            },
+            (attempts, cause) => new RegistryUnavailableError(registry, attempts, cause),
+        );
+    }
+
+    private async fetchToken(
+        registry: string,
+        params: Record<string, string>,
+        scope: string,
+        requestScope: string,
+    ): Promise<string> {
+        const cached = this.tokens.get(registry, scope);
+        if (cached) return cached;
+        const url = new URL(params.realm);
+        if (params.service) url.searchParams.set("service", params.service);
+        if (scope) url.searchParams.set("scope", scope);
+        const cred = this.credentialFor(registry);
+        const reply = await this.send(
+            registry,
+            { method: "GET", url: url.toString(), scope },
+            cred ? basicHeader(cred) : undefined,
+        );
+        if (reply.status === 401 || reply.status === 403)
+            throw new RegistryAuthError(registry, scope, reply.status);
+        if (reply.status !== 200) {
+            throw new RegistryProtocolError(
+                `token endpoint for ${registry} answered ${reply.status} ${reply.statusText}`,
+            );
+        }
+        let json: { token?: string; access_token?: string; expires_in?: number };
+        try {
+            json = JSON.parse(reply.body.toString("utf8")) as typeof json;
+        } catch {
+            throw new RegistryProtocolError(`token endpoint for ${registry} did not return JSON`);
+        }
+        const token = json.token ?? json.access_token;
+        if (!token) throw new RegistryProtocolError(`token endpoint for ${registry} returned no token`);
+        this.tokens.set(registry, scope, token, json.expires_in);
+        // Cache under the scope we asked for too, so the next request sends the token up front.
+        if (requestScope !== scope) this.tokens.set(registry, requestScope, token, json.expires_in);
+        return token;
+    }
+
+    private async preemptiveAuth(registry: string, scope: string): Promise<string | undefined> {
+        const token = this.tokens.get(registry, scope);
+        if (token) return `Bearer ${token}`;
+        const cred = this.credentialFor(registry);
+        if (cred && this.basicRegistries.has(registry)) return basicHeader(cred);
+        return undefined;
+    }
+
+    /** Sends with whatever auth we have; on a challenge, authenticates once and resends. */
+    private async request(registry: string, spec: RequestSpec, throwOnAuth = true): Promise<Reply> {
+        let reply = await this.send(registry, spec, await this.preemptiveAuth(registry, spec.scope));
+        if (reply.status === 401) {
+            const challenge = parseWwwAuthenticate(reply.headers.get("www-authenticate") ?? "");
+            let auth: string | undefined;
+            if (challenge.scheme === "bearer" && challenge.params.realm) {
+                auth = `Bearer ${await this.fetchToken(registry, challenge.params, challenge.params.scope ?? spec.scope, spec.scope)}`;
+            } else if (challenge.scheme === "basic") {
+                const cred = this.credentialFor(registry);
+                if (cred) {
+                    this.basicRegistries.add(registry);
+                    auth = basicHeader(cred);
+                }
+            }
+            if (auth) reply = await this.send(registry, spec, auth);
+        }
+        if (throwOnAuth && (reply.status === 401 || reply.status === 403)) {
+            throw new RegistryAuthError(registry, spec.scope, reply.status);
+        }
+        return reply;
+    }
+
+    async ping(registry: string): Promise<number> {
+        const reply = await this.request(
+            registry,
+            { method: "GET", url: `${registryBaseUrl(registry)}/v2/`, scope: "" },
+            false,
+        );
+        return reply.status;
+    }
+
+    private manifestUrl(repo: Repo, reference: string): string {
+        return `${registryBaseUrl(repo.registry)}/v2/${repo.path}/manifests/${reference}`;
+    }
+
+    async headManifest(
+        name: string,
+        reference: string,
+    ): Promise<{ mediaType: string; digest: string; size: number } | undefined> {
+        const repo = repoOf(name);
+        const reply = await this.request(repo.registry, {
+            method: "HEAD",
+            url: this.manifestUrl(repo, reference),
+            scope: `repository:${repo.path}:pull`,
+            headers: { Accept: MANIFEST_ACCEPT },
+        });
+        if (reply.status === 404) return undefined;
+        if (reply.status !== 200) {
+            throw new RegistryProtocolError(
+                `HEAD manifest ${reference} in ${repo.name} answered ${reply.status} ${reply.statusText}`,
+            );
+        }
+        const digest = reply.headers.get("docker-content-digest");
+        if (!digest)
+            throw new RegistryProtocolError(
+                `HEAD manifest ${reference} in ${repo.name} gave no Docker-Content-Digest`,
+            );
+        return {
+            mediaType: (reply.headers.get("content-type") ?? "").split(";")[0].trim(),
+            digest,
+            size: Number(reply.headers.get("content-length") ?? 0),
+        };
+    }
+
+    async getManifest(name: string, reference: string): Promise<Manifest> {
+        const repo = repoOf(name);
+        const reply = await this.request(repo.registry, {
+            method: "GET",
+            url: this.manifestUrl(repo, reference),
+            scope: `repository:${repo.path}:pull`,
+            headers: { Accept: MANIFEST_ACCEPT },
+        });
+        if (reply.status === 404) throw new ManifestNotFoundError(repo.name, reference);
+        if (reply.status !== 200) {
+            throw new RegistryProtocolError(
+                `GET manifest ${reference} in ${repo.name} answered ${reply.status} ${reply.statusText}`,
+            );
+        }
+        let json: Manifest["json"];
+        try {
+            json = JSON.parse(reply.body.toString("utf8")) as Manifest["json"];
+        } catch (e) {
+            throw new MalformedManifestError(repo.name, reference, (e as Error).message);
+        }
+        if (typeof json !== "object" || json === null || Array.isArray(json)) {
+            throw new MalformedManifestError(repo.name, reference, "top level is not an object");
+        }
+        const digest = sha256Digest(reply.body);
+        if (reference.startsWith("sha256:") && digest !== reference) {
+            throw new RegistryProtocolError(
+                `manifest ${reference} in ${repo.name} has content digest ${digest}`,
+            );
+        }
+        const header = (reply.headers.get("content-type") ?? "").split(";")[0].trim();
+        const mediaType = typeof json.mediaType === "string" ? json.mediaType : header;
+        return { mediaType, digest, bytes: reply.body, json };
+    }
+
+    async putManifest(name: string, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
+        const repo = repoOf(name);
+        const expected = sha256Digest(bytes);
+        if (reference.startsWith("sha256:") && reference !== expected) {
+            throw new RegistryError(`manifest bytes have digest ${expected}, not ${reference}`);
+        }
+        const reply = await this.request(repo.registry, {
+            method: "PUT",
+            url: this.manifestUrl(repo, reference),
+            scope: `repository:${repo.path}:pull,push`,
+            headers: { "Content-Type": mediaType },
+            body: bytes,
+        });
+        if (reply.status !== 201 && reply.status !== 200) {
+            throw new RegistryProtocolError(
+                `PUT manifest ${reference} in ${repo.name} answered ${reply.status} ${reply.statusText}: ${reply.body.toString("utf8").slice(0, 300)}`,
+            );
+        }
+        const returned = reply.headers.get("docker-content-digest");
+        if (returned && returned !== expected) {
+            throw new RegistryProtocolError(
+                `PUT manifest ${reference} in ${repo.name}: registry stored ${returned}, expected ${expected}`,
+            );
+        }
+        return expected;
+    }
+
+    async hasBlob(name: string, digest: string): Promise<boolean> {
+        const repo = repoOf(name);
+        const reply = await this.request(repo.registry, {
+            method: "HEAD",
+            url: `${registryBaseUrl(repo.registry)}/v2/${repo.path}/blobs/${digest}`,
+            scope: `repository:${repo.path}:pull`,
+        });
+        if (reply.status === 200) return true;
+        if (reply.status === 404) return false;
+        throw new RegistryProtocolError(
+            `HEAD blob ${digest} in ${repo.name} answered ${reply.status} ${reply.statusText}`,
+        );
+    }
+
+    async getBlob(name: string, digest: string): Promise<Buffer> {
+        const repo = repoOf(name);
+        const reply = await this.request(repo.registry, {
+            method: "GET",
+            url: `${registryBaseUrl(repo.registry)}/v2/${repo.path}/blobs/${digest}`,
+            scope: `repository:${repo.path}:pull`,
+        });
+        if (reply.status === 404) throw new ManifestNotFoundError(repo.name, digest);
+        if (reply.status !== 200)
+            throw new RegistryProtocolError(
+                `GET blob ${digest} in ${repo.name} answered ${reply.status} ${reply.statusText}`,
+            );
+        if (sha256Digest(reply.body) !== digest)
+            throw new RegistryProtocolError(`blob ${digest} in ${repo.name} has wrong content digest`);
+        return reply.body;
+    }
+
+    /** Monolithic upload; skipped when the blob already exists so re-pushes move no bytes. */
+    async pushBlob(name: string, bytes: Buffer): Promise<{ digest: string; uploaded: boolean }> {
+        const repo = repoOf(name);
+        const digest = sha256Digest(bytes);
+        if (await this.hasBlob(name, digest)) return { digest, uploaded: false };
+        const scope = `repository:${repo.path}:pull,push`;
+        const base = registryBaseUrl(repo.registry);
+        const start = await this.request(repo.registry, {
+            method: "POST",
+            url: `${base}/v2/${repo.path}/blobs/uploads/`,
+            scope,
+        });
+        const location = start.headers.get("location");
+        if (start.status !== 202 || !location) {
+            throw new RegistryProtocolError(
+                `starting blob upload in ${repo.name} answered ${start.status} ${start.statusText}`,
+            );
+        }
+        const url = new URL(location, base);
+        url.searchParams.set("digest", digest);
+        const put = await this.request(repo.registry, {
+            method: "PUT",
+            url: url.toString(),
+            scope,
+            headers: { "Content-Type": "application/octet-stream" },
+            body: bytes,
+        });
+        if (put.status !== 201) {
+            throw new RegistryProtocolError(
+                `uploading blob ${digest} to ${repo.name} answered ${put.status} ${put.statusText}`,
+            );
+        }
+        this.options.onTransfer?.({
+            registry: repo.registry,
+            repository: repo.name,
+            digest,
+            bytes: bytes.length,
+        });
+        return { digest, uploaded: true };
+    }
+
+    async listTags(name: string): Promise<string[]> {
+        const repo = repoOf(name);
+        const base = registryBaseUrl(repo.registry);
+        const tags: string[] = [];
+        let url: string | undefined = `${base}/v2/${repo.path}/tags/list?n=1000`;
+        for (let page = 0; url && page < 10_000; page++) {
+            const reply = await this.request(repo.registry, {
+                method: "GET",
+                url,
+                scope: `repository:${repo.path}:pull`,
+            });
+            if (reply.status === 404) return tags;
+            if (reply.status !== 200)
+                throw new RegistryProtocolError(
+                    `listing tags of ${repo.name} answered ${reply.status} ${reply.statusText}`,
+                );
+            const json = JSON.parse(reply.body.toString("utf8")) as { tags?: string[] | null };
+            tags.push(...(json.tags ?? []));
+            const link = reply.headers.get("link");
+            const next = link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link) : null;
+            url = next ? new URL(next[1], base).toString() : undefined;
+        }
+        return tags;
+    }
+
+    /** Deleting breaks every pin to this digest, so it only happens when the caller says so. */
+    async deleteManifest(name: string, digest: string, opts?: { confirm: true }): Promise<void> {
+        const repo = repoOf(name);
+        if (opts?.confirm !== true) {
+            throw new RegistryError(`refusing to delete ${repo.name}@${digest} without { confirm: true }`);
+        }
+        if (!/^sha256:[0-9a-f]{64}$/.test(digest))
+            throw new RegistryError(`delete needs a digest, got "${digest}"`);
+        const reply = await this.request(repo.registry, {
+            method: "DELETE",
+            url: this.manifestUrl(repo, digest),
+            scope: `repository:${repo.path}:delete`,
+        });
+        if (reply.status === 404) throw new ManifestNotFoundError(repo.name, digest);
+        if (reply.status !== 202 && reply.status !== 200) {
+            throw new RegistryProtocolError(
+                `DELETE ${repo.name}@${digest} answered ${reply.status} ${reply.statusText}`,
+            );
+        }
+    }
+
+    private checkTagName(name: string, tag: string): void {
+        if (!TAG_RE.test(tag))
+            throw new RegistryError(`invalid tag "${tag}" for ${name}: must match [\\w][\\w.-]{0,127}`);
+    }
+
+    private checkDigestValue(digest: string): void {
+        if (!/^sha256:[0-9a-f]{64}$/.test(digest))
+            throw new RegistryError(`invalid digest "${digest}": must be sha256:<64 lowercase hex>`);
+    }
+
+    async retag(
+        name: string,
+        digest: string,
+        tag: string,
+        opts: { force?: boolean } = {},
+    ): Promise<RetagResult> {
+        const repo = repoOf(name);
+        this.checkTagName(repo.name, tag);
+        this.checkDigestValue(digest);
+        const current = await this.headManifest(repo.name, tag);
+        if (current?.digest === digest) return { tag, digest, previousDigest: digest };
+        if (current && isImmutableTagName(tag) && !opts.force)
+            throw new ImmutableTagError(repo.name, tag, current.digest, digest);
+        const manifest = await this.getManifest(repo.name, digest);
+        const written = await this.putManifest(repo.name, tag, manifest.bytes, manifest.mediaType);
+        if (written !== digest)
+            throw new RegistryProtocolError(
+                `retag ${tag} in ${repo.name} produced ${written}, expected ${digest}`,
+            );
+        return { tag, digest, ...(current ? { previousDigest: current.digest } : {}) };
+    }
+
+    /**
+     * Every read and check happens before the first write, so a refused tag or an unreachable registry
+     * during planning leaves the registry untouched.
+     */
+    async applyTags(
+        name: string,
+        digest: string,
+        tags: string[],
+        opts: { force?: boolean } = {},
+    ): Promise<RetagResult[]> {
+        const repo = repoOf(name);
+        this.checkDigestValue(digest);
+        const unique = [...new Set(tags)];
+        for (const t of unique) this.checkTagName(repo.name, t);
+        const manifest = await this.getManifest(repo.name, digest);
+        const plan: RetagResult[] = [];
+        const refused: ImmutableTagError[] = [];
+        for (const tag of unique) {
+            const current = await this.headManifest(repo.name, tag);
+            if (current && current.digest !== digest && isImmutableTagName(tag) && !opts.force) {
+                refused.push(new ImmutableTagError(repo.name, tag, current.digest, digest));
+            }
+            plan.push({ tag, digest, ...(current ? { previousDigest: current.digest } : {}) });
+        }
+        if (refused.length === 1) throw refused[0];
+        if (refused.length > 1) throw new RegistryError(refused.map((e) => e.message).join("; "));
+
+        const applied: RetagResult[] = [];
+        for (const step of plan) {
+            if (step.previousDigest === digest) {
+                applied.push(step);
+                continue;
+            }
+            try {
+                const written = await this.putManifest(
+                    repo.name,
+                    step.tag,
+                    manifest.bytes,
+                    manifest.mediaType,
+                );
+                if (written !== digest)
+                    throw new RegistryProtocolError(
+                        `tag ${step.tag} in ${repo.name} produced ${written}, expected ${digest}`,
+                    );
+                applied.push(step);
+            } catch (e) {
+                const restored = await this.restore(repo.name, applied);
+                const done = applied.map((a) => a.tag);
+                throw new PartialTagError(
+                    repo.name,
+                    done,
+                    unique.filter((t) => !done.includes(t)),
+                    restored,
+                    e as Error,
+                );
+            }
+        }
+        return applied;
+    }
+
+    /** Best effort: move floating tags that we moved back to where they were. */
+    private async restore(name: string, applied: RetagResult[]): Promise<string[]> {
+        const restored: string[] = [];
+        for (const a of applied) {
+            if (!a.previousDigest || a.previousDigest === a.digest || isImmutableTagName(a.tag)) continue;
+            try {
+                const prev = await this.getManifest(name, a.previousDigest);
+                await this.putManifest(name, a.tag, prev.bytes, prev.mediaType);
+                restored.push(a.tag);
+            } catch {
+                // The registry is likely down; the error we throw names what stayed applied.
+            }
+        }
+        return restored;
+    }
+
+    async describe(ref: string): Promise<ImageDescription> {
+        const r = parseReference(ref);
+        const top = await this.getManifest(r.name, r.digest ?? r.tag ?? "latest");
+        if (isIndexMediaType(top.mediaType) || Array.isArray(top.json.manifests)) {
+            const entries = platformDescriptors(top).map(entryFromDescriptor);
+            let config: ImageConfig = {};
+            if (entries.length > 0) {
+                const first = await this.getManifest(r.name, entries[0].digest);
+                config = await this.readConfig(r.name, first);
+            }
+            return describeFrom(r.name, top, entries, config);
+        }
+        const config = await this.readConfig(r.name, top);
+        return describeFrom(r.name, top, [entryFromConfig(top, config)], config);
+    }
+
+    private async readConfig(name: string, manifest: Manifest): Promise<ImageConfig> {
+        const desc = manifest.json.config;
+        if (!desc?.digest)
+            throw new MalformedManifestError(
+                name,
+                manifest.digest,
+                "image manifest has no config descriptor",
+            );
+        const bytes = await this.getBlob(name, desc.digest);
+        try {
+            return JSON.parse(bytes.toString("utf8")) as ImageConfig;
+        } catch (e) {
+            throw new RegistryProtocolError(
+                `config ${desc.digest} in ${name} is not valid JSON: ${(e as Error).message}`,
+            );
+        }
+    }
+
+    async verify(ref: string, requiredPlatforms: string[]): Promise<ImageDescription> {
+        const d = await this.describe(ref);
+        const present = d.platforms.map((p) => p.platform);
+        const missing = requiredPlatforms.filter((p) => !present.includes(p));
+        // A single manifest has exactly one platform, so requiring two already yields a missing one here.
+        if (missing.length > 0) throw new MissingPlatformError(d.name, d.digest, missing, present);
+        return d;
+    }
+}

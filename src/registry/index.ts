@@ -1,0 +1,29 @@
+export {
+    RegistryError,
+    RegistryAuthError,
+    ManifestNotFoundError,
+    MissingPlatformError,
+    ImmutableTagError,
+    RegistryUnavailableError,
+    MalformedManifestError,
+    RegistryProtocolError,
+    PartialTagError,
+} from "./errors";
+export { RegistryClient, registryBaseUrl } from "./client";
+export type { RegistryClientOptions, RetagResult } from "./client";
+export type { ImageDescription, PlatformEntry } from "./describe";
+export {
+    OCI_INDEX,
+    OCI_MANIFEST,
+    DOCKER_MANIFEST_LIST,
+    DOCKER_MANIFEST,
+    OCI_CONFIG,
+    OCI_LAYER,
+    MANIFEST_ACCEPT,
+    isIndexMediaType,
+} from "./mediatypes";
+export type { Manifest, Descriptor } from "./mediatypes";
+export { parseWwwAuthenticate, readDockerConfigCredential } from "./auth";
+export type { Credential } from "./auth";
+export { isImmutableTagName } from "./immutability";
+export { sha256Digest } from "./digest";

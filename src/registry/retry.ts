@@ -1,0 +1,45 @@
+export interface RetryOptions {
+    attempts: number;
+    baseDelayMs: number;
+    maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryOptions = { attempts: 4, baseDelayMs: 200, maxDelayMs: 2000 };
+
+/** Thrown by an attempt to ask for another try; carries the text used if tries run out. */
+export class RetryableError extends Error {}
+
+export function backoffDelay(attempt: number, o: RetryOptions): number {
+    return Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1));
+}
+
+/** Runs fn up to o.attempts times; returns its result or throws onExhausted(attempts, lastCause). */
+export async function withRetry<T>(
+    o: RetryOptions,
+    fn: (attempt: number) => Promise<T>,
+    onExhausted: (attempts: number, cause: string) => Error,
+): Promise<T> {
+    const attempts = Math.max(1, o.attempts);
+    let last = "";
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+        try {
+            return await fn(attempt);
+        } catch (e) {
+            if (!(e instanceof RetryableError)) throw e;
+            last = e.message;
+            if (attempt < attempts) await new Promise((r) => setTimeout(r, backoffDelay(attempt, o)));
+        }
+    }
+    throw onExhausted(attempts, last);
+}
+
+/** Network-level failures worth another try; fetch wraps the errno in `cause`. */
+export function describeNetworkError(e: unknown): string | undefined {
+    const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    if (err?.name === "TimeoutError" || err?.name === "AbortError") return "request timed out";
+    const code = err?.cause?.code;
+    if (code) return code;
+    if (err?.name === "TypeError" && err.message === "fetch failed")
+        return err.cause?.message ?? "fetch failed";
+    return undefined;
+}

@@ -1,0 +1,6 @@
+export { ReleaseRuleError } from "./errors";
+export { isSemver, readVersion } from "./version";
+export { CHANNELS, Channel, computeTagSet, isImmutableTag, TagSet, TagSetOptions } from "./tags";
+export { GitCommitInfo, gitCommitInfo, OciLabelInput, ociLabels, rfc3339, sourceDateEpoch } from "./labels";
+export { ReleaseRecord, validateReleaseRecord } from "./record";
+export * from "./reference";

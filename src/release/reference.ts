@@ -1,0 +1,141 @@
+import { ReleaseRuleError } from "./errors";
+
+export interface ImageReference {
+    registry: string;
+    path: string;
+    name: string;
+    tag?: string;
+    digest?: string;
+}
+
+const DOCKER_HUB = "docker.io";
+const DOCKER_HUB_ALIASES = new Set(["index.docker.io", "registry-1.docker.io"]);
+// distribution/reference: domain components, optional port, or a bracketed IPv6 literal.
+const DOMAIN_RE =
+    /^(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?$/;
+const PATH_COMPONENT_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG_RE = /^[\w][\w.-]{0,127}$/;
+const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+const MAX_NAME_LENGTH = 255;
+
+export function isDigest(s: string): boolean {
+    return DIGEST_RE.test(s);
+}
+
+function checkDigest(input: string, digest: string): void {
+    if (isDigest(digest)) return;
+    const m = /^sha256:(.*)$/.exec(digest);
+    if (!m) {
+        throw new ReleaseRuleError(
+            `invalid reference "${input}": digest "${digest}" must be sha256:<64 lowercase hex>`,
+        );
+    }
+    const hex = m[1];
+    if (/^[0-9a-fA-F]*$/.test(hex) && hex.length !== 64) {
+        throw new ReleaseRuleError(
+            `invalid reference "${input}": digest "${digest}" has ${hex.length} hex characters, expected 64`,
+        );
+    }
+    throw new ReleaseRuleError(
+        `invalid reference "${input}": digest "${digest}" must be sha256:<64 lowercase hex>`,
+    );
+}
+
+function checkTag(input: string, tag: string): void {
+    if (tag.length > 128) {
+        throw new ReleaseRuleError(
+            `invalid reference "${input}": tag "${tag}" is ${tag.length} characters, the limit is 128`,
+        );
+    }
+    if (!TAG_RE.test(tag)) {
+        throw new ReleaseRuleError(
+            `invalid reference "${input}": tag "${tag}" must match [\\w][\\w.-]{0,127}`,
+        );
+    }
+}
+
+function splitRegistry(input: string, name: string): { registry: string; path: string } {
+    const slash = name.indexOf("/");
+    const first = slash < 0 ? name : name.slice(0, slash);
+    const isRegistry = slash >= 0 && (first.includes(".") || first.includes(":") || first === "localhost");
+    if (!isRegistry) {
+        return { registry: DOCKER_HUB, path: slash < 0 ? `library/${name}` : name };
+    }
+    if (!DOMAIN_RE.test(first)) {
+        throw new ReleaseRuleError(
+            `invalid reference "${input}": registry "${first}" is not a valid host[:port]`,
+        );
+    }
+    const registry = DOCKER_HUB_ALIASES.has(first.toLowerCase()) ? DOCKER_HUB : first;
+    let path = name.slice(slash + 1);
+    if (registry === DOCKER_HUB && !path.includes("/")) path = `library/${path}`;
+    return { registry, path };
+}
+
+export function parseReference(s: string): ImageReference {
+    const input = s;
+    if (s.trim() === "") throw new ReleaseRuleError(`invalid reference "${input}": empty`);
+    if (/\s/.test(s)) throw new ReleaseRuleError(`invalid reference "${input}": contains whitespace`);
+
+    let rest = s;
+    let digest: string | undefined;
+    const at = rest.indexOf("@");
+    if (at >= 0) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        checkDigest(input, digest);
+    }
+    let tag: string | undefined;
+    const colon = rest.lastIndexOf(":");
+    if (colon > rest.lastIndexOf("/")) {
+        tag = rest.slice(colon + 1);
+        rest = rest.slice(0, colon);
+        if (tag === "") throw new ReleaseRuleError(`invalid reference "${input}": empty tag after ":"`);
+        checkTag(input, tag);
+    }
+    if (rest === "") throw new ReleaseRuleError(`invalid reference "${input}": empty repository name`);
+
+    const { registry, path } = splitRegistry(input, rest);
+    for (const component of path.split("/")) {
+        if (component === "") {
+            throw new ReleaseRuleError(`invalid reference "${input}": empty path component in "${path}"`);
+        }
+        if (/[A-Z]/.test(component)) {
+            throw new ReleaseRuleError(
+                `invalid reference "${input}": repository path "${path}" must be lowercase`,
+            );
+        }
+        if (!PATH_COMPONENT_RE.test(component)) {
+            throw new ReleaseRuleError(
+                `invalid reference "${input}": path component "${component}" must be lowercase alphanumerics separated by ".", "_", "__" or "-"`,
+            );
+        }
+    }
+    const name = `${registry}/${path}`;
+    if (name.length > MAX_NAME_LENGTH) {
+        throw new ReleaseRuleError(
+            `invalid reference "${input}": name is ${name.length} characters, the limit is ${MAX_NAME_LENGTH}`,
+        );
+    }
+    return {
+        registry,
+        path,
+        name,
+        ...(tag !== undefined ? { tag } : {}),
+        ...(digest !== undefined ? { digest } : {}),
+    };
+}
+
+export function formatReference(r: ImageReference): string {
+    return `${r.name}${r.tag ? `:${r.tag}` : ""}${r.digest ? `@${r.digest}` : ""}`;
+}
+
+export function pinned(ref: string | ImageReference): string {
+    const r = typeof ref === "string" ? parseReference(ref) : ref;
+    if (!r.digest) {
+        throw new ReleaseRuleError(
+            `reference "${formatReference(r)}" has no digest; expected <name>@sha256:<64 hex>`,
+        );
+    }
+    return `${r.name}@${r.digest}`;
+}

@@ -1,0 +1,131 @@
+import { createHash, randomBytes } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { StackConfigError } from "./model";
+
+const PROJECT = "image-release";
+
+/** A stack file as read for editing: the hash lets the writer detect a concurrent edit. */
+export interface StackFileSnapshot {
+    file: string;
+    text: string;
+    sha256: string;
+}
+
+export type StackEdits = Record<string, string | undefined>;
+
+export function sha256Text(text: string): string {
+    return createHash("sha256").update(text).digest("hex");
+}
+
+export function readStackFile(file: string): StackFileSnapshot {
+    const text = fs.readFileSync(file, "utf8");
+    return { file, text, sha256: sha256Text(text) };
+}
+
+/**
+ * Sets `image-release:<key>` values through the YAML Document API so comments, key order and
+ * indentation survive; new keys are appended to the config map, `undefined` deletes a key.
+ */
+export function editStackText(file: string, text: string, edits: StackEdits): string {
+    const doc = YAML.parseDocument(text, { prettyErrors: true });
+    if (doc.errors.length > 0) {
+        // Same wording as readStackConfig, so a user sees one message whichever command hit it.
+        const err = doc.errors[0];
+        const first = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+        throw new StackConfigError(`${file}:${err.linePos?.[0].line ?? "?"}: malformed YAML: ${first}`);
+    }
+    const config = doc.get("config", true);
+    if (!YAML.isMap(config)) {
+        throw new StackConfigError(`${file}: expected a map with a "config:" map at the top level`);
+    }
+    for (const [key, value] of Object.entries(edits)) {
+        const full = `${PROJECT}:${key}`;
+        if (value === undefined) {
+            config.delete(full);
+        } else {
+            const existing = config.get(full, true);
+            if (YAML.isScalar(existing)) {
+                existing.value = value;
+            } else {
+                config.set(full, value);
+            }
+        }
+    }
+    const indent = detectIndent(text);
+    return doc.toString({ indent, indentSeq: true, lineWidth: 0 });
+}
+
+function detectIndent(text: string): number {
+    const m = /^config:\s*\n( +)\S/m.exec(text);
+    return m ? m[1].length : 2;
+}
+
+export interface WriteOptions {
+    /** Test seam: runs after the hash check's read and before the rename, to simulate a racing writer. */
+    beforeRename?: () => void;
+}
+
+/**
+ * Writes atomically (temp file + rename in the same directory) and refuses if the file no longer
+ * has the hash it had when it was read: two promotions racing must not silently overwrite each other.
+ */
+export function writeStackFile(snapshot: StackFileSnapshot, newText: string, opts: WriteOptions = {}): void {
+    const dir = path.dirname(snapshot.file);
+    const tmp = path.join(dir, `.${path.basename(snapshot.file)}.${randomBytes(6).toString("hex")}.tmp`);
+    fs.writeFileSync(tmp, newText, { mode: fileMode(snapshot.file) });
+    try {
+        opts.beforeRename?.();
+        const current = fs.existsSync(snapshot.file)
+            ? sha256Text(fs.readFileSync(snapshot.file, "utf8"))
+            : "";
+        if (current !== snapshot.sha256) {
+            throw new StackConfigError(
+                `${snapshot.file} changed since it was read (sha256 ${snapshot.sha256.slice(0, 12)} -> ${current.slice(0, 12)}); refusing to overwrite another writer's change`,
+            );
+        }
+        fs.renameSync(tmp, snapshot.file);
+    } finally {
+        if (fs.existsSync(tmp)) fs.unlinkSync(tmp);
+    }
+}
+
+function fileMode(file: string): number {
+    try {
+        return fs.statSync(file).mode & 0o777;
+    } catch {
+        return 0o644;
+    }
+}
+
+/** A minimal unified diff (whole file as one hunk) for `--dry-run`; stack files are short. */
+export function unifiedDiff(file: string, before: string, after: string): string {
+    if (before === after) return "";
+    const a = before.split("\n");
+    const b = after.split("\n");
+    const out = [`--- a/${file}`, `+++ b/${file}`, `@@ -1,${a.length} +1,${b.length} @@`];
+    // LCS keeps unchanged lines as context so only the edited values show as -/+.
+    const n = a.length;
+    const m = b.length;
+    const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+    for (let i = n - 1; i >= 0; i--)
+        for (let j = m - 1; j >= 0; j--)
+            lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    let i = 0;
+    let j = 0;
+    while (i < n || j < m) {
+        if (i < n && j < m && a[i] === b[j]) {
+            out.push(` ${a[i]}`);
+            i++;
+            j++;
+        } else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) {
+            out.push(`-${a[i]}`);
+            i++;
+        } else {
+            out.push(`+${b[j]}`);
+            j++;
+        }
+    }
+    return out.join("\n") + "\n";
+}

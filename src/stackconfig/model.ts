@@ -1,0 +1,234 @@
+import * as semver from "semver";
+import { parseReference } from "../release";
+
+const PROJECT = "image-release";
+
+export interface StackImageConfig {
+    stack: string;
+    file: string;
+    repository: string;
+    platforms: string[];
+    channel?: string;
+    promoteFrom?: string;
+    digest?: string;
+    version?: string;
+    gitSha?: string;
+    promotedFrom?: string;
+    build?: { context: string; dockerfile: string };
+    verifyDigest: boolean;
+    namespace: string;
+    kubeconfig?: string;
+    kubeContext?: string;
+}
+
+/** Every problem in one stack file, one per line, so a user fixes them all in one pass. */
+export class StackConfigError extends Error {
+    constructor(
+        message: string,
+        public readonly problems: string[] = [],
+    ) {
+        super(message);
+        this.name = "StackConfigError";
+    }
+}
+
+export const DEFAULT_PLATFORMS = ["linux/amd64", "linux/arm64"];
+const KEYS = [
+    "repository",
+    "platforms",
+    "channel",
+    "promoteFrom",
+    "digest",
+    "version",
+    "gitSha",
+    "promotedFrom",
+    "build",
+    "verifyDigest",
+    "namespace",
+    "kubeconfig",
+    "kubeContext",
+];
+const CHANNELS = ["dev", "staging", "prod"];
+const PINNED_STACKS = ["staging", "prod"];
+const PLATFORM = /^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/;
+
+function show(v: unknown): string {
+    return typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
+}
+
+export function validateStackConfig(
+    stack: string,
+    file: string,
+    config: Record<string, unknown>,
+): StackImageConfig {
+    const problems: string[] = [];
+    const bad = (key: string, problem: string, value: unknown) =>
+        problems.push(`${file}: ${PROJECT}:${key}: ${problem} (got "${show(value)}")`);
+    const get = (key: string): unknown => config[`${PROJECT}:${key}`];
+    const optString = (key: string): string | undefined => {
+        const v = get(key);
+        if (v === undefined) {
+            return undefined;
+        }
+        if (typeof v !== "string" || v === "") {
+            bad(key, "expected a non-empty string", v);
+            return undefined;
+        }
+        return v;
+    };
+
+    if (!/^[a-z][a-z0-9-]*$/.test(stack)) {
+        problems.push(`${file}: stack name must match ^[a-z][a-z0-9-]*$ (got "${stack}")`);
+    }
+    for (const key of Object.keys(config)) {
+        // Other namespaces (kubernetes:, pulumi:) belong to other tools.
+        if (key.startsWith(`${PROJECT}:`) && !KEYS.includes(key.slice(PROJECT.length + 1))) {
+            bad(key.slice(PROJECT.length + 1), `unknown key (known: ${KEYS.join(", ")})`, config[key]);
+        }
+    }
+
+    const repository = optString("repository");
+    if (get("repository") === undefined) {
+        bad("repository", "required", "");
+    } else if (repository !== undefined) {
+        try {
+            const ref = parseReference(repository);
+            if (ref.tag !== undefined || ref.digest !== undefined) {
+                bad(
+                    "repository",
+                    "must be a repository without a tag or digest (pin with image-release:digest)",
+                    repository,
+                );
+            } else if (repository !== repository.toLowerCase()) {
+                bad("repository", "must be lowercase", repository);
+            }
+        } catch (e) {
+            bad("repository", (e as Error).message.replace(/^invalid reference "[^"]*": /, ""), repository);
+        }
+    }
+
+    const digest = optString("digest");
+    if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(digest)) {
+        const hex = /^sha256:([0-9a-fA-F]*)$/.exec(digest);
+        if (hex !== null && hex[1].length === 64) {
+            bad("digest", "expected lowercase hex in sha256:<64 hex>", digest);
+        } else if (hex !== null) {
+            bad("digest", `expected sha256:<64 hex>, but it has ${hex[1].length} hex chars`, digest);
+        } else if (!digest.includes(":") || digest.startsWith(":")) {
+            bad("digest", "expected a digest sha256:<64 hex>, not a tag", digest);
+        } else {
+            bad("digest", "expected a digest sha256:<64 hex>", digest);
+        }
+    }
+
+    let platforms = DEFAULT_PLATFORMS;
+    const rawPlatforms = get("platforms");
+    if (rawPlatforms !== undefined) {
+        if (!Array.isArray(rawPlatforms) || rawPlatforms.length === 0) {
+            bad("platforms", "expected a non-empty list of os/arch[/variant]", rawPlatforms);
+        } else {
+            platforms = [];
+            const seen = new Set<string>();
+            for (const p of rawPlatforms as unknown[]) {
+                if (typeof p !== "string" || !PLATFORM.test(p)) {
+                    bad("platforms", "expected os/arch[/variant] such as linux/amd64", p);
+                } else if (seen.has(p)) {
+                    bad("platforms", "duplicate platform", p);
+                } else {
+                    seen.add(p);
+                    platforms.push(p);
+                }
+            }
+        }
+    }
+
+    const version = optString("version");
+    if (version !== undefined && semver.valid(version) === null) {
+        bad("version", "not a semver version", version);
+    }
+    const channel = optString("channel");
+    if (channel !== undefined && !CHANNELS.includes(channel)) {
+        bad("channel", `expected one of ${CHANNELS.join(", ")}`, channel);
+    }
+    const gitSha = optString("gitSha");
+    if (gitSha !== undefined && !/^[0-9a-f]{7,40}$/.test(gitSha)) {
+        bad("gitSha", "expected 7-40 lowercase hex chars", gitSha);
+    }
+
+    let build: { context: string; dockerfile: string } | undefined;
+    const rawBuild = get("build");
+    if (rawBuild !== undefined) {
+        const b = rawBuild as Record<string, unknown>;
+        if (typeof rawBuild !== "object" || rawBuild === null || Array.isArray(rawBuild)) {
+            bad("build", "expected a map with context and dockerfile", rawBuild);
+        } else if (typeof b.context !== "string" || b.context === "") {
+            bad("build", "build.context must be a non-empty string", b.context);
+        } else if (b.dockerfile !== undefined && (typeof b.dockerfile !== "string" || b.dockerfile === "")) {
+            bad("build", "build.dockerfile must be a non-empty string", b.dockerfile);
+        } else {
+            build = {
+                context: b.context,
+                dockerfile: typeof b.dockerfile === "string" ? b.dockerfile : "Dockerfile",
+            };
+        }
+    }
+
+    if (PINNED_STACKS.includes(stack)) {
+        if (get("digest") === undefined) {
+            bad("digest", `required in stack "${stack}" (it deploys a pinned digest, never builds)`, "");
+        }
+        if (rawBuild !== undefined) {
+            bad(
+                "build",
+                `not allowed in stack "${stack}" (it deploys a pinned digest, never builds)`,
+                rawBuild,
+            );
+        }
+    } else if (stack === "dev" && rawBuild === undefined && get("digest") === undefined) {
+        bad("build", 'stack "dev" needs image-release:build or image-release:digest', "");
+    }
+
+    let verifyDigest = true;
+    const rawVerify = get("verifyDigest");
+    if (rawVerify !== undefined) {
+        if (typeof rawVerify !== "boolean") {
+            bad("verifyDigest", "expected true or false", rawVerify);
+        } else {
+            verifyDigest = rawVerify;
+        }
+    }
+    const namespace = optString("namespace") ?? "default";
+    const promoteFrom = optString("promoteFrom");
+    const promotedFrom = optString("promotedFrom");
+    const kubeconfig = optString("kubeconfig");
+    const kubeContext = optString("kubeContext");
+
+    if (problems.length > 0) {
+        throw new StackConfigError(problems.join("\n"), problems);
+    }
+    const out: StackImageConfig = {
+        stack,
+        file,
+        repository: repository as string,
+        platforms,
+        verifyDigest,
+        namespace,
+    };
+    const optional = {
+        channel,
+        promoteFrom,
+        digest,
+        version,
+        gitSha,
+        promotedFrom,
+        build,
+        kubeconfig,
+        kubeContext,
+    };
+    for (const [k, v] of Object.entries(optional)) {
+        if (v !== undefined) {
+            (out as unknown as Record<string, unknown>)[k] = v;
+        }
+    }
+    return out;
+}

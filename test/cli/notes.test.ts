@@ -1,0 +1,148 @@
+import * as assert from "assert";
+import { randomBytes } from "crypto";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { notes, tags, verify } from "../../src/cli";
+import { RegistryClient } from "../../src/registry";
+import { pushTestImage, TEST_LABELS, TestImage } from "../fixtures/registry/testImage";
+import { makeRepo } from "../fixtures/cli/repo";
+
+const BIN = path.join(__dirname, "..", "..", "bin", "image-release.js");
+const client = new RegistryClient({
+    retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 },
+    timeoutMs: 5000,
+});
+const deps = { client };
+
+function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        execFile("node", [BIN, ...args], (err, stdout, stderr) =>
+            resolve({ code: err ? (err.code as number) : 0, stdout, stderr }),
+        );
+    });
+}
+
+describe("cli tags", () => {
+    const rows: {
+        args: { version: string; gitSha: string; channel?: string };
+        want?: string[];
+        err?: string;
+    }[] = [
+        { args: { version: "1.4.2", gitSha: "0123abcdef" }, want: ["1.4.2", "1.4", "1", "git-0123abc"] },
+        {
+            args: { version: "1.4.2", gitSha: "0123abcdef", channel: "staging" },
+            want: ["1.4.2", "1.4", "1", "git-0123abc", "staging"],
+        },
+    ];
+    for (const r of rows) {
+        it(`${JSON.stringify(r.args)}`, async () => {
+            assert.deepStrictEqual((await tags({ repoRoot: ".", ...r.args })).tags, r.want);
+        });
+    }
+    it("CLI prints one tag a line, or JSON", async () => {
+        const h = await runCli(["tags", "--version", "2.0.1", "--git-sha", "abcdef0123"]);
+        assert.deepStrictEqual([h.code, h.stdout], [0, "2.0.1\n2.0\n2\ngit-abcdef0\n"]);
+        const j = await runCli(["tags", "--version", "2.0.1", "--git-sha", "abcdef0123", "--json"]);
+        assert.deepStrictEqual(JSON.parse(j.stdout).tags, ["2.0.1", "2.0", "2", "git-abcdef0"]);
+    });
+});
+
+describe("cli notes and verify @integration", () => {
+    let repo: string;
+    let img: TestImage;
+    let other: TestImage;
+    let dir: string;
+
+    before(async () => {
+        repo = `127.0.0.1:5000/test/cli-notes-${randomBytes(4).toString("hex")}`;
+        img = await pushTestImage(client, repo, "cli-notes");
+        other = await pushTestImage(client, repo, "cli-notes-other");
+        await client.applyTags(repo, img.indexDigest, ["1.4.2", "1.4", "1", "git-0123abc", "staging"]);
+        dir = makeRepo(repo, img.indexDigest);
+    });
+
+    it("notes: Markdown and JSON, exact, and files written", async () => {
+        const want = {
+            version: "1.4.2",
+            repository: repo,
+            digest: img.indexDigest,
+            tags: ["1.4.2", "1.4", "1", "git-0123abc", "staging"],
+            platformDigests: img.platformDigests,
+            gitSha: TEST_LABELS["org.opencontainers.image.revision"],
+            labels: {
+                "org.opencontainers.image.revision": TEST_LABELS["org.opencontainers.image.revision"],
+                "org.opencontainers.image.version": TEST_LABELS["org.opencontainers.image.version"],
+                "test.seed": "cli-notes",
+            },
+            stacks: ["prod", "staging"],
+        };
+        const n = await notes({ stacksDir: path.join(dir, "stacks"), repoRoot: dir, version: "1.4.2" }, deps);
+        assert.deepStrictEqual(n, want);
+        const md = [
+            `# ${repo.split("/").pop()} 1.4.2`,
+            "",
+            `- Image: \`${repo}@${img.indexDigest}\``,
+            "- Tags: `1.4.2`, `1.4`, `1`, `git-0123abc`, `staging`",
+            "- Git commit: `0123abc`",
+            "- Running in: prod, staging",
+            "",
+            "| Platform | Digest |",
+            "| --- | --- |",
+            `| linux/amd64 | \`${img.platformDigests["linux/amd64"]}\` |`,
+            `| linux/arm64 | \`${img.platformDigests["linux/arm64"]}\` |`,
+            "",
+            "| Label | Value |",
+            "| --- | --- |",
+            "| org.opencontainers.image.revision | 0123abc |",
+            "| org.opencontainers.image.version | 1.4.2 |",
+            "| test.seed | cli-notes |",
+            "",
+        ].join("\n");
+        assert.strictEqual(
+            fs.readFileSync(path.join(dir, ".image-release", "notes", "1.4.2.md"), "utf8"),
+            md,
+        );
+        const human = await runCli(["notes", "--repo-root", dir, "--version", "1.4.2"]);
+        assert.deepStrictEqual([human.code, human.stdout, human.stderr], [0, md, ""]);
+        const json = await runCli(["notes", "--repo-root", dir, "--version", "1.4.2", "--json"]);
+        assert.strictEqual(json.stdout, JSON.stringify(want, null, 2) + "\n");
+        assert.strictEqual(
+            fs.readFileSync(path.join(dir, ".image-release", "notes", "1.4.2.json"), "utf8"),
+            JSON.stringify(want, null, 2) + "\n",
+        );
+    });
+
+    it("notes: unknown version is refused", async () => {
+        await assert.rejects(
+            notes({ stacksDir: path.join(dir, "stacks"), repoRoot: dir, version: "9.9.9" }, deps),
+            {
+                message: `tag 9.9.9 not found in repo ${repo}; release it first`,
+            },
+        );
+    });
+
+    it("verify: clean, then every finding listed with exit code 1", async () => {
+        const o = { stacksDir: path.join(dir, "stacks"), repoRoot: dir };
+        assert.deepStrictEqual(await verify(o, deps), { ok: true, findings: [] });
+        await client.retag(repo, other.indexDigest, "1.4");
+        const staging = path.join(dir, "stacks", "Pulumi.staging.yaml");
+        const text = fs.readFileSync(staging, "utf8");
+        fs.writeFileSync(
+            staging,
+            text.replace(/ *image-release:digest: .*\n/, "").replace("channel: staging", "channel: latest"),
+        );
+        const findings = [
+            "stack staging uses the latest tag",
+            `${staging}: image-release:channel: expected one of dev, staging, prod (got "latest")`,
+            `${staging}: image-release:digest: required in stack "staging" (it deploys a pinned digest, never builds) (got "")`,
+            `${repo}: tag 1.4 points at ${other.indexDigest}, but 1.4.2 is ${img.indexDigest}`,
+        ];
+        const res = await runCli(["verify", "--repo-root", dir]);
+        assert.deepStrictEqual(await verify(o, deps), { ok: false, findings });
+        assert.deepStrictEqual(
+            [res.code, res.stdout, res.stderr],
+            [1, `verify: 4 finding(s)\n${findings.map((f) => `- ${f}\n`).join("")}`, ""],
+        );
+    });
+});

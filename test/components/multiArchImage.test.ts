@@ -1,0 +1,73 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { MOCK_BUILD, promiseOf, recorded, resetRecorded, setMocks, settle } from "../helpers/mocks";
+import type { MultiArchImage as MultiArchImageT } from "../../src/components/multiArchImage";
+
+const REPO = "127.0.0.1:5000/image-release/hello";
+
+describe("components/MultiArchImage", () => {
+    let MultiArchImage: typeof MultiArchImageT;
+    before(async () => {
+        await setMocks("dev");
+        ({ MultiArchImage } = await import("../../src/components/multiArchImage"));
+    });
+    beforeEach(resetRecorded);
+
+    it("computes tags, labels and context hash, and keeps credentials secret", async () => {
+        const img = new MultiArchImage("hello", {
+            context: "examples/hello",
+            repository: REPO,
+            version: "1.4.2",
+            gitSha: "0123abcdef",
+            channel: "dev",
+            source: "https://example.test/hello",
+            sourceDateEpoch: 1700000000,
+            credentials: { "127.0.0.1:5001": { username: "u", password: "p" } },
+        });
+        assert.strictEqual(await promiseOf(img.digest), MOCK_BUILD.digest);
+        assert.strictEqual(await promiseOf(img.ref), `${REPO}@${MOCK_BUILD.digest}`);
+        assert.deepStrictEqual(await promiseOf(img.platformDigests), MOCK_BUILD.platformDigests);
+        const labels = {
+            "org.opencontainers.image.source": "https://example.test/hello",
+            "org.opencontainers.image.version": "1.4.2",
+            "org.opencontainers.image.revision": "0123abcdef",
+            "org.opencontainers.image.created": "2023-11-14T22:13:20Z",
+        };
+        assert.deepStrictEqual(await promiseOf(img.labels), labels);
+        assert.strictEqual(await pulumi.isSecret(img.image.credentials as pulumi.Output<unknown>), true);
+        await settle();
+        const [child] = recorded.filter((r) => r.type.includes(":dynamic:"));
+        assert.strictEqual(child.name, "hello-image");
+        assert.deepStrictEqual(child.inputs.tags, ["1.4.2", "1.4", "1", "git-0123abc", "dev"]);
+        assert.deepStrictEqual(child.inputs.platforms, ["linux/amd64", "linux/arm64"]);
+        assert.deepStrictEqual(child.inputs.labels, labels);
+        assert.match(String(child.inputs.contextHash), /^[0-9a-f]{64}$|^sha256:[0-9a-f]{64}$/);
+    });
+
+    it("names every bad arg in one InputPropertiesError", async () => {
+        assert.throws(
+            () =>
+                new MultiArchImage("bad", {
+                    context: "",
+                    repository: `${REPO}:1.0.0`,
+                    version: "v1",
+                    gitSha: "XYZ",
+                    platforms: ["amd64"],
+                }),
+            (e: unknown) =>
+                pulumi.InputPropertiesError.isInstance(e) &&
+                e.message ===
+                    'invalid arguments for MultiArchImage "bad":\n' +
+                        "  context: is required\n" +
+                        `  repository: must not contain a tag (got "${REPO}:1.0.0")\n` +
+                        '  version: must be a semver version X.Y.Z (got "v1")\n' +
+                        '  gitSha: must be 7-40 lowercase hex characters (got "XYZ")\n' +
+                        '  platforms: is not an os/arch platform (got "amd64")',
+        );
+        await settle();
+        assert.deepStrictEqual(
+            recorded.filter((r) => r.type.includes(":dynamic:")),
+            [],
+        );
+    });
+});

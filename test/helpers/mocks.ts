@@ -1,0 +1,65 @@
+import * as pulumi from "@pulumi/pulumi";
+
+// Recorded inputs are arbitrary JSON that tests walk by path; `any` keeps those walks readable.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+export interface RecordedResource {
+    type: string;
+    name: string;
+    inputs: Record<string, Json>;
+}
+
+/** Every `newResource` call, in order; tests clear it in `beforeEach`. */
+export const recorded: RecordedResource[] = [];
+
+export function resetRecorded(): void {
+    recorded.length = 0;
+}
+
+export function ofType(type: string): RecordedResource[] {
+    return recorded.filter((r) => r.type === type);
+}
+
+/** Outputs a dynamic MultiArchImage would return, so dev runs end to end under mocks. */
+export const MOCK_BUILD = {
+    digest: "sha256:" + "d".repeat(64),
+    platformDigests: { "linux/amd64": "sha256:" + "a".repeat(64), "linux/arm64": "sha256:" + "b".repeat(64) },
+};
+
+export const mocks: pulumi.runtime.Mocks = {
+    newResource(args: pulumi.runtime.MockResourceArgs) {
+        recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const state: Record<string, unknown> = { ...args.inputs };
+        if (args.type.includes(":dynamic:") && "contextHash" in args.inputs) {
+            state.digest = MOCK_BUILD.digest;
+            state.platformDigests = MOCK_BUILD.platformDigests;
+        }
+        return { id: `${args.name}-id`, state };
+    },
+    call(args: pulumi.runtime.MockCallArgs) {
+        return args.inputs as Record<string, unknown>;
+    },
+};
+
+export async function setMocks(stack = "dev", preview = false): Promise<void> {
+    await pulumi.runtime.setMocks(mocks, "image-release", stack, preview);
+}
+
+/** The one way tests unwrap an Output. */
+export function promiseOf<T>(o: pulumi.Output<T> | pulumi.Input<T>): Promise<T> {
+    return new Promise((resolve, reject) => {
+        const out = pulumi.output(o);
+        out.apply((v) => {
+            resolve(v as T);
+            return v;
+        });
+        // A rejected Output never calls apply; surface its error instead of hanging.
+        (out as unknown as { promise(): Promise<unknown> }).promise().catch(reject);
+    });
+}
+
+/** Lets the mock monitor finish every pending registration. */
+export function settle(): Promise<void> {
+    return new Promise((r) => setTimeout(r, 50));
+}

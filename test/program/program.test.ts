@@ -1,0 +1,224 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import {
+    Json,
+    MOCK_BUILD,
+    ofType,
+    promiseOf,
+    recorded,
+    resetRecorded,
+    setMocks,
+    settle,
+} from "../helpers/mocks";
+
+const REPO = "127.0.0.1:5000/image-release/hello";
+
+/** The stack file's config as the engine hands it to the program: every value a string. */
+function stackConfig(
+    stack: string,
+    overrides: Record<string, unknown> = {},
+    remove: string[] = [],
+): Record<string, string> {
+    const doc = YAML.parse(fs.readFileSync(`stacks/Pulumi.${stack}.yaml`, "utf8")) as {
+        config: Record<string, unknown>;
+    };
+    const merged: Record<string, unknown> = { ...doc.config, ...overrides };
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(merged)) {
+        if (remove.includes(k)) continue;
+        out[k] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    return out;
+}
+
+type Run = () => Record<string, unknown>;
+
+describe("program", () => {
+    let run: Run;
+    before(async () => {
+        await setMocks("dev");
+        run = (await import("../../src/program")) as unknown as Run;
+    });
+    beforeEach(resetRecorded);
+
+    async function runStack(stack: string, config: Record<string, string>): Promise<Record<string, Json>> {
+        await setMocks(stack);
+        pulumi.runtime.setAllConfig(config);
+        const outputs = run();
+        const resolved: Record<string, Json> = {};
+        for (const [k, v] of Object.entries(outputs)) resolved[k] = await promiseOf(v);
+        await settle();
+        return resolved;
+    }
+
+    function deploymentOf() {
+        const deps = ofType("kubernetes:apps/v1:Deployment");
+        assert.strictEqual(deps.length, 1);
+        return deps[0].inputs;
+    }
+
+    const staging = stackConfig("staging");
+    const STAGING_DIGEST = staging["image-release:digest"];
+
+    it("dev builds once and deploys the digest it built", async () => {
+        const out = await runStack(
+            "dev",
+            stackConfig("dev", { "image-release:version": "1.4.2", "image-release:gitSha": "0123abcdef" }),
+        );
+        const builds = recorded.filter(
+            (r) => r.type === "pulumi-nodejs:dynamic:Resource" && "contextHash" in r.inputs,
+        );
+        assert.strictEqual(builds.length, 1);
+        assert.deepStrictEqual(builds[0].inputs.tags, ["1.4.2", "1.4", "1", "git-0123abc", "dev"]);
+        assert.deepStrictEqual(builds[0].inputs.platforms, ["linux/amd64", "linux/arm64"]);
+        assert.strictEqual(
+            deploymentOf().spec.template.spec.containers[0].image,
+            `${REPO}@${MOCK_BUILD.digest}`,
+        );
+        assert.strictEqual(out.digest, MOCK_BUILD.digest);
+        assert.strictEqual(out.ref, `${REPO}@${MOCK_BUILD.digest}`);
+        assert.deepStrictEqual(out.platformDigests, MOCK_BUILD.platformDigests);
+        assert.deepStrictEqual(out.release, {
+            repository: REPO,
+            version: "1.4.2",
+            digest: MOCK_BUILD.digest,
+            ref: `${REPO}@${MOCK_BUILD.digest}`,
+            tags: ["1.4.2", "1.4", "1", "git-0123abc", "dev"],
+            platforms: ["linux/amd64", "linux/arm64"],
+            platformDigests: MOCK_BUILD.platformDigests,
+            gitSha: "0123abcdef",
+            sourceStack: "dev",
+        });
+    });
+
+    for (const [stack, from, ns] of [
+        ["staging", "dev", "staging"],
+        ["prod", "staging", "prod"],
+    ]) {
+        it(`${stack} never builds, pins the configured digest and moves its channel tag`, async () => {
+            const cfg = stackConfig(stack, { "image-release:verifyDigest": false });
+            const digest = cfg["image-release:digest"];
+            const out = await runStack(stack, cfg);
+            assert.strictEqual(recorded.filter((r) => "contextHash" in r.inputs).length, 0);
+            assert.strictEqual(ofType("image-release:image:MultiArchImage").length, 0);
+            const dep = deploymentOf();
+            assert.strictEqual(dep.metadata.namespace, ns);
+            assert.strictEqual(dep.spec.template.spec.containers[0].image, `${REPO}@${digest}`);
+            assert.deepStrictEqual(dep.metadata.annotations, {
+                "kubernetes.io/change-cause": `image-release 1.4.2 ${digest.slice(0, 19)} (promoted from ${from})`,
+                "image-release/version": "1.4.2",
+                "image-release/digest": digest,
+                "image-release/git-sha": "0123abc",
+            });
+            const tags = recorded.filter(
+                (r) => r.type === "pulumi-nodejs:dynamic:Resource" && "deleteFromRegistry" in r.inputs,
+            );
+            assert.strictEqual(tags.length, 1);
+            assert.strictEqual(tags[0].name, `hello-${stack}-tag`);
+            assert.strictEqual(tags[0].inputs.tag, stack);
+            assert.strictEqual(tags[0].inputs.digest, digest);
+            assert.strictEqual(tags[0].inputs.deleteFromRegistry, false);
+            assert.deepStrictEqual(out.release, {
+                repository: REPO,
+                version: "1.4.2",
+                digest,
+                ref: `${REPO}@${digest}`,
+                tags: ["1.4.2", "1.4", "1", "git-0123abc", stack],
+                platforms: ["linux/amd64", "linux/arm64"],
+                platformDigests: {},
+                gitSha: "0123abc",
+                sourceStack: from,
+            });
+        });
+    }
+
+    it("promotion and rollback are config diffs: the image and change-cause follow the pin", async () => {
+        const NEW = "sha256:" + "9".repeat(64);
+        const before = stackConfig("staging", { "image-release:verifyDigest": false });
+        await runStack("staging", before);
+        const old = deploymentOf();
+
+        resetRecorded();
+        await runStack(
+            "staging",
+            stackConfig("staging", {
+                "image-release:verifyDigest": false,
+                "image-release:digest": NEW,
+                "image-release:version": "1.5.0",
+            }),
+        );
+        const promoted = deploymentOf();
+        assert.strictEqual(promoted.spec.template.spec.containers[0].image, `${REPO}@${NEW}`);
+        assert.strictEqual(
+            promoted.metadata.annotations["kubernetes.io/change-cause"],
+            "image-release 1.5.0 sha256:999999999999 (promoted from dev)",
+        );
+
+        resetRecorded();
+        await runStack("staging", before);
+        const rolledBack = deploymentOf();
+        assert.strictEqual(rolledBack.spec.template.spec.containers[0].image, `${REPO}@${STAGING_DIGEST}`);
+        assert.deepStrictEqual(rolledBack, old);
+    });
+
+    const badConfig: {
+        name: string;
+        stack: string;
+        overrides?: Record<string, unknown>;
+        remove?: string[];
+        message: string;
+    }[] = [
+        {
+            name: "a tag instead of a digest",
+            stack: "staging",
+            overrides: { "image-release:digest": "1.4.2" },
+            message:
+                'stacks/Pulumi.staging.yaml: image-release:digest: expected a digest sha256:<64 hex>, not a tag (got "1.4.2")',
+        },
+        {
+            name: "a short digest",
+            stack: "prod",
+            overrides: { "image-release:digest": "sha256:abcdef123456" },
+            message:
+                'stacks/Pulumi.prod.yaml: image-release:digest: expected sha256:<64 hex>, but it has 12 lowercase-or-not hex chars (got "sha256:abcdef123456")',
+        },
+        {
+            name: "a missing digest",
+            stack: "prod",
+            remove: ["image-release:digest"],
+            message:
+                'stacks/Pulumi.prod.yaml: image-release:digest: required in stack "prod" (it deploys a pinned digest, never builds) (got "")',
+        },
+        {
+            name: "a missing version",
+            stack: "staging",
+            remove: ["image-release:version"],
+            message:
+                'stacks/Pulumi.staging.yaml: image-release:version: required with image-release:digest (got "")',
+        },
+    ];
+    for (const c of badConfig) {
+        it(`fails before any resource on ${c.name}, naming the file and key`, async () => {
+            await setMocks(c.stack);
+            pulumi.runtime.setAllConfig(stackConfig(c.stack, c.overrides, c.remove));
+            assert.throws(() => run(), { name: "StackConfigError", message: c.message });
+            await settle();
+            assert.deepStrictEqual(recorded, []);
+        });
+    }
+
+    it("an explicit Kubernetes provider comes from config alone", async () => {
+        await runStack(
+            "prod",
+            stackConfig("prod", {
+                "image-release:verifyDigest": false,
+                "image-release:kubeContext": "kind-local",
+            }),
+        );
+        const [provider] = ofType("pulumi:providers:kubernetes");
+        assert.strictEqual(provider.name, "prod-kubernetes");
+        assert.strictEqual(provider.inputs.context, "kind-local");
+    });
+});

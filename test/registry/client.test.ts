@@ -1,0 +1,255 @@
+import * as assert from "assert";
+import {
+    ImmutableTagError,
+    ManifestNotFoundError,
+    MissingPlatformError,
+    OCI_INDEX,
+    OCI_MANIFEST,
+    RegistryAuthError,
+    RegistryClient,
+    RegistryError,
+} from "../../src/registry";
+import {
+    AUTH_CREDS,
+    LOCAL,
+    LOCAL_AUTH,
+    TEST_CREATED,
+    TEST_LABELS,
+    pushTestImage,
+    uniqueRepo,
+} from "../fixtures/registry/testImage";
+
+const NO_RETRY = { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 };
+
+describe("RegistryClient against 127.0.0.1:5000 and :5001 @integration", () => {
+    let transferred = 0;
+    const client = new RegistryClient({
+        retry: NO_RETRY,
+        dockerConfigPath: "/nonexistent/config.json",
+        onTransfer: (e) => (transferred += e.bytes),
+    });
+
+    it("pings the anonymous registry", async () => {
+        assert.strictEqual(await client.ping(LOCAL), 200);
+    });
+
+    it("basic auth on 5001 works with the right credentials", async () => {
+        const c = new RegistryClient({
+            credentials: { [LOCAL_AUTH]: AUTH_CREDS },
+            dockerConfigPath: "/nonexistent",
+        });
+        assert.strictEqual(await c.ping(LOCAL_AUTH), 200);
+        const name = uniqueRepo(LOCAL_AUTH, "basic");
+        const img = await pushTestImage(c, name);
+        assert.strictEqual((await c.headManifest(name, img.indexDigest))?.digest, img.indexDigest);
+    });
+
+    it("basic auth on 5001 with a bad password gives RegistryAuthError without the password", async () => {
+        const c = new RegistryClient({
+            credentials: { [LOCAL_AUTH]: { username: "imagerelease", password: "wrong-secret-pw" } },
+            dockerConfigPath: "/nonexistent",
+        });
+        const name = uniqueRepo(LOCAL_AUTH, "badcreds");
+        const path = name.slice(LOCAL_AUTH.length + 1);
+        await assert.rejects(
+            c.headManifest(name, "latest"),
+            (e: unknown) =>
+                e instanceof RegistryAuthError &&
+                e.message ===
+                    `authentication failed for ${LOCAL_AUTH} (scope "repository:${path}:pull"): 401 Unauthorized` &&
+                !e.message.includes("wrong-secret-pw") &&
+                !(e.stack ?? "").includes("wrong-secret-pw"),
+        );
+    });
+
+    it("anonymous access to 5001 gives RegistryAuthError", async () => {
+        const name = uniqueRepo(LOCAL_AUTH, "anon");
+        const path = name.slice(LOCAL_AUTH.length + 1);
+        await assert.rejects(
+            client.getManifest(name, "latest"),
+            (e: unknown) =>
+                e instanceof RegistryAuthError &&
+                e.message ===
+                    `authentication failed for ${LOCAL_AUTH} (scope "repository:${path}:pull"): 401 Unauthorized`,
+        );
+    });
+
+    describe("one pushed index", () => {
+        const name = uniqueRepo(LOCAL, "client");
+        let img: Awaited<ReturnType<typeof pushTestImage>>;
+        before(async () => {
+            transferred = 0;
+            img = await pushTestImage(client, name);
+        });
+
+        it("counted the blob bytes once and skips them on re-push", async () => {
+            assert.strictEqual(transferred, img.blobBytes);
+            transferred = 0;
+            const again = await pushTestImage(client, name);
+            assert.strictEqual(again.indexDigest, img.indexDigest);
+            assert.strictEqual(transferred, 0);
+        });
+
+        it("applyTags points 4 tags at the index digest", async () => {
+            const tags = ["1.4.2", "1.4", "1", "git-0123abc"];
+            const results = await client.applyTags(name, img.indexDigest, tags);
+            assert.deepStrictEqual(
+                results.map((r) => [r.tag, r.digest, r.previousDigest]),
+                tags.map((t) => [t, img.indexDigest, undefined]),
+            );
+            for (const t of tags) {
+                assert.deepStrictEqual(await client.headManifest(name, t), {
+                    mediaType: OCI_INDEX,
+                    digest: img.indexDigest,
+                    size: img.indexBytes.length,
+                });
+            }
+            assert.deepStrictEqual((await client.listTags(name)).sort(), [
+                "1",
+                "1.4",
+                "1.4.2",
+                "git-0123abc",
+            ]);
+        });
+
+        it("retag keeps the digest and uploads no blob", async () => {
+            transferred = 0;
+            const r = await client.retag(name, img.indexDigest, "staging");
+            assert.deepStrictEqual(r, { tag: "staging", digest: img.indexDigest });
+            assert.strictEqual((await client.getManifest(name, "staging")).digest, img.indexDigest);
+            assert.strictEqual(transferred, 0);
+        });
+
+        it("re-pointing an immutable tag at the same digest is a no-op", async () => {
+            assert.deepStrictEqual(await client.retag(name, img.indexDigest, "1.4.2"), {
+                tag: "1.4.2",
+                digest: img.indexDigest,
+                previousDigest: img.indexDigest,
+            });
+        });
+
+        it("describe gives platforms, digests, labels and created", async () => {
+            const d = await client.describe(`${name}:1.4.2`);
+            assert.deepStrictEqual(d, {
+                name,
+                mediaType: OCI_INDEX,
+                digest: img.indexDigest,
+                platforms: [
+                    {
+                        platform: "linux/amd64",
+                        os: "linux",
+                        architecture: "amd64",
+                        digest: img.platformDigests["linux/amd64"],
+                        size: img.manifestSizes["linux/amd64"],
+                    },
+                    {
+                        platform: "linux/arm64",
+                        os: "linux",
+                        architecture: "arm64",
+                        digest: img.platformDigests["linux/arm64"],
+                        size: img.manifestSizes["linux/arm64"],
+                    },
+                ],
+                labels: { ...TEST_LABELS, "test.seed": "one" },
+                created: TEST_CREATED,
+            });
+        });
+
+        it("describe of a single platform manifest reads its config", async () => {
+            const d = await client.describe(`${name}@${img.platformDigests["linux/arm64"]}`);
+            assert.strictEqual(d.mediaType, OCI_MANIFEST);
+            assert.deepStrictEqual(d.platforms, [
+                {
+                    platform: "linux/arm64",
+                    os: "linux",
+                    architecture: "arm64",
+                    digest: img.platformDigests["linux/arm64"],
+                    size: img.manifestSizes["linux/arm64"],
+                },
+            ]);
+        });
+
+        it("verify passes for both platforms and names a missing one exactly", async () => {
+            const ok = await client.verify(`${name}@${img.indexDigest}`, ["linux/amd64", "linux/arm64"]);
+            assert.strictEqual(ok.digest, img.indexDigest);
+            await assert.rejects(
+                client.verify(`${name}@${img.indexDigest}`, ["linux/amd64", "linux/s390x"]),
+                (e: unknown) =>
+                    e instanceof MissingPlatformError &&
+                    e.message ===
+                        `${name}@${img.indexDigest} lacks required platform(s) linux/s390x (has linux/amd64, linux/arm64)`,
+            );
+            const single = img.platformDigests["linux/amd64"];
+            assert.strictEqual((await client.verify(`${name}@${single}`, ["linux/amd64"])).digest, single);
+            await assert.rejects(
+                client.verify(`${name}@${single}`, ["linux/amd64", "linux/arm64"]),
+                (e: unknown) =>
+                    e instanceof MissingPlatformError &&
+                    e.message ===
+                        `${name}@${single} lacks required platform(s) linux/arm64 (has linux/amd64)`,
+            );
+        });
+
+        it("a missing digest gives the exact not-found message", async () => {
+            const missing = "sha256:" + "0".repeat(64);
+            await assert.rejects(
+                client.getManifest(name, missing),
+                (e: unknown) =>
+                    e instanceof ManifestNotFoundError &&
+                    e.message === `digest ${missing} not found in repo ${name}`,
+            );
+            await assert.rejects(
+                client.applyTags(name, missing, ["9.9.9"]),
+                (e: unknown) =>
+                    e instanceof ManifestNotFoundError &&
+                    e.message === `digest ${missing} not found in repo ${name}`,
+            );
+            assert.strictEqual(await client.headManifest(name, "9.9.9"), undefined);
+        });
+
+        it("moving an immutable tag is refused, force allows it, floating tags move", async () => {
+            const other = await pushTestImage(client, name, "two");
+            await assert.rejects(
+                client.retag(name, other.indexDigest, "1.4.2"),
+                (e: unknown) =>
+                    e instanceof ImmutableTagError &&
+                    e.message ===
+                        `tag 1.4.2 in ${name} already points at ${img.indexDigest}; refusing to move it to ${other.indexDigest} (immutable tag; use force to override)`,
+            );
+            await assert.rejects(
+                client.applyTags(name, other.indexDigest, ["1.4", "1", "git-0123abc"]),
+                (e: unknown) => e instanceof ImmutableTagError && e.message.startsWith("tag git-0123abc in "),
+            );
+            // Refused before any write: the floating tags still point at the first image.
+            assert.strictEqual((await client.headManifest(name, "1.4"))?.digest, img.indexDigest);
+            assert.deepStrictEqual(await client.retag(name, other.indexDigest, "1.4"), {
+                tag: "1.4",
+                digest: other.indexDigest,
+                previousDigest: img.indexDigest,
+            });
+            assert.deepStrictEqual(await client.retag(name, other.indexDigest, "1.4.2", { force: true }), {
+                tag: "1.4.2",
+                digest: other.indexDigest,
+                previousDigest: img.indexDigest,
+            });
+            assert.strictEqual((await client.headManifest(name, "1.4.2"))?.digest, other.indexDigest);
+        });
+
+        it("deletes a manifest only with confirm", async () => {
+            const third = await pushTestImage(client, name, "three");
+            await assert.rejects(
+                // @ts-expect-error the guard must also hold for untyped callers
+                client.deleteManifest(name, third.indexDigest, {}),
+                (e: unknown) =>
+                    e instanceof RegistryError &&
+                    e.message === `refusing to delete ${name}@${third.indexDigest} without { confirm: true }`,
+            );
+            assert.strictEqual(
+                (await client.headManifest(name, third.indexDigest))?.digest,
+                third.indexDigest,
+            );
+            await client.deleteManifest(name, third.indexDigest, { confirm: true });
+            assert.strictEqual(await client.headManifest(name, third.indexDigest), undefined);
+        });
+    });
+});

@@ -1,0 +1,37 @@
+import * as assert from "assert";
+import { isImmutableTagName } from "../../src/registry";
+import { backoffDelay } from "../../src/registry/retry";
+
+describe("isImmutableTagName", () => {
+    const rows: [string, boolean][] = [
+        ["1.4.2", true],
+        ["0.0.1", true],
+        ["1.4.2-rc.1", true],
+        ["git-0123abc", true],
+        ["git-0123456789abcdef0123456789abcdef01234567", true],
+        ["1.4", false],
+        ["1", false],
+        ["dev", false],
+        ["staging", false],
+        ["prod", false],
+        ["latest", false],
+        ["git-XYZ", false],
+        ["v1.4.2", false],
+    ];
+    for (const [tag, want] of rows)
+        it(`${tag} -> ${want}`, () => assert.strictEqual(isImmutableTagName(tag), want));
+});
+
+describe("backoffDelay", () => {
+    const o = { attempts: 4, baseDelayMs: 200, maxDelayMs: 2000 };
+    const rows: [number, number][] = [
+        [1, 200],
+        [2, 400],
+        [3, 800],
+        [4, 1600],
+        [5, 2000],
+        [10, 2000],
+    ];
+    for (const [attempt, want] of rows)
+        it(`attempt ${attempt} waits ${want}ms`, () => assert.strictEqual(backoffDelay(attempt, o), want));
+});
