@@ -48,7 +48,6 @@ export class ChannelTag extends pulumi.ComponentResource {
                 digest: args.digest,
                 tag: args.channel,
                 force: true,
-                deleteFromRegistry: false,
             },
             { parent: this },
         );

@@ -1,0 +1,61 @@
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export interface CachedBuild {
+    digest: string;
+    platformDigests: Record<string, string>;
+}
+
+/** `$IMAGE_RELEASE_CACHE_DIR`, else `$XDG_CACHE_HOME/image-release`, else `~/.cache/image-release`. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+    if (env.IMAGE_RELEASE_CACHE_DIR) return env.IMAGE_RELEASE_CACHE_DIR;
+    return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "image-release");
+}
+
+/** Everything that decides the index digest; equal keys mean the build would give the same bytes. */
+export function buildKey(o: {
+    repository: string;
+    contextHash: string;
+    platforms: string[];
+    labels: Record<string, string>;
+    sourceDateEpoch: number;
+}): string {
+    const labels = Object.keys(o.labels)
+        .sort()
+        .map((k) => [k, o.labels[k]]);
+    const text = JSON.stringify([o.repository, o.contextHash, o.platforms, labels, o.sourceDateEpoch]);
+    return createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * A key → digest file per build. The registry stays the truth: a hit is only used after the digest is
+ * verified there, so a stale or hand-edited entry costs a rebuild, never a wrong image.
+ */
+export class BuildCache {
+    constructor(private readonly dir: string = defaultCacheDir()) {}
+
+    private file(key: string): string {
+        return path.join(this.dir, `${key}.json`);
+    }
+
+    get(key: string): CachedBuild | undefined {
+        try {
+            const v = JSON.parse(fs.readFileSync(this.file(key), "utf8")) as Partial<CachedBuild>;
+            if (typeof v.digest === "string" && v.platformDigests && typeof v.platformDigests === "object") {
+                return { digest: v.digest, platformDigests: v.platformDigests };
+            }
+        } catch {
+            // Missing or unreadable: treat as a miss.
+        }
+        return undefined;
+    }
+
+    put(key: string, value: CachedBuild): void {
+        fs.mkdirSync(this.dir, { recursive: true });
+        const tmp = `${this.file(key)}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
+        fs.renameSync(tmp, this.file(key));
+    }
+}

@@ -1,0 +1,106 @@
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { BuildError } from "./errors";
+
+/** The 20.10 client has BuildKit built in; /usr/local/bin/docker refuses BuildKit without buildx. */
+export const DEFAULT_DOCKER = "/usr/bin/docker";
+
+export interface EngineBuild {
+    context: string;
+    dockerfile: string;
+    platform: string;
+    buildArgs: Record<string, string>;
+}
+
+interface Exec {
+    code: number;
+    stdout: Buffer;
+    stderr: string;
+}
+
+function run(docker: string, args: string[], env: NodeJS.ProcessEnv): Promise<Exec> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(docker, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on("data", (b: Buffer) => out.push(b));
+        child.stderr.on("data", (b: Buffer) => err.push(b));
+        child.on("error", (e) => reject(new BuildError(`cannot run ${docker}: ${e.message}`)));
+        child.on("close", (code) =>
+            resolve({
+                code: code ?? 1,
+                stdout: Buffer.concat(out),
+                stderr: Buffer.concat(err).toString("utf8"),
+            }),
+        );
+    });
+}
+
+function tail(text: string, lines = 15): string {
+    return text.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+/**
+ * Drives the local Docker engine through its CLI. Images are built by id and never tagged, so a
+ * release leaves no arch-suffixed tags behind, locally or in the registry.
+ */
+export class DockerEngine {
+    constructor(
+        private readonly docker: string = process.env.IMAGE_RELEASE_DOCKER ?? DEFAULT_DOCKER,
+        private readonly env: NodeJS.ProcessEnv = process.env,
+    ) {}
+
+    async build(b: EngineBuild): Promise<string> {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-iid-"));
+        const iidFile = path.join(tmp, "iid");
+        try {
+            const args = [
+                "build",
+                "--platform",
+                b.platform,
+                "--file",
+                path.resolve(b.context, b.dockerfile),
+                "--iidfile",
+                iidFile,
+                "--progress",
+                "plain",
+            ];
+            for (const k of Object.keys(b.buildArgs).sort())
+                args.push("--build-arg", `${k}=${b.buildArgs[k]}`);
+            args.push(b.context);
+            const r = await run(this.docker, args, { ...this.env, DOCKER_BUILDKIT: "1" });
+            if (r.code !== 0) {
+                throw new BuildError(
+                    `docker build for ${b.platform} of "${b.context}" failed (exit ${r.code}):\n${tail(r.stderr)}`,
+                );
+            }
+            const id = fs.readFileSync(iidFile, "utf8").trim();
+            if (!/^sha256:[0-9a-f]{64}$/.test(id)) {
+                throw new BuildError(`docker build for ${b.platform} wrote no image id (got "${id}")`);
+            }
+            return id;
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    }
+
+    /** The legacy `docker save` tarball: manifest.json, <config>.json and uncompressed layer tars. */
+    async save(imageId: string): Promise<Buffer> {
+        const r = await run(this.docker, ["save", imageId], this.env);
+        if (r.code !== 0) throw new BuildError(`docker save ${imageId} failed: ${tail(r.stderr)}`);
+        return r.stdout;
+    }
+
+    /** Drops the untagged local image; BuildKit's cache stays, so a rebuild is still fast. */
+    async remove(imageId: string): Promise<void> {
+        await run(this.docker, ["image", "rm", "--force", imageId], this.env);
+    }
+
+    async version(): Promise<string> {
+        const r = await run(this.docker, ["version", "--format", "{{.Server.Version}}"], this.env);
+        if (r.code !== 0) throw new BuildError(`the Docker engine does not answer: ${tail(r.stderr, 3)}`);
+        return r.stdout.toString("utf8").trim();
+    }
+}

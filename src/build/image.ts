@@ -1,0 +1,109 @@
+import { rfc3339 } from "../release";
+import { Descriptor, OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST, sha256Digest } from "../registry";
+import { BuildError } from "./errors";
+
+export interface Platform {
+    architecture: string;
+    os: string;
+    variant?: string;
+}
+
+/** `linux/arm64/v8` and `linux/arm64` are one platform; we write the short form everywhere. */
+export function parsePlatform(p: string): Platform {
+    const [os, architecture, variant, extra] = p.split("/");
+    if (!os || !architecture || extra !== undefined || !/^[a-z0-9]+$/.test(os + architecture)) {
+        throw new BuildError(`platform "${p}" is not os/arch[/variant], e.g. linux/amd64`);
+    }
+    if (variant && !(architecture === "arm64" && variant === "v8")) return { architecture, os, variant };
+    return { architecture, os };
+}
+
+export function platformKey(p: Platform): string {
+    return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
+}
+
+// The OCI image-spec config fields; engine extras (container, container_config, docker_version,
+// buildinfo) carry host ids and wall-clock times, so they are not carried over.
+const CONFIG_KEYS = [
+    "architecture",
+    "os",
+    "os.version",
+    "os.features",
+    "variant",
+    "config",
+    "rootfs",
+    "history",
+];
+
+/**
+ * Makes the engine's config reproducible: `created` and every history time are the commit time, the
+ * labels are ours over the Dockerfile's, and diff_ids are those of the normalized layers.
+ */
+export function reproducibleConfig(
+    engineConfig: Record<string, unknown>,
+    o: { platform: Platform; epochSeconds: number; labels: Record<string, string>; diffIds: string[] },
+): Buffer {
+    const arch = engineConfig.architecture;
+    const os = engineConfig.os;
+    if (arch !== o.platform.architecture || os !== o.platform.os) {
+        throw new BuildError(
+            `the engine built ${String(os)}/${String(arch)} when ${platformKey(o.platform)} was asked for`,
+        );
+    }
+    const created = rfc3339(o.epochSeconds);
+    const out: Record<string, unknown> = { created };
+    for (const k of CONFIG_KEYS) if (engineConfig[k] !== undefined) out[k] = engineConfig[k];
+    if (o.platform.variant) out.variant = o.platform.variant;
+    else delete out.variant;
+    const runConfig = { ...((engineConfig.config as Record<string, unknown> | undefined) ?? {}) };
+    runConfig.Labels = sortKeys({
+        ...((runConfig.Labels as Record<string, string> | null) ?? {}),
+        ...o.labels,
+    });
+    out.config = runConfig;
+    out.rootfs = { type: "layers", diff_ids: o.diffIds };
+    const history = (engineConfig.history as Record<string, unknown>[] | undefined) ?? [];
+    out.history = history.map((h) => ({ ...h, created }));
+    return Buffer.from(JSON.stringify(out));
+}
+
+function sortKeys(o: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(
+        Object.keys(o)
+            .sort()
+            .map((k) => [k, o[k]]),
+    );
+}
+
+export function descriptor(mediaType: string, bytes: Buffer): Descriptor {
+    return { mediaType, digest: sha256Digest(bytes), size: bytes.length };
+}
+
+export function imageManifest(config: Buffer, layers: Buffer[]): Buffer {
+    return Buffer.from(
+        JSON.stringify({
+            schemaVersion: 2,
+            mediaType: OCI_MANIFEST,
+            config: descriptor(OCI_CONFIG, config),
+            layers: layers.map((l) => descriptor(OCI_LAYER, l)),
+        }),
+    );
+}
+
+/** One index for all platforms, in the order asked for, with the release's OCI annotations. */
+export function imageIndex(
+    entries: { platform: Platform; manifest: Buffer }[],
+    annotations: Record<string, string>,
+): Buffer {
+    return Buffer.from(
+        JSON.stringify({
+            schemaVersion: 2,
+            mediaType: OCI_INDEX,
+            manifests: entries.map((e) => ({
+                ...descriptor(OCI_MANIFEST, e.manifest),
+                platform: e.platform,
+            })),
+            ...(Object.keys(annotations).length > 0 ? { annotations: sortKeys(annotations) } : {}),
+        }),
+    );
+}

@@ -1,0 +1,11 @@
+export { BuildError } from "./errors";
+export { contextFiles, hashContext } from "./contextHash";
+export { DockerEngine, DEFAULT_DOCKER } from "./engine";
+export type { EngineBuild } from "./engine";
+export { readDockerSave, normalizeLayer, gzipLayer } from "./archive";
+export { parsePlatform, platformKey, reproducibleConfig, imageManifest, imageIndex } from "./image";
+export type { Platform } from "./image";
+export { BuildCache, buildKey, defaultCacheDir } from "./cache";
+export type { CachedBuild } from "./cache";
+export { publishImage } from "./publish";
+export type { PublishOptions, PublishResult } from "./publish";

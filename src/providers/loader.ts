@@ -1,0 +1,33 @@
+import * as path from "path";
+
+/**
+ * Absolute paths of the modules the providers run. A dynamic provider reaches the engine as serialized
+ * source, so it must not close over the modules themselves: it loads them by path inside each method.
+ */
+export const MODULES = {
+    build: path.join(__dirname, "..", "build"),
+    registry: path.join(__dirname, "..", "registry"),
+};
+
+/**
+ * Loads a module by absolute path inside the provider process. Under `pulumi up` with a TypeScript
+ * program that process has no `.ts` loader, so ts-node is registered (transpile only) the first time.
+ */
+export function loadModule<T>(modulePath: string): T {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeRequire = require as NodeJS.Require;
+    const fs = nodeRequire("fs") as typeof import("fs");
+    const candidates = [
+        `${modulePath}.js`,
+        `${modulePath}/index.js`,
+        `${modulePath}.ts`,
+        `${modulePath}/index.ts`,
+    ];
+    const resolved = candidates.find((c) => fs.existsSync(c));
+    if (resolved === undefined) throw new Error(`image-release: cannot find module ${modulePath}`);
+    if (resolved.endsWith(".ts") && !nodeRequire.extensions[".ts"]) {
+        const tsNode = nodeRequire(nodeRequire.resolve("ts-node", { paths: [modulePath, process.cwd()] }));
+        (tsNode as typeof import("ts-node")).register({ transpileOnly: true });
+    }
+    return nodeRequire(resolved) as T;
+}

@@ -1,0 +1,165 @@
+import * as pulumi from "@pulumi/pulumi";
+import type * as buildModule from "../build";
+import type * as registryModule from "../registry";
+import { loadModule, MODULES } from "./loader";
+
+export interface MultiArchImageInputs {
+    context: string;
+    dockerfile: string;
+    repository: string;
+    platforms: string[];
+    buildArgs: Record<string, string>;
+    labels: Record<string, string>;
+    version: string;
+    gitSha: string;
+    sourceDateEpoch: number;
+    tags: string[];
+    /** Decides the diff; computed by the component with hashContext. */
+    contextHash: string;
+    credentials?: Record<string, { username: string; password: string }>;
+    /** Move an immutable tag that points elsewhere. Default false. */
+    force?: boolean;
+    /** Delete the index from the registry when the resource is deleted. Default false. */
+    deleteFromRegistry?: boolean;
+}
+
+export interface MultiArchImageOutputs extends MultiArchImageInputs {
+    digest: string;
+    ref: string;
+    platformDigests: Record<string, string>;
+}
+
+// Changing any of these means different image bytes: rebuild. The repository is the resource's identity.
+const REBUILD_KEYS = [
+    "contextHash",
+    "dockerfile",
+    "platforms",
+    "buildArgs",
+    "labels",
+    "sourceDateEpoch",
+] as const;
+
+function same(a: unknown, b: unknown): boolean {
+    return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Pure so tests and the engine agree on what an update does. */
+export function imageDiff(
+    olds: MultiArchImageOutputs,
+    news: MultiArchImageInputs,
+): pulumi.dynamic.DiffResult {
+    const replaces = olds.repository !== news.repository ? ["repository"] : [];
+    const changed = [...REBUILD_KEYS, "tags", "version", "gitSha", "force", "deleteFromRegistry"].filter(
+        (k) => !same(olds[k as keyof MultiArchImageInputs], news[k as keyof MultiArchImageInputs]),
+    );
+    return {
+        changes: replaces.length > 0 || changed.length > 0,
+        replaces,
+        deleteBeforeReplace: false,
+    };
+}
+
+export function needsRebuild(olds: MultiArchImageOutputs, news: MultiArchImageInputs): boolean {
+    return olds.repository !== news.repository || REBUILD_KEYS.some((k) => !same(olds[k], news[k]));
+}
+
+function client(inputs: MultiArchImageInputs): registryModule.RegistryClient {
+    const registry = loadModule<typeof registryModule>(MODULES.registry);
+    return new registry.RegistryClient({ credentials: inputs.credentials });
+}
+
+async function publish(inputs: MultiArchImageInputs): Promise<MultiArchImageOutputs> {
+    const build = loadModule<typeof buildModule>(MODULES.build);
+    const r = await build.publishImage({
+        context: inputs.context,
+        dockerfile: inputs.dockerfile,
+        repository: inputs.repository,
+        platforms: inputs.platforms,
+        buildArgs: inputs.buildArgs,
+        labels: inputs.labels,
+        version: inputs.version,
+        gitSha: inputs.gitSha,
+        sourceDateEpoch: inputs.sourceDateEpoch,
+        tags: inputs.tags,
+        force: inputs.force,
+        client: client(inputs),
+    });
+    return { ...inputs, digest: r.digest, ref: r.ref, platformDigests: r.platformDigests };
+}
+
+/**
+ * Build once, push one index, apply the tag set. A tags-only change retags the existing digest
+ * without building. Delete leaves the registry alone unless `deleteFromRegistry` is set: a deleted
+ * digest breaks every stack pinned to it (pulumi-docker-build#581).
+ */
+export const multiArchImageProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: MultiArchImageInputs): Promise<pulumi.dynamic.CreateResult> {
+        const outs = await publish(inputs);
+        return { id: outs.ref, outs };
+    },
+
+    async diff(_id: string, olds: MultiArchImageOutputs, news: MultiArchImageInputs) {
+        return imageDiff(olds, news);
+    },
+
+    async update(
+        _id: string,
+        olds: MultiArchImageOutputs,
+        news: MultiArchImageInputs,
+    ): Promise<pulumi.dynamic.UpdateResult> {
+        if (needsRebuild(olds, news)) return { outs: await publish(news) };
+        await client(news).applyTags(news.repository, olds.digest, news.tags, { force: news.force });
+        return {
+            outs: {
+                ...news,
+                digest: olds.digest,
+                ref: olds.ref,
+                platformDigests: olds.platformDigests,
+            },
+        };
+    },
+
+    async delete(_id: string, props: MultiArchImageOutputs): Promise<void> {
+        if (props.deleteFromRegistry !== true) return;
+        const registry = loadModule<typeof registryModule>(MODULES.registry);
+        try {
+            await client(props).deleteManifest(props.repository, props.digest, { confirm: true });
+        } catch (e) {
+            if (!(e instanceof registry.ManifestNotFoundError)) throw e;
+        }
+    },
+};
+
+export interface MultiArchImageResourceArgs {
+    context: pulumi.Input<string>;
+    dockerfile: pulumi.Input<string>;
+    repository: pulumi.Input<string>;
+    platforms: pulumi.Input<pulumi.Input<string>[]>;
+    buildArgs: pulumi.Input<Record<string, string>>;
+    labels: pulumi.Input<Record<string, string>>;
+    version: pulumi.Input<string>;
+    gitSha: pulumi.Input<string>;
+    sourceDateEpoch: pulumi.Input<number>;
+    tags: pulumi.Input<pulumi.Input<string>[]>;
+    contextHash: pulumi.Input<string>;
+    credentials?: pulumi.Input<Record<string, { username: string; password: string }>>;
+    force?: pulumi.Input<boolean>;
+    deleteFromRegistry?: pulumi.Input<boolean>;
+}
+
+/** The dynamic resource behind the MultiArchImage component. */
+export class MultiArchImageResource extends pulumi.dynamic.Resource {
+    public readonly digest!: pulumi.Output<string>;
+    public readonly ref!: pulumi.Output<string>;
+    public readonly tags!: pulumi.Output<string[]>;
+    public readonly platformDigests!: pulumi.Output<Record<string, string>>;
+
+    constructor(name: string, args: MultiArchImageResourceArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            multiArchImageProvider,
+            name,
+            { digest: undefined, ref: undefined, platformDigests: undefined, ...args },
+            { ...opts, additionalSecretOutputs: ["credentials"] },
+        );
+    }
+}
