@@ -4,18 +4,35 @@ import * as path from "path";
 import { randomBytes } from "crypto";
 import { status } from "../src/cli";
 import { OCI_INDEX, RegistryClient, sha256Digest } from "../src/registry";
+import { deleteRepoManifests } from "./measure";
 
 const SERVICES = 50;
 const STACKS = ["dev", "staging", "prod"];
+const CONCURRENCY = 16;
+
+export interface StatusBenchResult {
+    services: number;
+    stacks: number;
+    concurrency: number;
+    parallelSeconds: number;
+    sequentialSeconds: number;
+    /** Sequential time over parallel time. */
+    ratio: number;
+}
+
+interface Setup {
+    dir: string;
+    repos: { repo: string; digest: string }[];
+}
 
 /**
  * 50 services x 3 stacks as 150 stack files (`svc<i>-<env>`) in one stacks dir, one repository and
  * one tiny index per service: an empty index is enough for the HEAD requests status makes.
  */
-async function setup(client: RegistryClient): Promise<string> {
+async function setup(client: RegistryClient): Promise<Setup> {
     const run = randomBytes(4).toString("hex");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-bench-"));
-    await Promise.all(
+    const repos = await Promise.all(
         Array.from({ length: SERVICES }, async (_, i) => {
             const repo = `127.0.0.1:5000/bench/status-${run}-svc${i}`;
             const index = Buffer.from(
@@ -38,9 +55,10 @@ async function setup(client: RegistryClient): Promise<string> {
                     `config:\n  image-release:repository: ${repo}\n  image-release:channel: ${s}\n${pin}`,
                 );
             }
+            return { repo, digest };
         }),
     );
-    return dir;
+    return { dir, repos };
 }
 
 async function time(client: RegistryClient, dir: string, concurrency: number): Promise<number> {
@@ -48,22 +66,40 @@ async function time(client: RegistryClient, dir: string, concurrency: number): P
     const rows = await status({ stacksDir: dir, repoRoot: dir, concurrency }, { client });
     const failed = rows.filter((r) => r.error);
     if (failed.length > 0) throw new Error(`${failed.length} stacks failed: ${failed[0].error}`);
+    if (rows.length !== SERVICES * STACKS.length)
+        throw new Error(`status returned ${rows.length} rows, expected ${SERVICES * STACKS.length}`);
     return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-export async function benchStatus(): Promise<string> {
-    const client = new RegistryClient({ retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 200 } });
-    const dir = await setup(client);
-    await time(client, dir, 16); // warm the connection pool so neither run pays for it
-    const parallel = await time(client, dir, 16);
-    const sequential = await time(client, dir, 1);
-    fs.rmSync(dir, { recursive: true, force: true });
-    return `status ${SERVICES}x${STACKS.length}: parallel ${parallel.toFixed(2)}s, sequential ${sequential.toFixed(2)}s, ratio ${(sequential / parallel).toFixed(2)}x (goal < 2 s)`;
+export async function benchStatus(
+    client: RegistryClient = new RegistryClient({ retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 200 } }),
+): Promise<StatusBenchResult> {
+    const { dir, repos } = await setup(client);
+    try {
+        await time(client, dir, CONCURRENCY); // warm the connection pool so neither run pays for it
+        const parallelSeconds = await time(client, dir, CONCURRENCY);
+        const sequentialSeconds = await time(client, dir, 1);
+        return {
+            services: SERVICES,
+            stacks: STACKS.length,
+            concurrency: CONCURRENCY,
+            parallelSeconds,
+            sequentialSeconds,
+            ratio: sequentialSeconds / parallelSeconds,
+        };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+        await Promise.all(repos.map((r) => deleteRepoManifests(client, r.repo, [r.digest])));
+    }
+}
+
+export function formatStatus(r: StatusBenchResult): string {
+    return `status ${r.services}x${r.stacks}: parallel ${r.parallelSeconds.toFixed(2)}s, sequential ${r.sequentialSeconds.toFixed(2)}s, ratio ${r.ratio.toFixed(2)}x (goal < 2 s)`;
 }
 
 if (require.main === module) {
     benchStatus().then(
-        (line) => console.log(line),
+        (r) => console.log(formatStatus(r)),
         (e: Error) => {
             console.error(`bench status: ${e.message}`);
             process.exitCode = 1;

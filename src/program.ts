@@ -125,10 +125,10 @@ function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
         kubernetesOptions(stack, cfg),
     );
     if (cfg.channel !== undefined) {
-        // The tag moves only after the Deployment (and so the digest verification) went through.
+        // deployment.digest resolves only once the registry check passed, so a bad pin never moves the tag.
         new ChannelTag(
             `${APP}-${cfg.channel}`,
-            { repository: cfg.repository, channel: cfg.channel, digest },
+            { repository: cfg.repository, channel: cfg.channel, digest: deployment.digest },
             { dependsOn: [deployment] },
         );
     }
@@ -136,18 +136,19 @@ function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
     const tags = computeTagSet({ version, gitSha }).tags.concat(
         cfg.channel !== undefined ? [cfg.channel] : [],
     );
-    const release: ReleaseRecord = {
+    // The platform digests come from the registry check, so they are the registry's truth ({} when off).
+    const release: pulumi.Output<ReleaseRecord> = deployment.platformDigests.apply((platformDigests) => ({
         repository: cfg.repository,
         version,
         digest,
         ref,
         tags,
         platforms: cfg.platforms,
-        platformDigests: {},
+        platformDigests,
         gitSha,
         sourceStack: cfg.promotedFrom ?? cfg.promoteFrom ?? stack,
-    };
-    return { digest, ref, tags, release };
+    }));
+    return { digest, ref, tags, platformDigests: deployment.platformDigests, release };
 }
 
 /**
@@ -163,7 +164,8 @@ function run(): Record<string, unknown> {
     if (cfg.build !== undefined) {
         return runBuild(stack, cfg, cfg.build);
     }
-    throw new Error(`stacks/Pulumi.${stack}.yaml: image-release:digest: is required (got "")`);
+    const problem = `${cfg.file}: image-release:digest: required (or image-release:build) (got "")`;
+    throw new StackConfigError(problem, [problem]);
 }
 
 export = run;

@@ -5,15 +5,19 @@ import { BuildError } from "./errors";
 
 type Header = tar.Header;
 
+async function collect(stream: AsyncIterable<unknown>): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const c of stream) parts.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
+    return Buffer.concat(parts);
+}
+
 /** Reads every entry of a tar into memory; image tarballs of a release fit comfortably. */
 export async function readTar(bytes: Buffer): Promise<Map<string, { header: Header; body: Buffer }>> {
     const out = new Map<string, { header: Header; body: Buffer }>();
     const extract = tar.extract();
     const done = (async () => {
         for await (const entry of extract) {
-            const chunks: Buffer[] = [];
-            for await (const c of entry) chunks.push(c as Buffer);
-            out.set(entry.header.name, { header: entry.header as Header, body: Buffer.concat(chunks) });
+            out.set(entry.header.name, { header: entry.header, body: await collect(entry) });
         }
     })();
     Readable.from([bytes]).pipe(extract);
@@ -60,13 +64,12 @@ export async function normalizeLayer(layer: Buffer, epochSeconds: number): Promi
     const pack = tar.pack();
     const chunks: Buffer[] = [];
     const collected = (async () => {
-        for await (const c of pack) chunks.push(c as Buffer);
+        chunks.push(await collect(pack));
     })();
     const written = (async () => {
         for await (const entry of extract) {
-            const body: Buffer[] = [];
-            for await (const c of entry) body.push(c as Buffer);
-            const h = entry.header as Header;
+            const body = await collect(entry);
+            const h = entry.header;
             const pax = Object.fromEntries(
                 Object.entries((h.pax as Record<string, string> | null) ?? {}).filter(
                     ([k]) => !DROPPED_PAX.has(k),
@@ -87,7 +90,7 @@ export async function normalizeLayer(layer: Buffer, epochSeconds: number): Promi
                 ...(Object.keys(pax).length > 0 ? { pax } : {}),
             };
             await new Promise<void>((resolve, reject) =>
-                pack.entry(header, Buffer.concat(body), (e) => (e ? reject(e) : resolve())),
+                pack.entry(header, body, (e) => (e ? reject(e) : resolve())),
             );
         }
         pack.finalize();

@@ -11,7 +11,13 @@ export interface Platform {
 /** `linux/arm64/v8` and `linux/arm64` are one platform; we write the short form everywhere. */
 export function parsePlatform(p: string): Platform {
     const [os, architecture, variant, extra] = p.split("/");
-    if (!os || !architecture || extra !== undefined || !/^[a-z0-9]+$/.test(os + architecture)) {
+    if (
+        !os ||
+        !architecture ||
+        extra !== undefined ||
+        !/^[a-z0-9]+$/.test(os + architecture) ||
+        (variant !== undefined && !/^[a-z0-9]+$/.test(variant))
+    ) {
         throw new BuildError(`platform "${p}" is not os/arch[/variant], e.g. linux/amd64`);
     }
     if (variant && !(architecture === "arm64" && variant === "v8")) return { architecture, os, variant };

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import * as path from "path";
 import { Command, CommanderError } from "commander";
+import { publishImage } from "../build";
 import { RegistryClient } from "../registry";
 import { CliDeps } from "./context";
 import { CliError } from "./errors";
@@ -8,7 +9,7 @@ import { history } from "./history";
 import { notes, renderNotes } from "./notes";
 import { renderHistory, renderRelease, renderPin, renderStatus, renderTags, renderVerify } from "./output";
 import { promote } from "./promote";
-import { PublishFn, release } from "./release";
+import { release } from "./release";
 import { rollback } from "./rollback";
 import { status } from "./status";
 import { tags } from "./tags";
@@ -35,17 +36,6 @@ type Opts = Record<string, string | boolean | undefined> & {
 function dirs(o: Opts) {
     const repoRoot = path.resolve(o.repoRoot);
     return { repoRoot, stacksDir: path.resolve(repoRoot, o.stacksDir) };
-}
-
-/**
- * src/build is loaded only when `release` runs: it pulls in the engine driver, which the other
- * commands never need.
- */
-function loadPublish(): PublishFn {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const build = require(path.join(__dirname, "..", "build")) as { publishImage?: PublishFn };
-    if (!build.publishImage) throw new CliError("src/build does not export publishImage");
-    return build.publishImage;
 }
 
 /** Returns the exit code; never calls process.exit so tests can run it in-process. */
@@ -92,7 +82,7 @@ export async function run(argv: string[], io: Io, deps?: CliDeps): Promise<numbe
                     version: o.version as string | undefined,
                     channel: o.channel as string,
                 },
-                { ...d, publish: loadPublish() },
+                { ...d, publish: publishImage, onProgress: (l) => io.err(`image-release: ${l}\n`) },
             );
             emit(o.json, r, renderRelease(r));
         });

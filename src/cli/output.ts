@@ -55,7 +55,7 @@ export function renderPin(r: PromoteResult | RollbackResult, dryRun: boolean): s
             ? `promote ${r.from} -> ${r.to}: ${r.version ?? "-"} ${r.digest}`
             : `rollback ${r.stack}: ${r.version ?? "-"} ${r.digest} (from commit ${r.commit.slice(0, 7)})`;
     const lines = [head, `previous: ${r.previousDigest ?? "-"}`];
-    if (dryRun) lines.push("dry run: nothing written", r.diff.trimEnd());
+    if (dryRun) lines.push("dry run: nothing written", r.diff.replace(/\n$/, ""));
     else lines.push(`wrote ${r.file}`);
     if (r.retagged) lines.push(`moved tag ${r.retagged.tag} (was ${r.retagged.previousDigest ?? "unset"})`);
     if (r.branch) lines.push(`committed on branch ${r.branch}`);
@@ -70,7 +70,7 @@ export function renderVerify(r: VerifyResult): string {
 
 export function renderRelease(r: ReleaseResult): string {
     const lines = [
-        `released ${r.record.ref}${r.built ? "" : " (unchanged context: reused)"}`,
+        `released ${r.record.ref}${r.built ? "" : " (not rebuilt: unchanged context, digest verified in the registry)"}`,
         `tags: ${r.record.tags.join(", ")}`,
         ...Object.entries(r.record.platformDigests).map(([p, d]) => `${p}: ${d}`),
         `record: ${r.outputsFile}`,

@@ -1,7 +1,9 @@
 import { execFileSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { editStackText, readStackFile, StackImageConfig, unifiedDiff, writeStackFile } from "../stackconfig";
 import { CliDeps, StackOptions } from "./context";
+import { CliError } from "./errors";
 
 export interface PinChange {
     stack: StackImageConfig;
@@ -65,25 +67,81 @@ export async function applyPin(
     const branch = o.git
         ? `promote/${c.stack.stack}-${c.version ?? "unversioned"}-${c.digest.slice(7, 19)}`
         : undefined;
-    if (branch) gitRun(o.repoRoot, ["check-ref-format", "--branch", branch]);
+    // Every git precondition is checked before the first write, so a refusal here changes nothing.
+    const start = branch ? gitPrecheck(o.repoRoot, branch) : undefined;
     writeStackFile(snap, after, { beforeRename: o.beforeRename });
+    let committed = false;
+    try {
+        if (branch) {
+            gitRun(o.repoRoot, ["checkout", "-q", "-b", branch]);
+            committed = true;
+            gitRun(o.repoRoot, ["add", "--", rel]);
+            gitRun(o.repoRoot, ["commit", "-q", "-m", commitMessage, "--", rel]);
+            result.branch = branch;
+        }
+        // Last, because it is the one step that cannot be undone locally: an earlier failure never moved it.
+        if (o.retag && c.stack.channel) {
+            const r = await deps.client.retag(c.stack.repository, c.digest, c.stack.channel);
+            result.retagged = {
+                tag: r.tag,
+                ...(r.previousDigest ? { previousDigest: r.previousDigest } : {}),
+            };
+        }
+    } catch (e) {
+        undo(o.repoRoot, snap.file, snap.text, committed && branch && start ? { branch, start } : undefined);
+        throw e;
+    }
     result.written = true;
-    if (o.retag && c.stack.channel) {
-        const r = await deps.client.retag(c.stack.repository, c.digest, c.stack.channel);
-        result.retagged = { tag: r.tag, ...(r.previousDigest ? { previousDigest: r.previousDigest } : {}) };
-    }
-    if (branch) {
-        gitRun(o.repoRoot, ["checkout", "-b", branch]);
-        gitRun(o.repoRoot, ["add", "--", rel]);
-        gitRun(o.repoRoot, ["commit", "-m", commitMessage, "--", rel]);
-        result.branch = branch;
-    }
     return result;
 }
 
+/** Returns what to check out again on undo: the current branch name, or the commit if HEAD is detached. */
+function gitPrecheck(repoRoot: string, branch: string): string {
+    try {
+        gitRun(repoRoot, ["rev-parse", "--verify", "-q", "HEAD"]);
+    } catch {
+        throw new CliError(`--git: ${repoRoot} is not a git repository with a commit`);
+    }
+    gitRun(repoRoot, ["check-ref-format", "--branch", branch]);
+    let exists = true;
+    try {
+        gitRun(repoRoot, ["rev-parse", "--verify", "-q", `refs/heads/${branch}`]);
+    } catch {
+        exists = false;
+    }
+    if (exists) throw new CliError(`--git: branch ${branch} already exists; delete it or merge it first`);
+    try {
+        return gitRun(repoRoot, ["symbolic-ref", "-q", "--short", "HEAD"]).trim();
+    } catch {
+        return gitRun(repoRoot, ["rev-parse", "HEAD"]).trim();
+    }
+}
+
+/** Puts the stack file (and the branch, if one was made) back as they were before the write. */
+function undo(repoRoot: string, file: string, text: string, git?: { branch: string; start: string }): void {
+    if (git) {
+        try {
+            gitRun(repoRoot, ["checkout", "-q", git.start]);
+            gitRun(repoRoot, ["branch", "-q", "-D", git.branch]);
+        } catch {
+            // The file is restored below either way; a leftover branch is visible and harmless.
+        }
+    }
+    const tmp = `${file}.${process.pid}.undo.tmp`;
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+}
+
 function gitRun(repoRoot: string, args: string[]): string {
-    return execFileSync("git", ["-C", repoRoot, ...args], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-    });
+    try {
+        return execFileSync("git", ["-C", repoRoot, ...args], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+    } catch (e) {
+        // execFileSync's own message repeats the whole command line, commit message included.
+        const err = e as { stderr?: string; message: string };
+        const first = ((err.stderr || err.message).trim().split("\n")[0] || "").trim();
+        throw new CliError(`git ${args[0]} failed: ${first}`);
+    }
 }

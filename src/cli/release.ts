@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { RegistryClient } from "../registry";
+import { PublishOptions, PublishResult } from "../build";
 import {
     Channel,
     computeTagSet,
@@ -13,25 +13,8 @@ import {
 import { CliDeps, outputsFile } from "./context";
 import { notes, ReleaseNotes } from "./notes";
 
-/** The slice of `src/build`'s publishImage (docs/architecture.md) that release needs. */
-export type PublishFn = (o: {
-    context: string;
-    dockerfile?: string;
-    repository: string;
-    platforms: string[];
-    labels?: Record<string, string>;
-    version: string;
-    gitSha: string;
-    sourceDateEpoch: number;
-    tags: string[];
-    client: RegistryClient;
-}) => Promise<{
-    digest: string;
-    ref: string;
-    tags: string[];
-    platformDigests: Record<string, string>;
-    built: boolean;
-}>;
+/** src/build's publishImage, or a fault-injecting stand-in in tests. */
+export type PublishFn = (o: PublishOptions) => Promise<PublishResult>;
 
 export interface ReleaseOptions {
     repoRoot: string;
@@ -45,6 +28,8 @@ export interface ReleaseOptions {
 
 export interface ReleaseDeps extends CliDeps {
     publish: PublishFn;
+    /** Build progress (engine build, index push, cache reuse); the CLI sends it to stderr. */
+    onProgress?: (line: string) => void;
     env?: Record<string, string | undefined>;
 }
 
@@ -81,6 +66,7 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
         sourceDateEpoch: epoch,
         tags: tagSet.tags,
         client: deps.client,
+        ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
     });
     const record: ReleaseRecord = {
         repository,

@@ -45,9 +45,12 @@ export class ChannelTag extends pulumi.ComponentResource {
             `${name}-tag`,
             {
                 repository: args.repository,
-                digest: args.digest,
+                // A digest that was an Output at construction gets the same check once it is known.
+                digest: pulumi.output(args.digest).apply((d) => {
+                    throwIfProblems("ChannelTag", name, digestProblems("digest", d));
+                    return d;
+                }),
                 tag: args.channel,
-                force: true,
             },
             { parent: this },
         );

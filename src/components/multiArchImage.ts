@@ -35,7 +35,7 @@ export interface MultiArchImageArgs {
     readonly labels?: pulumi.Input<Record<string, string>>;
     /** Channel tag also pushed, e.g. `dev`. Default: none. */
     readonly channel?: pulumi.Input<"dev" | "staging" | "prod">;
-    /** Also push `latest`. Default: false. */
+    /** Also push `latest`. Default: false. Conflicts with channel `staging` or `prod`. */
     readonly allowLatest?: pulumi.Input<boolean>;
     /** Source URL for `org.opencontainers.image.source`. Default: none. */
     readonly source?: pulumi.Input<string>;
@@ -50,6 +50,7 @@ export interface MultiArchImageArgs {
 }
 
 export const DEFAULT_IMAGE_PLATFORMS = ["linux/amd64", "linux/arm64"];
+const CHANNELS: readonly string[] = ["dev", "staging", "prod"];
 
 export function multiArchImageProblems(args: MultiArchImageArgs): ArgProblem[] {
     const problems: ArgProblem[] = [];
@@ -74,6 +75,27 @@ export function multiArchImageProblems(args: MultiArchImageArgs): ArgProblem[] {
         }
     }
     if (isPlain(args.platforms)) problems.push(...platformProblems("platforms", args.platforms));
+    if (isPlain(args.dockerfile) && args.dockerfile === "") {
+        problems.push({ propertyPath: "dockerfile", reason: 'must not be empty (got "")' });
+    }
+    if (isPlain(args.channel) && args.channel !== undefined && !CHANNELS.includes(args.channel)) {
+        problems.push({
+            propertyPath: "channel",
+            reason: `must be one of ${CHANNELS.join(", ")} (got "${String(args.channel)}")`,
+        });
+    }
+    if (
+        isPlain(args.allowLatest) &&
+        args.allowLatest === true &&
+        isPlain(args.channel) &&
+        (args.channel === "staging" || args.channel === "prod")
+    ) {
+        // staging and prod run pinned digests; a moving `latest` from them would contradict the pin.
+        problems.push({
+            propertyPath: "allowLatest",
+            reason: `conflicts with channel "${args.channel}" (only dev or no channel may move latest) (got "true")`,
+        });
+    }
     return problems;
 }
 

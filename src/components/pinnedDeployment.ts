@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { RegistryClient } from "../registry";
+import { ImageDescription, RegistryClient, RegistryUnavailableError } from "../registry";
 import { deploymentAnnotations, podAnnotations, ReleaseMetadata } from "./annotations";
 import {
     ArgProblem,
@@ -14,6 +14,15 @@ import {
 
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
 export const DEFAULT_PLATFORMS = ["linux/amd64", "linux/arm64"];
+
+/**
+ * A preview must answer quickly when the registry is down: three tries 200 ms and 400 ms apart, and
+ * 10 s per request (a black-holed host), instead of the client's general-purpose 4 x 30 s.
+ */
+export const VERIFY_CLIENT_OPTIONS = {
+    timeoutMs: 10_000,
+    retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 1000 },
+};
 
 export interface PinnedDeploymentArgs {
     /** Repository without tag or digest, e.g. `127.0.0.1:5000/image-release/hello`. Required. */
@@ -49,7 +58,10 @@ export interface PinnedDeploymentArgs {
      * preview). Default: true. Set false for air-gapped previews.
      */
     readonly verifyDigest?: pulumi.Input<boolean>;
-    /** Registry client used for verification. Default: `new RegistryClient({})` (docker config auth). */
+    /**
+     * Registry client used for verification. Default: `new RegistryClient(VERIFY_CLIENT_OPTIONS)`, which
+     * authenticates from the docker config. Not an Input: it is used by the program, never sent to the engine.
+     */
     readonly registryClient?: Pick<RegistryClient, "verify">;
 }
 
@@ -114,7 +126,10 @@ export function pinnedDeploymentProblems(args: PinnedDeploymentArgs): ArgProblem
 export class PinnedDeployment extends pulumi.ComponentResource {
     /** `repository@digest`, resolved only after verification succeeded. */
     public readonly image: pulumi.Output<string>;
+    /** The pinned digest, resolved only after verification succeeded. */
     public readonly digest: pulumi.Output<string>;
+    /** Platform -> manifest digest as the registry reported it; `{}` when verification is off. */
+    public readonly platformDigests: pulumi.Output<Record<string, string>>;
     public readonly changeCause: pulumi.Output<string>;
     public readonly deployment: k8s.apps.v1.Deployment;
     public readonly service?: k8s.core.v1.Service;
@@ -125,15 +140,34 @@ export class PinnedDeployment extends pulumi.ComponentResource {
 
         const platforms = pulumi.output(args.platforms ?? DEFAULT_PLATFORMS);
         const verify = pulumi.output(args.verifyDigest ?? true);
-        const pinnedRef = pulumi.interpolate`${args.repository}@${args.digest}`;
         const client = args.registryClient;
-        this.image = pulumi.all([pinnedRef, platforms, verify]).apply(async ([ref, p, v]) => {
-            if (v) {
-                await verifyPinnedImage(client ?? new RegistryClient({}), ref, p, name, this);
-            }
-            return ref;
-        });
-        this.digest = pulumi.output(args.digest);
+        // During a preview an unbuilt digest is unknown, so this apply (and the check) waits for `up`;
+        // a digest known from config is checked in the preview itself.
+        const verified = pulumi
+            .all([args.repository, args.digest, platforms, verify])
+            .apply(async ([repository, digest, p, v]) => {
+                // Outputs skipped the constructor's check; a digest only known now gets the same rules.
+                throwIfProblems("PinnedDeployment", name, [
+                    ...repositoryProblems("repository", repository),
+                    ...digestProblems("digest", digest),
+                ]);
+                const ref = `${repository}@${digest}`;
+                if (!v) {
+                    return { ref, platformDigests: {} };
+                }
+                const d = await verifyPinnedImage(
+                    client ?? new RegistryClient(VERIFY_CLIENT_OPTIONS),
+                    ref,
+                    p,
+                    name,
+                    this,
+                );
+                return { ref, platformDigests: platformDigestsOf(d) };
+            });
+        this.image = verified.ref;
+        this.platformDigests = verified.platformDigests;
+        // Gated on verification too, so whatever consumes the digest (a ChannelTag) waits for the check.
+        this.digest = pulumi.all([verified, args.digest]).apply(([, d]) => d);
 
         const release = pulumi
             .all([args.version, args.digest, args.gitSha, args.promotedFrom])
@@ -183,24 +217,41 @@ export class PinnedDeployment extends pulumi.ComponentResource {
             );
         }
 
-        this.registerOutputs({ image: this.image, digest: this.digest, changeCause: this.changeCause });
+        this.registerOutputs({
+            image: this.image,
+            digest: this.digest,
+            platformDigests: this.platformDigests,
+            changeCause: this.changeCause,
+        });
     }
 }
 
-/** Wraps the registry's exact error so the engine reports which component failed and why. */
+/** Platform -> manifest digest, in the index's order. */
+export function platformDigestsOf(d: Pick<ImageDescription, "platforms">): Record<string, string> {
+    return Object.fromEntries(d.platforms.map((p) => [p.platform, p.digest]));
+}
+
+/**
+ * Wraps the registry's exact error so the engine reports which component failed and why. An
+ * unreachable registry also says how to preview without one.
+ */
 export async function verifyPinnedImage(
     client: Pick<RegistryClient, "verify">,
     ref: string,
     platforms: string[],
     name: string,
     resource?: pulumi.Resource,
-): Promise<void> {
+): Promise<Pick<ImageDescription, "platforms">> {
     try {
-        await client.verify(ref, platforms);
+        return await client.verify(ref, platforms);
     } catch (err) {
         const detail = err instanceof Error ? err.message : String(err);
+        const hint =
+            err instanceof RegistryUnavailableError
+                ? " (set verifyDigest: false, image-release:verifyDigest in the stack file, to preview without a registry)"
+                : "";
         throw new pulumi.ResourceError(
-            `PinnedDeployment "${name}": digest verification failed: ${detail}`,
+            `PinnedDeployment "${name}": digest verification failed: ${detail}${hint}`,
             resource,
         );
     }

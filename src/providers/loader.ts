@@ -14,8 +14,7 @@ export const MODULES = {
  * program that process has no `.ts` loader, so ts-node is registered (transpile only) the first time.
  */
 export function loadModule<T>(modulePath: string): T {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const nodeRequire = require as NodeJS.Require;
+    const nodeRequire = require;
     const fs = nodeRequire("fs") as typeof import("fs");
     const candidates = [
         `${modulePath}.js`,
@@ -26,8 +25,8 @@ export function loadModule<T>(modulePath: string): T {
     const resolved = candidates.find((c) => fs.existsSync(c));
     if (resolved === undefined) throw new Error(`image-release: cannot find module ${modulePath}`);
     if (resolved.endsWith(".ts") && !nodeRequire.extensions[".ts"]) {
-        const tsNode = nodeRequire(nodeRequire.resolve("ts-node", { paths: [modulePath, process.cwd()] }));
-        (tsNode as typeof import("ts-node")).register({ transpileOnly: true });
+        const tsNodePath = nodeRequire.resolve("ts-node", { paths: [modulePath, process.cwd()] });
+        (nodeRequire(tsNodePath) as typeof import("ts-node")).register({ transpileOnly: true });
     }
     return nodeRequire(resolved) as T;
 }

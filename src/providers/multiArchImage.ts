@@ -39,8 +39,20 @@ const REBUILD_KEYS = [
     "sourceDateEpoch",
 ] as const;
 
+// Map key order is not preserved through the engine's state, so {A,B} and {B,A} must compare equal.
+function canonical(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(canonical);
+    if (v !== null && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        return Object.keys(o)
+            .sort()
+            .map((k) => [k, canonical(o[k])]);
+    }
+    return v;
+}
+
 function same(a: unknown, b: unknown): boolean {
-    return JSON.stringify(a) === JSON.stringify(b);
+    return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
 /** Pure so tests and the engine agree on what an update does. */
@@ -49,9 +61,11 @@ export function imageDiff(
     news: MultiArchImageInputs,
 ): pulumi.dynamic.DiffResult {
     const replaces = olds.repository !== news.repository ? ["repository"] : [];
-    const changed = [...REBUILD_KEYS, "tags", "version", "gitSha", "force", "deleteFromRegistry"].filter(
+    const changed = [...REBUILD_KEYS, "tags", "version", "gitSha"].filter(
         (k) => !same(olds[k as keyof MultiArchImageInputs], news[k as keyof MultiArchImageInputs]),
     );
+    // An absent flag and `false` mean the same; state written before a flag existed must not show a diff.
+    for (const k of ["force", "deleteFromRegistry"] as const) if (!!olds[k] !== !!news[k]) changed.push(k);
     return {
         changes: replaces.length > 0 || changed.length > 0,
         replaces,
@@ -149,10 +163,10 @@ export interface MultiArchImageResourceArgs {
 
 /** The dynamic resource behind the MultiArchImage component. */
 export class MultiArchImageResource extends pulumi.dynamic.Resource {
-    public readonly digest!: pulumi.Output<string>;
-    public readonly ref!: pulumi.Output<string>;
-    public readonly tags!: pulumi.Output<string[]>;
-    public readonly platformDigests!: pulumi.Output<Record<string, string>>;
+    declare public readonly digest: pulumi.Output<string>;
+    declare public readonly ref: pulumi.Output<string>;
+    declare public readonly tags: pulumi.Output<string[]>;
+    declare public readonly platformDigests: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: MultiArchImageResourceArgs, opts?: pulumi.CustomResourceOptions) {
         super(

@@ -71,9 +71,9 @@ export interface RegistryTagResourceArgs {
 
 /** A tag moved by retag; the ChannelTag component's child. */
 export class RegistryTagResource extends pulumi.dynamic.Resource {
-    public readonly ref!: pulumi.Output<string>;
-    public readonly digest!: pulumi.Output<string>;
-    public readonly previousDigest!: pulumi.Output<string | undefined>;
+    declare public readonly ref: pulumi.Output<string>;
+    declare public readonly digest: pulumi.Output<string>;
+    declare public readonly previousDigest: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: RegistryTagResourceArgs, opts?: pulumi.CustomResourceOptions) {
         super(

@@ -14,6 +14,7 @@ import {
     entryFromConfig,
     entryFromDescriptor,
     platformDescriptors,
+    normalizePlatform,
 } from "./describe";
 import { sha256Digest } from "./digest";
 import {
@@ -467,11 +468,19 @@ export class RegistryClient {
         const repo = repoOf(name);
         this.checkTagName(repo.name, tag);
         this.checkDigestValue(digest);
-        const current = await this.headManifest(repo.name, tag);
+        // Both reads go out together (two round trips' latency, not three); the checks still run in
+        // order and before the only write.
+        const [head, get] = await Promise.allSettled([
+            this.headManifest(repo.name, tag),
+            this.getManifest(repo.name, digest),
+        ]);
+        if (head.status === "rejected") throw head.reason;
+        const current = head.value;
         if (current?.digest === digest) return { tag, digest, previousDigest: digest };
         if (current && isImmutableTagName(tag) && !opts.force)
             throw new ImmutableTagError(repo.name, tag, current.digest, digest);
-        const manifest = await this.getManifest(repo.name, digest);
+        if (get.status === "rejected") throw get.reason;
+        const manifest = get.value;
         const written = await this.putManifest(repo.name, tag, manifest.bytes, manifest.mediaType);
         if (written !== digest)
             throw new RegistryProtocolError(
@@ -497,8 +506,9 @@ export class RegistryClient {
         const manifest = await this.getManifest(repo.name, digest);
         const plan: RetagResult[] = [];
         const refused: ImmutableTagError[] = [];
-        for (const tag of unique) {
-            const current = await this.headManifest(repo.name, tag);
+        const heads = await Promise.all(unique.map((t) => this.headManifest(repo.name, t)));
+        for (const [i, tag] of unique.entries()) {
+            const current = heads[i];
             if (current && current.digest !== digest && isImmutableTagName(tag) && !opts.force) {
                 refused.push(new ImmutableTagError(repo.name, tag, current.digest, digest));
             }
@@ -593,7 +603,7 @@ export class RegistryClient {
     async verify(ref: string, requiredPlatforms: string[]): Promise<ImageDescription> {
         const d = await this.describe(ref);
         const present = d.platforms.map((p) => p.platform);
-        const missing = requiredPlatforms.filter((p) => !present.includes(p));
+        const missing = requiredPlatforms.filter((p) => !present.includes(normalizePlatform(p)));
         // A single manifest has exactly one platform, so requiring two already yields a missing one here.
         if (missing.length > 0) throw new MissingPlatformError(d.name, d.digest, missing, present);
         return d;

@@ -26,8 +26,16 @@ export interface ImageConfig {
     config?: { Labels?: Record<string, string> | null };
 }
 
+/** arm64's only variant is v8, so buildx's `linux/arm64/v8` and our `linux/arm64` name one platform. */
 export function platformString(os: string, architecture: string, variant?: string): string {
-    return variant ? `${os}/${architecture}/${variant}` : `${os}/${architecture}`;
+    return variant && !(architecture === "arm64" && variant === "v8")
+        ? `${os}/${architecture}/${variant}`
+        : `${os}/${architecture}`;
+}
+
+export function normalizePlatform(p: string): string {
+    const [os, architecture, variant] = p.split("/");
+    return architecture === undefined ? p : platformString(os, architecture, variant);
 }
 
 /** Index entries that are real images; buildx attestations use platform unknown/unknown. */

@@ -3,8 +3,17 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { history, promote, rollback, run, status } from "../../src/cli";
+import {
+    history,
+    pickRollbackTarget,
+    promote,
+    rollback,
+    run,
+    status,
+    StackHistoryEntry,
+} from "../../src/cli";
 import { RegistryClient } from "../../src/registry";
+import { startProxy } from "../fixtures/registry/proxy";
 import { pushTestImage, TestImage } from "../fixtures/registry/testImage";
 import { commitAll, fixtureText, git, makeRepo, writeDevOutputs } from "../fixtures/cli/repo";
 import { randomBytes } from "crypto";
@@ -85,13 +94,14 @@ describe("cli @integration", () => {
         const dry = await promote({ ...o, from: "dev", to: "staging", dryRun: true }, deps);
         assert.strictEqual(dry.written, false);
         assert.strictEqual(read(dir, "staging"), fixtureText("Pulumi.staging.yaml", repo, d0));
-        const lines = fixtureText("Pulumi.staging.yaml", repo, d0).split("\n");
+        // Lines without their terminators, as diff(1) counts them.
+        const lines = fixtureText("Pulumi.staging.yaml", repo, d0).split("\n").slice(0, -1);
         assert.strictEqual(
             dry.diff,
             [
                 "--- a/stacks/Pulumi.staging.yaml",
                 "+++ b/stacks/Pulumi.staging.yaml",
-                "@@ -1,17 +1,17 @@",
+                "@@ -1,16 +1,16 @@",
                 ...lines.slice(0, 10).map((l) => ` ${l}`),
                 `-    image-release:digest: ${d0} # index digest`,
                 "-    image-release:version: 1.4.0",
@@ -254,6 +264,11 @@ describe("cli @integration", () => {
     });
 
     describe("refusals leave every file and tag as it was", () => {
+        let deadPort = 0;
+        // `before` is the name of the saved-files map below.
+        globalThis.before(async () => {
+            deadPort = await closedPort();
+        });
         let dir: string;
         let o: { stacksDir: string; repoRoot: string };
         const before: Record<string, string> = {};
@@ -326,6 +341,90 @@ describe("cli @integration", () => {
             );
             assert.strictEqual(fs.readFileSync(file, "utf8"), other);
             assert.deepStrictEqual(await client.headManifest(repo, "staging"), tagBefore);
+            // The temp file of the atomic write is gone too.
+            assert.deepStrictEqual(fs.readdirSync(path.join(dir, "stacks")).sort(), [
+                "Pulumi.dev.yaml",
+                "Pulumi.prod.yaml",
+                "Pulumi.staging.yaml",
+            ]);
+        });
+
+        it("--git when the branch already exists: refused before any write or retag", async () => {
+            writeDevOutputs(dir, repo, img1.indexDigest, "1.4.1", img1.platformDigests);
+            const branch = `promote/staging-1.4.1-${img1.indexDigest.slice(7, 19)}`;
+            git(dir, ["branch", branch]);
+            const tagBefore = await client.headManifest(repo, "staging");
+            await assert.rejects(
+                promote({ ...o, from: "dev", to: "staging", retag: true, git: true }, deps),
+                {
+                    message: `--git: branch ${branch} already exists; delete it or merge it first`,
+                },
+            );
+            unchanged();
+            assert.deepStrictEqual(await client.headManifest(repo, "staging"), tagBefore);
+            assert.strictEqual(git(dir, ["rev-parse", "--abbrev-ref", "HEAD"]).trim(), "main");
+        });
+
+        it("retag fails after the write: the file, the branch and the commit are put back", async () => {
+            // Reads pass through; the manifest PUT of the retag fails, as a registry outage mid-promotion would.
+            const proxy = await startProxy((req, res, forward) => {
+                if (req.method === "PUT" && (req.url ?? "").includes("/manifests/")) {
+                    res.writeHead(503, { "content-type": "application/json" });
+                    res.end(JSON.stringify({ errors: [{ code: "UNAVAILABLE", message: "maintenance" }] }));
+                } else {
+                    forward();
+                }
+            });
+            try {
+                // The staging tag must really move, so it first points elsewhere.
+                await client.retag(repo, img0.indexDigest, "staging");
+                const via = repo.replace("127.0.0.1:5000", proxy.registry);
+                for (const st of ["dev", "staging", "prod"]) {
+                    const f = path.join(dir, "stacks", `Pulumi.${st}.yaml`);
+                    fs.writeFileSync(f, before[st].split(repo).join(via));
+                    before[st] = read(dir, st);
+                }
+                commitAll(dir, "Use the proxy", 2);
+                const headBefore = git(dir, ["rev-parse", "HEAD"]).trim();
+                writeDevOutputs(dir, via, img1.indexDigest, "1.4.1", img1.platformDigests);
+                const tagBefore = await client.headManifest(repo, "staging");
+                const res = await runCli([
+                    "promote",
+                    "--repo-root",
+                    dir,
+                    "--from",
+                    "dev",
+                    "--to",
+                    "staging",
+                    "--retag",
+                    "--git",
+                ]);
+                assert.deepStrictEqual(
+                    [res.code, res.stdout, res.stderr],
+                    [
+                        1,
+                        "",
+                        `image-release: registry ${proxy.registry} unreachable after 2 attempts: 503 Service Unavailable\n`,
+                    ],
+                );
+                // The retag was really attempted, i.e. after the write and the commit, which were undone.
+                assert.ok(
+                    proxy.requests.some((q) => q.method === "PUT" && q.url.endsWith("/manifests/staging")),
+                );
+                unchanged();
+                assert.deepStrictEqual(await client.headManifest(repo, "staging"), tagBefore);
+                assert.deepStrictEqual(
+                    [
+                        git(dir, ["rev-parse", "--abbrev-ref", "HEAD"]).trim(),
+                        git(dir, ["rev-parse", "HEAD"]).trim(),
+                        git(dir, ["branch", "--list", "promote/*"]),
+                        git(dir, ["status", "--porcelain", "--", "stacks"]),
+                    ],
+                    ["main", headBefore, "", ""],
+                );
+            } finally {
+                await proxy.close();
+            }
         });
 
         it("unreachable registry", async () => {
@@ -418,6 +517,31 @@ describe("cli @integration", () => {
                 stderr: () => `image-release: --to "sha256:12345" is not a digest (sha256:<64 hex>)\n`,
             },
             {
+                name: "unreachable registry",
+                setup: (d) => {
+                    for (const st of ["dev", "staging", "prod"]) {
+                        const f = path.join(d, "stacks", `Pulumi.${st}.yaml`);
+                        fs.writeFileSync(
+                            f,
+                            fs.readFileSync(f, "utf8").split(repo).join(`127.0.0.1:${deadPort}/x/hello`),
+                        );
+                    }
+                },
+                args: (d) => {
+                    writeDevOutputs(
+                        d,
+                        `127.0.0.1:${deadPort}/x/hello`,
+                        img1.indexDigest,
+                        "1.4.1",
+                        img1.platformDigests,
+                    );
+                    return ["promote", "--repo-root", d, "--from", "dev", "--to", "staging"];
+                },
+                code: 1,
+                stderr: () =>
+                    `image-release: registry 127.0.0.1:${deadPort} unreachable after 2 attempts: ECONNREFUSED\n`,
+            },
+            {
                 name: "usage error",
                 args: (d) => ["promote", "--repo-root", d, "--from", "dev"],
                 code: 2,
@@ -431,5 +555,392 @@ describe("cli @integration", () => {
                 assert.deepStrictEqual([res.code, res.stderr, res.stdout], [r.code, r.stderr(dir), ""]);
             });
         }
+    });
+});
+
+describe("cli rollback target (pure)", () => {
+    const dA = `sha256:${"a".repeat(64)}`;
+    const dB = `sha256:${"b".repeat(64)}`;
+    const dC = `sha256:${"c".repeat(64)}`;
+    const e = (n: number, digest: string, version: string): StackHistoryEntry => ({
+        commit: String(n).repeat(40),
+        shortCommit: String(n).repeat(7),
+        date: `2024-01-0${n}T12:00:00.000Z`,
+        author: "Release Bot",
+        message: `commit ${n}`,
+        digest,
+        version,
+    });
+    // Newest first, as git log gives them; prod runs dA now and ran it before too.
+    const entries = [e(4, dA, "1.3.0"), e(3, dB, "1.2.0"), e(2, dA, "1.3.0"), e(1, dC, "1.1.0")];
+    const rows: { to?: string; want?: number; err?: string }[] = [
+        { want: 3 },
+        { to: "1", want: 3 },
+        { to: "2", want: 1 },
+        { to: "3", err: `stack "prod" has only 2 earlier digest(s) in git history; cannot go back 3` },
+        { to: "0", err: "--to 0: steps must be at least 1" },
+        { to: "1.1.0", want: 1 },
+        { to: "1.2.0", want: 3 },
+        {
+            to: "1.3.0",
+            err: `stack "prod" already runs 1.3.0 (${dA}); refusing to roll back to the current digest`,
+        },
+        { to: "9.9.9", err: `version 9.9.9 never ran in stack "prod" (not in git history)` },
+        { to: dC, want: 1 },
+        { to: dA, err: `stack "prod" already runs ${dA}; refusing to roll back to the current digest` },
+        { to: "sha256:c0ffee", err: `--to "sha256:c0ffee" is not a digest (sha256:<64 hex>)` },
+        {
+            to: `sha256:${"d".repeat(64)}`,
+            err: `digest sha256:${"d".repeat(64)} never ran in stack "prod" (not in git history)`,
+        },
+    ];
+    for (const r of rows) {
+        it(`--to ${r.to ?? "(default)"}`, () => {
+            if (r.err !== undefined) {
+                assert.throws(() => pickRollbackTarget("prod", dA, entries, r.to), { message: r.err });
+            } else {
+                assert.strictEqual(
+                    pickRollbackTarget("prod", dA, entries, r.to).commit,
+                    String(r.want).repeat(40),
+                );
+            }
+        });
+    }
+});
+
+describe("cli human and --json output of every flow @integration", () => {
+    it("promote dry run, promote --retag --git, promote --json, history, rollback, status, verify", async () => {
+        const repo = uniqueRepo();
+        const a = await pushTestImage(client, repo, "out-a");
+        const b = await pushTestImage(client, repo, "out-b");
+        const d0 = a.indexDigest;
+        const d1 = b.indexDigest;
+        const name = repo.split("/").pop();
+        const platforms = ["linux/amd64", "linux/arm64"];
+        const dir = makeRepo(repo, d0);
+        const initial = git(dir, ["rev-parse", "HEAD"]).trim();
+        writeDevOutputs(dir, repo, d1, "1.4.1", b.platformDigests);
+        const cli = (...args: string[]) => runCli([...args, "--repo-root", dir]);
+        /** A whole-file hunk: lines [from, to) of `text` replaced by `plus`. */
+        const diff = (file: string, text: string, from: number, to: number, plus: string[]) => {
+            const l = text.split("\n").slice(0, -1);
+            return [
+                `--- a/${file}`,
+                `+++ b/${file}`,
+                `@@ -1,${l.length} +1,${l.length - (to - from) + plus.length} @@`,
+                ...l.slice(0, from).map((x) => ` ${x}`),
+                ...l.slice(from, to).map((x) => `-${x}`),
+                ...plus.map((x) => `+${x}`),
+                ...l.slice(to).map((x) => ` ${x}`),
+                "",
+            ].join("\n");
+        };
+        const message = (title: string, from: string, to: string, v: string, d: string, prev: string) =>
+            [
+                title,
+                "",
+                `from: ${from}`,
+                `to: ${to}`,
+                `version: ${v}`,
+                `digest: ${d}`,
+                `platforms: ${platforms.join(", ")}`,
+                `previous digest: ${prev}`,
+                "",
+            ].join("\n");
+        const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
+
+        // promote dev -> staging --dry-run: the diff, nothing written, both forms.
+        const stagingBefore = read(dir, "staging");
+        const stagingDiff = diff("stacks/Pulumi.staging.yaml", stagingBefore, 10, 13, [
+            `    image-release:digest: ${d1} # index digest`,
+            "    image-release:version: 1.4.1",
+            "    image-release:gitSha: bbbbbbb",
+        ]);
+        const stagingMsg = message(
+            `Promote ${name} 1.4.1 from dev to staging`,
+            "dev",
+            "staging",
+            "1.4.1",
+            d1,
+            d0,
+        );
+        let r = await cli("promote", "--from", "dev", "--to", "staging", "--dry-run");
+        assert.deepStrictEqual(
+            [r.code, r.stdout, r.stderr],
+            [
+                0,
+                [
+                    `promote dev -> staging: 1.4.1 ${d1}`,
+                    `previous: ${d0}`,
+                    "dry run: nothing written",
+                    stagingDiff,
+                ].join("\n"),
+                "",
+            ],
+        );
+        r = await cli("promote", "--from", "dev", "--to", "staging", "--dry-run", "--json");
+        assert.deepStrictEqual(
+            [r.code, r.stdout, r.stderr],
+            [
+                0,
+                json({
+                    file: "stacks/Pulumi.staging.yaml",
+                    diff: stagingDiff,
+                    written: false,
+                    commitMessage: stagingMsg,
+                    from: "dev",
+                    to: "staging",
+                    digest: d1,
+                    version: "1.4.1",
+                    platforms,
+                    previousDigest: d0,
+                }),
+                "",
+            ],
+        );
+        assert.strictEqual(read(dir, "staging"), stagingBefore);
+        assert.strictEqual(await client.headManifest(repo, "staging"), undefined);
+
+        // promote dev -> staging --retag --git: file written, tag moved, branch + PR-ready commit.
+        const branch = `promote/staging-1.4.1-${d1.slice(7, 19)}`;
+        r = await cli("promote", "--from", "dev", "--to", "staging", "--retag", "--git");
+        assert.deepStrictEqual(
+            [r.code, r.stdout, r.stderr],
+            [
+                0,
+                [
+                    `promote dev -> staging: 1.4.1 ${d1}`,
+                    `previous: ${d0}`,
+                    "wrote stacks/Pulumi.staging.yaml",
+                    "moved tag staging (was unset)",
+                    `committed on branch ${branch}`,
+                    "",
+                ].join("\n"),
+                "",
+            ],
+        );
+        const stagingAfter = expected("staging", repo, d0, {
+            digest: d1,
+            version: "1.4.1",
+            gitSha: "bbbbbbb",
+            promotedFrom: "dev",
+        });
+        assert.deepStrictEqual(
+            [
+                read(dir, "staging"),
+                (await client.headManifest(repo, "staging"))?.digest,
+                git(dir, ["rev-parse", "--abbrev-ref", "HEAD"]).trim(),
+                git(dir, ["log", "-1", "--format=%B"]),
+                git(dir, ["show", "HEAD:stacks/Pulumi.staging.yaml"]),
+                git(dir, ["diff", "--name-only", "HEAD~1", "HEAD"]),
+                git(dir, ["status", "--porcelain", "--", "stacks"]),
+            ],
+            [stagingAfter, d1, branch, stagingMsg + "\n", stagingAfter, "stacks/Pulumi.staging.yaml\n", ""],
+        );
+
+        // promote staging -> prod --retag --json.
+        const prodBefore = read(dir, "prod");
+        const prodDiff = diff("stacks/Pulumi.prod.yaml", prodBefore, 10, 13, [
+            `    image-release:digest: ${d1} # index digest`,
+            "    image-release:version: 1.4.1",
+            "    image-release:gitSha: bbbbbbb",
+        ]);
+        r = await cli("promote", "--from", "staging", "--to", "prod", "--retag", "--json");
+        assert.deepStrictEqual(
+            [r.code, r.stdout, r.stderr],
+            [
+                0,
+                json({
+                    file: "stacks/Pulumi.prod.yaml",
+                    diff: prodDiff,
+                    written: true,
+                    commitMessage: message(
+                        `Promote ${name} 1.4.1 from staging to prod`,
+                        "staging",
+                        "prod",
+                        "1.4.1",
+                        d1,
+                        d0,
+                    ),
+                    retagged: { tag: "prod" },
+                    from: "staging",
+                    to: "prod",
+                    digest: d1,
+                    version: "1.4.1",
+                    platforms,
+                    previousDigest: d0,
+                }),
+                "",
+            ],
+        );
+        assert.strictEqual((await client.headManifest(repo, "prod"))?.digest, d1);
+        const promoted = commitAll(dir, "Promote 1.4.1 to prod", 3);
+
+        // history, both forms.
+        const hist = [
+            {
+                commit: promoted,
+                shortCommit: promoted.slice(0, 7),
+                date: "2024-01-03T12:00:00.000Z",
+                author: "Release Bot",
+                message: "Promote 1.4.1 to prod",
+                digest: d1,
+                version: "1.4.1",
+                gitSha: "bbbbbbb",
+            },
+            {
+                commit: initial,
+                shortCommit: initial.slice(0, 7),
+                date: "2024-01-01T12:00:00.000Z",
+                author: "Release Bot",
+                message: "Initial stacks",
+                digest: d0,
+                version: "1.4.0",
+                gitSha: "aaaaaaa",
+            },
+        ];
+        r = await cli("history", "--stack", "prod");
+        assert.deepStrictEqual(
+            [r.code, r.stdout, r.stderr],
+            [
+                0,
+                [
+                    "COMMIT   DATE                      AUTHOR       VERSION  DIGEST               MESSAGE",
+                    `${promoted.slice(0, 7)}  2024-01-03T12:00:00.000Z  Release Bot  1.4.1    ${d1.slice(0, 19)}  Promote 1.4.1 to prod`,
+                    `${initial.slice(0, 7)}  2024-01-01T12:00:00.000Z  Release Bot  1.4.0    ${d0.slice(0, 19)}  Initial stacks`,
+                    "",
+                ].join("\n"),
+                "",
+            ],
+        );
+        r = await cli("history", "--stack", "prod", "--json");
+        assert.deepStrictEqual([r.code, r.stdout, r.stderr], [0, json(hist), ""]);
+
+        // rollback prod (default: the digest before the current one): dry run, then --retag --json.
+        const prodNow = read(dir, "prod");
+        const rbDiff = diff("stacks/Pulumi.prod.yaml", prodNow, 10, 14, [
+            `    image-release:digest: ${d0} # index digest`,
+            "    image-release:version: 1.4.0",
+            "    image-release:gitSha: aaaaaaa",
+            "    image-release:promotedFrom: rollback",
+        ]);
+        r = await cli("rollback", "--stack", "prod", "--dry-run");
+        assert.deepStrictEqual(
+            [r.code, r.stdout, r.stderr],
+            [
+                0,
+                [
+                    `rollback prod: 1.4.0 ${d0} (from commit ${initial.slice(0, 7)})`,
+                    `previous: ${d1}`,
+                    "dry run: nothing written",
+                    rbDiff,
+                ].join("\n"),
+                "",
+            ],
+        );
+        assert.strictEqual(read(dir, "prod"), prodNow);
+        r = await cli("rollback", "--stack", "prod", "--retag", "--json");
+        assert.deepStrictEqual(
+            [r.code, r.stdout, r.stderr],
+            [
+                0,
+                json({
+                    file: "stacks/Pulumi.prod.yaml",
+                    diff: rbDiff,
+                    written: true,
+                    commitMessage: message(
+                        `Roll back prod to 1.4.0 (${initial.slice(0, 7)})`,
+                        "rollback",
+                        "prod",
+                        "1.4.0",
+                        d0,
+                        d1,
+                    ),
+                    retagged: { tag: "prod", previousDigest: d1 },
+                    stack: "prod",
+                    digest: d0,
+                    version: "1.4.0",
+                    previousDigest: d1,
+                    commit: initial,
+                }),
+                "",
+            ],
+        );
+        assert.strictEqual((await client.headManifest(repo, "prod"))?.digest, d0);
+        commitAll(dir, "Roll back prod", 4);
+
+        // rollback --to 1.4.1 (a named version), human form.
+        r = await cli("rollback", "--stack", "prod", "--to", "1.4.1");
+        assert.deepStrictEqual(
+            [r.code, r.stdout, r.stderr],
+            [
+                0,
+                [
+                    `rollback prod: 1.4.1 ${d1} (from commit ${promoted.slice(0, 7)})`,
+                    `previous: ${d0}`,
+                    "wrote stacks/Pulumi.prod.yaml",
+                    "",
+                ].join("\n"),
+                "",
+            ],
+        );
+
+        // status: prod's tag still points at d0 while the pin says d1 now, so it drifts; dev's tag was never set.
+        const sh = (d: string) => d.slice(0, 19);
+        r = await cli("status");
+        assert.deepStrictEqual(
+            [r.code, r.stdout, r.stderr],
+            [
+                0,
+                [
+                    "STACK    VERSION  DIGEST               CHANNEL  CHANNEL->            IN REGISTRY  DRIFT",
+                    `dev      1.4.1    ${sh(d1)}  dev      -                    yes          DRIFT`,
+                    `prod     1.4.1    ${sh(d1)}  prod     ${sh(d0)}  yes          DRIFT`,
+                    `staging  1.4.1    ${sh(d1)}  staging  ${sh(d1)}  yes          no`,
+                    "",
+                ].join("\n"),
+                "",
+            ],
+        );
+        r = await cli("status", "--json");
+        assert.deepStrictEqual(
+            [r.code, r.stdout, r.stderr],
+            [
+                0,
+                json([
+                    {
+                        stack: "dev",
+                        version: "1.4.1",
+                        digest: d1,
+                        channel: "dev",
+                        present: true,
+                        drift: true,
+                    },
+                    {
+                        stack: "prod",
+                        version: "1.4.1",
+                        digest: d1,
+                        channel: "prod",
+                        channelDigest: d0,
+                        present: true,
+                        drift: true,
+                    },
+                    {
+                        stack: "staging",
+                        version: "1.4.1",
+                        digest: d1,
+                        channel: "staging",
+                        channelDigest: d1,
+                        present: true,
+                        drift: false,
+                    },
+                ]),
+                "",
+            ],
+        );
+
+        // verify: pins are digests, no `latest`, no release tags to disagree.
+        r = await cli("verify");
+        assert.deepStrictEqual([r.code, r.stdout, r.stderr], [0, "verify: ok\n", ""]);
     });
 });

@@ -44,7 +44,24 @@ describe("cli tags", () => {
         const h = await runCli(["tags", "--version", "2.0.1", "--git-sha", "abcdef0123"]);
         assert.deepStrictEqual([h.code, h.stdout], [0, "2.0.1\n2.0\n2\ngit-abcdef0\n"]);
         const j = await runCli(["tags", "--version", "2.0.1", "--git-sha", "abcdef0123", "--json"]);
-        assert.deepStrictEqual(JSON.parse(j.stdout).tags, ["2.0.1", "2.0", "2", "git-abcdef0"]);
+        assert.deepStrictEqual(
+            [j.code, j.stdout, j.stderr],
+            [
+                0,
+                JSON.stringify(
+                    {
+                        version: "2.0.1",
+                        tags: ["2.0.1", "2.0", "2", "git-abcdef0"],
+                        immutable: ["2.0.1", "git-abcdef0"],
+                        floating: ["2.0", "2"],
+                        notes: [],
+                    },
+                    null,
+                    2,
+                ) + "\n",
+                "",
+            ],
+        );
     });
 });
 
@@ -125,6 +142,13 @@ describe("cli notes and verify @integration", () => {
     it("verify: clean, then every finding listed with exit code 1", async () => {
         const o = { stacksDir: path.join(dir, "stacks"), repoRoot: dir };
         assert.deepStrictEqual(await verify(o, deps), { ok: true, findings: [] });
+        const clean = await runCli(["verify", "--repo-root", dir]);
+        assert.deepStrictEqual([clean.code, clean.stdout, clean.stderr], [0, "verify: ok\n", ""]);
+        const cleanJson = await runCli(["verify", "--repo-root", dir, "--json"]);
+        assert.deepStrictEqual(
+            [cleanJson.code, cleanJson.stdout],
+            [0, JSON.stringify({ ok: true, findings: [] }, null, 2) + "\n"],
+        );
         await client.retag(repo, other.indexDigest, "1.4");
         const staging = path.join(dir, "stacks", "Pulumi.staging.yaml");
         const text = fs.readFileSync(staging, "utf8");
@@ -139,6 +163,11 @@ describe("cli notes and verify @integration", () => {
             `${repo}: tag 1.4 points at ${other.indexDigest}, but 1.4.2 is ${img.indexDigest}`,
         ];
         const res = await runCli(["verify", "--repo-root", dir]);
+        const json = await runCli(["verify", "--repo-root", dir, "--json"]);
+        assert.deepStrictEqual(
+            [json.code, json.stdout, json.stderr],
+            [1, JSON.stringify({ ok: false, findings }, null, 2) + "\n", ""],
+        );
         assert.deepStrictEqual(await verify(o, deps), { ok: false, findings });
         assert.deepStrictEqual(
             [res.code, res.stdout, res.stderr],

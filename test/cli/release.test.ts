@@ -1,91 +1,209 @@
 import * as assert from "assert";
+import { execFile, execFileSync } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { PublishFn, promote, release } from "../../src/cli";
+import { promote } from "../../src/cli";
 import { RegistryClient } from "../../src/registry";
-import { pushTestImage } from "../fixtures/registry/testImage";
-import { commitAll, git, makeRepo } from "../fixtures/cli/repo";
+import { AUTHOR, git } from "../fixtures/cli/repo";
 
+const ROOT = path.join(__dirname, "..", "..");
 const client = new RegistryClient({
     retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 },
-    timeoutMs: 5000,
+    timeoutMs: 10000,
 });
 
-describe("cli release @integration", () => {
-    it("publishes the tag set, writes the dev record and notes, and promote --from dev reads it", async () => {
-        const repo = `127.0.0.1:5000/test/cli-release-${randomBytes(4).toString("hex")}`;
-        const seed = await pushTestImage(client, repo, "cli-release-0");
-        const dir = makeRepo(repo, seed.indexDigest);
-        fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "x", version: "2.3.4" }));
-        commitAll(dir, "version 2.3.4", 2);
+/**
+ * A throwaway git repo holding this checkout's files (tracked and new, not ignored), so `release` writes
+ * its .image-release/ there and never into the real repo. node_modules is shared by symlink.
+ */
+function copyCheckout(repository: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-quickstart-"));
+    const files = execFileSync(
+        "git",
+        ["-C", ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        {
+            encoding: "utf8",
+        },
+    )
+        .split("\0")
+        .filter((f) => f && fs.existsSync(path.join(ROOT, f)));
+    for (const f of files) {
+        fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+        fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
+    }
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+    // The stacks name the released repository, so the notes can say which stack runs it.
+    for (const s of ["dev", "staging", "prod"]) {
+        const f = path.join(dir, "stacks", `Pulumi.${s}.yaml`);
+        fs.writeFileSync(
+            f,
+            fs.readFileSync(f, "utf8").split("127.0.0.1:5000/image-release/hello").join(repository),
+        );
+    }
+    git(dir, ["init", "-q", "-b", "main"]);
+    git(dir, ["config", "user.name", AUTHOR.name]);
+    git(dir, ["config", "user.email", AUTHOR.email]);
+    git(dir, ["add", "-A"]);
+    git(dir, ["commit", "-q", "-m", "checkout"], {
+        GIT_AUTHOR_DATE: "2024-01-02T12:00:00Z",
+        GIT_COMMITTER_DATE: "2024-01-02T12:00:00Z",
+    });
+    return dir;
+}
+
+/** The README quick start's main job, exactly as a user runs it. */
+function npmRelease(
+    dir: string,
+    args: string[],
+    env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        const e = { ...process.env, ...env };
+        delete e.SOURCE_DATE_EPOCH;
+        execFile(
+            "npm",
+            ["run", "--silent", "release", "--", ...args],
+            { cwd: dir, env: e },
+            (err, stdout, stderr) => resolve({ code: err ? (err.code as number) : 0, stdout, stderr }),
+        );
+    });
+}
+
+describe("cli release @integration", function () {
+    this.timeout(600000);
+
+    it("`npm run --silent release` builds examples/hello for amd64+arm64, tags it, and reuses it on a rerun", async () => {
+        const repo = `127.0.0.1:5000/test-cli/hello-${randomBytes(4).toString("hex")}`;
+        const dir = copyCheckout(repo);
+        const env = { IMAGE_RELEASE_CACHE_DIR: path.join(dir, ".cache") };
         const sha = git(dir, ["rev-parse", "HEAD"]).trim();
-        const calls: Parameters<PublishFn>[0][] = [];
-        // The engine build is src/build's to test; here a real push of a small index stands in for it.
-        const publish: PublishFn = async (o) => {
-            calls.push(o);
-            const img = await pushTestImage(o.client, o.repository, "cli-release-1");
-            await o.client.applyTags(o.repository, img.indexDigest, o.tags);
-            return {
-                digest: img.indexDigest,
-                ref: `${o.repository}@${img.indexDigest}`,
-                tags: o.tags,
-                platformDigests: img.platformDigests,
-                built: true,
-            };
-        };
-        const o = { repoRoot: dir, stacksDir: path.join(dir, "stacks"), repository: repo };
-        const r = await release(o, { client, publish, env: { SOURCE_DATE_EPOCH: "1700000000" } });
-        const tags = ["2.3.4", "2.3", "2", `git-${sha.slice(0, 7)}`, "dev"];
+        const version = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version as string;
+        const [maj, min] = version.split(".");
+        const tags = [version, `${maj}.${min}`, maj, `git-${sha.slice(0, 7)}`, "dev"];
+
+        const first = await npmRelease(dir, ["--repository", repo], env);
+        assert.strictEqual(first.code, 0, first.stderr);
+
+        // The truth is the registry: every tag of the set must resolve to one index digest.
+        const heads = await Promise.all(tags.map((t) => client.headManifest(repo, t)));
+        const digest = heads[0]?.digest as string;
+        assert.match(digest, /^sha256:[0-9a-f]{64}$/);
         assert.deepStrictEqual(
-            calls.map((c) => [
-                c.context,
-                c.platforms,
-                c.version,
-                c.gitSha,
-                c.sourceDateEpoch,
-                c.tags,
-                c.labels,
-            ]),
+            heads.map((h) => h?.digest),
+            tags.map(() => digest),
+        );
+        const d = await client.describe(`${repo}@${digest}`);
+        const platformDigests = Object.fromEntries(d.platforms.map((p) => [p.platform, p.digest]));
+        assert.deepStrictEqual(Object.keys(platformDigests), ["linux/amd64", "linux/arm64"]);
+        const labels = {
+            "org.opencontainers.image.created": "2024-01-02T12:00:00Z",
+            "org.opencontainers.image.revision": sha,
+            "org.opencontainers.image.version": version,
+        };
+        assert.deepStrictEqual(d.labels, labels);
+
+        const name = repo.split("/").pop();
+        const notesMd = [
+            `# ${name} ${version}`,
+            "",
+            `- Image: \`${repo}@${digest}\``,
+            `- Tags: ${tags.map((t) => `\`${t}\``).join(", ")}`,
+            `- Git commit: \`${sha}\``,
+            "- Running in: dev",
+            "",
+            "| Platform | Digest |",
+            "| --- | --- |",
+            `| linux/amd64 | \`${platformDigests["linux/amd64"]}\` |`,
+            `| linux/arm64 | \`${platformDigests["linux/arm64"]}\` |`,
+            "",
+            "| Label | Value |",
+            "| --- | --- |",
+            `| org.opencontainers.image.created | 2024-01-02T12:00:00Z |`,
+            `| org.opencontainers.image.revision | ${sha} |`,
+            `| org.opencontainers.image.version | ${version} |`,
+            "",
+        ].join("\n");
+        const human = (suffix: string) =>
             [
-                [
-                    path.join(dir, "examples/hello"),
-                    ["linux/amd64", "linux/arm64"],
-                    "2.3.4",
-                    sha,
-                    1700000000,
-                    tags,
-                    {
-                        "org.opencontainers.image.version": "2.3.4",
-                        "org.opencontainers.image.revision": sha,
-                        "org.opencontainers.image.created": "2023-11-14T22:13:20Z",
-                    },
-                ],
+                `released ${repo}@${digest}${suffix}`,
+                `tags: ${tags.join(", ")}`,
+                `linux/amd64: ${platformDigests["linux/amd64"]}`,
+                `linux/arm64: ${platformDigests["linux/arm64"]}`,
+                "record: .image-release/outputs/dev.json",
+                "",
+                notesMd,
+            ].join("\n");
+        const context = path.join(dir, "examples", "hello");
+        assert.deepStrictEqual(
+            [first.stdout, first.stderr],
+            [
+                human(""),
+                `image-release: building linux/amd64, linux/arm64 from ${context}\n` +
+                    `image-release: pushed index ${digest}\n`,
             ],
         );
-        const digest = r.record.digest;
         const record = {
             repository: repo,
-            version: "2.3.4",
+            version,
             digest,
             ref: `${repo}@${digest}`,
             tags,
             platforms: ["linux/amd64", "linux/arm64"],
-            platformDigests: r.record.platformDigests,
+            platformDigests,
             gitSha: sha,
             sourceStack: "dev",
         };
-        assert.deepStrictEqual(r.record, record);
         assert.strictEqual(
             fs.readFileSync(path.join(dir, ".image-release", "outputs", "dev.json"), "utf8"),
             JSON.stringify(record, null, 2) + "\n",
         );
-        assert.deepStrictEqual(r.notes.tags, tags);
-        assert.ok(fs.existsSync(path.join(dir, ".image-release", "notes", "2.3.4.md")));
+        assert.strictEqual(
+            fs.readFileSync(path.join(dir, ".image-release", "notes", `${version}.md`), "utf8"),
+            notesMd,
+        );
+
+        // Unchanged context: no engine call, the cached digest is verified in the registry and reused.
+        const reuse = new RegExp(
+            `^image-release: unchanged context sha256:[0-9a-f]{12}: reusing ${digest.replace(":", "\\:")}\n$`,
+        );
+        const second = await npmRelease(dir, ["--repository", repo], env);
+        assert.strictEqual(second.code, 0, second.stderr);
+        assert.strictEqual(
+            second.stdout,
+            human(" (not rebuilt: unchanged context, digest verified in the registry)"),
+        );
+        assert.match(second.stderr, reuse);
+
+        const json = await npmRelease(dir, ["--repository", repo, "--json"], env);
+        assert.strictEqual(json.code, 0, json.stderr);
+        const notes = {
+            version,
+            repository: repo,
+            digest,
+            tags,
+            platformDigests,
+            gitSha: sha,
+            labels,
+            stacks: ["dev"],
+        };
+        assert.strictEqual(
+            json.stdout,
+            JSON.stringify(
+                { record, built: false, outputsFile: ".image-release/outputs/dev.json", notes },
+                null,
+                2,
+            ) + "\n",
+        );
+        assert.match(json.stderr, reuse);
+        for (const t of tags) assert.strictEqual((await client.headManifest(repo, t))?.digest, digest, t);
+
+        // What the release recorded is what `promote --from dev` picks up.
         const p = await promote(
-            { repoRoot: dir, stacksDir: o.stacksDir, from: "dev", to: "staging" },
+            { repoRoot: dir, stacksDir: path.join(dir, "stacks"), from: "dev", to: "staging", dryRun: true },
             { client },
         );
-        assert.deepStrictEqual([p.digest, p.version, p.written], [digest, "2.3.4", true]);
+        assert.deepStrictEqual([p.digest, p.version, p.written], [digest, version, false]);
     });
 });

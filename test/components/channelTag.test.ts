@@ -1,7 +1,10 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { promiseOf, recorded, resetRecorded, setMocks, settle } from "../helpers/mocks";
+import { LOCAL, pushTestImage, TestImage, uniqueRepo } from "../fixtures/registry/testImage";
 import type { ChannelTag as ChannelTagT } from "../../src/components/channelTag";
+import { registryTagProvider, RegistryTagInputs } from "../../src/providers";
+import { RegistryClient } from "../../src/registry";
 
 const REPO = "127.0.0.1:5000/image-release/hello";
 const D = "sha256:" + "0123456789abcdef".repeat(4);
@@ -21,10 +24,9 @@ describe("components/ChannelTag", () => {
         const tags = recorded.filter((r) => r.type.includes(":dynamic:"));
         assert.strictEqual(tags.length, 1);
         assert.strictEqual(tags[0].name, "hello-prod-tag");
-        assert.strictEqual(tags[0].inputs.repository, REPO);
-        assert.strictEqual(tags[0].inputs.tag, "prod");
-        assert.strictEqual(tags[0].inputs.digest, D);
-        assert.strictEqual(tags[0].inputs.deleteFromRegistry, false);
+        // No force: a channel name can never be an immutable version or git- tag, so the registry's
+        // immutability guard stays on as a second line of defence.
+        assert.deepStrictEqual(tags[0].inputs, { repository: REPO, digest: D, tag: "prod" });
     });
 
     const bad: { name: string; channel: string; digest: string; message: string }[] = [
@@ -56,4 +58,51 @@ describe("components/ChannelTag", () => {
             );
         });
     }
+});
+
+// The component's recorded inputs, applied by the real RegistryTag provider against the local registry:
+// what `pulumi up` would do on promotion (create/update) and rollback (update back), and on destroy.
+describe("components/ChannelTag against the local registry @integration", () => {
+    let ChannelTag: typeof ChannelTagT;
+    const repo = uniqueRepo(LOCAL, "channel");
+    const client = new RegistryClient({});
+    let one: TestImage;
+    let two: TestImage;
+    before(async () => {
+        await setMocks("staging");
+        ({ ChannelTag } = await import("../../src/components/channelTag"));
+        one = await pushTestImage(client, repo, "one");
+        two = await pushTestImage(client, repo, "two");
+    });
+    beforeEach(resetRecorded);
+
+    async function tagInputs(digest: string): Promise<RegistryTagInputs> {
+        new ChannelTag("hello-staging", { repository: repo, channel: "staging", digest });
+        await settle();
+        const [tag] = recorded.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource");
+        return tag.inputs as RegistryTagInputs;
+    }
+
+    it("promotion moves repo:staging forward, rollback moves it back, destroy leaves it", async () => {
+        const first = await tagInputs(one.indexDigest);
+        const created = await registryTagProvider.create(first);
+        assert.strictEqual(created.id, `${repo}:staging`);
+        assert.strictEqual((await client.headManifest(repo, "staging"))?.digest, one.indexDigest);
+
+        resetRecorded();
+        const promoted = await tagInputs(two.indexDigest);
+        const diff = await registryTagProvider.diff!(created.id, created.outs, promoted);
+        assert.deepStrictEqual(diff, { changes: true, replaces: [], deleteBeforeReplace: false });
+        const afterPromotion = await registryTagProvider.update!(created.id, created.outs, promoted);
+        assert.strictEqual((await client.headManifest(repo, "staging"))?.digest, two.indexDigest);
+
+        resetRecorded();
+        const rolledBack = await tagInputs(one.indexDigest);
+        await registryTagProvider.update!(created.id, afterPromotion.outs, rolledBack);
+        assert.strictEqual((await client.headManifest(repo, "staging"))?.digest, one.indexDigest);
+
+        await registryTagProvider.delete!(created.id, rolledBack);
+        assert.strictEqual((await client.headManifest(repo, "staging"))?.digest, one.indexDigest);
+        assert.strictEqual((await client.headManifest(repo, two.indexDigest))?.digest, two.indexDigest);
+    });
 });

@@ -34,7 +34,6 @@ describe("components/MultiArchImage", () => {
             "org.opencontainers.image.created": "2023-11-14T22:13:20Z",
         };
         assert.deepStrictEqual(await promiseOf(img.labels), labels);
-        assert.strictEqual(await pulumi.isSecret(img.image.credentials as pulumi.Output<unknown>), true);
         await settle();
         const [child] = recorded.filter((r) => r.type.includes(":dynamic:"));
         assert.strictEqual(child.name, "hello-image");
@@ -42,6 +41,11 @@ describe("components/MultiArchImage", () => {
         assert.deepStrictEqual(child.inputs.platforms, ["linux/amd64", "linux/arm64"]);
         assert.deepStrictEqual(child.inputs.labels, labels);
         assert.match(String(child.inputs.contextHash), /^[0-9a-f]{64}$|^sha256:[0-9a-f]{64}$/);
+        // The engine receives the credentials wrapped as a secret, so they are encrypted in state.
+        assert.deepStrictEqual(child.inputs.credentials, {
+            [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+            value: { "127.0.0.1:5001": { username: "u", password: "p" } },
+        });
     });
 
     it("names every bad arg in one InputPropertiesError", async () => {
@@ -53,6 +57,8 @@ describe("components/MultiArchImage", () => {
                     version: "v1",
                     gitSha: "XYZ",
                     platforms: ["amd64"],
+                    dockerfile: "",
+                    channel: "qa" as "dev",
                 }),
             (e: unknown) =>
                 pulumi.InputPropertiesError.isInstance(e) &&
@@ -62,12 +68,57 @@ describe("components/MultiArchImage", () => {
                         `  repository: must not contain a tag (got "${REPO}:1.0.0")\n` +
                         '  version: must be a semver version X.Y.Z (got "v1")\n' +
                         '  gitSha: must be 7-40 lowercase hex characters (got "XYZ")\n' +
-                        '  platforms: is not an os/arch platform (got "amd64")',
+                        '  platforms: is not an os/arch platform (got "amd64")\n' +
+                        '  dockerfile: must not be empty (got "")\n' +
+                        '  channel: must be one of dev, staging, prod (got "qa")',
         );
         await settle();
         assert.deepStrictEqual(
             recorded.filter((r) => r.type.includes(":dynamic:")),
             [],
+        );
+    });
+
+    it("allowLatest adds latest last; buildArgs, dockerfile and platforms reach the build", async () => {
+        new MultiArchImage("web", {
+            context: "examples/hello",
+            dockerfile: "Dockerfile",
+            repository: REPO,
+            version: "2.0.1",
+            gitSha: "89abcdef01",
+            platforms: ["linux/arm64"],
+            buildArgs: { GREETING: "hi" },
+            labels: { "org.example.team": "ml" },
+            allowLatest: true,
+            sourceDateEpoch: 0,
+        });
+        await settle();
+        const [child] = recorded.filter((r) => r.type.includes(":dynamic:"));
+        assert.deepStrictEqual(child.inputs.tags, ["2.0.1", "2.0", "2", "git-89abcde", "latest"]);
+        assert.deepStrictEqual(child.inputs.platforms, ["linux/arm64"]);
+        assert.deepStrictEqual(child.inputs.buildArgs, { GREETING: "hi" });
+        assert.strictEqual(child.inputs.dockerfile, "Dockerfile");
+        assert.strictEqual(child.inputs.sourceDateEpoch, 0);
+        assert.strictEqual(child.inputs.labels["org.example.team"], "ml");
+        assert.strictEqual(child.inputs.credentials, undefined);
+    });
+
+    it("refuses allowLatest on the staging channel", () => {
+        assert.throws(
+            () =>
+                new MultiArchImage("s", {
+                    context: "examples/hello",
+                    repository: REPO,
+                    version: "1.4.2",
+                    gitSha: "0123abc",
+                    channel: "staging",
+                    allowLatest: true,
+                }),
+            (e: unknown) =>
+                pulumi.InputPropertiesError.isInstance(e) &&
+                e.message ===
+                    'invalid arguments for MultiArchImage "s":\n' +
+                        '  allowLatest: conflicts with channel "staging" (only dev or no channel may move latest) (got "true")',
         );
     });
 });

@@ -1,5 +1,7 @@
 import * as assert from "assert";
 import { policies, resourceViolations } from "../../src/policy";
+import { spawn } from "child_process";
+import * as path from "path";
 
 const D = "sha256:" + "0123456789abcdef".repeat(4);
 const urn = (stack: string, type: string) => `urn:pulumi:${stack}::image-release::${type}::x`;
@@ -160,5 +162,31 @@ describe("policy/validators", () => {
             ],
             "oci-labels-present": [],
         });
+    });
+
+    it("src/policy/pack starts as a policy pack the way the Pulumi CLI runs it", async function () {
+        this.timeout(90_000);
+        // The CLI runs `run-policy-pack <engine> . -typescript=true` with the pack directory as cwd and
+        // expects the analyzer's gRPC port as the first line of stdout.
+        const pack = path.resolve("src/policy/pack");
+        const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
+        const child = spawn(process.execPath, [runner, "127.0.0.1:1", ".", "-typescript=true"], {
+            cwd: pack,
+        });
+        try {
+            const firstLine = await new Promise<string>((resolve, reject) => {
+                let out = "";
+                let err = "";
+                child.stdout.on("data", (d: Buffer) => {
+                    out += d.toString();
+                    if (out.includes("\n")) resolve(out.split("\n")[0]);
+                });
+                child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+                child.on("exit", (code) => reject(new Error(`pack exited ${code}: ${err}`)));
+            });
+            assert.match(firstLine, /^\d+$/);
+        } finally {
+            child.kill();
+        }
     });
 });

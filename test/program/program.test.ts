@@ -39,7 +39,8 @@ describe("program", () => {
     let run: Run;
     before(async () => {
         await setMocks("dev");
-        run = (await import("../../src/program")) as unknown as Run;
+        // `export =` under esModuleInterop arrives as the module's default export.
+        run = (await import("../../src/program")).default;
     });
     beforeEach(resetRecorded);
 
@@ -65,7 +66,12 @@ describe("program", () => {
     it("dev builds once and deploys the digest it built", async () => {
         const out = await runStack(
             "dev",
-            stackConfig("dev", { "image-release:version": "1.4.2", "image-release:gitSha": "0123abcdef" }),
+            // The mock build digest is in no registry; verification is covered in verifyDigest.test.ts.
+            stackConfig("dev", {
+                "image-release:version": "1.4.2",
+                "image-release:gitSha": "0123abcdef",
+                "image-release:verifyDigest": false,
+            }),
         );
         const builds = recorded.filter(
             (r) => r.type === "pulumi-nodejs:dynamic:Resource" && "contextHash" in r.inputs,
@@ -73,10 +79,23 @@ describe("program", () => {
         assert.strictEqual(builds.length, 1);
         assert.deepStrictEqual(builds[0].inputs.tags, ["1.4.2", "1.4", "1", "git-0123abc", "dev"]);
         assert.deepStrictEqual(builds[0].inputs.platforms, ["linux/amd64", "linux/arm64"]);
-        assert.strictEqual(
-            deploymentOf().spec.template.spec.containers[0].image,
-            `${REPO}@${MOCK_BUILD.digest}`,
-        );
+        const dep = deploymentOf();
+        assert.strictEqual(dep.spec.template.spec.containers[0].image, `${REPO}@${MOCK_BUILD.digest}`);
+        assert.deepStrictEqual(dep.metadata.annotations, {
+            "kubernetes.io/change-cause": "image-release 1.4.2 sha256:dddddddddddd",
+            "image-release/version": "1.4.2",
+            "image-release/digest": MOCK_BUILD.digest,
+            "image-release/git-sha": "0123abcdef",
+        });
+        assert.strictEqual(dep.spec.revisionHistoryLimit, 10);
+        assert.deepStrictEqual(out.tags, ["1.4.2", "1.4", "1", "git-0123abc", "dev"]);
+        assert.deepStrictEqual(Object.keys(out).sort(), [
+            "digest",
+            "platformDigests",
+            "ref",
+            "release",
+            "tags",
+        ]);
         assert.strictEqual(out.digest, MOCK_BUILD.digest);
         assert.strictEqual(out.ref, `${REPO}@${MOCK_BUILD.digest}`);
         assert.deepStrictEqual(out.platformDigests, MOCK_BUILD.platformDigests);
@@ -113,13 +132,14 @@ describe("program", () => {
                 "image-release/git-sha": "0123abc",
             });
             const tags = recorded.filter(
-                (r) => r.type === "pulumi-nodejs:dynamic:Resource" && "deleteFromRegistry" in r.inputs,
+                (r) => r.type === "pulumi-nodejs:dynamic:Resource" && "tag" in r.inputs,
             );
             assert.strictEqual(tags.length, 1);
             assert.strictEqual(tags[0].name, `hello-${stack}-tag`);
-            assert.strictEqual(tags[0].inputs.tag, stack);
-            assert.strictEqual(tags[0].inputs.digest, digest);
-            assert.strictEqual(tags[0].inputs.deleteFromRegistry, false);
+            assert.deepStrictEqual(tags[0].inputs, { repository: REPO, digest, tag: stack });
+            assert.strictEqual(out.digest, digest);
+            assert.strictEqual(out.ref, `${REPO}@${digest}`);
+            assert.deepStrictEqual(out.platformDigests, {});
             assert.deepStrictEqual(out.release, {
                 repository: REPO,
                 version: "1.4.2",
@@ -166,6 +186,8 @@ describe("program", () => {
     const badConfig: {
         name: string;
         stack: string;
+        /** The stack file whose config is used; default: the stack's own. */
+        base?: string;
         overrides?: Record<string, unknown>;
         remove?: string[];
         message: string;
@@ -182,7 +204,7 @@ describe("program", () => {
             stack: "prod",
             overrides: { "image-release:digest": "sha256:abcdef123456" },
             message:
-                'stacks/Pulumi.prod.yaml: image-release:digest: expected sha256:<64 hex>, but it has 12 lowercase-or-not hex chars (got "sha256:abcdef123456")',
+                'stacks/Pulumi.prod.yaml: image-release:digest: expected sha256:<64 hex>, but it has 12 hex chars (got "sha256:abcdef123456")',
         },
         {
             name: "a missing digest",
@@ -190,6 +212,27 @@ describe("program", () => {
             remove: ["image-release:digest"],
             message:
                 'stacks/Pulumi.prod.yaml: image-release:digest: required in stack "prod" (it deploys a pinned digest, never builds) (got "")',
+        },
+        {
+            name: "a missing repository",
+            stack: "staging",
+            remove: ["image-release:repository"],
+            message: 'stacks/Pulumi.staging.yaml: image-release:repository: required (got "")',
+        },
+        {
+            name: "a build key in prod",
+            stack: "prod",
+            overrides: { "image-release:build": { context: "examples/hello", dockerfile: "Dockerfile" } },
+            message:
+                'stacks/Pulumi.prod.yaml: image-release:build: not allowed in stack "prod" (it deploys a pinned digest, never builds) (got "{"context":"examples/hello","dockerfile":"Dockerfile"}")',
+        },
+        {
+            name: "a stack with neither digest nor build",
+            stack: "qa",
+            base: "staging",
+            remove: ["image-release:digest"],
+            message:
+                'stacks/Pulumi.qa.yaml: image-release:digest: required (or image-release:build) (got "")',
         },
         {
             name: "a missing version",
@@ -202,7 +245,7 @@ describe("program", () => {
     for (const c of badConfig) {
         it(`fails before any resource on ${c.name}, naming the file and key`, async () => {
             await setMocks(c.stack);
-            pulumi.runtime.setAllConfig(stackConfig(c.stack, c.overrides, c.remove));
+            pulumi.runtime.setAllConfig(stackConfig(c.base ?? c.stack, c.overrides, c.remove));
             assert.throws(() => run(), { name: "StackConfigError", message: c.message });
             await settle();
             assert.deepStrictEqual(recorded, []);

@@ -1,119 +1,76 @@
 import * as assert from "assert";
-import { createHash, randomBytes } from "crypto";
-import { ofType, promiseOf, resetRecorded, setMocks, settle } from "../helpers/mocks";
+import * as fs from "fs";
+import * as net from "net";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import { LOCAL, pushTestImage, TestImage, uniqueRepo } from "../fixtures/registry/testImage";
+import { Json, ofType, promiseOf, resetRecorded, setMocks, settle } from "../helpers/mocks";
 import type { PinnedDeployment as PinnedDeploymentT } from "../../src/components/pinnedDeployment";
-import type { RegistryClient as RegistryClientT } from "../../src/registry";
+import { RegistryClient } from "../../src/registry";
 
-const REGISTRY = "127.0.0.1:5000";
-const sha = (b: Buffer) => "sha256:" + createHash("sha256").update(b).digest("hex");
-
-async function pushBlob(path: string, bytes: Buffer): Promise<string> {
-    const digest = sha(bytes);
-    const start = await fetch(`http://${REGISTRY}/v2/${path}/blobs/uploads/`, { method: "POST" });
-    assert.strictEqual(start.status, 202);
-    const location = new URL(start.headers.get("location") as string, `http://${REGISTRY}`);
-    location.searchParams.set("digest", digest);
-    const put = await fetch(location, {
-        method: "PUT",
-        body: bytes,
-        headers: { "content-type": "application/octet-stream" },
-    });
-    assert.strictEqual(put.status, 201);
-    return digest;
+/** A loopback port with nothing listening: bound once to learn a free number, then released. */
+async function closedPort(): Promise<number> {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    return port;
 }
 
-async function putManifest(path: string, ref: string, body: object, mediaType: string): Promise<string> {
-    const bytes = Buffer.from(JSON.stringify(body));
-    const res = await fetch(`http://${REGISTRY}/v2/${path}/manifests/${ref}`, {
-        method: "PUT",
-        body: bytes,
-        headers: { "content-type": mediaType },
-    });
-    assert.strictEqual(res.status, 201, await res.text());
-    return sha(bytes);
-}
-
-/** Pushes a tiny OCI index over the given platforms straight through the distribution API. */
-async function pushIndex(path: string, platforms: string[]): Promise<string> {
-    const manifests = [];
-    for (const p of platforms) {
-        const [os, architecture] = p.split("/");
-        const config = Buffer.from(
-            JSON.stringify({ architecture, os, rootfs: { type: "layers", diff_ids: [] } }),
-        );
-        const layer = randomBytes(32);
-        const configDigest = await pushBlob(path, config);
-        const layerDigest = await pushBlob(path, layer);
-        const m = {
-            schemaVersion: 2,
-            mediaType: "application/vnd.oci.image.manifest.v1+json",
-            config: {
-                mediaType: "application/vnd.oci.image.config.v1+json",
-                digest: configDigest,
-                size: config.length,
-            },
-            layers: [
-                {
-                    mediaType: "application/vnd.oci.image.layer.v1.tar",
-                    digest: layerDigest,
-                    size: layer.length,
-                },
-            ],
-        };
-        const bytes = Buffer.from(JSON.stringify(m));
-        const digest = await putManifest(path, sha(bytes), m, m.mediaType);
-        manifests.push({
-            mediaType: m.mediaType,
-            digest,
-            size: bytes.length,
-            platform: { os, architecture },
-        });
+function stagingConfig(overrides: Record<string, unknown>): Record<string, string> {
+    const doc = YAML.parse(fs.readFileSync("stacks/Pulumi.staging.yaml", "utf8")) as {
+        config: Record<string, unknown>;
+    };
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...doc.config, ...overrides })) {
+        out[k] = typeof v === "string" ? v : JSON.stringify(v);
     }
-    const index = { schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests };
-    return putManifest(path, sha(Buffer.from(JSON.stringify(index))), index, index.mediaType);
+    return out;
 }
 
-describe("PinnedDeployment verification during preview @integration", () => {
-    const path = `test/components-${randomBytes(4).toString("hex")}`;
-    const repo = `${REGISTRY}/${path}`;
+// Preview = true throughout: the check must run, and stop the Deployment, before anything is applied.
+// No registryClient is passed, so the component's own default RegistryClient talks to the registry.
+// The runtime prefixes the first property it failed to serialize (the component's registered outputs)
+// to the shared error, so that prefix is part of what a user reads.
+describe("PinnedDeployment verification during preview, against the local registry @integration", () => {
+    const repo = uniqueRepo(LOCAL, "pinned");
     let PinnedDeployment: typeof PinnedDeploymentT;
-    let RegistryClient: typeof RegistryClientT;
-    let both: string;
-    let amd64Only: string;
+    let both: TestImage;
+    let amd64Only: TestImage;
 
     before(async () => {
-        // preview = true: the check must run, and stop the Deployment, before anything is applied.
         await setMocks("staging", true);
         ({ PinnedDeployment } = await import("../../src/components/pinnedDeployment"));
-        ({ RegistryClient } = await import("../../src/registry"));
-        both = await pushIndex(path, ["linux/amd64", "linux/arm64"]);
-        amd64Only = await pushIndex(path, ["linux/amd64"]);
+        const client = new RegistryClient({});
+        both = await pushTestImage(client, repo, "both");
+        amd64Only = await pushTestImage(client, repo, "amd64", [["linux", "amd64"]]);
     });
     beforeEach(resetRecorded);
 
-    const args = (digest: string) => ({
-        repository: repo,
+    const args = (repository: string, digest: string) => ({
+        repository,
         digest,
         version: "1.4.2",
         gitSha: "0123abc",
         promotedFrom: "dev",
-        registryClient: new RegistryClient({}),
     });
 
-    it("a present digest covering every platform passes and the Deployment is registered", async () => {
-        const c = new PinnedDeployment("ok", args(both));
-        assert.strictEqual(await promiseOf(c.image), `${repo}@${both}`);
+    it("a present digest covering every platform passes; the Deployment and platform digests follow", async () => {
+        const c = new PinnedDeployment("ok", args(repo, both.indexDigest));
+        assert.strictEqual(await promiseOf(c.image), `${repo}@${both.indexDigest}`);
+        assert.deepStrictEqual(await promiseOf(c.platformDigests), both.platformDigests);
         await settle();
-        assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 1);
+        const deps = ofType("kubernetes:apps/v1:Deployment");
+        assert.strictEqual(deps.length, 1);
         assert.strictEqual(
-            ofType("kubernetes:apps/v1:Deployment")[0].inputs.spec.template.spec.containers[0].image,
-            `${repo}@${both}`,
+            deps[0].inputs.spec.template.spec.containers[0].image,
+            `${repo}@${both.indexDigest}`,
         );
     });
 
     it("a missing digest fails with the registry's not-found message and registers no Deployment", async () => {
         const missing = "sha256:" + "e".repeat(64);
-        const c = new PinnedDeployment("missing", args(missing));
+        const c = new PinnedDeployment("missing", args(repo, missing));
         await assert.rejects(promiseOf(c.image), {
             message: `error serializing property "outputs": PinnedDeployment "missing": digest verification failed: digest ${missing} not found in repo ${repo}`,
         });
@@ -122,11 +79,94 @@ describe("PinnedDeployment verification during preview @integration", () => {
     });
 
     it("a digest lacking a required platform fails with the missing-platform message and registers no Deployment", async () => {
-        const c = new PinnedDeployment("partial", args(amd64Only));
+        const c = new PinnedDeployment("partial", args(repo, amd64Only.indexDigest));
         await assert.rejects(promiseOf(c.image), {
-            message: `error serializing property "outputs": PinnedDeployment "partial": digest verification failed: ${repo}@${amd64Only} lacks required platform(s) linux/arm64 (has linux/amd64)`,
+            message: `error serializing property "outputs": PinnedDeployment "partial": digest verification failed: ${repo}@${amd64Only.indexDigest} lacks required platform(s) linux/arm64 (has linux/amd64)`,
         });
         await settle();
         assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
+    });
+
+    it("an unreachable registry fails within seconds, says how to skip the check, and registers nothing", async () => {
+        const host = `127.0.0.1:${await closedPort()}`;
+        const started = Date.now();
+        const c = new PinnedDeployment("offline", args(`${host}/image-release/hello`, both.indexDigest));
+        await assert.rejects(promiseOf(c.image), {
+            message:
+                `error serializing property "outputs": PinnedDeployment "offline": digest verification failed: registry ${host} unreachable after 3 attempts: ECONNREFUSED` +
+                " (set verifyDigest: false, image-release:verifyDigest in the stack file, to preview without a registry)",
+        });
+        assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+        await settle();
+        assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
+    });
+
+    it("verifyDigest: false is the air-gapped opt-out: no registry call, the Deployment is registered", async () => {
+        const host = `127.0.0.1:${await closedPort()}`;
+        const c = new PinnedDeployment("airgap", {
+            ...args(`${host}/image-release/hello`, both.indexDigest),
+            verifyDigest: false,
+        });
+        assert.strictEqual(await promiseOf(c.image), `${host}/image-release/hello@${both.indexDigest}`);
+        assert.deepStrictEqual(await promiseOf(c.platformDigests), {});
+        await settle();
+        assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 1);
+    });
+
+    describe("the staging program against the registry", () => {
+        let run: () => Record<string, unknown>;
+        before(async () => {
+            run = (await import("../../src/program")).default;
+        });
+
+        async function runStaging(overrides: Record<string, unknown>): Promise<Record<string, Json>> {
+            await setMocks("staging", true);
+            pulumi.runtime.setAllConfig(stagingConfig(overrides));
+            const outputs = run();
+            const resolved: Record<string, Json> = {};
+            for (const [k, v] of Object.entries(outputs)) resolved[k] = await promiseOf(v);
+            await settle();
+            return resolved;
+        }
+
+        it("exports the registry's platform digests in `release` and pins the verified image", async () => {
+            const out = await runStaging({
+                "image-release:repository": repo,
+                "image-release:digest": both.indexDigest,
+            });
+            assert.deepStrictEqual(out.release, {
+                repository: repo,
+                version: "1.4.2",
+                digest: both.indexDigest,
+                ref: `${repo}@${both.indexDigest}`,
+                tags: ["1.4.2", "1.4", "1", "git-0123abc", "staging"],
+                platforms: ["linux/amd64", "linux/arm64"],
+                platformDigests: both.platformDigests,
+                gitSha: "0123abc",
+                sourceStack: "dev",
+            });
+            const [dep] = ofType("kubernetes:apps/v1:Deployment");
+            assert.strictEqual(
+                dep.inputs.spec.template.spec.containers[0].image,
+                `${repo}@${both.indexDigest}`,
+            );
+        });
+
+        it("a pin that lacks a platform stops the stack: no Deployment and no channel tag", async () => {
+            await setMocks("staging", true);
+            pulumi.runtime.setAllConfig(
+                stagingConfig({
+                    "image-release:repository": repo,
+                    "image-release:digest": amd64Only.indexDigest,
+                }),
+            );
+            const outputs = run();
+            await assert.rejects(promiseOf(outputs.release), {
+                message: `error serializing property "outputs": PinnedDeployment "hello": digest verification failed: ${repo}@${amd64Only.indexDigest} lacks required platform(s) linux/arm64 (has linux/amd64)`,
+            });
+            await settle();
+            assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
+            assert.strictEqual(ofType("pulumi-nodejs:dynamic:Resource").length, 0);
+        });
     });
 });

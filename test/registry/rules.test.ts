@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { isImmutableTagName } from "../../src/registry";
 import { backoffDelay } from "../../src/registry/retry";
+import { normalizePlatform } from "../../src/registry/describe";
 
 describe("isImmutableTagName", () => {
     const rows: [string, boolean][] = [
@@ -34,4 +35,17 @@ describe("backoffDelay", () => {
     ];
     for (const [attempt, want] of rows)
         it(`attempt ${attempt} waits ${want}ms`, () => assert.strictEqual(backoffDelay(attempt, o), want));
+});
+
+describe("normalizePlatform", () => {
+    const rows: [string, string][] = [
+        ["linux/amd64", "linux/amd64"],
+        ["linux/arm64", "linux/arm64"],
+        ["linux/arm64/v8", "linux/arm64"],
+        ["linux/arm/v7", "linux/arm/v7"],
+        ["linux/arm/v6", "linux/arm/v6"],
+        ["windows/amd64", "windows/amd64"],
+    ];
+    for (const [input, want] of rows)
+        it(`${input} -> ${want}`, () => assert.strictEqual(normalizePlatform(input), want));
 });

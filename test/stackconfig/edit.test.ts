@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -67,13 +68,52 @@ describe("stackconfig/edit", () => {
         });
     }
 
-    it("unifiedDiff shows only the changed lines as -/+", () => {
-        assert.strictEqual(
-            unifiedDiff("s.yaml", "a\nb\nc\n", "a\nB\nc\n"),
-            "--- a/s.yaml\n+++ b/s.yaml\n@@ -1,4 +1,4 @@\n a\n-b\n+B\n c\n \n",
-        );
-        assert.strictEqual(unifiedDiff("s.yaml", "a\n", "a\n"), "");
-    });
+    const diffRows: { name: string; before: string; after: string; want: string }[] = [
+        { name: "unchanged", before: "a\n", after: "a\n", want: "" },
+        {
+            name: "one changed line keeps the others as context",
+            before: "a\nb\nc\n",
+            after: "a\nB\nc\n",
+            want: "--- a/s.yaml\n+++ b/s.yaml\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n",
+        },
+        {
+            name: "no newline at end of either file",
+            before: "a",
+            after: "b",
+            want: "--- a/s.yaml\n+++ b/s.yaml\n@@ -1,1 +1,1 @@\n-a\n\\ No newline at end of file\n+b\n\\ No newline at end of file\n",
+        },
+        {
+            name: "a final newline removed",
+            before: "a\nb\n",
+            after: "a\nb",
+            want: "--- a/s.yaml\n+++ b/s.yaml\n@@ -1,2 +1,2 @@\n a\n-b\n+b\n\\ No newline at end of file\n",
+        },
+        {
+            name: "a line appended",
+            before: "a\n",
+            after: "a\nb\n",
+            want: "--- a/s.yaml\n+++ b/s.yaml\n@@ -1,1 +1,2 @@\n a\n+b\n",
+        },
+        {
+            name: "from an empty file",
+            before: "",
+            after: "a\n",
+            want: "--- a/s.yaml\n+++ b/s.yaml\n@@ -0,0 +1,1 @@\n+a\n",
+        },
+    ];
+    for (const r of diffRows) {
+        it(`unifiedDiff: ${r.name}`, () => {
+            const d = unifiedDiff("s.yaml", r.before, r.after);
+            assert.strictEqual(d, r.want);
+            if (d === "") return;
+            // The diff must be a real patch: git applies it to `before` and gets `after`.
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-diff-"));
+            fs.writeFileSync(path.join(dir, "s.yaml"), r.before);
+            fs.writeFileSync(path.join(dir, "d.patch"), d);
+            execFileSync("git", ["apply", "d.patch"], { cwd: dir });
+            assert.strictEqual(fs.readFileSync(path.join(dir, "s.yaml"), "utf8"), r.after);
+        });
+    }
 
     describe("writeStackFile", () => {
         let dir: string;
