@@ -72,6 +72,7 @@ export async function run(argv: string[], io: Io, deps?: CliDeps): Promise<numbe
         .option("--platforms <list>", "comma-separated", "linux/amd64,linux/arm64")
         .option("--version <v>", "default: package.json version")
         .option("--channel <c>", "channel tag and outputs file", "dev")
+        .option("--force", "move X.Y.Z and git- tags that already point at another digest")
         .action(async (o: Opts) => {
             const r = await release(
                 {
@@ -81,6 +82,7 @@ export async function run(argv: string[], io: Io, deps?: CliDeps): Promise<numbe
                     platforms: (o.platforms as string).split(","),
                     version: o.version as string | undefined,
                     channel: o.channel as string,
+                    force: !!o.force,
                 },
                 { ...d, publish: publishImage, onProgress: (l) => io.err(`image-release: ${l}\n`) },
             );

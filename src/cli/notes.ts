@@ -1,8 +1,7 @@
-import * as fs from "fs";
 import * as path from "path";
 import { readVersion } from "../release";
 import { listStacks } from "../stackconfig";
-import { CliDeps, loadStack, readOutputs, StackOptions } from "./context";
+import { CliDeps, loadStack, readOutputs, StackOptions, writeFileAtomic } from "./context";
 import { CliError } from "./errors";
 import { mapLimit } from "./status";
 
@@ -59,9 +58,8 @@ export async function notes(o: NotesOptions, deps: CliDeps): Promise<ReleaseNote
     };
     if (o.write !== false) {
         const dir = path.join(o.repoRoot, ".image-release", "notes");
-        fs.mkdirSync(dir, { recursive: true });
-        fs.writeFileSync(path.join(dir, `${version}.md`), renderNotes(n));
-        fs.writeFileSync(path.join(dir, `${version}.json`), JSON.stringify(n, null, 2) + "\n");
+        writeFileAtomic(path.join(dir, `${version}.md`), renderNotes(n));
+        writeFileAtomic(path.join(dir, `${version}.json`), JSON.stringify(n, null, 2) + "\n");
     }
     return n;
 }

@@ -1,8 +1,7 @@
 import { execFileSync } from "child_process";
-import * as fs from "fs";
 import * as path from "path";
 import { editStackText, readStackFile, StackImageConfig, unifiedDiff, writeStackFile } from "../stackconfig";
-import { CliDeps, StackOptions } from "./context";
+import { CliDeps, StackOptions, writeFileAtomic } from "./context";
 import { CliError } from "./errors";
 
 export interface PinChange {
@@ -127,9 +126,7 @@ function undo(repoRoot: string, file: string, text: string, git?: { branch: stri
             // The file is restored below either way; a leftover branch is visible and harmless.
         }
     }
-    const tmp = `${file}.${process.pid}.undo.tmp`;
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, text);
 }
 
 function gitRun(repoRoot: string, args: string[]): string {

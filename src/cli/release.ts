@@ -1,4 +1,3 @@
-import * as fs from "fs";
 import * as path from "path";
 import { PublishOptions, PublishResult } from "../build";
 import {
@@ -10,7 +9,7 @@ import {
     ReleaseRecord,
     sourceDateEpoch,
 } from "../release";
-import { CliDeps, outputsFile } from "./context";
+import { CliDeps, outputsFile, writeFileAtomic } from "./context";
 import { notes, ReleaseNotes } from "./notes";
 
 /** src/build's publishImage, or a fault-injecting stand-in in tests. */
@@ -24,6 +23,11 @@ export interface ReleaseOptions {
     platforms?: string[];
     version?: string;
     channel?: string;
+    /**
+     * Move immutable tags (X.Y.Z, git-<sha>) that already point elsewhere. Only for local re-releases:
+     * a new commit gives a new `created` label and so a new digest under the same version.
+     */
+    force?: boolean;
 }
 
 export interface ReleaseDeps extends CliDeps {
@@ -66,6 +70,7 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
         sourceDateEpoch: epoch,
         tags: tagSet.tags,
         client: deps.client,
+        ...(o.force ? { force: true } : {}),
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
     });
     const record: ReleaseRecord = {
@@ -80,10 +85,7 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
         sourceStack: channel,
     };
     const file = outputsFile(o.repoRoot, channel);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(record, null, 2) + "\n");
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
     const n = await notes({ ...o, version, repository }, deps);
     return { record, built: published.built, outputsFile: path.relative(o.repoRoot, file), notes: n };
 }

@@ -164,6 +164,15 @@ describe("cli release @integration", function () {
             notesMd,
         );
 
+        // Written atomically: no temp file is left beside the record or the notes.
+        assert.deepStrictEqual(
+            [
+                fs.readdirSync(path.join(dir, ".image-release", "outputs")),
+                fs.readdirSync(path.join(dir, ".image-release", "notes")).sort(),
+            ],
+            [["dev.json"], [`${version}.json`, `${version}.md`]],
+        );
+
         // Unchanged context: no engine call, the cached digest is verified in the registry and reused.
         const reuse = new RegExp(
             `^image-release: unchanged context sha256:[0-9a-f]{12}: reusing ${digest.replace(":", "\\:")}\n$`,
@@ -199,11 +208,42 @@ describe("cli release @integration", function () {
         assert.match(json.stderr, reuse);
         for (const t of tags) assert.strictEqual((await client.headManifest(repo, t))?.digest, digest, t);
 
+        // A new commit under the same version is a new digest: X.Y.Z is immutable, so it is refused and
+        // every tag stays; --force moves the whole set.
+        git(dir, ["commit", "-q", "--allow-empty", "-m", "unrelated"], {
+            GIT_AUTHOR_DATE: "2024-01-03T12:00:00Z",
+            GIT_COMMITTER_DATE: "2024-01-03T12:00:00Z",
+        });
+        const sha2 = git(dir, ["rev-parse", "HEAD"]).trim();
+        const refused = await npmRelease(dir, ["--repository", repo], env);
+        const lines = refused.stderr.split("\n");
+        const digest2 = lines[1].replace("image-release: pushed index ", "");
+        assert.deepStrictEqual(
+            [refused.code, refused.stdout, lines],
+            [
+                1,
+                "",
+                [
+                    `image-release: building linux/amd64, linux/arm64 from ${context}`,
+                    `image-release: pushed index ${digest2}`,
+                    `image-release: tag ${version} in ${repo} already points at ${digest}; refusing to move it to ${digest2} (immutable tag; use force to override)`,
+                    "",
+                ],
+            ],
+        );
+        assert.notStrictEqual(digest2, digest);
+        for (const t of tags) assert.strictEqual((await client.headManifest(repo, t))?.digest, digest, t);
+        const forced = await npmRelease(dir, ["--repository", repo, "--force", "--json"], env);
+        assert.strictEqual(forced.code, 0, forced.stderr);
+        const tags2 = [version, `${maj}.${min}`, maj, `git-${sha2.slice(0, 7)}`, "dev"];
+        assert.deepStrictEqual(JSON.parse(forced.stdout).record.tags, tags2);
+        for (const t of tags2) assert.strictEqual((await client.headManifest(repo, t))?.digest, digest2, t);
+
         // What the release recorded is what `promote --from dev` picks up.
         const p = await promote(
             { repoRoot: dir, stacksDir: path.join(dir, "stacks"), from: "dev", to: "staging", dryRun: true },
             { client },
         );
-        assert.deepStrictEqual([p.digest, p.version, p.written], [digest, version, false]);
+        assert.deepStrictEqual([p.digest, p.version, p.written], [digest2, version, false]);
     });
 });
