@@ -16,7 +16,10 @@ function loadDockerignore(context: string): Ignore {
     return dockerignore().add(patterns);
 }
 
-/** Every path the engine would see, relative, `/`-separated, sorted so the hash never depends on readdir order. */
+/**
+ * Every path the engine would see, relative and `/`-separated, directories with a trailing `/` (an empty
+ * directory is part of what COPY creates), sorted so the hash never depends on readdir order.
+ */
 export function contextFiles(context: string): string[] {
     if (!fs.existsSync(context) || !fs.statSync(context).isDirectory()) {
         throw new BuildError(`build context "${context}" is not a directory`);
@@ -29,6 +32,7 @@ export function contextFiles(context: string): string[] {
             const r = rel === "" ? e.name : `${rel}/${e.name}`;
             // A directory may be ignored while a `!` rule re-includes something inside it, so always descend.
             if (e.isDirectory()) {
+                if (!ig.ignores(r)) out.push(`${r}/`);
                 walk(r);
                 continue;
             }
@@ -57,8 +61,12 @@ export function hashContext(
     };
     for (const rel of contextFiles(context)) {
         const abs = path.join(context, rel);
-        const st = fs.lstatSync(abs);
         field(rel);
+        if (rel.endsWith("/")) {
+            field("dir");
+            continue;
+        }
+        const st = fs.lstatSync(abs);
         if (st.isSymbolicLink()) {
             field("symlink");
             field(fs.readlinkSync(abs));

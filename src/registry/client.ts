@@ -501,7 +501,13 @@ export class RegistryClient {
     ): Promise<RetagResult[]> {
         const repo = repoOf(name);
         this.checkDigestValue(digest);
-        const unique = [...new Set(tags)];
+        // Immutable tags (X.Y.Z, git-) go first: if the run dies midway, the state left behind is "the
+        // release exists, floating tags not moved yet", never a floating tag ahead of its version.
+        const requested = [...new Set(tags)];
+        const unique = [
+            ...requested.filter((t) => isImmutableTagName(t)),
+            ...requested.filter((t) => !isImmutableTagName(t)),
+        ];
         for (const t of unique) this.checkTagName(repo.name, t);
         const manifest = await this.getManifest(repo.name, digest);
         const plan: RetagResult[] = [];
@@ -541,13 +547,13 @@ export class RegistryClient {
                 throw new PartialTagError(
                     repo.name,
                     done,
-                    unique.filter((t) => !done.includes(t)),
+                    requested.filter((t) => !done.includes(t)),
                     restored,
                     e as Error,
                 );
             }
         }
-        return applied;
+        return requested.map((t) => applied.find((a) => a.tag === t)!);
     }
 
     /** Best effort: move floating tags that we moved back to where they were. */

@@ -48,6 +48,7 @@ describe("build context hash", () => {
     it("lists exactly the files the engine sees, sorted, honoring .dockerignore and `!`", () => {
         assert.deepStrictEqual(contextFiles(ctx()), [
             ".dockerignore",
+            "app/",
             "app/current",
             "app/data.txt",
             "app/main",
@@ -65,6 +66,16 @@ describe("build context hash", () => {
 
     // One row per edit: does it change the hash?
     const edits: { name: string; changes: boolean; edit: (dir: string) => void }[] = [
+        {
+            name: "empty directory added (COPY creates it)",
+            changes: true,
+            edit: (d) => fs.mkdirSync(path.join(d, "app", "cache")),
+        },
+        {
+            name: "empty directory added inside an ignored directory",
+            changes: false,
+            edit: (d) => fs.mkdirSync(path.join(d, "secret", "more")),
+        },
         {
             name: "ignored file content",
             changes: false,
@@ -197,4 +208,4 @@ describe("build context hash", () => {
     });
 });
 
-const GOLDEN = "sha256:c0b2cc9f25437e67b7d5f21b8a3a6b711c635c5a4f579f76b3feb583d2d85a3f";
+const GOLDEN = "sha256:fbfa2b9990336000535d76916996a7c75566216452e9de2d8302a9b5898b4e17";
