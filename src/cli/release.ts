@@ -8,6 +8,7 @@ import {
     readVersion,
     ReleaseRecord,
     sourceDateEpoch,
+    DEFAULT_PLATFORMS,
 } from "../release";
 import { CliDeps, outputsFile, writeFileAtomic } from "./context";
 import { notes, ReleaseNotes } from "./notes";
@@ -47,7 +48,7 @@ export interface ReleaseResult {
 export const RELEASE_DEFAULTS = {
     context: "examples/hello",
     repository: "127.0.0.1:5000/image-release/hello",
-    platforms: ["linux/amd64", "linux/arm64"],
+    platforms: [...DEFAULT_PLATFORMS],
     channel: "dev",
 };
 

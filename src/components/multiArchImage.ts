@@ -1,7 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { hashContext } from "../build";
 import { MultiArchImageResource } from "../providers";
-import { computeTagSet, gitCommitInfo, ociLabels, sourceDateEpoch } from "../release";
+import {
+    CHANNELS,
+    computeTagSet,
+    DEFAULT_PLATFORMS,
+    gitCommitInfo,
+    ociLabels,
+    sourceDateEpoch,
+} from "../release";
 import {
     ArgProblem,
     isPlain,
@@ -49,9 +56,6 @@ export interface MultiArchImageArgs {
     readonly credentials?: pulumi.Input<Record<string, RegistryCredentials>>;
 }
 
-export const DEFAULT_IMAGE_PLATFORMS = ["linux/amd64", "linux/arm64"];
-const CHANNELS: readonly string[] = ["dev", "staging", "prod"];
-
 export function multiArchImageProblems(args: MultiArchImageArgs): ArgProblem[] {
     const problems: ArgProblem[] = [];
     if (isPlain(args.context)) problems.push(...requiredStringProblems("context", args.context));
@@ -78,7 +82,11 @@ export function multiArchImageProblems(args: MultiArchImageArgs): ArgProblem[] {
     if (isPlain(args.dockerfile) && args.dockerfile === "") {
         problems.push({ propertyPath: "dockerfile", reason: 'must not be empty (got "")' });
     }
-    if (isPlain(args.channel) && args.channel !== undefined && !CHANNELS.includes(args.channel)) {
+    if (
+        isPlain(args.channel) &&
+        args.channel !== undefined &&
+        !(CHANNELS as readonly string[]).includes(args.channel)
+    ) {
         problems.push({
             propertyPath: "channel",
             reason: `must be one of ${CHANNELS.join(", ")} (got "${String(args.channel)}")`,
@@ -145,7 +153,7 @@ export class MultiArchImage extends pulumi.ComponentResource {
                 context: args.context,
                 dockerfile,
                 repository: args.repository,
-                platforms: args.platforms ?? DEFAULT_IMAGE_PLATFORMS,
+                platforms: args.platforms ?? [...DEFAULT_PLATFORMS],
                 buildArgs,
                 labels,
                 version: args.version,

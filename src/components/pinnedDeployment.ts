@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_PLATFORMS } from "../release";
 import { ImageDescription, RegistryClient, RegistryUnavailableError } from "../registry";
 import { deploymentAnnotations, podAnnotations, ReleaseMetadata } from "./annotations";
 import {
@@ -13,7 +14,6 @@ import {
 } from "./validate";
 
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
-export const DEFAULT_PLATFORMS = ["linux/amd64", "linux/arm64"];
 
 /**
  * A preview must answer quickly when the registry is down: three tries 200 ms and 400 ms apart, and
@@ -138,7 +138,7 @@ export class PinnedDeployment extends pulumi.ComponentResource {
         super("image-release:deploy:PinnedDeployment", name, {}, opts);
         throwIfProblems("PinnedDeployment", name, pinnedDeploymentProblems(args));
 
-        const platforms = pulumi.output(args.platforms ?? DEFAULT_PLATFORMS);
+        const platforms = pulumi.output(args.platforms ?? [...DEFAULT_PLATFORMS]);
         const verify = pulumi.output(args.verifyDigest ?? true);
         const client = args.registryClient;
         // During a preview an unbuilt digest is unknown, so this apply (and the check) waits for `up`;

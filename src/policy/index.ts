@@ -4,7 +4,6 @@ export {
     isMultiArchImageResource,
     latestTagViolation,
     missingOciLabels,
-    PINNED_STACKS,
     REQUIRED_OCI_LABELS,
     resourceViolations,
     stackOfUrn,

@@ -1,3 +1,4 @@
+import { PINNED_STACKS } from "../release/tags";
 /** Pure policy rules; the CrossGuard pack and the tests both call these. */
 
 export const WORKLOAD_TYPES = [
@@ -6,8 +7,6 @@ export const WORKLOAD_TYPES = [
     "kubernetes:core/v1:Pod",
     "kubernetes:batch/v1:CronJob",
 ] as const;
-
-export const PINNED_STACKS = ["staging", "prod"];
 
 export const REQUIRED_OCI_LABELS = [
     "org.opencontainers.image.source",

@@ -1,6 +1,15 @@
 export { ReleaseRuleError } from "./errors";
 export { isSemver, readVersion } from "./version";
-export { CHANNELS, Channel, computeTagSet, isImmutableTag, TagSet, TagSetOptions } from "./tags";
+export {
+    CHANNELS,
+    Channel,
+    computeTagSet,
+    isImmutableTag,
+    PINNED_STACKS,
+    TagSet,
+    TagSetOptions,
+} from "./tags";
+export { DEFAULT_PLATFORMS } from "./platforms";
 export { GitCommitInfo, gitCommitInfo, OciLabelInput, ociLabels, rfc3339, sourceDateEpoch } from "./labels";
 export { ReleaseRecord, validateReleaseRecord } from "./record";
 export * from "./reference";

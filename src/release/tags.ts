@@ -4,6 +4,8 @@ import { isSemver } from "./version";
 
 export type Channel = "dev" | "staging" | "prod";
 export const CHANNELS: readonly Channel[] = ["dev", "staging", "prod"];
+/** Environments that never build and must run a pinned digest. */
+export const PINNED_STACKS: readonly string[] = ["staging", "prod"];
 
 export interface TagSetOptions {
     version: string;

@@ -1,3 +1,3 @@
-export { DEFAULT_PLATFORMS, StackConfigError, StackImageConfig, validateStackConfig } from "./model";
+export { StackConfigError, StackImageConfig, validateStackConfig } from "./model";
 export { listStacks, readStackConfig, stackFile } from "./read";
 export * from "./edit";

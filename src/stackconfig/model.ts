@@ -1,5 +1,5 @@
 import * as semver from "semver";
-import { parseReference } from "../release";
+import { CHANNELS, DEFAULT_PLATFORMS, parseReference, PINNED_STACKS } from "../release";
 
 const PROJECT = "image-release";
 
@@ -32,7 +32,6 @@ export class StackConfigError extends Error {
     }
 }
 
-export const DEFAULT_PLATFORMS = ["linux/amd64", "linux/arm64"];
 const KEYS = [
     "repository",
     "platforms",
@@ -48,8 +47,6 @@ const KEYS = [
     "kubeconfig",
     "kubeContext",
 ];
-const CHANNELS = ["dev", "staging", "prod"];
-const PINNED_STACKS = ["staging", "prod"];
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/;
 
 function show(v: unknown): string {
@@ -121,7 +118,7 @@ export function validateStackConfig(
         }
     }
 
-    let platforms = DEFAULT_PLATFORMS;
+    let platforms = [...DEFAULT_PLATFORMS];
     const rawPlatforms = get("platforms");
     if (rawPlatforms !== undefined) {
         if (!Array.isArray(rawPlatforms) || rawPlatforms.length === 0) {
@@ -147,7 +144,7 @@ export function validateStackConfig(
         bad("version", "not a semver version", version);
     }
     const channel = optString("channel");
-    if (channel !== undefined && !CHANNELS.includes(channel)) {
+    if (channel !== undefined && !(CHANNELS as readonly string[]).includes(channel)) {
         bad("channel", `expected one of ${CHANNELS.join(", ")}`, channel);
     }
     const gitSha = optString("gitSha");
