@@ -7,5 +7,5 @@ export { parsePlatform, platformKey, reproducibleConfig, imageManifest, imageInd
 export type { Platform } from "./image";
 export { BuildCache, buildKey, defaultCacheDir } from "./cache";
 export type { CachedBuild } from "./cache";
-export { publishImage } from "./publish";
-export type { PublishOptions, PublishResult } from "./publish";
+export { applyTagSet, publishImage } from "./publish";
+export type { PublishOptions, PublishResult, TagSetApplication } from "./publish";

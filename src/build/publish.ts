@@ -1,5 +1,7 @@
-import { ociLabels, pinned } from "../release";
+import { ociLabels, pinned, supersededFloatingTags } from "../release";
 import {
+    ImmutableTagError,
+    isImmutableTagName,
     ManifestNotFoundError,
     MissingPlatformError,
     OCI_INDEX,
@@ -28,10 +30,15 @@ export interface PublishOptions {
     version: string;
     gitSha: string;
     sourceDateEpoch: number;
-    /** The whole tag set; every tag gets the index digest. */
+    /** The whole tag set; every tag gets the index digest (floating ones unless superseded). */
     tags: string[];
     /** Allow moving an immutable X.Y.Z / git- tag. */
     force?: boolean;
+    /**
+     * Leave X.Y, X and latest where they are when the registry holds a higher release in their scope
+     * (releasing an old major must not move `latest`). Default true.
+     */
+    onlyIfHighest?: boolean;
     client: RegistryClient;
     engine?: DockerEngine;
     /** Default: a BuildCache in defaultCacheDir(). `false` always builds. */
@@ -42,7 +49,10 @@ export interface PublishOptions {
 export interface PublishResult {
     digest: string;
     ref: string;
+    /** The tags now pointing at `digest`: the requested set minus `heldBack`. */
     tags: string[];
+    /** Floating tags not moved because a higher release owns them. */
+    heldBack: string[];
     platformDigests: Record<string, string>;
     labels: Record<string, string>;
     contextHash: string;
@@ -89,6 +99,55 @@ async function buildPlatform(
     }
 }
 
+export interface TagSetApplication {
+    client: RegistryClient;
+    repository: string;
+    digest: string;
+    version: string;
+    tags: string[];
+    force?: boolean;
+    /** Default true; see PublishOptions.onlyIfHighest. */
+    onlyIfHighest?: boolean;
+    /** The repository's tags if already listed; listed here otherwise. */
+    existingTags?: string[];
+}
+
+/** Points the tag set at `digest`, holding back floating tags that a higher release owns. */
+export async function applyTagSet(
+    o: TagSetApplication,
+): Promise<{ tags: string[]; heldBack: string[]; retagged: RetagResult[] }> {
+    const requested = [...new Set(o.tags)];
+    let heldBack: string[] = [];
+    if (o.onlyIfHighest !== false) {
+        const existing = o.existingTags ?? (await o.client.listTags(o.repository));
+        heldBack = supersededFloatingTags(o.version, existing).filter((t) => requested.includes(t));
+    }
+    const tags = requested.filter((t) => !heldBack.includes(t));
+    const retagged = await o.client.applyTags(o.repository, o.digest, tags, { force: o.force });
+    return { tags, heldBack, retagged };
+}
+
+/**
+ * Refuses before any build when an immutable tag this release would write already names a build of
+ * another commit (its revision label says so): a rebuild could never give the same digest.
+ */
+async function checkImmutableTags(o: PublishOptions, existing: string[]): Promise<void> {
+    if (o.force) return;
+    for (const tag of o.tags.filter((t) => isImmutableTagName(t) && existing.includes(t))) {
+        const d = await o.client.describe(`${o.repository}:${tag}`);
+        const revision = d.labels["org.opencontainers.image.revision"];
+        if (revision !== undefined && revision !== o.gitSha) {
+            throw new ImmutableTagError(
+                o.repository,
+                tag,
+                d.digest,
+                "",
+                `it was built from commit ${revision.slice(0, 12)}, this release is ${o.gitSha.slice(0, 12)}: bump the version`,
+            );
+        }
+    }
+}
+
 /** The cached digest is reused only if the registry still has it with every platform. */
 async function reusable(
     client: RegistryClient,
@@ -130,6 +189,8 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
         sourceDateEpoch: o.sourceDateEpoch,
     });
     const log = o.onProgress ?? (() => undefined);
+    const existing = await o.client.listTags(o.repository);
+    await checkImmutableTags(o, existing);
 
     let digest: string;
     let platformDigests: Record<string, string>;
@@ -171,11 +232,13 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
         cache?.put(key, { digest, platformDigests });
         log(`pushed index ${digest}`);
     }
-    const retagged = await o.client.applyTags(o.repository, digest, o.tags, { force: o.force });
+    const { tags, heldBack, retagged } = await applyTagSet({ ...o, digest, existingTags: existing });
+    for (const t of heldBack) log(`not moving ${t}: the registry holds a higher release`);
     return {
         digest,
         ref: pinned(`${o.repository}@${digest}`),
-        tags: [...new Set(o.tags)],
+        tags,
+        heldBack,
         platformDigests,
         labels,
         contextHash,

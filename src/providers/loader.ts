@@ -16,14 +16,21 @@ export const MODULES = {
 export function loadModule<T>(modulePath: string): T {
     const nodeRequire = require;
     const fs = nodeRequire("fs") as typeof import("fs");
-    const candidates = [
-        `${modulePath}.js`,
-        `${modulePath}/index.js`,
-        `${modulePath}.ts`,
-        `${modulePath}/index.ts`,
+    // The path recorded in the state may be another checkout's (a destroy run from CI, a moved repo):
+    // then the same module of the project being run, as source or as the installed package, will do.
+    const name = modulePath.split(/[\\/]/).pop() ?? "";
+    const roots = [
+        modulePath,
+        `${process.cwd()}/src/${name}`,
+        `${process.cwd()}/node_modules/pulumi-image-release/dist/src/${name}`,
     ];
+    const candidates = roots.flatMap((r) => [`${r}.js`, `${r}/index.js`, `${r}.ts`, `${r}/index.ts`]);
     const resolved = candidates.find((c) => fs.existsSync(c));
-    if (resolved === undefined) throw new Error(`image-release: cannot find module ${modulePath}`);
+    if (resolved === undefined) {
+        throw new Error(
+            `image-release: cannot find module ${modulePath} (also looked in ${roots.slice(1).join(", ")})`,
+        );
+    }
     if (resolved.endsWith(".ts") && !nodeRequire.extensions[".ts"]) {
         const tsNodePath = nodeRequire.resolve("ts-node", { paths: [modulePath, process.cwd()] });
         (nodeRequire(tsNodePath) as typeof import("ts-node")).register({ transpileOnly: true });

@@ -21,12 +21,16 @@ export interface MultiArchImageInputs {
     force?: boolean;
     /** Delete the index from the registry when the resource is deleted. Default false. */
     deleteFromRegistry?: boolean;
+    /** Move X.Y, X, latest only when no higher release exists in their scope. Default true. */
+    onlyIfHighest?: boolean;
 }
 
 export interface MultiArchImageOutputs extends MultiArchImageInputs {
     digest: string;
     ref: string;
     platformDigests: Record<string, string>;
+    /** Requested floating tags left alone because a higher release owns them. */
+    heldBackTags?: string[];
 }
 
 // Changing any of these means different image bytes: rebuild. The repository is the resource's identity.
@@ -66,6 +70,7 @@ export function imageDiff(
     );
     // An absent flag and `false` mean the same; state written before a flag existed must not show a diff.
     for (const k of ["force", "deleteFromRegistry"] as const) if (!!olds[k] !== !!news[k]) changed.push(k);
+    if ((olds.onlyIfHighest ?? true) !== (news.onlyIfHighest ?? true)) changed.push("onlyIfHighest");
     return {
         changes: replaces.length > 0 || changed.length > 0,
         replaces,
@@ -96,9 +101,16 @@ async function publish(inputs: MultiArchImageInputs): Promise<MultiArchImageOutp
         sourceDateEpoch: inputs.sourceDateEpoch,
         tags: inputs.tags,
         force: inputs.force,
+        onlyIfHighest: inputs.onlyIfHighest,
         client: client(inputs),
     });
-    return { ...inputs, digest: r.digest, ref: r.ref, platformDigests: r.platformDigests };
+    return {
+        ...inputs,
+        digest: r.digest,
+        ref: r.ref,
+        platformDigests: r.platformDigests,
+        heldBackTags: r.heldBack,
+    };
 }
 
 /**
@@ -122,13 +134,23 @@ export const multiArchImageProvider: pulumi.dynamic.ResourceProvider = {
         news: MultiArchImageInputs,
     ): Promise<pulumi.dynamic.UpdateResult> {
         if (needsRebuild(olds, news)) return { outs: await publish(news) };
-        await client(news).applyTags(news.repository, olds.digest, news.tags, { force: news.force });
+        const build = loadModule<typeof buildModule>(MODULES.build);
+        const applied = await build.applyTagSet({
+            client: client(news),
+            repository: news.repository,
+            digest: olds.digest,
+            version: news.version,
+            tags: news.tags,
+            force: news.force,
+            onlyIfHighest: news.onlyIfHighest,
+        });
         return {
             outs: {
                 ...news,
                 digest: olds.digest,
                 ref: olds.ref,
                 platformDigests: olds.platformDigests,
+                heldBackTags: applied.heldBack,
             },
         };
     },
@@ -159,6 +181,7 @@ export interface MultiArchImageResourceArgs {
     credentials?: pulumi.Input<Record<string, { username: string; password: string }>>;
     force?: pulumi.Input<boolean>;
     deleteFromRegistry?: pulumi.Input<boolean>;
+    onlyIfHighest?: pulumi.Input<boolean>;
 }
 
 /** The dynamic resource behind the MultiArchImage component. */
@@ -167,12 +190,19 @@ export class MultiArchImageResource extends pulumi.dynamic.Resource {
     declare public readonly ref: pulumi.Output<string>;
     declare public readonly tags: pulumi.Output<string[]>;
     declare public readonly platformDigests: pulumi.Output<Record<string, string>>;
+    declare public readonly heldBackTags: pulumi.Output<string[]>;
 
     constructor(name: string, args: MultiArchImageResourceArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             multiArchImageProvider,
             name,
-            { digest: undefined, ref: undefined, platformDigests: undefined, ...args },
+            {
+                digest: undefined,
+                ref: undefined,
+                platformDigests: undefined,
+                heldBackTags: undefined,
+                ...args,
+            },
             { ...opts, additionalSecretOutputs: ["credentials"] },
         );
     }

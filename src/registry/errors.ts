@@ -50,9 +50,11 @@ export class ImmutableTagError extends RegistryError {
         public readonly tag: string,
         public readonly oldDigest: string,
         public readonly newDigest: string,
+        /** Replaces "refusing to move it to <newDigest>" when the refusal comes before the build. */
+        reason?: string,
     ) {
         super(
-            `tag ${tag} in ${repository} already points at ${oldDigest}; refusing to move it to ${newDigest} (immutable tag; use force to override)`,
+            `tag ${tag} in ${repository} already points at ${oldDigest}; ${reason ?? `refusing to move it to ${newDigest}`} (immutable tag; use force to override)`,
         );
     }
 }

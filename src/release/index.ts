@@ -6,6 +6,7 @@ export {
     computeTagSet,
     isImmutableTag,
     PINNED_STACKS,
+    supersededFloatingTags,
     TagSet,
     TagSetOptions,
 } from "./tags";

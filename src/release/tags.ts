@@ -150,6 +150,17 @@ export function computeTagSet(o: TagSetOptions): TagSet {
     return { version: v.version, tags, immutable, floating: [...floating, ...tail], notes };
 }
 
+/**
+ * The floating tags of `version` (X.Y, X, latest) that must stay where they are because the registry
+ * already holds a higher release in their scope: releasing 1.3.5 after 2.0.0 must not move `latest`
+ * (docker/metadata-action#326).
+ */
+export function supersededFloatingTags(version: string, existingTags: string[]): string[] {
+    const base = { version, gitSha: "0000000", allowLatest: true, includeMajorZero: true };
+    const kept = computeTagSet({ ...base, onlyIfHighest: { existingTags } }).floating;
+    return computeTagSet(base).floating.filter((t) => !kept.includes(t));
+}
+
 /** Immutable tags name one build forever: X.Y.Z (with pre-release or mapped build metadata) and git-<sha>. */
 export function isImmutableTag(tag: string): boolean {
     if (/^git-[0-9a-f]{7,40}$/.test(tag)) {

@@ -21,6 +21,7 @@ import {
     OCI_INDEX,
     OCI_MANIFEST,
     PartialTagError,
+    RegistryError,
     RegistryAuthError,
     RegistryClient,
     RegistryUnavailableError,
@@ -217,24 +218,78 @@ describe("publishImage against the real engine and registries @integration", fun
         assert.strictEqual(await imageExists(ref), false);
     });
 
-    it("refuses to move an existing X.Y.Z to another digest and leaves every tag as it was", async () => {
-        // The digest does not depend on the repository, so a scratch repo tells us the other build's digest.
+    it("refuses before building when X.Y.Z names a build of another commit; every tag stays", async () => {
         const otherCommit = { gitSha: SHA_B, tags: ["1.2.3", "1.2", "1", `git-${SHA_B}`] };
-        const b = await publishImage(
-            options({ ...otherCommit, repository: repo("127.0.0.1:5000", "scratch") }),
-        );
-        assert.notStrictEqual(b.digest, a.digest);
         await assert.rejects(
-            publishImage(options(otherCommit)),
+            publishImage(options({ ...otherCommit, engine: new UnreachableEngine(), cache: false })),
             (e: unknown) =>
                 e instanceof ImmutableTagError &&
                 e.message ===
-                    `tag 1.2.3 in ${repoA} already points at ${a.digest}; refusing to move it to ${b.digest} (immutable tag; use force to override)`,
+                    `tag 1.2.3 in ${repoA} already points at ${a.digest}; it was built from commit ${SHA_A}, this release is ${SHA_B}: bump the version (immutable tag; use force to override)`,
         );
         for (const tag of TAGS_A)
             assert.strictEqual((await client.headManifest(repoA, tag))?.digest, a.digest);
         assert.strictEqual(await client.headManifest(repoA, `git-${SHA_B}`), undefined);
         assert.deepStrictEqual((await client.listTags(repoA)).sort(), [...TAGS_A].sort());
+    });
+
+    it("refuses to move an existing X.Y.Z to another digest of the same commit; every tag stays", async () => {
+        // Same commit, another SOURCE_DATE_EPOCH: passes the pre-build check, differs in bytes. The digest
+        // does not depend on the repository, so a scratch repo tells us the other build's digest.
+        const otherEpoch = { sourceDateEpoch: EPOCH + 60, cache: false as const };
+        const b = await publishImage(
+            options({ ...otherEpoch, repository: repo("127.0.0.1:5000", "scratch") }),
+        );
+        assert.notStrictEqual(b.digest, a.digest);
+        await assert.rejects(
+            publishImage(options(otherEpoch)),
+            (e: unknown) =>
+                e instanceof RegistryError &&
+                e.message ===
+                    `tag 1.2.3 in ${repoA} already points at ${a.digest}; refusing to move it to ${b.digest} (immutable tag; use force to override); ` +
+                        `tag git-${SHA_A} in ${repoA} already points at ${a.digest}; refusing to move it to ${b.digest} (immutable tag; use force to override)`,
+        );
+        for (const tag of TAGS_A)
+            assert.strictEqual((await client.headManifest(repoA, tag))?.digest, a.digest);
+        assert.deepStrictEqual((await client.listTags(repoA)).sort(), [...TAGS_A].sort());
+    });
+
+    it("holds back floating tags a higher release owns (metadata-action#326), and says so", async () => {
+        const r = repo("127.0.0.1:5000", "highest");
+        const v2 = await publishImage(
+            options({ repository: r, version: "2.0.0", tags: ["2.0.0", "2.0", "2", "latest"], cache: false }),
+        );
+        const lines: string[] = [];
+        const old = await publishImage(
+            options({
+                repository: r,
+                version: "1.9.1",
+                gitSha: SHA_B,
+                tags: ["1.9.1", "1.9", "1", `git-${SHA_B}`, "latest"],
+                cache: false,
+                onProgress: (l) => lines.push(l),
+            }),
+        );
+        assert.deepStrictEqual(old.tags, ["1.9.1", "1.9", "1", `git-${SHA_B}`]);
+        assert.deepStrictEqual(old.heldBack, ["latest"]);
+        assert.deepStrictEqual(
+            lines.filter((l) => l.startsWith("not moving")),
+            ["not moving latest: the registry holds a higher release"],
+        );
+        assert.strictEqual((await client.headManifest(r, "latest"))?.digest, v2.digest);
+        assert.strictEqual((await client.headManifest(r, "1"))?.digest, old.digest);
+        const off = await publishImage(
+            options({
+                repository: r,
+                version: "1.9.1",
+                gitSha: SHA_B,
+                tags: ["1.9.1", "latest"],
+                cache: false,
+                onlyIfHighest: false,
+            }),
+        );
+        assert.deepStrictEqual([off.tags, off.heldBack], [["1.9.1", "latest"], []]);
+        assert.strictEqual((await client.headManifest(r, "latest"))?.digest, old.digest);
     });
 
     it("a missing platform and a missing digest give their named errors", async () => {

@@ -221,7 +221,11 @@ describe("providers against the real engine and registry @integration", function
         ] as const) {
             const s = await pulumi.runtime.serializeFunction(() => provider);
             assert.strictEqual(s.exportName, "handler");
-            assert.ok(!s.text.includes("node_modules"), `${name} serializes node_modules`);
+            // The loader names one node_modules path as a fallback; no module from there may be inlined.
+            assert.ok(
+                !/node_modules\/@|node_modules\/(?!pulumi-image-release\/)/.test(s.text),
+                `${name} serializes node_modules`,
+            );
             for (const copied of [
                 "class RegistryClient",
                 "async applyTags(",
@@ -271,6 +275,7 @@ describe("providers against the real engine and registry @integration", function
                 digest,
                 ref: `${repository}@${digest}`,
                 platformDigests: out.created.outs.platformDigests,
+                heldBackTags: [],
             },
         });
         assert.deepStrictEqual(Object.keys(out.created.outs.platformDigests), ["linux/amd64", "linux/arm64"]);
@@ -308,6 +313,7 @@ describe("providers against the real engine and registry @integration", function
             digest: image.digest,
             ref: image.ref,
             platformDigests: image.platformDigests,
+            heldBackTags: [],
         });
         assert.strictEqual((await client.headManifest(image.repository, "latest"))?.digest, image.digest);
 

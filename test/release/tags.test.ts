@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { computeTagSet, isImmutableTag, TagSetOptions } from "../../src/release";
+import { computeTagSet, isImmutableTag, supersededFloatingTags, TagSetOptions } from "../../src/release";
 
 const SHA = "0123abc4567890def0123abc4567890def012345";
 
@@ -275,4 +275,21 @@ describe("isImmutableTag", () => {
     for (const [tag, want] of cases) {
         it(`${tag} -> ${String(want)}`, () => assert.strictEqual(isImmutableTag(tag), want));
     }
+});
+
+describe("supersededFloatingTags (metadata-action#326)", () => {
+    const rows: { version: string; existing: string[]; want: string[] }[] = [
+        { version: "1.4.2", existing: [], want: [] },
+        { version: "1.4.2", existing: ["1.4.1", "1.3.0", "1", "latest"], want: [] },
+        { version: "1.3.5", existing: ["1.4.2", "1.3.4"], want: ["1", "latest"] },
+        { version: "1.3.5", existing: ["1.3.6"], want: ["1.3", "1", "latest"] },
+        { version: "1.9.1", existing: ["2.0.0"], want: ["latest"] },
+        { version: "2.0.0", existing: ["2.0.0-rc.1", "1.9.9"], want: [] },
+        { version: "1.3.5", existing: ["git-0123abc", "staging", "1.4"], want: [] },
+        { version: "0.3.1", existing: ["0.4.0"], want: ["0", "latest"] },
+        { version: "2.0.0-rc.2", existing: ["1.0.0"], want: [] },
+    ];
+    for (const r of rows)
+        it(`${r.version} over [${r.existing.join(", ")}] -> [${r.want.join(", ")}]`, () =>
+            assert.deepStrictEqual(supersededFloatingTags(r.version, r.existing), r.want));
 });
