@@ -2,7 +2,7 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ChannelTag, MultiArchImage, PinnedDeployment } from "./components";
-import { computeTagSet, gitCommitInfo, ReleaseRecord, sourceDateEpoch } from "./release";
+import { computeTagSet, gitCommitInfo, ReleaseRecord, resolveImageSource, sourceDateEpoch } from "./release";
 import { StackConfigError, StackImageConfig, validateStackConfig } from "./stackconfig";
 
 const PROJECT = "image-release";
@@ -63,6 +63,7 @@ function runBuild(stack: string, cfg: StackImageConfig, build: { context: string
         platforms: cfg.platforms,
         channel: cfg.channel as "dev" | undefined,
         sourceDateEpoch: sourceDateEpoch(process.env, commit.commitTime),
+        source: resolveImageSource(build.context, cfg.source),
     });
     new PinnedDeployment(
         APP,
@@ -157,7 +158,8 @@ function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
  */
 function run(): Record<string, unknown> {
     const stack = pulumi.getStack();
-    const cfg = validateStackConfig(stack, `stacks/Pulumi.${stack}.yaml`, stackConfigRecord());
+    const file = `stacks/Pulumi.${stack}.yaml`;
+    const cfg = validateStackConfig(stack, file, stackConfigRecord());
     if (cfg.digest !== undefined) {
         return runPinned(stack, cfg, cfg.digest);
     }

@@ -2,7 +2,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { RegistryClient } from "../registry";
 import { ReleaseRecord, validateReleaseRecord } from "../release";
-import { listStacks, readStackConfig, StackImageConfig, stackFile } from "../stackconfig";
+import {
+    listStacks,
+    readStackSnapshot,
+    StackFileSnapshot,
+    StackImageConfig,
+    stackFile,
+} from "../stackconfig";
 import { CliError } from "./errors";
 
 export interface CliDeps {
@@ -17,6 +23,14 @@ export interface StackOptions {
 const STACK_NAME = /^[a-z][a-z0-9-]*$/;
 
 export function loadStack(o: StackOptions, stack: string): StackImageConfig {
+    return loadStackSnapshot(o, stack).config;
+}
+
+/** The config and the exact text it was parsed from, for commands that later write the file. */
+export function loadStackSnapshot(
+    o: StackOptions,
+    stack: string,
+): { config: StackImageConfig; snapshot: StackFileSnapshot } {
     if (!STACK_NAME.test(stack)) {
         throw new CliError(`invalid stack name "${stack}": use lowercase letters, digits and dashes`);
     }
@@ -25,7 +39,7 @@ export function loadStack(o: StackOptions, stack: string): StackImageConfig {
             `unknown stack "${stack}": no ${stackFile(o.stacksDir, stack)} (known stacks: ${listStacks(o.stacksDir).join(", ")})`,
         );
     }
-    return readStackConfig(o.stacksDir, stack);
+    return readStackSnapshot(o.stacksDir, stack);
 }
 
 /** Temp file in the same directory + rename: a reader sees the old file or the new one, never half of one. */

@@ -36,7 +36,8 @@ export function stackFileHistory(repoRoot: string, file: string): StackHistoryEn
         const [commit, date, author, message] = line.split("\x1f");
         let config: Record<string, unknown> = {};
         try {
-            const root = YAML.parse(git(repoRoot, ["show", `${commit}:${rel}`])) as {
+            // Strings for every scalar, as Pulumi reads config (see parseStackConfigText).
+            const root = YAML.parse(git(repoRoot, ["show", `${commit}:${rel}`]), { schema: "failsafe" }) as {
                 config?: Record<string, unknown>;
             };
             config = root?.config ?? {};

@@ -2,7 +2,7 @@ export { CliError } from "./errors";
 export { CliDeps, StackOptions, loadStack, readOutputs, outputsFile } from "./context";
 export { StackHistoryEntry, stackFileHistory, distinctDigests } from "./gitHistory";
 export { applyPin, PinChange, PinOptions, PinResult } from "./pin";
-export { promote, PromoteOptions, PromoteResult } from "./promote";
+export { checkRanInSource, promote, PromoteOptions, PromoteResult, RanEvidence } from "./promote";
 export { rollback, pickRollbackTarget, RollbackOptions, RollbackResult } from "./rollback";
 export { status, mapLimit, StackStatus, StatusOptions } from "./status";
 export { history, HistoryOptions } from "./history";

@@ -71,7 +71,11 @@ export async function run(argv: string[], io: Io, deps?: CliDeps): Promise<numbe
         .option("--repository <repo>", "target repository", "127.0.0.1:5000/image-release/hello")
         .option("--platforms <list>", "comma-separated", "linux/amd64,linux/arm64")
         .option("--version <v>", "default: package.json version")
-        .option("--channel <c>", "channel tag and outputs file", "dev")
+        .option(
+            "--channel <c>",
+            "channel tag and outputs file (only dev: staging and prod come by promote)",
+            "dev",
+        )
         .option("--force", "move X.Y.Z and git- tags that already point at another digest")
         .action(async (o: Opts) => {
             const r = await release(

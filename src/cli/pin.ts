@@ -1,11 +1,19 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { editStackText, readStackFile, StackImageConfig, unifiedDiff, writeStackFile } from "../stackconfig";
+import {
+    editStackText,
+    StackFileSnapshot,
+    StackImageConfig,
+    unifiedDiff,
+    writeStackFile,
+} from "../stackconfig";
 import { CliDeps, StackOptions, writeFileAtomic } from "./context";
 import { CliError } from "./errors";
 
 export interface PinChange {
     stack: StackImageConfig;
+    /** The text `stack` was parsed from: the write is refused unless the file still hashes to it. */
+    snapshot: StackFileSnapshot;
     digest: string;
     version?: string;
     gitSha?: string;
@@ -41,7 +49,7 @@ export async function applyPin(
     deps: CliDeps,
     title: string,
 ): Promise<PinResult> {
-    const snap = readStackFile(c.stack.file);
+    const snap = c.snapshot;
     const after = editStackText(c.stack.file, snap.text, {
         digest: c.digest,
         ...(c.version !== undefined ? { version: c.version } : {}),

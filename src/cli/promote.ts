@@ -1,5 +1,6 @@
+import * as path from "path";
 import { isDigest } from "../release";
-import { CliDeps, loadStack, outputsFile, readOutputs } from "./context";
+import { CliDeps, loadStack, loadStackSnapshot, outputsFile, readOutputs } from "./context";
 import { CliError } from "./errors";
 import { distinctDigests, stackFileHistory } from "./gitHistory";
 import { applyPin, PinOptions, PinResult } from "./pin";
@@ -18,48 +19,73 @@ export interface PromoteResult extends PinResult {
     previousDigest?: string;
 }
 
+/** What shows that a digest really ran in the source stack. */
+export interface RanEvidence {
+    /** Digests pinned in committed versions of the source stack file (git history, HEAD included). */
+    committed: string[];
+    /** The digest in `.image-release/outputs/<source>.json`: what the stack's last run exported. */
+    recorded?: string;
+    /** The digest pinned in the source file as it is on disk, which may not be committed. */
+    onDisk?: string;
+    /** The source stack file, relative to the repo root, for the message. */
+    sourceFile: string;
+}
+
+/**
+ * The promotion path: a target takes only a digest its source stack runs now or ran before. A pin
+ * that exists only in the working tree was never reviewed or deployed, so it does not count: else
+ * `promote dev→staging` then `promote staging→prod` would put an unreviewed digest into prod.
+ */
+export function checkRanInSource(digest: string, from: string, to: string, ev: RanEvidence): void {
+    if (ev.recorded === digest || ev.committed.includes(digest)) return;
+    const never = `digest ${digest} never ran in stack "${from}" (not in its committed history or recorded outputs)`;
+    if (ev.onDisk === digest) {
+        throw new CliError(
+            `${never}: it is pinned only in the uncommitted ${ev.sourceFile}; commit or merge the promotion to "${from}" first, then promote it to "${to}"`,
+        );
+    }
+    throw new CliError(`${never}; refusing to promote it to "${to}"`);
+}
+
 export async function promote(o: PromoteOptions, deps: CliDeps): Promise<PromoteResult> {
     const source = loadStack(o, o.from);
-    const target = loadStack(o, o.to);
+    // The target's text is read once: its config and the hash the final write is checked against
+    // come from the same bytes, however long the registry checks below take.
+    const { config: target, snapshot } = loadStackSnapshot(o, o.to);
     if (target.promoteFrom !== o.from) {
         throw new CliError(
             `stack "${o.to}" accepts promotions only from "${target.promoteFrom ?? "(none)"}" (image-release:promoteFrom); refusing to promote from "${o.from}"`,
         );
     }
+    const recorded = readOutputs(o.repoRoot, o.from);
     let digest = source.digest;
     let version = source.version;
     let gitSha = source.gitSha;
     if (!digest) {
-        const rec = readOutputs(o.repoRoot, o.from);
-        if (!rec) {
+        if (!recorded) {
             throw new CliError(
                 `stack "${o.from}" has no image-release:digest and no ${outputsFile(o.repoRoot, o.from)}; run \`image-release release\` first`,
             );
         }
-        ({ digest, version, gitSha } = rec);
+        ({ digest, version, gitSha } = recorded);
     }
     if (!isDigest(digest))
         throw new CliError(`source digest "${digest}" of stack "${o.from}" is not sha256:<64 hex>`);
     if (digest === target.digest) {
         throw new CliError(`stack "${o.to}" already runs ${digest}; nothing to promote`);
     }
-    // Prod only takes what its source stack has actually run, now or in its git history.
-    if (o.from !== "dev") {
-        const ran = new Set([
-            ...(source.digest ? [source.digest] : []),
-            ...distinctDigests(stackFileHistory(o.repoRoot, source.file)).map((e) => e.digest as string),
-        ]);
-        if (!ran.has(digest)) {
-            throw new CliError(
-                `digest ${digest} never ran in stack "${o.from}"; refusing to promote it to "${o.to}"`,
-            );
-        }
-    }
+    checkRanInSource(digest, o.from, o.to, {
+        committed: distinctDigests(stackFileHistory(o.repoRoot, source.file)).map((e) => e.digest as string),
+        ...(recorded ? { recorded: recorded.digest } : {}),
+        ...(source.digest ? { onDisk: source.digest } : {}),
+        sourceFile: path.relative(o.repoRoot, source.file),
+    });
     await deps.client.verify(`${target.repository}@${digest}`, target.platforms);
     const r = await applyPin(
         o,
         {
             stack: target,
+            snapshot,
             digest,
             version,
             gitSha,

@@ -1,7 +1,6 @@
 import * as path from "path";
 import { PublishOptions, PublishResult } from "../build";
 import {
-    Channel,
     computeTagSet,
     gitCommitInfo,
     ociLabels,
@@ -11,6 +10,7 @@ import {
     DEFAULT_PLATFORMS,
 } from "../release";
 import { CliDeps, outputsFile, writeFileAtomic } from "./context";
+import { CliError } from "./errors";
 import { notes, ReleaseNotes } from "./notes";
 
 /** src/build's publishImage, or a fault-injecting stand-in in tests. */
@@ -54,13 +54,20 @@ export const RELEASE_DEFAULTS = {
 
 /** Build once, push one index with the whole tag set, record it where `promote --from dev` looks. */
 export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<ReleaseResult> {
-    const version = o.version ?? readVersion(o.repoRoot);
     const channel = o.channel ?? RELEASE_DEFAULTS.channel;
+    // A fresh build may only land in dev: retagging :staging/:prod or writing their outputs here would
+    // skip the promotion path (review, "ran in the source stack", platform checks).
+    if (channel !== "dev") {
+        throw new CliError(
+            `release --channel "${channel}" is not allowed: a release builds into "dev" only; staging and prod get a build through \`image-release promote\` (e.g. \`image-release promote --from dev --to staging\`)`,
+        );
+    }
+    const version = o.version ?? readVersion(o.repoRoot);
     const repository = o.repository ?? RELEASE_DEFAULTS.repository;
     const platforms = o.platforms ?? RELEASE_DEFAULTS.platforms;
     const git = gitCommitInfo(o.repoRoot);
     const epoch = sourceDateEpoch(deps.env ?? process.env, git.commitTime);
-    const tagSet = computeTagSet({ version, gitSha: git.sha, channel: channel as Channel });
+    const tagSet = computeTagSet({ version, gitSha: git.sha, channel });
     const published = await deps.publish({
         context: path.resolve(o.repoRoot, o.context ?? RELEASE_DEFAULTS.context),
         repository,

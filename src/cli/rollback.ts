@@ -1,6 +1,6 @@
 import { ManifestNotFoundError } from "../registry";
 import { isDigest } from "../release";
-import { CliDeps, loadStack } from "./context";
+import { CliDeps, loadStackSnapshot } from "./context";
 import { CliError } from "./errors";
 import { distinctDigests, StackHistoryEntry, stackFileHistory } from "./gitHistory";
 import { applyPin, PinOptions, PinResult } from "./pin";
@@ -58,7 +58,7 @@ export function pickRollbackTarget(
 }
 
 export async function rollback(o: RollbackOptions, deps: CliDeps): Promise<RollbackResult> {
-    const stack = loadStack(o, o.stack);
+    const { config: stack, snapshot } = loadStackSnapshot(o, o.stack);
     const pick = pickRollbackTarget(o.stack, stack.digest, stackFileHistory(o.repoRoot, stack.file), o.to);
     const digest = pick.digest as string;
     try {
@@ -75,6 +75,7 @@ export async function rollback(o: RollbackOptions, deps: CliDeps): Promise<Rollb
         o,
         {
             stack,
+            snapshot,
             digest,
             version: pick.version,
             gitSha: pick.gitSha,

@@ -1,7 +1,9 @@
 import * as fs from "fs";
+import * as path from "path";
 import * as semver from "semver";
+import { computeTagSet, PINNED_STACKS, ReleaseRecord } from "../release";
 import { listStacks, StackConfigError, StackImageConfig, stackFile } from "../stackconfig";
-import { CliDeps, loadStack, StackOptions } from "./context";
+import { CliDeps, loadStack, readOutputs, StackOptions } from "./context";
 import { mapLimit } from "./status";
 
 export interface VerifyOptions extends StackOptions {
@@ -12,6 +14,25 @@ export interface VerifyOptions extends StackOptions {
 export interface VerifyResult {
     ok: boolean;
     findings: string[];
+}
+
+const REVISION = "org.opencontainers.image.revision";
+
+/** Every `.image-release/outputs/<stack>.json`: a release record names the git sha of a digest. */
+function releaseRecords(repoRoot: string, findings: string[]): ReleaseRecord[] {
+    const dir = path.join(repoRoot, ".image-release", "outputs");
+    if (!fs.existsSync(dir)) return [];
+    const out: ReleaseRecord[] = [];
+    for (const f of fs.readdirSync(dir).sort()) {
+        if (!f.endsWith(".json")) continue;
+        try {
+            const r = readOutputs(repoRoot, f.slice(0, -".json".length));
+            if (r) out.push(r);
+        } catch (e) {
+            findings.push((e as Error).message);
+        }
+    }
+    return out;
 }
 
 /**
@@ -33,34 +54,54 @@ export async function verify(o: VerifyOptions, deps: CliDeps): Promise<VerifyRes
             findings.push(...(e.problems.length > 0 ? e.problems : [e.message]));
         }
     }
+    // Which stacks must pin is a property of the environment, not of where promotions come from.
     for (const s of stacks) {
-        if (s.promoteFrom !== undefined && s.digest === undefined) {
+        if (PINNED_STACKS.includes(s.stack) && s.digest === undefined) {
             findings.push(`stack ${s.stack} does not pin a digest (image-release:digest)`);
         }
     }
+    const records = releaseRecords(o.repoRoot, findings);
     const repos = [...new Set(stacks.map((s) => s.repository))].sort();
     for (const repo of repos) {
         const all = await deps.client.listTags(repo);
         const releases = all.filter((t) => semver.valid(t) === t);
         const versions = o.version ? [o.version] : releases.sort(semver.compare);
         for (const v of versions) {
-            const [maj, min] = v.split(".");
-            // Floating tags X.Y and X belong to the highest release in their line only.
-            const sameMinor = releases.filter((r) => r.startsWith(`${maj}.${min}.`) && !semver.prerelease(r));
-            const sameMajor = releases.filter((r) => r.startsWith(`${maj}.`) && !semver.prerelease(r));
-            const family = [v];
-            if (semver.maxSatisfying(sameMinor, "*") === v) family.push(`${maj}.${min}`);
-            if (semver.maxSatisfying(sameMajor, "*") === v) family.push(maj);
-            const heads = await mapLimit(family, 16, async (t) => ({
-                t,
-                h: await deps.client.headManifest(repo, t),
-            }));
-            const want = heads[0].h?.digest;
-            if (!want) {
+            const head = await deps.client.headManifest(repo, v);
+            if (!head) {
                 findings.push(`${repo}: tag ${v} not found`);
                 continue;
             }
-            for (const { t, h } of heads.slice(1)) {
+            const want = head.digest;
+            // git-<sha7> is immutable like X.Y.Z, so the sha comes from what the release recorded for
+            // this digest, or else from the image's own revision label.
+            let gitSha = records.find((r) => r.repository === repo && r.digest === want)?.gitSha;
+            if (gitSha === undefined) {
+                gitSha = (await deps.client.describe(`${repo}@${want}`)).labels[REVISION];
+            }
+            if (gitSha === undefined) {
+                findings.push(
+                    `${repo}: ${v} (${want}) has no git sha (no release record, no ${REVISION} label); cannot check its git-<sha> tag`,
+                );
+            }
+            let expected: string[];
+            try {
+                // The release rules decide which tags this version owns: X.Y and X only while it is the
+                // highest release in their line, no bare "0" for 0.x.
+                expected = computeTagSet({
+                    version: v,
+                    gitSha: gitSha ?? "0000000",
+                    onlyIfHighest: { existingTags: all },
+                }).tags.filter((t) => t !== v && (gitSha !== undefined || !t.startsWith("git-")));
+            } catch (e) {
+                findings.push(`${repo}: ${v} (${want}): ${(e as Error).message}`);
+                continue;
+            }
+            const heads = await mapLimit(expected, 16, async (t) => ({
+                t,
+                h: await deps.client.headManifest(repo, t),
+            }));
+            for (const { t, h } of heads) {
                 if (!h) findings.push(`${repo}: tag ${t} missing (expected ${want}, the digest of ${v})`);
                 else if (h.digest !== want)
                     findings.push(`${repo}: tag ${t} points at ${h.digest}, but ${v} is ${want}`);

@@ -1,14 +1,35 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RegistryTagResource } from "../providers";
+import type { RegistryCredentials } from "./multiArchImage";
 import { digestProblems, isPlain, repositoryProblems, throwIfProblems } from "./validate";
 
 export interface ChannelTagArgs {
-    /** Repository without tag or digest. Required. */
+    /**
+     * Repository without tag or digest, e.g. `127.0.0.1:5000/image-release/hello`. Required; no default.
+     * Conflicts with a `:tag` or `@digest` suffix (the tag is `channel`, the digest is `digest`).
+     * https://github.com/distribution/distribution/blob/main/docs/content/spec/api.md#overview
+     */
     readonly repository: pulumi.Input<string>;
-    /** The channel tag to move, e.g. `staging`. Required; must not be a version or `git-` tag. */
+    /**
+     * The floating tag to move, e.g. `staging`. Required; no default. Conflicts with immutable tags:
+     * a version (`1.4.2`) or `git-<sha>` tag is refused, those name one build forever.
+     * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests
+     */
     readonly channel: pulumi.Input<string>;
-    /** The stack's pinned digest, `sha256:<64 hex>`. Required. */
+    /**
+     * The stack's pinned index digest, `sha256:<64 hex>`. Required; no default. Conflicts with tags
+     * and short digests, which are refused. Pass `PinnedDeployment.digest` so the tag moves only
+     * after the Deployment was applied.
+     * https://github.com/opencontainers/image-spec/blob/main/descriptor.md#digests
+     */
     readonly digest: pulumi.Input<string>;
+    /**
+     * Registry credentials by host (`{"127.0.0.1:5001": {username, password}}`), stored as a secret in
+     * state. Default: none, the registry client then reads the docker config (`~/.docker/config.json`).
+     * Conflicts with nothing; a host missing here falls back to the docker config.
+     * https://docs.docker.com/reference/cli/docker/login/#credential-stores
+     */
+    readonly credentials?: pulumi.Input<Record<string, RegistryCredentials>>;
 }
 
 /** A channel is a floating tag; versions and `git-` tags are immutable and never moved by a stack. */
@@ -51,8 +72,11 @@ export class ChannelTag extends pulumi.ComponentResource {
                     return d;
                 }),
                 tag: args.channel,
+                credentials: args.credentials ? pulumi.secret(args.credentials) : undefined,
             },
-            { parent: this },
+            // A component's dependsOn does not reach its children; without it the retag runs in
+            // parallel with (and regardless of) the Deployment the caller made it depend on.
+            { parent: this, dependsOn: opts.dependsOn },
         );
         this.ref = pulumi.interpolate`${args.repository}:${args.channel}`;
         this.registerOutputs({ ref: this.ref });

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as semver from "semver";
 import { hashContext } from "../build";
 import { MultiArchImageResource } from "../providers";
 import {
@@ -6,6 +7,7 @@ import {
     computeTagSet,
     DEFAULT_PLATFORMS,
     gitCommitInfo,
+    isSemver,
     ociLabels,
     sourceDateEpoch,
 } from "../release";
@@ -24,51 +26,118 @@ export interface RegistryCredentials {
 }
 
 export interface MultiArchImageArgs {
-    /** Build context directory. Required. */
+    /**
+     * Build context directory; also where the commit time and the source URL are read from. Required;
+     * no default. Conflicts with nothing.
+     * https://docs.docker.com/build/concepts/context/
+     */
     readonly context: pulumi.Input<string>;
-    /** Dockerfile path relative to `context`. Default: `Dockerfile`. */
+    /**
+     * Dockerfile path relative to `context`. Default: `Dockerfile`. Conflicts with an empty string.
+     * https://docs.docker.com/reference/dockerfile/
+     */
     readonly dockerfile?: pulumi.Input<string>;
-    /** Repository without tag or digest. Required. */
+    /**
+     * Repository without tag or digest, e.g. `127.0.0.1:5000/image-release/hello`. Required; no default.
+     * Conflicts with a `:tag` or `@digest` suffix: the tags come from `version`, `gitSha` and `channel`.
+     * https://github.com/distribution/reference/blob/main/reference.go
+     */
     readonly repository: pulumi.Input<string>;
-    /** Semver release version `X.Y.Z`; drives the tag set. Required. */
+    /**
+     * Semver release version `X.Y.Z[-pre]` (a leading `v` is stripped); gives the `X.Y.Z`, `X.Y` and `X`
+     * tags and the `org.opencontainers.image.version` label. Required; no default. Conflicts with build
+     * metadata (`+…`), which no image tag can carry.
+     * https://semver.org/#spec-item-2
+     */
     readonly version: pulumi.Input<string>;
-    /** Source commit; gives the `git-<7>` tag and the revision label. Required. */
+    /**
+     * Source commit (7-40 lowercase hex); gives the `git-<7>` tag and the `org.opencontainers.image.revision`
+     * label. Required; no default. Conflicts with nothing.
+     * https://github.com/opencontainers/image-spec/blob/main/annotations.md#pre-defined-annotation-keys
+     */
     readonly gitSha: pulumi.Input<string>;
-    /** Platforms of the index. Default: `["linux/amd64","linux/arm64"]`. */
+    /**
+     * Platforms of the OCI index, `os/arch[/variant]`. Default: `["linux/amd64","linux/arm64"]`.
+     * Conflicts with an empty list.
+     * https://github.com/opencontainers/image-spec/blob/main/image-index.md#image-index-property-descriptions
+     */
     readonly platforms?: pulumi.Input<string[]>;
-    /** Build args. Default: none. */
+    /**
+     * Dockerfile `ARG` values; part of the context hash, so a change rebuilds. Default: none (`{}`).
+     * Conflicts with nothing.
+     * https://docs.docker.com/reference/dockerfile/#arg
+     */
     readonly buildArgs?: pulumi.Input<Record<string, string>>;
-    /** Extra labels, merged over the OCI labels. Default: none. */
+    /**
+     * Extra labels, added to the computed OCI labels. Default: none. Conflicts with the computed
+     * `org.opencontainers.image.{source,version,revision,created}` keys, which it may not override.
+     * https://github.com/opencontainers/image-spec/blob/main/annotations.md
+     */
     readonly labels?: pulumi.Input<Record<string, string>>;
-    /** Channel tag also pushed, e.g. `dev`. Default: none. */
+    /**
+     * Channel tag also pushed, e.g. `dev`. Default: none. Conflicts with `allowLatest: true` when it is
+     * `staging` or `prod`; must be one of `dev`, `staging`, `prod`.
+     * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-manifests
+     */
     readonly channel?: pulumi.Input<"dev" | "staging" | "prod">;
-    /** Also push `latest`. Default: false. Conflicts with channel `staging` or `prod`. */
+    /**
+     * Also push `latest` (skipped for a pre-release). Default: `false`. Conflicts with channel `staging`
+     * or `prod`, whose stacks run pinned digests.
+     * https://docs.docker.com/reference/cli/docker/image/tag/
+     */
     readonly allowLatest?: pulumi.Input<boolean>;
-    /** Source URL for `org.opencontainers.image.source`. Default: none. */
+    /**
+     * Source repository URL for the `org.opencontainers.image.source` label. Default: none (the program
+     * resolves it from config, the git remote or package.json; the `oci-labels-present` policy requires
+     * it). Conflicts with a `source` key in `labels`.
+     * https://github.com/opencontainers/image-spec/blob/main/annotations.md#pre-defined-annotation-keys
+     */
     readonly source?: pulumi.Input<string>;
     /**
      * Seconds since the epoch; makes the `created` label and the layers reproducible.
-     * Default: `$SOURCE_DATE_EPOCH`, else the commit time of `context`.
+     * Default: `$SOURCE_DATE_EPOCH`, else the commit time of `context`. Conflicts with nothing; it wins
+     * over `$SOURCE_DATE_EPOCH` when both are set.
      * https://reproducible-builds.org/specs/source-date-epoch/
      */
     readonly sourceDateEpoch?: pulumi.Input<number>;
-    /** Registry credentials by host; stored as secrets. Default: docker config. */
+    /**
+     * Registry credentials by host (`{"127.0.0.1:5001": {username, password}}`), stored as a secret in
+     * state. Default: none, the docker config (`~/.docker/config.json`) is used. Conflicts with nothing;
+     * a host missing here falls back to the docker config.
+     * https://docs.docker.com/reference/cli/docker/login/#credential-stores
+     */
     readonly credentials?: pulumi.Input<Record<string, RegistryCredentials>>;
 }
 
+/**
+ * The version rules of the tag set, checked up front: `isSemver` (strict, so `01.2.3` is refused) and
+ * no build metadata, because `+` is not valid in an image tag and computeTagSet would refuse it later.
+ */
+export function versionProblems(version: string | undefined): ArgProblem[] {
+    if (version === undefined || version === "") {
+        return [{ propertyPath: "version", reason: "is required" }];
+    }
+    if (!isSemver(version)) {
+        return [{ propertyPath: "version", reason: `must be a semver version X.Y.Z (got "${version}")` }];
+    }
+    const build = semver.parse(version)?.build ?? [];
+    if (build.length > 0) {
+        return [
+            {
+                propertyPath: "version",
+                reason: `must not carry build metadata "+${build.join(".")}" (not valid in an image tag) (got "${version}")`,
+            },
+        ];
+    }
+    return [];
+}
+
+/** Every problem with the args that are known; Outputs are checked again once they resolve. */
 export function multiArchImageProblems(args: MultiArchImageArgs): ArgProblem[] {
     const problems: ArgProblem[] = [];
     if (isPlain(args.context)) problems.push(...requiredStringProblems("context", args.context));
     if (isPlain(args.repository)) problems.push(...repositoryProblems("repository", args.repository));
-    if (isPlain(args.version)) {
-        problems.push(...requiredStringProblems("version", args.version));
-        if (args.version && !/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(args.version)) {
-            problems.push({
-                propertyPath: "version",
-                reason: `must be a semver version X.Y.Z (got "${args.version}")`,
-            });
-        }
-    }
+    if (isPlain(args.version)) problems.push(...versionProblems(args.version));
     if (isPlain(args.gitSha)) {
         problems.push(...requiredStringProblems("gitSha", args.gitSha));
         if (args.gitSha && !/^[0-9a-f]{7,40}$/.test(args.gitSha)) {
@@ -127,37 +196,57 @@ export class MultiArchImage extends pulumi.ComponentResource {
         super("image-release:image:MultiArchImage", name, {}, opts);
         throwIfProblems("MultiArchImage", name, multiArchImageProblems(args));
 
-        const dockerfile = pulumi.output(args.dockerfile ?? "Dockerfile");
+        // Args that were Outputs skipped the check above; they get the same rules (and the same error)
+        // once known, before anything derived from them reaches the engine.
+        const checked = pulumi
+            .output({
+                context: args.context,
+                dockerfile: args.dockerfile,
+                repository: args.repository,
+                version: args.version,
+                gitSha: args.gitSha,
+                platforms: args.platforms,
+                channel: args.channel,
+                allowLatest: args.allowLatest,
+            })
+            .apply((resolved) => {
+                throwIfProblems("MultiArchImage", name, multiArchImageProblems(resolved));
+                return resolved;
+            });
+        const dockerfile = checked.apply((c) => c.dockerfile ?? "Dockerfile");
         const buildArgs = pulumi.output(args.buildArgs ?? {});
         const epoch =
             args.sourceDateEpoch !== undefined
                 ? pulumi.output(args.sourceDateEpoch)
-                : pulumi.output(args.context).apply((c) => defaultSourceDateEpoch(c));
-        const tagSet = pulumi
-            .all([args.version, args.gitSha, args.channel, args.allowLatest])
-            .apply(([version, gitSha, channel, allowLatest]) =>
-                computeTagSet({ version, gitSha, channel, allowLatest: allowLatest ?? false }),
-            );
+                : checked.apply((c) => defaultSourceDateEpoch(c.context));
+        const tagSet = checked.apply((c) =>
+            computeTagSet({
+                version: c.version,
+                gitSha: c.gitSha,
+                channel: c.channel,
+                allowLatest: c.allowLatest ?? false,
+            }),
+        );
         const labels = pulumi
-            .all([args.version, args.gitSha, args.source, epoch, args.labels])
-            .apply(([version, gitSha, source, created, extra]) =>
-                ociLabels({ version, revision: gitSha, source, created, extra }),
+            .all([checked, args.source, epoch, args.labels])
+            .apply(([c, source, created, extra]) =>
+                ociLabels({ version: c.version, revision: c.gitSha, source, created, extra }),
             );
         this.contextHash = pulumi
-            .all([args.context, dockerfile, buildArgs])
-            .apply(([context, df, ba]) => hashContext(context, df, ba));
+            .all([checked, dockerfile, buildArgs])
+            .apply(([c, df, ba]) => hashContext(c.context, df, ba));
 
         this.image = new MultiArchImageResource(
             `${name}-image`,
             {
-                context: args.context,
+                context: checked.context,
                 dockerfile,
-                repository: args.repository,
-                platforms: args.platforms ?? [...DEFAULT_PLATFORMS],
+                repository: checked.repository,
+                platforms: checked.apply((c) => c.platforms ?? [...DEFAULT_PLATFORMS]),
                 buildArgs,
                 labels,
-                version: args.version,
-                gitSha: args.gitSha,
+                version: checked.version,
+                gitSha: checked.gitSha,
                 sourceDateEpoch: epoch,
                 tags: tagSet.tags,
                 contextHash: this.contextHash,

@@ -25,42 +25,78 @@ export const VERIFY_CLIENT_OPTIONS = {
 };
 
 export interface PinnedDeploymentArgs {
-    /** Repository without tag or digest, e.g. `127.0.0.1:5000/image-release/hello`. Required. */
+    /**
+     * Repository without tag or digest, e.g. `127.0.0.1:5000/image-release/hello`. Required; no default.
+     * Conflicts with a `:tag` or `@digest` suffix (the image is always `repository@digest`).
+     * https://github.com/distribution/reference/blob/main/reference.go
+     */
     readonly repository: pulumi.Input<string>;
     /**
-     * The pinned index digest, `sha256:<64 hex>`. Required; tags and short digests are refused.
-     * See https://github.com/opencontainers/image-spec/blob/main/descriptor.md#digests
+     * The pinned index digest, `sha256:<64 hex>`. Required; no default. Conflicts with tags and short
+     * digests, which are refused.
+     * https://github.com/opencontainers/image-spec/blob/main/descriptor.md#digests
      */
     readonly digest: pulumi.Input<string>;
-    /** The release version, e.g. `1.4.2`. Required; shown in `kubectl rollout history`. */
+    /**
+     * The release version, e.g. `1.4.2`; part of `kubernetes.io/change-cause`, so it shows in
+     * `kubectl rollout history`. Required; no default. Conflicts with nothing.
+     * https://kubernetes.io/docs/reference/labels-annotations-taints/#change-cause
+     */
     readonly version: pulumi.Input<string>;
-    /** The source commit of the image. Required. */
+    /**
+     * The source commit of the image; recorded as `image-release/git-sha`. Required; no default.
+     * Conflicts with nothing.
+     * https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/
+     */
     readonly gitSha: pulumi.Input<string>;
-    /** The stack this digest was promoted from; omitted when the stack built it. Default: none. */
+    /**
+     * The stack this digest was promoted from; appended to `kubernetes.io/change-cause` as
+     * `(promoted from <stack>)`. Default: none (the stack built the digest). Conflicts with nothing.
+     * https://kubernetes.io/docs/reference/labels-annotations-taints/#change-cause
+     */
     readonly promotedFrom?: pulumi.Input<string>;
-    /** Platforms the digest must cover. Default: `["linux/amd64","linux/arm64"]`. */
+    /**
+     * Platforms the digest must cover, checked when `verifyDigest` is on. Default:
+     * `["linux/amd64","linux/arm64"]`. Conflicts with an empty list.
+     * https://github.com/opencontainers/image-spec/blob/main/image-index.md#image-index-property-descriptions
+     */
     readonly platforms?: pulumi.Input<string[]>;
-    /** Kubernetes namespace. Default: `default`. */
+    /**
+     * Kubernetes namespace. Default: `default`. Conflicts with nothing.
+     * https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/
+     */
     readonly namespace?: pulumi.Input<string>;
-    /** Replica count. Default: 1. */
+    /**
+     * Replica count. Default: 1. Conflicts with nothing.
+     * https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#replicas
+     */
     readonly replicas?: pulumi.Input<number>;
-    /** Container port; also the Service port when `service` is true. Default: 8080. */
+    /**
+     * Container port; also the Service port when `service` is true. Default: 8080. Conflicts with nothing.
+     * https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#ports
+     */
     readonly containerPort?: pulumi.Input<number>;
-    /** Create a ClusterIP Service in front of the pods. Default: false. */
+    /**
+     * Create a ClusterIP Service in front of the pods. Default: false. Conflicts with nothing.
+     * https://kubernetes.io/docs/concepts/services-networking/service/
+     */
     readonly service?: boolean;
     /**
-     * ReplicaSets kept for `kubectl rollout undo`. Default: 10.
+     * ReplicaSets kept for `kubectl rollout undo`. Default: 10. Conflicts with negative or fractional values.
      * https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#revision-history-limit
      */
     readonly revisionHistoryLimit?: pulumi.Input<number>;
     /**
      * Check the digest exists and covers `platforms` before anything is created (also during
-     * preview). Default: true. Set false for air-gapped previews.
+     * preview). Default: true. Set false for air-gapped previews; `registryClient` is then unused.
+     * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#checking-if-content-exists-in-the-registry
      */
     readonly verifyDigest?: pulumi.Input<boolean>;
     /**
      * Registry client used for verification. Default: `new RegistryClient(VERIFY_CLIENT_OPTIONS)`, which
-     * authenticates from the docker config. Not an Input: it is used by the program, never sent to the engine.
+     * authenticates from the docker config. Not an Input: it is used by the program, never sent to the
+     * engine. Conflicts with `verifyDigest: false`, which skips it.
+     * https://docs.docker.com/reference/cli/docker/login/#credential-stores
      */
     readonly registryClient?: Pick<RegistryClient, "verify">;
 }
@@ -126,7 +162,7 @@ export function pinnedDeploymentProblems(args: PinnedDeploymentArgs): ArgProblem
 export class PinnedDeployment extends pulumi.ComponentResource {
     /** `repository@digest`, resolved only after verification succeeded. */
     public readonly image: pulumi.Output<string>;
-    /** The pinned digest, resolved only after verification succeeded. */
+    /** The pinned digest, resolved only after verification succeeded and the Deployment was applied. */
     public readonly digest: pulumi.Output<string>;
     /** Platform -> manifest digest as the registry reported it; `{}` when verification is off. */
     public readonly platformDigests: pulumi.Output<Record<string, string>>;
@@ -166,8 +202,6 @@ export class PinnedDeployment extends pulumi.ComponentResource {
             });
         this.image = verified.ref;
         this.platformDigests = verified.platformDigests;
-        // Gated on verification too, so whatever consumes the digest (a ChannelTag) waits for the check.
-        this.digest = pulumi.all([verified, args.digest]).apply(([, d]) => d);
 
         const release = pulumi
             .all([args.version, args.digest, args.gitSha, args.promotedFrom])
@@ -201,6 +235,10 @@ export class PinnedDeployment extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+
+        // Carries the Deployment as a dependency: whatever consumes the digest (a ChannelTag) is held
+        // until the Deployment was applied, and never registered if verification or the apply failed.
+        this.digest = pulumi.all([verified, args.digest, this.deployment.urn]).apply(([, d]) => d);
 
         if (args.service === true) {
             this.service = new k8s.core.v1.Service(

@@ -11,19 +11,45 @@ import {
 } from "./validate";
 
 export interface PinnedJobArgs {
-    /** Repository without tag or digest. Required. */
+    /**
+     * Repository without tag or digest. Required; no default. Conflicts with a `:tag` or `@digest`
+     * suffix (the digest is `digest`).
+     * https://github.com/distribution/reference/blob/main/reference.go
+     */
     readonly repository: pulumi.Input<string>;
-    /** Pinned index digest `sha256:<64 hex>`. Required; tags refused. */
+    /**
+     * Pinned index digest `sha256:<64 hex>`; part of the Job name. Required; no default. Conflicts with
+     * tags and short digests, which are refused.
+     * https://github.com/opencontainers/image-spec/blob/main/descriptor.md#digests
+     */
     readonly digest: pulumi.Input<string>;
-    /** Commit of the training code. Required. */
+    /**
+     * Commit of the training code; recorded as `image-release/git-sha`. Required; no default. Conflicts
+     * with nothing.
+     * https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/
+     */
     readonly gitSha: pulumi.Input<string>;
-    /** Dataset version the run reads. Required. */
+    /**
+     * Dataset version the run reads; recorded as `image-release/dataset-version` and part of the Job
+     * name. Required; no default. Conflicts with nothing.
+     * https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/
+     */
     readonly datasetVersion: pulumi.Input<string>;
-    /** Container args. Default: the image's entrypoint with no args. */
+    /**
+     * Container args. Default: the image's entrypoint and cmd, no args. Conflicts with nothing.
+     * https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/
+     */
     readonly command?: pulumi.Input<string[]>;
-    /** Namespace. Default: `default`. */
+    /**
+     * Namespace. Default: `default`. Conflicts with nothing.
+     * https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/
+     */
     readonly namespace?: pulumi.Input<string>;
-    /** Retries before the Job fails. Default: 0 (a training run is not silently repeated). */
+    /**
+     * Retries before the Job fails. Default: 0 (a training run is not silently repeated). Conflicts with
+     * nothing.
+     * https://kubernetes.io/docs/concepts/workloads/controllers/job/#pod-backoff-failure-policy
+     */
     readonly backoffLimit?: pulumi.Input<number>;
 }
 

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { parseReference } from "../release";
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
@@ -17,8 +18,13 @@ export function repositoryProblems(propertyPath: string, repository: string | un
     if (lastSegment.includes(":")) {
         return [{ propertyPath, reason: `must not contain a tag (got "${repository}")` }];
     }
-    if (!/^[a-z0-9][a-z0-9._:/-]*$/.test(repository)) {
-        return [{ propertyPath, reason: `is not a valid repository name (got "${repository}")` }];
+    try {
+        parseReference(repository);
+    } catch (e) {
+        // The same grammar the registry client and the stack config use, so a name accepted here is
+        // never refused later inside an apply.
+        const why = (e as Error).message.replace(/^invalid reference "[^"]*": /, "");
+        return [{ propertyPath, reason: `is not a valid repository name: ${why} (got "${repository}")` }];
     }
     return [];
 }

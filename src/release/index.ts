@@ -14,3 +14,9 @@ export { DEFAULT_PLATFORMS } from "./platforms";
 export { GitCommitInfo, gitCommitInfo, OciLabelInput, ociLabels, rfc3339, sourceDateEpoch } from "./labels";
 export { ReleaseRecord, validateReleaseRecord } from "./record";
 export * from "./reference";
+export {
+    configuredSourceProblem,
+    resolveImageSource,
+    sourceUrlFromGitRemote,
+    sourceUrlFromPackageRepository,
+} from "./source";

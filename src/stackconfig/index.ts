@@ -1,3 +1,3 @@
 export { StackConfigError, StackImageConfig, validateStackConfig } from "./model";
-export { listStacks, readStackConfig, stackFile } from "./read";
+export { listStacks, parseStackConfigText, readStackConfig, readStackSnapshot, stackFile } from "./read";
 export * from "./edit";

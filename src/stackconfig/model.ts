@@ -1,5 +1,11 @@
-import * as semver from "semver";
-import { CHANNELS, DEFAULT_PLATFORMS, parseReference, PINNED_STACKS } from "../release";
+import {
+    CHANNELS,
+    configuredSourceProblem,
+    DEFAULT_PLATFORMS,
+    isSemver,
+    parseReference,
+    PINNED_STACKS,
+} from "../release";
 
 const PROJECT = "image-release";
 
@@ -19,6 +25,8 @@ export interface StackImageConfig {
     namespace: string;
     kubeconfig?: string;
     kubeContext?: string;
+    /** `org.opencontainers.image.source` for builds; otherwise taken from git or package.json. */
+    source?: string;
 }
 
 /** Every problem in one stack file, one per line, so a user fixes them all in one pass. */
@@ -46,6 +54,7 @@ const KEYS = [
     "namespace",
     "kubeconfig",
     "kubeContext",
+    "source",
 ];
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/;
 
@@ -140,7 +149,8 @@ export function validateStackConfig(
     }
 
     const version = optString("version");
-    if (version !== undefined && semver.valid(version) === null) {
+    // One rule for "is a version" across the project: semver.valid alone also takes "=1.2.3" and " 1.2.3".
+    if (version !== undefined && !isSemver(version)) {
         bad("version", "not a semver version", version);
     }
     const channel = optString("channel");
@@ -188,10 +198,13 @@ export function validateStackConfig(
     let verifyDigest = true;
     const rawVerify = get("verifyDigest");
     if (rawVerify !== undefined) {
-        if (typeof rawVerify !== "boolean") {
-            bad("verifyDigest", "expected true or false", rawVerify);
+        // Pulumi hands every config scalar to the program as a string, so "true"/"false" are the usual form.
+        if (rawVerify === true || rawVerify === "true") {
+            verifyDigest = true;
+        } else if (rawVerify === false || rawVerify === "false") {
+            verifyDigest = false;
         } else {
-            verifyDigest = rawVerify;
+            bad("verifyDigest", "expected true or false", rawVerify);
         }
     }
     const namespace = optString("namespace") ?? "default";
@@ -199,6 +212,9 @@ export function validateStackConfig(
     const promotedFrom = optString("promotedFrom");
     const kubeconfig = optString("kubeconfig");
     const kubeContext = optString("kubeContext");
+    const source = optString("source");
+    const sourceProblem = source === undefined ? undefined : configuredSourceProblem(source);
+    if (sourceProblem !== undefined) bad("source", sourceProblem, source);
 
     if (problems.length > 0) {
         throw new StackConfigError(problems.join("\n"), problems);
@@ -221,6 +237,7 @@ export function validateStackConfig(
         build,
         kubeconfig,
         kubeContext,
+        source,
     };
     for (const [k, v] of Object.entries(optional)) {
         if (v !== undefined) {

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { sha256Text, StackFileSnapshot } from "./edit";
 import { StackConfigError, StackImageConfig, validateStackConfig } from "./model";
 
 export function stackFile(stacksDir: string, stack: string): string {
@@ -19,14 +20,13 @@ export function listStacks(stacksDir: string): string[] {
         .sort();
 }
 
-export function readStackConfig(stacksDir: string, stack: string): StackImageConfig {
-    const file = stackFile(stacksDir, stack);
-    if (!fs.existsSync(file)) {
-        throw new StackConfigError(
-            `stack "${stack}" has no config file ${file} (known stacks: ${listStacks(stacksDir).join(", ")})`,
-        );
-    }
-    const doc = YAML.parseDocument(fs.readFileSync(file, "utf8"), { prettyErrors: true });
+/**
+ * The `config:` map of a stack file as Pulumi hands it to the program: every scalar is its source
+ * text as a string (`gitSha: 1234567` is "1234567", `verifyDigest: true` is "true", `version: 1.10`
+ * keeps its zero), while lists and maps stay structured. The YAML failsafe schema is exactly that.
+ */
+export function parseStackConfigText(file: string, text: string): Record<string, unknown> {
+    const doc = YAML.parseDocument(text, { prettyErrors: true, schema: "failsafe" });
     if (doc.errors.length > 0) {
         const err = doc.errors[0];
         const line = err.linePos?.[0].line;
@@ -34,16 +34,42 @@ export function readStackConfig(stacksDir: string, stack: string): StackImageCon
         throw new StackConfigError(`${file}:${line ?? "?"}: malformed YAML: ${first}`);
     }
     const root: unknown = doc.toJS();
-    if (root === null || root === undefined) {
-        return validateStackConfig(stack, file, {});
+    // An empty file (or one holding only comments) is an empty stack, as Pulumi treats it.
+    if (root === null || root === undefined || root === "") {
+        return {};
     }
     const config = (root as Record<string, unknown>).config;
     if (
         typeof root !== "object" ||
         Array.isArray(root) ||
-        (config !== undefined && (typeof config !== "object" || config === null || Array.isArray(config)))
+        (config !== undefined &&
+            config !== "" &&
+            (typeof config !== "object" || config === null || Array.isArray(config)))
     ) {
         throw new StackConfigError(`${file}: expected a map with a "config:" map at the top level`);
     }
-    return validateStackConfig(stack, file, (config ?? {}) as Record<string, unknown>);
+    return typeof config === "object" && config !== null ? (config as Record<string, unknown>) : {};
+}
+
+export function readStackConfig(stacksDir: string, stack: string): StackImageConfig {
+    return readStackSnapshot(stacksDir, stack).config;
+}
+
+/**
+ * One read of the file serves both the config and the hash a later write is checked against, so a
+ * change that lands after this read can never be mistaken for what the config was parsed from.
+ */
+export function readStackSnapshot(
+    stacksDir: string,
+    stack: string,
+): { config: StackImageConfig; snapshot: StackFileSnapshot } {
+    const file = stackFile(stacksDir, stack);
+    if (!fs.existsSync(file)) {
+        throw new StackConfigError(
+            `stack "${stack}" has no config file ${file} (known stacks: ${listStacks(stacksDir).join(", ")})`,
+        );
+    }
+    const text = fs.readFileSync(file, "utf8");
+    const config = validateStackConfig(stack, file, parseStackConfigText(file, text));
+    return { config, snapshot: { file, text, sha256: sha256Text(text) } };
 }

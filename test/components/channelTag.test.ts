@@ -1,12 +1,27 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { promiseOf, recorded, resetRecorded, setMocks, settle } from "../helpers/mocks";
+import {
+    promiseOf,
+    recorded,
+    registrationOf,
+    registrations,
+    resetRecorded,
+    setMocks,
+    settle,
+} from "../helpers/mocks";
 import { LOCAL, pushTestImage, TestImage, uniqueRepo } from "../fixtures/registry/testImage";
 import type { ChannelTag as ChannelTagT } from "../../src/components/channelTag";
 import { registryTagProvider, RegistryTagInputs } from "../../src/providers";
 import { RegistryClient } from "../../src/registry";
 
 const REPO = "127.0.0.1:5000/image-release/hello";
+
+/** Stands in for the Deployment a ChannelTag is made to wait for. */
+class Gate extends pulumi.CustomResource {
+    constructor(name: string) {
+        super("test:index:Gate", name, {});
+    }
+}
 const D = "sha256:" + "0123456789abcdef".repeat(4);
 
 describe("components/ChannelTag", () => {
@@ -27,6 +42,39 @@ describe("components/ChannelTag", () => {
         // No force: a channel name can never be an immutable version or git- tag, so the registry's
         // immutability guard stays on as a second line of defence.
         assert.deepStrictEqual(tags[0].inputs, { repository: REPO, digest: D, tag: "prod" });
+    });
+
+    it("the retag waits for what the component depends on", async () => {
+        const gate = new Gate("gate");
+        new ChannelTag("hello-prod", { repository: REPO, channel: "prod", digest: D }, { dependsOn: [gate] });
+        await settle();
+        const gateUrn = "urn:pulumi:prod::image-release::test:index:Gate::gate";
+        assert.strictEqual(registrationOf("gate").urn, gateUrn);
+        assert.deepStrictEqual(registrationOf("hello-prod-tag").dependencies, [gateUrn]);
+        assert.deepStrictEqual(
+            registrations.map((r) => r.name),
+            ["gate", "hello-prod", "hello-prod-tag"],
+        );
+    });
+
+    it("sends registry credentials to the retag as a secret", async () => {
+        new ChannelTag("hello-prod", {
+            repository: REPO,
+            channel: "prod",
+            digest: D,
+            credentials: { "127.0.0.1:5001": { username: "imagerelease", password: "p" } },
+        });
+        await settle();
+        const [tag] = recorded.filter((r) => r.type.includes(":dynamic:"));
+        assert.deepStrictEqual(tag.inputs, {
+            repository: REPO,
+            digest: D,
+            tag: "prod",
+            credentials: {
+                [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+                value: { "127.0.0.1:5001": { username: "imagerelease", password: "p" } },
+            },
+        });
     });
 
     const bad: { name: string; channel: string; digest: string; message: string }[] = [

@@ -79,6 +79,82 @@ describe("components/MultiArchImage", () => {
         );
     });
 
+    const base = {
+        context: "examples/hello",
+        repository: REPO,
+        version: "1.4.2",
+        gitSha: "0123abc",
+        sourceDateEpoch: 0,
+    };
+    const header = 'invalid arguments for MultiArchImage "t":\n  ';
+    const badArgs: { name: string; args: Record<string, string>; message: string }[] = [
+        {
+            name: "a leading zero in the version",
+            args: { version: "01.2.3" },
+            message: header + 'version: must be a semver version X.Y.Z (got "01.2.3")',
+        },
+        {
+            name: "a two-part version",
+            args: { version: "1.2" },
+            message: header + 'version: must be a semver version X.Y.Z (got "1.2")',
+        },
+        {
+            name: "build metadata, which no image tag can carry",
+            args: { version: "1.2.3+build.7" },
+            message:
+                header +
+                'version: must not carry build metadata "+build.7" (not valid in an image tag) (got "1.2.3+build.7")',
+        },
+        {
+            name: "an empty path component in the repository",
+            args: { repository: "127.0.0.1:5000/a//b" },
+            message:
+                header +
+                'repository: is not a valid repository name: empty path component in "a//b" (got "127.0.0.1:5000/a//b")',
+        },
+    ];
+    for (const c of badArgs) {
+        it(`refuses ${c.name}, given plainly or as an Output`, async () => {
+            const isExpected = (e: unknown) =>
+                pulumi.InputPropertiesError.isInstance(e) && e.message === c.message;
+            assert.throws(() => new MultiArchImage("t", { ...base, ...c.args }), isExpected);
+            // An Output skips the constructor's check; the same rules run once it is known.
+            const lifted = Object.fromEntries(Object.entries(c.args).map(([k, v]) => [k, pulumi.output(v)]));
+            const img = new MultiArchImage("t", { ...base, ...lifted });
+            // The SDK prefixes the error in place while serializing the child's first input; the error
+            // itself is still the component's InputPropertiesError.
+            await assert.rejects(
+                promiseOf(img.labels),
+                (e: unknown) =>
+                    pulumi.InputPropertiesError.isInstance(e) &&
+                    e.message === `error serializing property "context": ${c.message}`,
+            );
+            await settle();
+            assert.deepStrictEqual(
+                recorded.filter((r) => r.type.includes(":dynamic:")),
+                [],
+            );
+        });
+    }
+
+    it("accepts the versions the tag rules accept", async () => {
+        for (const version of ["1.2.3", "v1.2.3", "1.2.3-rc.1", "0.1.0"]) {
+            assert.doesNotThrow(() => new MultiArchImage(`ok-${version}`, { ...base, version }));
+        }
+        await settle();
+        assert.deepStrictEqual(
+            Object.fromEntries(
+                recorded.filter((r) => r.type.includes(":dynamic:")).map((r) => [r.name, r.inputs.tags]),
+            ),
+            {
+                "ok-1.2.3-image": ["1.2.3", "1.2", "1", "git-0123abc"],
+                "ok-v1.2.3-image": ["1.2.3", "1.2", "1", "git-0123abc"],
+                "ok-1.2.3-rc.1-image": ["1.2.3-rc.1", "git-0123abc"],
+                "ok-0.1.0-image": ["0.1.0", "0.1", "git-0123abc"],
+            },
+        );
+    });
+
     it("allowLatest adds latest last; buildArgs, dockerfile and platforms reach the build", async () => {
         new MultiArchImage("web", {
             context: "examples/hello",

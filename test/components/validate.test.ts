@@ -39,7 +39,34 @@ describe("components/validate", () => {
             expected: [`must not contain a digest (got "127.0.0.1:5000/hello@${D}")`],
         },
         { input: "", expected: ["is required"] },
-        { input: "Bad Repo", expected: ['is not a valid repository name (got "Bad Repo")'] },
+        {
+            input: "Bad Repo",
+            expected: ['is not a valid repository name: contains whitespace (got "Bad Repo")'],
+        },
+        // The old loose pattern [a-z0-9][a-z0-9._:/-]* accepted all of the following.
+        {
+            input: "a//b",
+            expected: ['is not a valid repository name: empty path component in "a//b" (got "a//b")'],
+        },
+        {
+            input: "127.0.0.1:5000/image-release/",
+            expected: [
+                'is not a valid repository name: empty path component in "image-release/" (got "127.0.0.1:5000/image-release/")',
+            ],
+        },
+        {
+            input: "127.0.0.1:5000/hello..world",
+            expected: [
+                'is not a valid repository name: path component "hello..world" must be lowercase alphanumerics separated by ".", "_", "__" or "-" (got "127.0.0.1:5000/hello..world")',
+            ],
+        },
+        {
+            input: "registry-.example.com/hello",
+            expected: [
+                'is not a valid repository name: registry "registry-.example.com" is not a valid host[:port] (got "registry-.example.com/hello")',
+            ],
+        },
+        { input: "hello", expected: [] },
     ];
     for (const c of repos) {
         it(`repositoryProblems(${JSON.stringify(c.input)})`, () => {

@@ -13,8 +13,29 @@ export interface RecordedResource {
 /** Every `newResource` call, in order; tests clear it in `beforeEach`. */
 export const recorded: RecordedResource[] = [];
 
+/** What the SDK sent the engine for one registration: the dependencies the engine would wait for. */
+export interface Registration {
+    type: string;
+    name: string;
+    urn: string;
+    /** URNs the engine must finish before this resource (explicit `dependsOn` and input dependencies). */
+    dependencies: string[];
+}
+
+/** Every completed registration, in the order the mock monitor answered them. */
+export const registrations: Registration[] = [];
+
 export function resetRecorded(): void {
     recorded.length = 0;
+    registrations.length = 0;
+}
+
+export function registrationOf(name: string): Registration {
+    const found = registrations.filter((r) => r.name === name);
+    if (found.length !== 1) {
+        throw new Error(`expected one registration named "${name}", got ${found.length}`);
+    }
+    return found[0];
 }
 
 export function ofType(type: string): RecordedResource[] {
@@ -45,8 +66,33 @@ export const mocks: pulumi.runtime.Mocks = {
     },
 };
 
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getDependenciesList(): string[];
+}
+type RegisterCallback = (err: unknown, resp?: { getUrn(): string }) => void;
+interface Monitor {
+    registerResource(req: RegisterRequest, callback: RegisterCallback): void;
+}
+
 export async function setMocks(stack = "dev", preview = false): Promise<void> {
     await pulumi.runtime.setMocks(mocks, "image-release", stack, preview);
+    // MockResourceArgs carries no dependencies, so read them off the request the SDK sends the monitor.
+    const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) =>
+        register(req, (err, resp) => {
+            if (!err && resp) {
+                registrations.push({
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn: resp.getUrn(),
+                    dependencies: req.getDependenciesList(),
+                });
+            }
+            callback(err, resp);
+        });
 }
 
 /** The one way tests unwrap an Output. */

@@ -1,13 +1,18 @@
 import * as assert from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
+import { resourceViolations } from "../../src/policy";
 import {
     Json,
     MOCK_BUILD,
     ofType,
     promiseOf,
     recorded,
+    registrationOf,
     resetRecorded,
     setMocks,
     settle,
@@ -137,6 +142,10 @@ describe("program", () => {
             assert.strictEqual(tags.length, 1);
             assert.strictEqual(tags[0].name, `hello-${stack}-tag`);
             assert.deepStrictEqual(tags[0].inputs, { repository: REPO, digest, tag: stack });
+            // The engine holds the retag until the Deployment is applied, and skips it if that fails.
+            assert.deepStrictEqual(registrationOf(`hello-${stack}-tag`).dependencies, [
+                `urn:pulumi:${stack}::image-release::image-release:deploy:PinnedDeployment$kubernetes:apps/v1:Deployment::hello-deployment`,
+            ]);
             assert.strictEqual(out.digest, digest);
             assert.strictEqual(out.ref, `${REPO}@${digest}`);
             assert.deepStrictEqual(out.platformDigests, {});
@@ -263,5 +272,114 @@ describe("program", () => {
         const [provider] = ofType("pulumi:providers:kubernetes");
         assert.strictEqual(provider.name, "prod-kubernetes");
         assert.strictEqual(provider.inputs.context, "kind-local");
+    });
+
+    describe("the dev image's source label and the oci-labels-present policy", () => {
+        const SOURCE = "org.opencontainers.image.source";
+        const dirs: string[] = [];
+        after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+        /** A one-commit git repository holding the example app, optionally with a remote and package.json. */
+        function contextRepo(remote?: string, pkg?: Record<string, unknown>): string {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-source-"));
+            dirs.push(dir);
+            fs.cpSync("examples/hello", dir, { recursive: true });
+            if (pkg !== undefined) fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify(pkg));
+            const git = (...args: string[]) =>
+                execFileSync(
+                    "git",
+                    ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.test", ...args],
+                    {
+                        stdio: "ignore",
+                    },
+                );
+            git("init", "-q");
+            git("add", "-A");
+            git("commit", "-q", "-m", "example");
+            if (remote !== undefined) git("remote", "add", "origin", remote);
+            return dir;
+        }
+
+        async function devImage(context: string, overrides: Record<string, unknown> = {}) {
+            await runStack(
+                "dev",
+                stackConfig("dev", {
+                    "image-release:version": "1.4.2",
+                    "image-release:gitSha": "0123abcdef",
+                    "image-release:verifyDigest": false,
+                    "image-release:build": { context, dockerfile: "Dockerfile" },
+                    ...overrides,
+                }),
+            );
+            const [image] = recorded.filter(
+                (r) => r.type === "pulumi-nodejs:dynamic:Resource" && "contextHash" in r.inputs,
+            );
+            const urn = registrationOf("hello-image").urn;
+            return {
+                labels: image.inputs.labels,
+                violations: resourceViolations({ ...image, urn, props: image.inputs }),
+            };
+        }
+
+        const rows: {
+            name: string;
+            remote?: string;
+            pkg?: Record<string, unknown>;
+            config?: string;
+            source?: string;
+        }[] = [
+            {
+                name: "image-release:source wins over the remote",
+                remote: "git@github.com:acme/other.git",
+                config: "https://github.com/acme/hello",
+                source: "https://github.com/acme/hello",
+            },
+            {
+                name: "an scp-like origin becomes https",
+                remote: "git@github.com:acme/hello.git",
+                source: "https://github.com/acme/hello",
+            },
+            {
+                name: "package.json repository when there is no remote",
+                pkg: { repository: { type: "git", url: "git+https://gitlab.com/acme/hello.git" } },
+                source: "https://gitlab.com/acme/hello",
+            },
+            { name: "a local-path remote is no source URL", remote: "/srv/git/hello.git" },
+            { name: "no remote, no package.json repository" },
+        ];
+        for (const c of rows) {
+            it(c.name, async () => {
+                const dir = contextRepo(c.remote, c.pkg);
+                const { labels, violations } = await devImage(
+                    dir,
+                    c.config !== undefined ? { "image-release:source": c.config } : {},
+                );
+                assert.strictEqual(labels[SOURCE], c.source);
+                assert.deepStrictEqual(
+                    violations,
+                    c.source !== undefined
+                        ? []
+                        : [
+                              {
+                                  policy: "oci-labels-present",
+                                  message:
+                                      "MultiArchImage is missing OCI label(s) org.opencontainers.image.source",
+                              },
+                          ],
+                );
+            });
+        }
+
+        it("refuses a configured source that is not an http(s) URL, before any resource", async () => {
+            await setMocks("dev");
+            pulumi.runtime.setAllConfig(stackConfig("dev", { "image-release:source": "file:///work/main" }));
+            assert.throws(() => run(), {
+                name: "StackConfigError",
+                message:
+                    'stacks/Pulumi.dev.yaml: image-release:source: expected an http(s) URL without credentials (got "file:///work/main")',
+            });
+            await settle();
+            assert.deepStrictEqual(recorded, []);
+        });
     });
 });

@@ -65,6 +65,7 @@ describe("validateStackConfig", () => {
                 namespace: "prod",
                 kubeconfig: "~/.kube/config",
                 kubeContext: "kind-local",
+                source: "https://git.example.com/team/hello",
             }),
             out: {
                 repository: REPO,
@@ -79,6 +80,7 @@ describe("validateStackConfig", () => {
                 namespace: "prod",
                 kubeconfig: "~/.kube/config",
                 kubeContext: "kind-local",
+                source: "https://git.example.com/team/hello",
             },
         },
         {
@@ -238,6 +240,20 @@ describe("validateStackConfig", () => {
             message: [`${F}: image-release:gitSha: expected 7-40 lowercase hex chars (got "main")`],
         },
         {
+            name: "source that is not an http(s) URL",
+            in: cfg({ repository: REPO, digest: D, source: "file:///work/main" }),
+            message: [
+                `${F}: image-release:source: expected an http(s) URL without credentials (got "file:///work/main")`,
+            ],
+        },
+        {
+            name: "source carrying credentials",
+            in: cfg({ repository: REPO, digest: D, source: "https://user:tok@git.example.com/a/b" }),
+            message: [
+                `${F}: image-release:source: expected an http(s) URL without credentials (got "https://user:tok@git.example.com/a/b")`,
+            ],
+        },
+        {
             name: "bad stack name",
             stack: "Prod_1",
             in: cfg({ repository: REPO, digest: D }),
@@ -247,7 +263,7 @@ describe("validateStackConfig", () => {
             name: "unknown key (typo)",
             in: cfg({ repository: REPO, digest: D, namepsace: "x" }),
             message: [
-                `${F}: image-release:namepsace: unknown key (known: repository, platforms, channel, promoteFrom, digest, version, gitSha, promotedFrom, build, verifyDigest, namespace, kubeconfig, kubeContext) (got "x")`,
+                `${F}: image-release:namepsace: unknown key (known: repository, platforms, channel, promoteFrom, digest, version, gitSha, promotedFrom, build, verifyDigest, namespace, kubeconfig, kubeContext, source) (got "x")`,
             ],
         },
         {
