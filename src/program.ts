@@ -49,6 +49,34 @@ function packageVersion(): string {
     return (require("../package.json") as { version: string }).version;
 }
 
+/** The `release` export every stack has; the CLI and release notes read it. */
+function releaseRecord(
+    cfg: StackImageConfig,
+    r: {
+        version: string;
+        digest: pulumi.Input<string>;
+        ref: pulumi.Input<string>;
+        tags: pulumi.Input<string[]>;
+        platformDigests: pulumi.Input<Record<string, string>>;
+        gitSha: string;
+        sourceStack: string;
+    },
+): pulumi.Output<ReleaseRecord> {
+    return pulumi
+        .all([r.digest, r.ref, r.tags, r.platformDigests])
+        .apply(([digest, ref, tags, platformDigests]) => ({
+            repository: cfg.repository,
+            version: r.version,
+            digest,
+            ref,
+            tags,
+            platforms: cfg.platforms,
+            platformDigests,
+            gitSha: r.gitSha,
+            sourceStack: r.sourceStack,
+        }));
+}
+
 /** dev: build once, push the tag set, deploy the digest that was just built. */
 function runBuild(stack: string, cfg: StackImageConfig, build: { context: string; dockerfile: string }) {
     const version = cfg.version ?? packageVersion();
@@ -78,19 +106,15 @@ function runBuild(stack: string, cfg: StackImageConfig, build: { context: string
         },
         kubernetesOptions(stack, cfg),
     );
-    const release: pulumi.Output<ReleaseRecord> = pulumi
-        .all([image.digest, image.ref, image.tags, image.platformDigests])
-        .apply(([digest, ref, tags, platformDigests]) => ({
-            repository: cfg.repository,
-            version,
-            digest,
-            ref,
-            tags,
-            platforms: cfg.platforms,
-            platformDigests,
-            gitSha,
-            sourceStack: stack,
-        }));
+    const release = releaseRecord(cfg, {
+        version,
+        digest: image.digest,
+        ref: image.ref,
+        tags: image.tags,
+        platformDigests: image.platformDigests,
+        gitSha,
+        sourceStack: stack,
+    });
     return {
         digest: image.digest,
         ref: image.ref,
@@ -138,17 +162,15 @@ function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
         cfg.channel !== undefined ? [cfg.channel] : [],
     );
     // The platform digests come from the registry check, so they are the registry's truth ({} when off).
-    const release: pulumi.Output<ReleaseRecord> = deployment.platformDigests.apply((platformDigests) => ({
-        repository: cfg.repository,
+    const release = releaseRecord(cfg, {
         version,
         digest,
         ref,
         tags,
-        platforms: cfg.platforms,
-        platformDigests,
+        platformDigests: deployment.platformDigests,
         gitSha,
         sourceStack: cfg.promotedFrom ?? cfg.promoteFrom ?? stack,
-    }));
+    });
     return { digest, ref, tags, platformDigests: deployment.platformDigests, release };
 }
 

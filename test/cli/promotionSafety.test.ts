@@ -6,7 +6,7 @@ import { checkRanInSource, promote, RanEvidence, release, rollback, run } from "
 import { ImageDescription, RegistryClient } from "../../src/registry";
 import { sha256Text } from "../../src/stackconfig";
 import { pushTestImage, TestImage } from "../fixtures/registry/testImage";
-import { commitAll, makeRepo, writeDevOutputs } from "../fixtures/cli/repo";
+import { commitAll, makeRepo, writeDevOutputs, writeStackOutputs } from "../fixtures/cli/repo";
 
 const client = new RegistryClient({
     retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 },
@@ -37,24 +37,6 @@ function stackPath(dir: string, stack: string): string {
 
 function read(dir: string, stack: string): string {
     return fs.readFileSync(stackPath(dir, stack), "utf8");
-}
-
-function writeOutputs(dir: string, stack: string, repo: string, img: TestImage, version: string): void {
-    fs.mkdirSync(path.join(dir, ".image-release", "outputs"), { recursive: true });
-    fs.writeFileSync(
-        path.join(dir, ".image-release", "outputs", `${stack}.json`),
-        JSON.stringify({
-            repository: repo,
-            version,
-            digest: img.indexDigest,
-            ref: `${repo}@${img.indexDigest}`,
-            tags: [version],
-            platforms: Object.keys(img.platformDigests),
-            platformDigests: img.platformDigests,
-            gitSha: "bbbbbbb",
-            sourceStack: stack,
-        }),
-    );
 }
 
 describe("promotion path rule (pure)", () => {
@@ -187,7 +169,12 @@ describe("promotion safety @integration", () => {
             stackPath(dir, "staging"),
             read(dir, "staging").replace(img0.indexDigest, img1.indexDigest),
         );
-        writeOutputs(dir, "staging", repo, img1, "1.4.1");
+        writeStackOutputs(dir, "staging", {
+            repository: repo,
+            digest: img1.indexDigest,
+            version: "1.4.1",
+            platformDigests: img1.platformDigests,
+        });
         const p = await promote({ ...o, from: "staging", to: "prod", dryRun: true }, deps);
         assert.deepStrictEqual([p.digest, p.written], [img1.indexDigest, false]);
     });

@@ -5,7 +5,7 @@ import * as path from "path";
 import { verify } from "../../src/cli";
 import { RegistryClient } from "../../src/registry";
 import { pushTestImage, TestImage } from "../fixtures/registry/testImage";
-import { makeRepo } from "../fixtures/cli/repo";
+import { makeRepo, writeStackOutputs } from "../fixtures/cli/repo";
 
 const client = new RegistryClient({
     retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 },
@@ -13,21 +13,13 @@ const client = new RegistryClient({
 });
 
 function record(dir: string, stack: string, repo: string, img: TestImage, version: string, gitSha: string) {
-    fs.mkdirSync(path.join(dir, ".image-release", "outputs"), { recursive: true });
-    fs.writeFileSync(
-        path.join(dir, ".image-release", "outputs", `${stack}.json`),
-        JSON.stringify({
-            repository: repo,
-            version,
-            digest: img.indexDigest,
-            ref: `${repo}@${img.indexDigest}`,
-            tags: [version],
-            platforms: Object.keys(img.platformDigests),
-            platformDigests: img.platformDigests,
-            gitSha,
-            sourceStack: stack,
-        }),
-    );
+    writeStackOutputs(dir, stack, {
+        repository: repo,
+        digest: img.indexDigest,
+        version,
+        platformDigests: img.platformDigests,
+        gitSha,
+    });
 }
 
 interface Ctx {

@@ -1,3 +1,4 @@
+import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 
 // Recorded inputs are arbitrary JSON that tests walk by path; `any` keeps those walks readable.
@@ -111,4 +112,25 @@ export function promiseOf<T>(o: pulumi.Output<T> | pulumi.Input<T>): Promise<T> 
 /** Lets the mock monitor finish every pending registration. */
 export function settle(): Promise<void> {
     return new Promise((r) => setTimeout(r, 50));
+}
+
+/**
+ * The error an Output rejects with, split into the SDK's `error serializing property "<p>": ` prefixes
+ * and the words underneath. One error object can surface through several consumers (a Deployment's
+ * spec, component outputs, a tag's digest), and which one serializes it first is a race, so tests
+ * assert the words exactly and the properties as a set.
+ */
+export async function rejectionOf(o: pulumi.Output<unknown>): Promise<{ via: string[]; message: string }> {
+    const err = await promiseOf(o).then(
+        () => assert.fail("the Output resolved; expected it to reject"),
+        (e: Error) => e,
+    );
+    const via: string[] = [];
+    let message = err.message;
+    for (let m = /^error serializing property "([^"]+)": /.exec(message); m;) {
+        via.push(m[1]);
+        message = message.slice(m[0].length);
+        m = /^error serializing property "([^"]+)": /.exec(message);
+    }
+    return { via, message };
 }
