@@ -1,6 +1,14 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ofType, promiseOf, rejectionOf, resetRecorded, setMocks, settle } from "../helpers/mocks";
+import {
+    forgetAbandonedRegistrations,
+    ofType,
+    promiseOf,
+    rejectionOf,
+    resetRecorded,
+    setMocks,
+    settle,
+} from "../helpers/mocks";
 import type {
     PinnedDeployment as PinnedDeploymentT,
     PinnedDeploymentArgs,
@@ -136,6 +144,7 @@ describe("components/PinnedDeployment", () => {
             `PinnedDeployment "v": digest verification failed: digest ${D} not found in repo ${REPO}`,
         );
         await settle();
+        forgetAbandonedRegistrations();
         assert.deepStrictEqual(calls, [[`${REPO}@${D}`, ["linux/amd64", "linux/arm64"]]]);
         assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
     });

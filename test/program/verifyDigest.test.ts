@@ -4,7 +4,16 @@ import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { LOCAL, pushTestImage, TestImage, uniqueRepo } from "../fixtures/registry/testImage";
-import { Json, ofType, promiseOf, rejectionOf, resetRecorded, setMocks, settle } from "../helpers/mocks";
+import {
+    forgetAbandonedRegistrations,
+    Json,
+    ofType,
+    promiseOf,
+    rejectionOf,
+    resetRecorded,
+    setMocks,
+    settle,
+} from "../helpers/mocks";
 import type { PinnedDeployment as PinnedDeploymentT } from "../../src/components/pinnedDeployment";
 import { RegistryClient } from "../../src/registry";
 
@@ -81,6 +90,7 @@ describe("PinnedDeployment verification during preview, against the local regist
             `PinnedDeployment "missing": digest verification failed: digest ${missing} not found in repo ${repo}`,
         );
         await settle();
+        forgetAbandonedRegistrations();
         assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
     });
 
@@ -96,6 +106,7 @@ describe("PinnedDeployment verification during preview, against the local regist
             `PinnedDeployment "partial": digest verification failed: ${repo}@${amd64Only.indexDigest} lacks required platform(s) linux/arm64 (has linux/amd64)`,
         );
         await settle();
+        forgetAbandonedRegistrations();
         assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
     });
 
@@ -115,6 +126,7 @@ describe("PinnedDeployment verification during preview, against the local regist
         );
         assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
         await settle();
+        forgetAbandonedRegistrations();
         assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
     });
 
@@ -191,6 +203,7 @@ describe("PinnedDeployment verification during preview, against the local regist
                 `PinnedDeployment "hello": digest verification failed: ${repo}@${amd64Only.indexDigest} lacks required platform(s) linux/arm64 (has linux/amd64)`,
             );
             await settle();
+            forgetAbandonedRegistrations();
             assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
             assert.strictEqual(ofType("pulumi-nodejs:dynamic:Resource").length, 0);
         });
