@@ -8,6 +8,24 @@ export interface Platform {
     variant?: string;
 }
 
+const KNOWN_OS = ["linux", "windows", "darwin", "freebsd", "netbsd", "openbsd", "solaris", "illumos", "aix"];
+const KNOWN_ARCH = [
+    "amd64",
+    "arm64",
+    "arm",
+    "386",
+    "ppc64le",
+    "ppc64",
+    "s390x",
+    "riscv64",
+    "loong64",
+    "mips64le",
+    "mips64",
+    "mipsle",
+    "mips",
+    "wasm",
+];
+
 /** `linux/arm64/v8` and `linux/arm64` are one platform; we write the short form everywhere. */
 export function parsePlatform(p: string): Platform {
     const [os, architecture, variant, extra] = p.split("/");
@@ -19,6 +37,16 @@ export function parsePlatform(p: string): Platform {
         (variant !== undefined && !/^[a-z0-9]+$/.test(variant))
     ) {
         throw new BuildError(`platform "${p}" is not os/arch[/variant], e.g. linux/amd64`);
+    }
+    // Go's GOOS/GOARCH values, which the OCI image index uses; anything else is a typo (s390 for
+    // s390x) that would otherwise surface as a BuildKit log after minutes of building.
+    if (!KNOWN_OS.includes(os)) {
+        throw new BuildError(`platform "${p}" has unknown os "${os}" (known: ${KNOWN_OS.join(", ")})`);
+    }
+    if (!KNOWN_ARCH.includes(architecture)) {
+        throw new BuildError(
+            `platform "${p}" has unknown architecture "${architecture}" (known: ${KNOWN_ARCH.join(", ")})`,
+        );
     }
     if (variant && !(architecture === "arm64" && variant === "v8")) return { architecture, os, variant };
     return { architecture, os };

@@ -76,6 +76,19 @@ export function parseReference(s: string): ImageReference {
     const input = s;
     if (s.trim() === "") throw new ReleaseRuleError(`invalid reference "${input}": empty`);
     if (/\s/.test(s)) throw new ReleaseRuleError(`invalid reference "${input}": contains whitespace`);
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s);
+    if (scheme) {
+        throw new ReleaseRuleError(
+            `invalid reference "${s.replace(/\/\/[^/@]*@/, "//<redacted>@")}": a reference has no URL scheme (drop "${scheme[1]}://")`,
+        );
+    }
+    const userinfo = /^[^/@]+@(?=[^/]+\/)/.exec(s);
+    if (userinfo && !/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-f]{32,}$/i.test(s.slice(userinfo[0].length))) {
+        // user:password@host/repo: never echo the secret, even in an error.
+        throw new ReleaseRuleError(
+            `invalid reference "<redacted>@${s.slice(userinfo[0].length)}": credentials do not belong in an image reference (use docker login or the credentials argument)`,
+        );
+    }
 
     let rest = s;
     let digest: string | undefined;

@@ -43,6 +43,28 @@ describe("parsePlatform", () => {
         "linux/arm/V7",
         "linux amd64",
     ];
+    const unknown: [string, string][] = [
+        [
+            "linux/s390",
+            'platform "linux/s390" has unknown architecture "s390" (known: amd64, arm64, arm, 386, ppc64le, ppc64, s390x, riscv64, loong64, mips64le, mips64, mipsle, mips, wasm)',
+        ],
+        [
+            "linx/amd64",
+            'platform "linx/amd64" has unknown os "linx" (known: linux, windows, darwin, freebsd, netbsd, openbsd, solaris, illumos, aix)',
+        ],
+        [
+            "linux/x86",
+            'platform "linux/x86" has unknown architecture "x86" (known: amd64, arm64, arm, 386, ppc64le, ppc64, s390x, riscv64, loong64, mips64le, mips64, mipsle, mips, wasm)',
+        ],
+    ];
+    for (const [input, message] of unknown) {
+        it(`refuses ${input} by name`, () => {
+            assert.throws(
+                () => parsePlatform(input),
+                (e: unknown) => e instanceof BuildError && e.message === message,
+            );
+        });
+    }
     for (const input of bad) {
         it(`refuses ${JSON.stringify(input)}`, () => {
             assert.throws(

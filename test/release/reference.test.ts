@@ -95,6 +95,22 @@ describe("parseReference", () => {
     const bad: [string, string][] = [
         ["", 'invalid reference "": empty'],
         ["a b", 'invalid reference "a b": contains whitespace'],
+        [
+            "imagerelease:s3cret@127.0.0.1:5001/review/x",
+            'invalid reference "<redacted>@127.0.0.1:5001/review/x": credentials do not belong in an image reference (use docker login or the credentials argument)',
+        ],
+        [
+            "token@ghcr.io/org/app:1.0",
+            'invalid reference "<redacted>@ghcr.io/org/app:1.0": credentials do not belong in an image reference (use docker login or the credentials argument)',
+        ],
+        [
+            "https://user:pw@ghcr.io/org/app",
+            'invalid reference "https://<redacted>@ghcr.io/org/app": a reference has no URL scheme (drop "https://")',
+        ],
+        [
+            "http://127.0.0.1:5000/app",
+            'invalid reference "http://127.0.0.1:5000/app": a reference has no URL scheme (drop "http://")',
+        ],
         ["Nginx", 'invalid reference "Nginx": repository path "library/Nginx" must be lowercase'],
         [
             "ghcr.io/Org/app",
