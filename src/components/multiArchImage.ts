@@ -107,6 +107,12 @@ export interface MultiArchImageArgs {
      * https://docs.docker.com/reference/cli/docker/login/#credential-stores
      */
     readonly credentials?: pulumi.Input<Record<string, RegistryCredentials>>;
+    /**
+     * Move `X.Y`, `X` and `latest` only when the registry holds no higher release in their scope, so a
+     * hotfix of an old line never drags them backwards. Default: true.
+     * https://github.com/docker/metadata-action/issues/326
+     */
+    readonly onlyIfHighest?: pulumi.Input<boolean>;
 }
 
 /**
@@ -186,7 +192,10 @@ export function defaultSourceDateEpoch(context: string, env: NodeJS.ProcessEnv =
 export class MultiArchImage extends pulumi.ComponentResource {
     public readonly digest: pulumi.Output<string>;
     public readonly ref: pulumi.Output<string>;
+    /** The tags that point at `digest`: the tag set minus `heldBackTags`. */
     public readonly tags: pulumi.Output<string[]>;
+    /** Floating tags (X.Y, X, latest) left where they were because a higher release owns them. */
+    public readonly heldBackTags: pulumi.Output<string[]>;
     public readonly platformDigests: pulumi.Output<Record<string, string>>;
     public readonly labels: pulumi.Output<Record<string, string>>;
     public readonly contextHash: pulumi.Output<string>;
@@ -251,18 +260,23 @@ export class MultiArchImage extends pulumi.ComponentResource {
                 tags: tagSet.tags,
                 contextHash: this.contextHash,
                 credentials: args.credentials ? pulumi.secret(args.credentials) : undefined,
+                onlyIfHighest: args.onlyIfHighest,
             },
             { parent: this },
         );
         this.digest = this.image.digest;
         this.ref = pulumi.interpolate`${args.repository}@${this.image.digest}`;
-        this.tags = this.image.tags;
+        this.heldBackTags = this.image.heldBackTags.apply((h) => h ?? []);
+        this.tags = pulumi
+            .all([this.image.tags, this.heldBackTags])
+            .apply(([tags, held]) => tags.filter((t) => !held.includes(t)));
         this.platformDigests = this.image.platformDigests;
         this.labels = labels;
         this.registerOutputs({
             digest: this.digest,
             ref: this.ref,
             tags: this.tags,
+            heldBackTags: this.heldBackTags,
             platformDigests: this.platformDigests,
             labels: this.labels,
         });

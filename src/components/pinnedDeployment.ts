@@ -7,7 +7,10 @@ import {
     ArgProblem,
     digestProblems,
     isPlain,
+    namespaceProblems,
+    nonNegativeIntegerProblems,
     platformProblems,
+    portProblems,
     repositoryProblems,
     requiredStringProblems,
     throwIfProblems,
@@ -62,17 +65,19 @@ export interface PinnedDeploymentArgs {
      */
     readonly platforms?: pulumi.Input<string[]>;
     /**
-     * Kubernetes namespace. Default: `default`. Conflicts with nothing.
+     * Kubernetes namespace. Default: `default`. Conflicts with anything but an RFC 1123 label (at most
+     * 63 lowercase alphanumerics or `-`, alphanumeric at both ends).
      * https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/
      */
     readonly namespace?: pulumi.Input<string>;
     /**
-     * Replica count. Default: 1. Conflicts with nothing.
+     * Replica count. Default: 1. Conflicts with negative or fractional values.
      * https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#replicas
      */
     readonly replicas?: pulumi.Input<number>;
     /**
-     * Container port; also the Service port when `service` is true. Default: 8080. Conflicts with nothing.
+     * Container port; also the Service port when `service` is true. Default: 8080. Conflicts with values
+     * outside the integers 1-65535.
      * https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#ports
      */
     readonly containerPort?: pulumi.Input<number>;
@@ -134,7 +139,10 @@ export function deploymentSpec(i: DeploymentSpecInput) {
     };
 }
 
-/** Every problem with the plain (known) args; unknown inputs are left to the engine. */
+/**
+ * Every problem with the plain (known) args; the constructor runs it on the args as given and again
+ * on the resolved values, so an arg that arrives as an Output meets the same rules.
+ */
 export function pinnedDeploymentProblems(args: PinnedDeploymentArgs): ArgProblem[] {
     const problems: ArgProblem[] = [];
     if (isPlain(args.repository)) problems.push(...repositoryProblems("repository", args.repository));
@@ -142,14 +150,11 @@ export function pinnedDeploymentProblems(args: PinnedDeploymentArgs): ArgProblem
     if (isPlain(args.version)) problems.push(...requiredStringProblems("version", args.version));
     if (isPlain(args.gitSha)) problems.push(...requiredStringProblems("gitSha", args.gitSha));
     if (isPlain(args.platforms)) problems.push(...platformProblems("platforms", args.platforms));
-    if (isPlain(args.revisionHistoryLimit) && args.revisionHistoryLimit !== undefined) {
-        const n = args.revisionHistoryLimit;
-        if (!Number.isInteger(n) || n < 0) {
-            problems.push({
-                propertyPath: "revisionHistoryLimit",
-                reason: `must be a non-negative integer (got "${n}")`,
-            });
-        }
+    if (isPlain(args.namespace)) problems.push(...namespaceProblems("namespace", args.namespace));
+    if (isPlain(args.replicas)) problems.push(...nonNegativeIntegerProblems("replicas", args.replicas));
+    if (isPlain(args.containerPort)) problems.push(...portProblems("containerPort", args.containerPort));
+    if (isPlain(args.revisionHistoryLimit)) {
+        problems.push(...nonNegativeIntegerProblems("revisionHistoryLimit", args.revisionHistoryLimit));
     }
     return problems;
 }
@@ -174,71 +179,85 @@ export class PinnedDeployment extends pulumi.ComponentResource {
         super("image-release:deploy:PinnedDeployment", name, {}, opts);
         throwIfProblems("PinnedDeployment", name, pinnedDeploymentProblems(args));
 
-        const platforms = pulumi.output(args.platforms ?? [...DEFAULT_PLATFORMS]);
-        const verify = pulumi.output(args.verifyDigest ?? true);
+        // Args that were Outputs skipped the check above; they get the same rules, and the same single
+        // error naming every bad arg, once known and before anything derived from them reaches the engine.
+        const checked = pulumi
+            .output({
+                repository: args.repository,
+                digest: args.digest,
+                version: args.version,
+                gitSha: args.gitSha,
+                promotedFrom: args.promotedFrom,
+                platforms: args.platforms,
+                namespace: args.namespace,
+                replicas: args.replicas,
+                containerPort: args.containerPort,
+                revisionHistoryLimit: args.revisionHistoryLimit,
+                verifyDigest: args.verifyDigest,
+            })
+            .apply((resolved) => {
+                throwIfProblems("PinnedDeployment", name, pinnedDeploymentProblems(resolved));
+                return {
+                    ...resolved,
+                    platforms: resolved.platforms ?? [...DEFAULT_PLATFORMS],
+                    namespace: resolved.namespace ?? "default",
+                    replicas: resolved.replicas ?? 1,
+                    containerPort: resolved.containerPort ?? 8080,
+                    revisionHistoryLimit: resolved.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT,
+                };
+            });
         const client = args.registryClient;
         // During a preview an unbuilt digest is unknown, so this apply (and the check) waits for `up`;
         // a digest known from config is checked in the preview itself.
-        const verified = pulumi
-            .all([args.repository, args.digest, platforms, verify])
-            .apply(async ([repository, digest, p, v]) => {
-                // Outputs skipped the constructor's check; a digest only known now gets the same rules.
-                throwIfProblems("PinnedDeployment", name, [
-                    ...repositoryProblems("repository", repository),
-                    ...digestProblems("digest", digest),
-                ]);
-                const ref = `${repository}@${digest}`;
-                if (!v) {
-                    return { ref, platformDigests: {} };
-                }
-                const d = await verifyPinnedImage(
-                    client ?? new RegistryClient(VERIFY_CLIENT_OPTIONS),
-                    ref,
-                    p,
-                    name,
-                    this,
-                );
-                return { ref, platformDigests: platformDigestsOf(d) };
-            });
+        const verified = checked.apply(async (c) => {
+            const ref = `${c.repository}@${c.digest}`;
+            if (c.verifyDigest === false) {
+                return { ref, platformDigests: {} };
+            }
+            const d = await verifyPinnedImage(
+                client ?? new RegistryClient(VERIFY_CLIENT_OPTIONS),
+                ref,
+                c.platforms,
+                name,
+                this,
+            );
+            return { ref, platformDigests: platformDigestsOf(d) };
+        });
         this.image = verified.ref;
         this.platformDigests = verified.platformDigests;
 
-        const release = pulumi
-            .all([args.version, args.digest, args.gitSha, args.promotedFrom])
-            .apply(([version, digest, gitSha, promotedFrom]) => ({ version, digest, gitSha, promotedFrom }));
+        const release = checked.apply((c): ReleaseMetadata => ({
+            version: c.version,
+            digest: c.digest,
+            gitSha: c.gitSha,
+            promotedFrom: c.promotedFrom,
+        }));
         const annotations = release.apply(deploymentAnnotations);
         this.changeCause = annotations.apply((a) => a["kubernetes.io/change-cause"]);
-        const namespace = args.namespace ?? "default";
+        const namespace = checked.namespace;
+        const containerPort = checked.containerPort;
 
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             {
                 metadata: { name, namespace, labels: { app: name }, annotations },
-                spec: pulumi
-                    .all([
-                        this.image,
-                        release,
-                        args.replicas ?? 1,
-                        args.containerPort ?? 8080,
-                        args.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT,
-                    ])
-                    .apply(([image, r, replicas, containerPort, revisionHistoryLimit]) =>
-                        deploymentSpec({
-                            appName: name,
-                            image,
-                            release: r,
-                            replicas,
-                            containerPort,
-                            revisionHistoryLimit,
-                        }),
-                    ),
+                spec: pulumi.all([this.image, release, checked]).apply(([image, r, c]) =>
+                    deploymentSpec({
+                        appName: name,
+                        image,
+                        release: r,
+                        replicas: c.replicas,
+                        containerPort: c.containerPort,
+                        revisionHistoryLimit: c.revisionHistoryLimit,
+                    }),
+                ),
             },
             { parent: this },
         );
 
         // Carries the Deployment as a dependency: whatever consumes the digest (a ChannelTag) is held
         // until the Deployment was applied, and never registered if verification or the apply failed.
-        this.digest = pulumi.all([verified, args.digest, this.deployment.urn]).apply(([, d]) => d);
+        this.digest = pulumi.all([verified, checked.digest, this.deployment.urn]).apply(([, d]) => d);
 
         if (args.service === true) {
             this.service = new k8s.core.v1.Service(
@@ -248,7 +267,7 @@ export class PinnedDeployment extends pulumi.ComponentResource {
                     spec: {
                         type: "ClusterIP",
                         selector: { app: name },
-                        ports: [{ port: args.containerPort ?? 8080, targetPort: args.containerPort ?? 8080 }],
+                        ports: [{ port: containerPort, targetPort: containerPort }],
                     },
                 },
                 { parent: this, dependsOn: [this.deployment] },

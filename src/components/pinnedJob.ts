@@ -3,8 +3,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ANNOTATION_DATASET, ANNOTATION_DIGEST, ANNOTATION_GIT_SHA } from "./annotations";
 import {
+    ArgProblem,
     digestProblems,
     isPlain,
+    namespaceProblems,
+    nonNegativeIntegerProblems,
     repositoryProblems,
     requiredStringProblems,
     throwIfProblems,
@@ -31,7 +34,7 @@ export interface PinnedJobArgs {
     readonly gitSha: pulumi.Input<string>;
     /**
      * Dataset version the run reads; recorded as `image-release/dataset-version` and part of the Job
-     * name. Required; no default. Conflicts with nothing.
+     * name. Required; no default. Conflicts with an empty string.
      * https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/
      */
     readonly datasetVersion: pulumi.Input<string>;
@@ -41,13 +44,14 @@ export interface PinnedJobArgs {
      */
     readonly command?: pulumi.Input<string[]>;
     /**
-     * Namespace. Default: `default`. Conflicts with nothing.
+     * Namespace. Default: `default`. Conflicts with anything but an RFC 1123 label (at most 63 lowercase
+     * alphanumerics or `-`, alphanumeric at both ends).
      * https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/
      */
     readonly namespace?: pulumi.Input<string>;
     /**
      * Retries before the Job fails. Default: 0 (a training run is not silently repeated). Conflicts with
-     * nothing.
+     * negative or fractional values.
      * https://kubernetes.io/docs/concepts/workloads/controllers/job/#pod-backoff-failure-policy
      */
     readonly backoffLimit?: pulumi.Input<number>;
@@ -63,7 +67,11 @@ export interface JobSpecInput {
     readonly backoffLimit: number;
 }
 
-/** Deterministic: the same digest, code and dataset always give the same Job name (no random suffix). */
+/**
+ * Deterministic: the same digest, code and dataset always give the same Job name (no random suffix).
+ * The name is `<baseName, first 50 characters>-<first 10 hex characters of
+ * sha256("<digest>\n<gitSha>\n<datasetVersion>")>`, at most 61 characters, inside Kubernetes' 63.
+ */
 export function jobName(i: Pick<JobSpecInput, "baseName" | "digest" | "gitSha" | "datasetVersion">): string {
     const h = createHash("sha256").update(`${i.digest}\n${i.gitSha}\n${i.datasetVersion}`).digest("hex");
     return `${i.baseName.slice(0, 50)}-${h.slice(0, 10)}`;
@@ -103,6 +111,24 @@ export function jobSpec(i: JobSpecInput) {
     };
 }
 
+/**
+ * Every problem with the plain (known) args; the constructor runs it on the args as given and again
+ * on the resolved values, so an arg that arrives as an Output meets the same rules.
+ */
+export function pinnedJobProblems(args: PinnedJobArgs): ArgProblem[] {
+    const problems: ArgProblem[] = [];
+    if (isPlain(args.repository)) problems.push(...repositoryProblems("repository", args.repository));
+    if (isPlain(args.digest)) problems.push(...digestProblems("digest", args.digest));
+    if (isPlain(args.gitSha)) problems.push(...requiredStringProblems("gitSha", args.gitSha));
+    if (isPlain(args.datasetVersion)) {
+        problems.push(...requiredStringProblems("datasetVersion", args.datasetVersion));
+    }
+    if (isPlain(args.namespace)) problems.push(...namespaceProblems("namespace", args.namespace));
+    if (isPlain(args.backoffLimit))
+        problems.push(...nonNegativeIntegerProblems("backoffLimit", args.backoffLimit));
+    return problems;
+}
+
 /** A batch/v1 Job pinned by digest, for reproducible training runs. */
 export class PinnedJob extends pulumi.ComponentResource {
     public readonly jobName: pulumi.Output<string>;
@@ -114,47 +140,51 @@ export class PinnedJob extends pulumi.ComponentResource {
 
     constructor(name: string, args: PinnedJobArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("image-release:train:PinnedJob", name, {}, opts);
-        throwIfProblems("PinnedJob", name, [
-            ...(isPlain(args.repository) ? repositoryProblems("repository", args.repository) : []),
-            ...(isPlain(args.digest) ? digestProblems("digest", args.digest) : []),
-            ...(isPlain(args.gitSha) ? requiredStringProblems("gitSha", args.gitSha) : []),
-            ...(isPlain(args.datasetVersion)
-                ? requiredStringProblems("datasetVersion", args.datasetVersion)
-                : []),
-        ]);
+        throwIfProblems("PinnedJob", name, pinnedJobProblems(args));
 
-        const spec = pulumi
-            .all([
-                args.repository,
-                args.digest,
-                args.gitSha,
-                args.datasetVersion,
-                args.command,
-                args.backoffLimit ?? 0,
-            ])
-            .apply(([repository, digest, gitSha, datasetVersion, command, backoffLimit]) =>
-                jobSpec({
-                    baseName: name,
-                    repository,
-                    digest,
-                    gitSha,
-                    datasetVersion,
-                    command,
-                    backoffLimit,
-                }),
-            );
+        // Args that were Outputs skipped the check above; they get the same rules, and the same single
+        // error naming every bad arg, once known and before anything derived from them reaches the engine.
+        const checked = pulumi
+            .output({
+                repository: args.repository,
+                digest: args.digest,
+                gitSha: args.gitSha,
+                datasetVersion: args.datasetVersion,
+                command: args.command,
+                namespace: args.namespace,
+                backoffLimit: args.backoffLimit,
+            })
+            .apply((resolved) => {
+                throwIfProblems("PinnedJob", name, pinnedJobProblems(resolved));
+                return {
+                    ...resolved,
+                    namespace: resolved.namespace ?? "default",
+                    backoffLimit: resolved.backoffLimit ?? 0,
+                };
+            });
+        const spec = checked.apply((c) =>
+            jobSpec({
+                baseName: name,
+                repository: c.repository,
+                digest: c.digest,
+                gitSha: c.gitSha,
+                datasetVersion: c.datasetVersion,
+                command: c.command,
+                backoffLimit: c.backoffLimit,
+            }),
+        );
         this.jobName = spec.metadata.name;
-        this.image = pulumi.interpolate`${args.repository}@${args.digest}`;
-        this.digest = pulumi.output(args.digest);
-        this.gitSha = pulumi.output(args.gitSha);
-        this.datasetVersion = pulumi.output(args.datasetVersion);
+        this.image = pulumi.interpolate`${checked.repository}@${checked.digest}`;
+        this.digest = checked.digest;
+        this.gitSha = checked.gitSha;
+        this.datasetVersion = checked.datasetVersion;
 
         this.job = new k8s.batch.v1.Job(
             `${name}-job`,
             {
                 metadata: {
                     name: spec.metadata.name,
-                    namespace: args.namespace ?? "default",
+                    namespace: checked.namespace,
                     annotations: spec.metadata.annotations,
                 },
                 spec: spec.spec,

@@ -71,6 +71,54 @@ export function platformProblems(
         .map((p) => ({ propertyPath, reason: `is not an os/arch platform (got "${p}")` }));
 }
 
+/** A count such as replicas or a retry limit: absent means the default, otherwise an integer >= 0. */
+export function nonNegativeIntegerProblems(propertyPath: string, value: number | undefined): ArgProblem[] {
+    if (value === undefined || (Number.isInteger(value) && value >= 0)) {
+        return [];
+    }
+    return [{ propertyPath, reason: `must be a non-negative integer (got "${value}")` }];
+}
+
+/** A TCP port; absent means the default. */
+export function portProblems(propertyPath: string, value: number | undefined): ArgProblem[] {
+    if (value === undefined || (Number.isInteger(value) && value >= 1 && value <= 65535)) {
+        return [];
+    }
+    return [{ propertyPath, reason: `must be an integer from 1 to 65535 (got "${value}")` }];
+}
+
+const RFC1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * A namespace name is an RFC 1123 label (the API server refuses anything else, but only at apply,
+ * after other resources may already exist); absent means the default.
+ * https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-label-names
+ */
+export function namespaceProblems(propertyPath: string, value: string | undefined): ArgProblem[] {
+    if (value === undefined) {
+        return [];
+    }
+    if (typeof value === "string" && value.length > 63) {
+        return [
+            {
+                propertyPath,
+                reason: `must be an RFC 1123 label of at most 63 characters, not ${value.length} (got "${value}")`,
+            },
+        ];
+    }
+    if (typeof value === "string" && RFC1123_LABEL.test(value)) {
+        return [];
+    }
+    return [
+        {
+            propertyPath,
+            reason:
+                'must be an RFC 1123 label: lowercase alphanumerics or "-", starting and ending with an ' +
+                `alphanumeric (got "${value}")`,
+        },
+    ];
+}
+
 /** Throws one InputPropertiesError naming every problem, or returns when there are none. */
 export function throwIfProblems(component: string, name: string, problems: ArgProblem[]): void {
     if (problems.length === 0) {

@@ -1,7 +1,16 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { MOCK_BUILD, promiseOf, recorded, resetRecorded, setMocks, settle } from "../helpers/mocks";
+import {
+    forgetAbandonedRegistrations,
+    MOCK_BUILD,
+    promiseOf,
+    recorded,
+    resetRecorded,
+    setMocks,
+    settle,
+} from "../helpers/mocks";
 import type { MultiArchImage as MultiArchImageT } from "../../src/components/multiArchImage";
+import { hashContext } from "../../src/build";
 
 const REPO = "127.0.0.1:5000/image-release/hello";
 
@@ -40,7 +49,9 @@ describe("components/MultiArchImage", () => {
         assert.deepStrictEqual(child.inputs.tags, ["1.4.2", "1.4", "1", "git-0123abc", "dev"]);
         assert.deepStrictEqual(child.inputs.platforms, ["linux/amd64", "linux/arm64"]);
         assert.deepStrictEqual(child.inputs.labels, labels);
-        assert.match(String(child.inputs.contextHash), /^[0-9a-f]{64}$|^sha256:[0-9a-f]{64}$/);
+        // The component hashes with the build's own function and its defaults (Dockerfile, no build args).
+        assert.strictEqual(child.inputs.contextHash, hashContext("examples/hello", "Dockerfile", {}));
+        assert.strictEqual(await promiseOf(img.contextHash), hashContext("examples/hello", "Dockerfile", {}));
         // The engine receives the credentials wrapped as a secret, so they are encrypted in state.
         assert.deepStrictEqual(child.inputs.credentials, {
             [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
@@ -130,6 +141,7 @@ describe("components/MultiArchImage", () => {
                     e.message === `error serializing property "context": ${c.message}`,
             );
             await settle();
+            forgetAbandonedRegistrations();
             assert.deepStrictEqual(
                 recorded.filter((r) => r.type.includes(":dynamic:")),
                 [],
@@ -175,8 +187,43 @@ describe("components/MultiArchImage", () => {
         assert.deepStrictEqual(child.inputs.buildArgs, { GREETING: "hi" });
         assert.strictEqual(child.inputs.dockerfile, "Dockerfile");
         assert.strictEqual(child.inputs.sourceDateEpoch, 0);
-        assert.strictEqual(child.inputs.labels["org.example.team"], "ml");
+        // Extra labels join the OCI ones; no source label without `source` (the program derives that one).
+        assert.deepStrictEqual(child.inputs.labels, {
+            "org.opencontainers.image.version": "2.0.1",
+            "org.opencontainers.image.revision": "89abcdef01",
+            "org.opencontainers.image.created": "1970-01-01T00:00:00Z",
+            "org.example.team": "ml",
+        });
+        assert.strictEqual(
+            child.inputs.contextHash,
+            hashContext("examples/hello", "Dockerfile", { GREETING: "hi" }),
+        );
         assert.strictEqual(child.inputs.credentials, undefined);
+    });
+
+    it("tags are the tag set minus what the provider held back; heldBackTags says which", async () => {
+        const hotfix = new MultiArchImage("hotfix", {
+            context: "examples/hello",
+            repository: REPO,
+            version: "1.3.5",
+            gitSha: "0123abcdef",
+            allowLatest: true,
+            sourceDateEpoch: 1700000000,
+        });
+        assert.deepStrictEqual(await promiseOf(hotfix.tags), ["1.3.5", "1.3", "git-0123abc"]);
+        assert.deepStrictEqual(await promiseOf(hotfix.heldBackTags), ["1", "latest"]);
+        const current = new MultiArchImage("current", {
+            context: "examples/hello",
+            repository: REPO,
+            version: "1.4.2",
+            gitSha: "0123abcdef",
+            onlyIfHighest: false,
+            sourceDateEpoch: 1700000000,
+        });
+        assert.deepStrictEqual(await promiseOf(current.heldBackTags), []);
+        await settle();
+        const [child] = recorded.filter((r) => r.name === "current-image");
+        assert.strictEqual(child.inputs.onlyIfHighest, false);
     });
 
     it("refuses allowLatest on the staging channel", () => {

@@ -4,6 +4,7 @@ import {
     forgetAbandonedRegistrations,
     ofType,
     promiseOf,
+    recorded,
     rejectionOf,
     resetRecorded,
     setMocks,
@@ -91,27 +92,90 @@ describe("components/PinnedDeployment", () => {
         });
     });
 
+    const header = 'invalid arguments for PinnedDeployment "x":\n  ';
+    const nsRule =
+        'must be an RFC 1123 label: lowercase alphanumerics or "-", starting and ending with an alphanumeric';
     const bad: { name: string; args: Partial<PinnedDeploymentArgs>; message: string }[] = [
         {
             name: "tag instead of digest",
             args: { digest: "1.4.2" },
-            message:
-                'invalid arguments for PinnedDeployment "x":\n  digest: must be a sha256 digest, not a tag (got "1.4.2")',
+            message: header + 'digest: must be a sha256 digest, not a tag (got "1.4.2")',
         },
         {
             name: "short digest",
             args: { digest: "sha256:abcdef123456" },
             message:
-                'invalid arguments for PinnedDeployment "x":\n  digest: is a short digest (12 of 64 hex characters) (got "sha256:abcdef123456")',
+                header + 'digest: is a short digest (12 of 64 hex characters) (got "sha256:abcdef123456")',
         },
         {
             name: "tagged repository, missing version and negative history, all at once",
             args: { repository: `${REPO}:latest`, version: "", revisionHistoryLimit: -1 },
             message:
-                'invalid arguments for PinnedDeployment "x":\n' +
-                `  repository: must not contain a tag (got "${REPO}:latest")\n` +
+                header +
+                `repository: must not contain a tag (got "${REPO}:latest")\n` +
                 "  version: is required\n" +
                 '  revisionHistoryLimit: must be a non-negative integer (got "-1")',
+        },
+        {
+            name: "negative replicas",
+            args: { replicas: -1 },
+            message: header + 'replicas: must be a non-negative integer (got "-1")',
+        },
+        {
+            name: "fractional replicas",
+            args: { replicas: 1.5 },
+            message: header + 'replicas: must be a non-negative integer (got "1.5")',
+        },
+        {
+            name: "port 0",
+            args: { containerPort: 0 },
+            message: header + 'containerPort: must be an integer from 1 to 65535 (got "0")',
+        },
+        {
+            name: "port 65536",
+            args: { containerPort: 65536 },
+            message: header + 'containerPort: must be an integer from 1 to 65535 (got "65536")',
+        },
+        {
+            name: "fractional port",
+            args: { containerPort: 80.5 },
+            message: header + 'containerPort: must be an integer from 1 to 65535 (got "80.5")',
+        },
+        {
+            name: "uppercase namespace",
+            args: { namespace: "Staging" },
+            message: header + `namespace: ${nsRule} (got "Staging")`,
+        },
+        {
+            name: "namespace ending in a dash",
+            args: { namespace: "staging-" },
+            message: header + `namespace: ${nsRule} (got "staging-")`,
+        },
+        {
+            name: "namespace with an underscore",
+            args: { namespace: "my_ns" },
+            message: header + `namespace: ${nsRule} (got "my_ns")`,
+        },
+        {
+            name: "empty namespace",
+            args: { namespace: "" },
+            message: header + `namespace: ${nsRule} (got "")`,
+        },
+        {
+            name: "64-character namespace",
+            args: { namespace: "a".repeat(64) },
+            message:
+                header +
+                `namespace: must be an RFC 1123 label of at most 63 characters, not 64 (got "${"a".repeat(64)}")`,
+        },
+        {
+            name: "bad namespace, replicas and port, all at once",
+            args: { namespace: "Prod", replicas: -2, containerPort: 70000 },
+            message:
+                header +
+                `namespace: ${nsRule} (got "Prod")\n` +
+                '  replicas: must be a non-negative integer (got "-2")\n' +
+                '  containerPort: must be an integer from 1 to 65535 (got "70000")',
         },
     ];
     for (const c of bad) {
@@ -121,9 +185,58 @@ describe("components/PinnedDeployment", () => {
                 (e: unknown) => pulumi.InputPropertiesError.isInstance(e) && e.message === c.message,
             );
             await settle();
-            assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
+            // Only the component itself, which registers before it can see its args.
+            assert.deepStrictEqual(
+                recorded.map((r) => r.type),
+                ["image-release:deploy:PinnedDeployment"],
+            );
+        });
+
+        it(`refuses ${c.name} given as Outputs, and registers neither Deployment nor Service`, async () => {
+            // An Output skips the constructor's check; the same rules run once it is known.
+            const lifted = Object.fromEntries(Object.entries(c.args).map(([k, v]) => [k, pulumi.output(v)]));
+            const d = new PinnedDeployment("x", { ...base, ...lifted, service: true });
+            const rejected = await rejectionOf(d.image);
+            assert.strictEqual(pulumi.InputPropertiesError.isInstance(rejected.error), true);
+            assert.ok(
+                rejected.via.length > 0 &&
+                    rejected.via.every((p) => ["metadata", "spec", "outputs"].includes(p)),
+                rejected.via.join(),
+            );
+            assert.strictEqual(rejected.message, c.message);
+            await settle();
+            forgetAbandonedRegistrations();
+            assert.deepStrictEqual(
+                recorded.map((r) => r.type),
+                ["image-release:deploy:PinnedDeployment"],
+            );
         });
     }
+
+    it("accepts the bounds: 0 replicas, ports 1 and 65535, a 63-character namespace", async () => {
+        const ns = "a" + "-0".repeat(31);
+        assert.strictEqual(ns.length, 63);
+        new PinnedDeployment("lo", { ...base, replicas: 0, containerPort: 1, namespace: ns });
+        new PinnedDeployment("hi", { ...base, containerPort: pulumi.output(65535), namespace: "0" });
+        await settle();
+        // Registration order is the SDK's, so key by name.
+        assert.deepStrictEqual(
+            Object.fromEntries(
+                ofType("kubernetes:apps/v1:Deployment").map((r) => [
+                    r.name,
+                    [
+                        r.inputs.metadata.namespace,
+                        r.inputs.spec.replicas,
+                        r.inputs.spec.template.spec.containers[0].ports,
+                    ],
+                ]),
+            ),
+            {
+                "lo-deployment": [ns, 0, [{ containerPort: 1 }]],
+                "hi-deployment": ["0", 1, [{ containerPort: 65535 }]],
+            },
+        );
+    });
 
     it("verifies ref and platforms, and registers no Deployment when verification fails", async () => {
         const calls: [string, string[]][] = [];

@@ -1,6 +1,16 @@
 import * as assert from "assert";
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { ofType, promiseOf, recorded, resetRecorded, setMocks, settle } from "../helpers/mocks";
+import {
+    forgetAbandonedRegistrations,
+    ofType,
+    promiseOf,
+    recorded,
+    rejectionOf,
+    resetRecorded,
+    setMocks,
+    settle,
+} from "../helpers/mocks";
 import type { PinnedJob as PinnedJobT, PinnedJobArgs } from "../../src/components/pinnedJob";
 import { jobName, jobSpec } from "../../src/components/pinnedJob";
 
@@ -20,7 +30,8 @@ describe("components/PinnedJob", () => {
 
     it("jobName is deterministic and changes with digest, code or dataset", () => {
         const n = jobName({ baseName: "train", digest: D, gitSha: "0123abc", datasetVersion: "v7" });
-        assert.match(n, /^train-[0-9a-f]{10}$/);
+        const hash = createHash("sha256").update(`${D}\n0123abc\nv7`).digest("hex");
+        assert.strictEqual(n, `train-${hash.slice(0, 10)}`);
         assert.strictEqual(
             jobName({ baseName: "train", digest: D, gitSha: "0123abc", datasetVersion: "v7" }),
             n,
@@ -82,15 +93,110 @@ describe("components/PinnedJob", () => {
         );
     });
 
-    it("refuses a tag and a missing dataset version together", async () => {
-        assert.throws(
-            () => new PinnedJob("t", { ...base, digest: "latest", datasetVersion: "" }),
-            (e: unknown) =>
-                pulumi.InputPropertiesError.isInstance(e) &&
-                e.message ===
-                    'invalid arguments for PinnedJob "t":\n  digest: must be a sha256 digest, not a tag (got "latest")\n  datasetVersion: is required',
+    it("cuts a long base name to 50 characters, so the name stays within Kubernetes' 63", () => {
+        const hash = createHash("sha256").update(`${D}\n0123abc\nv7`).digest("hex");
+        assert.strictEqual(
+            jobName({ baseName: "b".repeat(80), digest: D, gitSha: "0123abc", datasetVersion: "v7" }),
+            `${"b".repeat(50)}-${hash.slice(0, 10)}`,
         );
+    });
+
+    const header = 'invalid arguments for PinnedJob "t":\n  ';
+    const bad: { name: string; args: Partial<PinnedJobArgs>; message: string }[] = [
+        {
+            name: "a tag and a missing dataset version together",
+            args: { digest: "latest", datasetVersion: "" },
+            message:
+                header +
+                'digest: must be a sha256 digest, not a tag (got "latest")\n' +
+                "  datasetVersion: is required",
+        },
+        {
+            name: "a negative backoffLimit",
+            args: { backoffLimit: -1 },
+            message: header + 'backoffLimit: must be a non-negative integer (got "-1")',
+        },
+        {
+            name: "a fractional backoffLimit",
+            args: { backoffLimit: 2.5 },
+            message: header + 'backoffLimit: must be a non-negative integer (got "2.5")',
+        },
+        {
+            name: "a namespace that is no RFC 1123 label",
+            args: { namespace: "ML.Team" },
+            message:
+                header +
+                'namespace: must be an RFC 1123 label: lowercase alphanumerics or "-", starting and ending with an alphanumeric (got "ML.Team")',
+        },
+        {
+            name: "a 64-character namespace",
+            args: { namespace: "n".repeat(64) },
+            message:
+                header +
+                `namespace: must be an RFC 1123 label of at most 63 characters, not 64 (got "${"n".repeat(64)}")`,
+        },
+        {
+            name: "an empty dataset version",
+            args: { datasetVersion: "" },
+            message: header + "datasetVersion: is required",
+        },
+        {
+            name: "a missing git sha, a bad namespace and backoffLimit, all at once",
+            args: { gitSha: "", namespace: "-ml", backoffLimit: -3 },
+            message:
+                header +
+                "gitSha: is required\n" +
+                '  namespace: must be an RFC 1123 label: lowercase alphanumerics or "-", starting and ending with an alphanumeric (got "-ml")\n' +
+                '  backoffLimit: must be a non-negative integer (got "-3")',
+        },
+    ];
+    for (const c of bad) {
+        it(`refuses ${c.name} before creating anything`, async () => {
+            assert.throws(
+                () => new PinnedJob("t", { ...base, ...c.args }),
+                (e: unknown) => pulumi.InputPropertiesError.isInstance(e) && e.message === c.message,
+            );
+            await settle();
+            assert.deepStrictEqual(
+                recorded.map((r) => r.type),
+                ["image-release:train:PinnedJob"],
+            );
+        });
+
+        it(`refuses ${c.name} given as Outputs, and registers no Job`, async () => {
+            // An Output skips the constructor's check; the same rules run once it is known.
+            const lifted = Object.fromEntries(Object.entries(c.args).map(([k, v]) => [k, pulumi.output(v)]));
+            const job = new PinnedJob("t", { ...base, ...lifted });
+            const rejected = await rejectionOf(job.jobName);
+            assert.strictEqual(pulumi.InputPropertiesError.isInstance(rejected.error), true);
+            assert.ok(
+                rejected.via.length > 0 &&
+                    rejected.via.every((p) => ["metadata", "spec", "outputs"].includes(p)),
+                rejected.via.join(),
+            );
+            assert.strictEqual(rejected.message, c.message);
+            await settle();
+            forgetAbandonedRegistrations();
+            assert.deepStrictEqual(
+                recorded.map((r) => r.type),
+                ["image-release:train:PinnedJob"],
+            );
+        });
+    }
+
+    it("accepts backoffLimit 0 and 6 and a namespace given as an Output", async () => {
+        new PinnedJob("a", { ...base, backoffLimit: 6, namespace: pulumi.output("ml-team") });
+        new PinnedJob("b", { ...base, backoffLimit: pulumi.output(0), namespace: "ml" });
         await settle();
-        assert.strictEqual(recorded.filter((r) => r.type === "kubernetes:batch/v1:Job").length, 0);
+        // Registration order is the SDK's, so key by name.
+        assert.deepStrictEqual(
+            Object.fromEntries(
+                ofType("kubernetes:batch/v1:Job").map((r) => [
+                    r.name,
+                    [r.inputs.metadata.namespace, r.inputs.spec.backoffLimit],
+                ]),
+            ),
+            { "a-job": ["ml-team", 6], "b-job": ["ml", 0] },
+        );
     });
 });

@@ -1,6 +1,13 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { digestProblems, repositoryProblems, throwIfProblems } from "../../src/components/validate";
+import {
+    digestProblems,
+    namespaceProblems,
+    nonNegativeIntegerProblems,
+    portProblems,
+    repositoryProblems,
+    throwIfProblems,
+} from "../../src/components/validate";
 
 const D = "sha256:" + "0123456789abcdef".repeat(4);
 
@@ -72,6 +79,73 @@ describe("components/validate", () => {
         it(`repositoryProblems(${JSON.stringify(c.input)})`, () => {
             assert.deepStrictEqual(
                 repositoryProblems("repository", c.input).map((p) => p.reason),
+                c.expected,
+            );
+        });
+    }
+
+    const counts: { input: number | undefined; expected: string[] }[] = [
+        { input: undefined, expected: [] },
+        { input: 0, expected: [] },
+        { input: 3, expected: [] },
+        { input: -1, expected: ['must be a non-negative integer (got "-1")'] },
+        { input: 1.5, expected: ['must be a non-negative integer (got "1.5")'] },
+        { input: NaN, expected: ['must be a non-negative integer (got "NaN")'] },
+        { input: Infinity, expected: ['must be a non-negative integer (got "Infinity")'] },
+    ];
+    for (const c of counts) {
+        it(`nonNegativeIntegerProblems(${String(c.input)})`, () => {
+            assert.deepStrictEqual(
+                nonNegativeIntegerProblems("replicas", c.input).map((p) => p.reason),
+                c.expected,
+            );
+        });
+    }
+
+    const ports: { input: number | undefined; expected: string[] }[] = [
+        { input: undefined, expected: [] },
+        { input: 1, expected: [] },
+        { input: 8080, expected: [] },
+        { input: 65535, expected: [] },
+        { input: 0, expected: ['must be an integer from 1 to 65535 (got "0")'] },
+        { input: 65536, expected: ['must be an integer from 1 to 65535 (got "65536")'] },
+        { input: -80, expected: ['must be an integer from 1 to 65535 (got "-80")'] },
+        { input: 80.5, expected: ['must be an integer from 1 to 65535 (got "80.5")'] },
+    ];
+    for (const c of ports) {
+        it(`portProblems(${String(c.input)})`, () => {
+            assert.deepStrictEqual(
+                portProblems("containerPort", c.input).map((p) => p.reason),
+                c.expected,
+            );
+        });
+    }
+
+    const label = (v: string) =>
+        `must be an RFC 1123 label: lowercase alphanumerics or "-", starting and ending with an alphanumeric (got "${v}")`;
+    const namespaces: { input: string | undefined; expected: string[] }[] = [
+        { input: undefined, expected: [] },
+        { input: "default", expected: [] },
+        { input: "kube-system", expected: [] },
+        { input: "0", expected: [] },
+        { input: "a".repeat(63), expected: [] },
+        {
+            input: "a".repeat(64),
+            expected: [
+                `must be an RFC 1123 label of at most 63 characters, not 64 (got "${"a".repeat(64)}")`,
+            ],
+        },
+        { input: "", expected: [label("")] },
+        { input: "Staging", expected: [label("Staging")] },
+        { input: "-prod", expected: [label("-prod")] },
+        { input: "prod-", expected: [label("prod-")] },
+        { input: "ml.team", expected: [label("ml.team")] },
+        { input: "my_ns", expected: [label("my_ns")] },
+    ];
+    for (const c of namespaces) {
+        it(`namespaceProblems(${JSON.stringify(c.input)})`, () => {
+            assert.deepStrictEqual(
+                namespaceProblems("namespace", c.input).map((p) => p.reason),
                 c.expected,
             );
         });

@@ -59,6 +59,8 @@ export const mocks: pulumi.runtime.Mocks = {
         if (args.type.includes(":dynamic:") && "contextHash" in args.inputs) {
             state.digest = MOCK_BUILD.digest;
             state.platformDigests = MOCK_BUILD.platformDigests;
+            // What the provider reports when a higher release owns a floating tag: "latest" for 1.3.x.
+            if (args.inputs.version === "1.3.5") state.heldBackTags = ["1", "latest"];
         }
         return { id: `${args.name}-id`, state };
     },
@@ -120,7 +122,9 @@ export function settle(): Promise<void> {
  * spec, component outputs, a tag's digest), and which one serializes it first is a race, so tests
  * assert the words exactly and the properties as a set.
  */
-export async function rejectionOf(o: pulumi.Output<unknown>): Promise<{ via: string[]; message: string }> {
+export async function rejectionOf(
+    o: pulumi.Output<unknown>,
+): Promise<{ via: string[]; message: string; error: Error }> {
     const err = await promiseOf(o).then(
         () => assert.fail("the Output resolved; expected it to reject"),
         (e: Error) => e,
@@ -132,7 +136,7 @@ export async function rejectionOf(o: pulumi.Output<unknown>): Promise<{ via: str
         message = message.slice(m[0].length);
         m = /^error serializing property "([^"]+)": /.exec(message);
     }
-    return { via, message };
+    return { via, message, error: err };
 }
 
 /**
