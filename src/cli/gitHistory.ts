@@ -11,6 +11,8 @@ export interface StackHistoryEntry {
     digest?: string;
     version?: string;
     gitSha?: string;
+    /** The stack this pin was promoted from, as that commit recorded it. */
+    promotedFrom?: string;
 }
 
 function git(repoRoot: string, args: string[]): string {
@@ -47,6 +49,7 @@ export function stackFileHistory(repoRoot: string, file: string): StackHistoryEn
         const digest = config["image-release:digest"];
         const version = config["image-release:version"];
         const gitSha = config["image-release:gitSha"];
+        const promotedFrom = config["image-release:promotedFrom"];
         entries.push({
             commit,
             shortCommit: commit.slice(0, 7),
@@ -56,6 +59,7 @@ export function stackFileHistory(repoRoot: string, file: string): StackHistoryEn
             ...(typeof digest === "string" ? { digest } : {}),
             ...(version !== undefined ? { version: scalar(version) } : {}),
             ...(gitSha !== undefined ? { gitSha: scalar(gitSha) } : {}),
+            ...(promotedFrom !== undefined ? { promotedFrom: scalar(promotedFrom) } : {}),
         });
     }
     return entries;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import * as path from "path";
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { publishImage } from "../build";
 import { RegistryClient } from "../registry";
 import { CliDeps } from "./context";
@@ -27,11 +27,19 @@ function common(cmd: Command): Command {
         .option("--json", "machine-readable output");
 }
 
-type Opts = Record<string, string | boolean | undefined> & {
+type Opts = Record<string, string | boolean | number | undefined> & {
     stacksDir: string;
     repoRoot: string;
     json?: boolean;
 };
+
+/** Digits only: Number() would also take "1.5", "1e3" or "" (as 0), and NaN silently ran nothing. */
+export function parseConcurrency(v: string): number {
+    if (!/^[0-9]+$/.test(v) || Number(v) < 1) {
+        throw new InvalidArgumentError(`--concurrency must be an integer >= 1 (got "${v}")`);
+    }
+    return Number(v);
+}
 
 function dirs(o: Opts) {
     const repoRoot = path.resolve(o.repoRoot);
@@ -136,9 +144,9 @@ export async function run(argv: string[], io: Io, deps?: CliDeps): Promise<numbe
             emit(o.json, r, renderPin(r, !!o.dryRun));
         });
     common(program.command("status").description("every stack's pin, channel tag and drift"))
-        .option("--concurrency <n>", "parallel registry calls", "16")
+        .option("--concurrency <n>", "parallel registry calls (integer >= 1)", parseConcurrency, 16)
         .action(async (o: Opts) => {
-            const r = await status({ ...dirs(o), concurrency: Number(o.concurrency) }, d);
+            const r = await status({ ...dirs(o), concurrency: o.concurrency as number }, d);
             emit(o.json, r, renderStatus(r));
             if (r.some((x) => x.error)) code = 1;
         });

@@ -1,13 +1,13 @@
 import * as path from "path";
 import { readVersion } from "../release";
-import { listStacks } from "../stackconfig";
+import { listStacks, StackImageConfig } from "../stackconfig";
 import { CliDeps, loadStack, readOutputs, StackOptions, writeFileAtomic } from "./context";
 import { CliError } from "./errors";
 import { mapLimit } from "./status";
 
 export interface NotesOptions extends StackOptions {
     version?: string;
-    /** Default: the repository of the first stack. */
+    /** Default: the repository of dev's release record (where `release` pushed), else of the first stack. */
     repository?: string;
     /** Write `.image-release/notes/<version>.{md,json}`; default true. */
     write?: boolean;
@@ -30,7 +30,8 @@ const REVISION = "org.opencontainers.image.revision";
 export async function notes(o: NotesOptions, deps: CliDeps): Promise<ReleaseNotes> {
     const version = o.version ?? readVersion(o.repoRoot);
     const stacks = listStacks(o.stacksDir).map((s) => loadStack(o, s));
-    const repository = o.repository ?? stacks[0]?.repository;
+    // `release` records where it pushed; `notes` right after it must describe that same image.
+    const repository = o.repository ?? readOutputs(o.repoRoot, "dev")?.repository ?? stacks[0]?.repository;
     if (!repository) throw new CliError(`no --repository given and no stacks in ${o.stacksDir}`);
     const head = await deps.client.headManifest(repository, version);
     if (!head) throw new CliError(`tag ${version} not found in repo ${repository}; release it first`);
@@ -41,10 +42,7 @@ export async function notes(o: NotesOptions, deps: CliDeps): Promise<ReleaseNote
         h: await deps.client.headManifest(repository, t),
     }));
     const tags = heads.filter((x) => x.h?.digest === d.digest).map((x) => x.t);
-    const running = stacks
-        .filter((s) => s.repository === repository)
-        .filter((s) => (s.digest ?? readOutputs(o.repoRoot, s.stack)?.digest) === d.digest)
-        .map((s) => s.stack);
+    const running = stacks.filter((s) => runs(o.repoRoot, s, repository, d.digest)).map((s) => s.stack);
     const gitSha = d.labels[REVISION];
     const n: ReleaseNotes = {
         version,
@@ -62,6 +60,18 @@ export async function notes(o: NotesOptions, deps: CliDeps): Promise<ReleaseNote
         writeFileAtomic(path.join(dir, `${version}.json`), JSON.stringify(n, null, 2) + "\n");
     }
     return n;
+}
+
+/**
+ * One rule for `release` and `notes`: a stack runs an image if its file pins that digest in that
+ * repository, or, with no pin, if its release record (what its last run or `release` recorded) names
+ * that repository and digest. The record's own repository counts, not the stack file's: that is where
+ * the digest was pushed.
+ */
+function runs(repoRoot: string, s: StackImageConfig, repository: string, digest: string): boolean {
+    if (s.digest !== undefined) return s.repository === repository && s.digest === digest;
+    const rec = readOutputs(repoRoot, s.stack);
+    return rec !== undefined && rec.repository === repository && rec.digest === digest;
 }
 
 /** The tag-set order of computeTagSet: X.Y.Z, X.Y, X, git-…, then the rest alphabetically. */

@@ -24,18 +24,26 @@ function table(rows: string[][]): string {
 }
 
 export function renderStatus(rows: StackStatus[]): string {
-    return table([
-        ["STACK", "VERSION", "DIGEST", "CHANNEL", "CHANNEL->", "IN REGISTRY", "DRIFT"],
-        ...rows.map((r) => [
-            r.stack,
-            r.version ?? "-",
-            short(r.digest),
-            r.channel ?? "-",
-            short(r.channelDigest),
-            r.error ? `error: ${r.error}` : r.present === undefined ? "-" : r.present ? "yes" : "NO",
-            r.drift ? "DRIFT" : "no",
-        ]),
-    ]);
+    // The row is marked and explained below the table, so its IN REGISTRY and DRIFT are not misread as
+    // being about the stack file's repository.
+    const notes = rows
+        .filter((r) => r.warning)
+        .map((r) => `* ${r.warning}; IN REGISTRY and DRIFT are for ${r.releasedRepository}\n`);
+    return (
+        table([
+            ["STACK", "VERSION", "DIGEST", "CHANNEL", "CHANNEL->", "IN REGISTRY", "DRIFT"],
+            ...rows.map((r) => [
+                r.stack,
+                r.version ?? "-",
+                short(r.digest),
+                r.channel ?? "-",
+                short(r.channelDigest),
+                (r.error ? `error: ${r.error}` : r.present === undefined ? "-" : r.present ? "yes" : "NO") +
+                    (r.warning ? "*" : ""),
+                r.drift ? "DRIFT" : "no",
+            ]),
+        ]) + notes.join("")
+    );
 }
 
 export function renderHistory(rows: StackHistoryEntry[]): string {

@@ -17,9 +17,17 @@ export interface PinChange {
     digest: string;
     version?: string;
     gitSha?: string;
-    promotedFrom: string;
+    /** The stack the digest came from by promotion; `undefined` removes the key (no known source). */
+    promotedFrom: string | undefined;
     platforms: string[];
     previousDigest?: string;
+    /**
+     * `promote` or `rollback`: the --git branch is `<kind>/<stack>-<version>-<digest12>`. A rollback
+     * usually returns to a digest an earlier promotion already made a branch for, so the two must differ.
+     */
+    kind: "promote" | "rollback";
+    /** Extra trailer lines for the commit message, e.g. which commit a rollback restores. */
+    trailer?: string[];
 }
 
 export interface PinOptions extends StackOptions {
@@ -61,18 +69,19 @@ export async function applyPin(
     const commitMessage = [
         title,
         "",
-        `from: ${c.promotedFrom}`,
+        `from: ${c.promotedFrom ?? "-"}`,
         `to: ${c.stack.stack}`,
         `version: ${c.version ?? "-"}`,
         `digest: ${c.digest}`,
         `platforms: ${c.platforms.join(", ")}`,
         `previous digest: ${c.previousDigest ?? "-"}`,
+        ...(c.trailer ?? []),
         "",
     ].join("\n");
     const result: PinResult = { file: rel, diff, written: false, commitMessage };
     if (o.dryRun) return result;
     const branch = o.git
-        ? `promote/${c.stack.stack}-${c.version ?? "unversioned"}-${c.digest.slice(7, 19)}`
+        ? `${c.kind}/${c.stack.stack}-${c.version ?? "unversioned"}-${c.digest.slice(7, 19)}`
         : undefined;
     // Every git precondition is checked before the first write, so a refusal here changes nothing.
     const start = branch ? gitPrecheck(o.repoRoot, branch) : undefined;

@@ -48,26 +48,41 @@ export function checkRanInSource(digest: string, from: string, to: string, ev: R
 }
 
 export async function promote(o: PromoteOptions, deps: CliDeps): Promise<PromoteResult> {
+    if (o.from === o.to) throw new CliError(`cannot promote stack "${o.to}" to itself`);
     const source = loadStack(o, o.from);
     // The target's text is read once: its config and the hash the final write is checked against
     // come from the same bytes, however long the registry checks below take.
     const { config: target, snapshot } = loadStackSnapshot(o, o.to);
+    if (target.promoteFrom === undefined) {
+        throw new CliError(`stack "${o.to}" takes no promotions (it has no image-release:promoteFrom)`);
+    }
     if (target.promoteFrom !== o.from) {
         throw new CliError(
-            `stack "${o.to}" accepts promotions only from "${target.promoteFrom ?? "(none)"}" (image-release:promoteFrom); refusing to promote from "${o.from}"`,
+            `stack "${o.to}" accepts promotions only from "${target.promoteFrom}" (image-release:promoteFrom); refusing to promote from "${o.from}"`,
         );
     }
     const recorded = readOutputs(o.repoRoot, o.from);
     let digest = source.digest;
     let version = source.version;
     let gitSha = source.gitSha;
+    const targetFile = path.relative(o.repoRoot, target.file);
+    // A digest is only meaningful with its repository: the target would pull <its repository>@digest,
+    // which is missing (or another push of it) when the source's image lives elsewhere.
+    let sourceRepo = `${path.relative(o.repoRoot, source.file)} pins image-release:repository ${source.repository}`;
+    let repository = source.repository;
     if (!digest) {
         if (!recorded) {
             throw new CliError(
                 `stack "${o.from}" has no image-release:digest and no ${outputsFile(o.repoRoot, o.from)}; run \`image-release release\` first`,
             );
         }
-        ({ digest, version, gitSha } = recorded);
+        ({ digest, version, gitSha, repository } = recorded);
+        sourceRepo = `${o.from} released ${repository}`;
+    }
+    if (repository !== target.repository) {
+        throw new CliError(
+            `${sourceRepo} but ${targetFile} pins image-release:repository ${target.repository}; refusing to promote across repositories`,
+        );
     }
     if (!isDigest(digest))
         throw new CliError(`source digest "${digest}" of stack "${o.from}" is not sha256:<64 hex>`);
@@ -92,6 +107,7 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
             promotedFrom: o.from,
             platforms: target.platforms,
             previousDigest: target.digest,
+            kind: "promote",
         },
         deps,
         `Promote ${target.repository.split("/").pop()} ${version ?? digest.slice(0, 19)} from ${o.from} to ${o.to}`,

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { PublishOptions, PublishResult } from "../build";
+import { BuildError, parsePlatform, PublishOptions, PublishResult } from "../build";
 import {
     computeTagSet,
     gitCommitInfo,
@@ -66,6 +66,15 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
     const version = o.version ?? readVersion(o.repoRoot);
     const repository = o.repository ?? RELEASE_DEFAULTS.repository;
     const platforms = o.platforms ?? RELEASE_DEFAULTS.platforms;
+    // Before anything is built: a typo such as linux/s390 would otherwise fail minutes into a build.
+    for (const p of platforms) {
+        try {
+            parsePlatform(p);
+        } catch (e) {
+            if (e instanceof BuildError) throw new CliError(e.message);
+            throw e;
+        }
+    }
     const git = gitCommitInfo(o.repoRoot);
     const epoch = sourceDateEpoch(deps.env ?? process.env, git.commitTime);
     const tagSet = computeTagSet({ version, gitSha: git.sha, channel });

@@ -79,9 +79,13 @@ export async function rollback(o: RollbackOptions, deps: CliDeps): Promise<Rollb
             digest,
             version: pick.version,
             gitSha: pick.gitSha,
-            promotedFrom: "rollback",
+            // The restored pin's own origin: the program exports it as release.sourceStack and the
+            // change-cause says "promoted from <it>", which must stay true; the commit says it was a rollback.
+            promotedFrom: pick.promotedFrom,
             platforms: stack.platforms,
             previousDigest: stack.digest,
+            kind: "rollback",
+            trailer: [`rollback: restores the pin of commit ${pick.commit}`],
         },
         deps,
         `Roll back ${o.stack} to ${pick.version ?? digest.slice(0, 19)} (${pick.shortCommit})`,

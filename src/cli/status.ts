@@ -1,5 +1,6 @@
+import * as path from "path";
 import { listStacks } from "../stackconfig";
-import { CliDeps, loadStack, readOutputs, StackOptions } from "./context";
+import { CliDeps, loadStack, outputsFile, readOutputs, StackOptions } from "./context";
 
 export interface StackStatus {
     stack: string;
@@ -9,11 +10,22 @@ export interface StackStatus {
     channelDigest?: string;
     present?: boolean;
     drift: boolean;
+    /**
+     * Set only when the digest comes from the stack's release record and that record names another
+     * repository than the stack file: presence and drift are then checked in this (released) repository.
+     */
+    releasedRepository?: string;
+    /** A human sentence for such an inconsistency; `status` shows it under the table. */
+    warning?: string;
     error?: string;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; order of results follows `items`. */
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+    // NaN or 0 would start no worker at all and return holes for every item, as if all had failed.
+    if (!Number.isInteger(limit) || limit < 1) {
+        throw new RangeError(`mapLimit: limit must be an integer >= 1 (got ${limit})`);
+    }
     const out: R[] = new Array<R>(items.length);
     let next = 0;
     const worker = async () => {
@@ -36,13 +48,20 @@ export async function status(o: StatusOptions, deps: CliDeps): Promise<StackStat
     const rows = stacks.map((s) => {
         let digest = s.digest;
         let version = s.version;
+        let repository = s.repository;
+        let warning: string | undefined;
         if (!digest) {
             const rec = readOutputs(o.repoRoot, s.stack);
-            if (rec) ({ digest, version } = rec);
+            if (rec) ({ digest, version, repository } = rec);
+            // The release put the digest and the channel tag in the record's repository; looking them up
+            // in the stack file's would report a false "NO" and DRIFT, so both are checked where they are.
+            if (rec && rec.repository !== s.repository) {
+                warning = `${s.stack} released ${rec.repository} (${path.relative(o.repoRoot, outputsFile(o.repoRoot, s.stack))}) but ${path.relative(o.repoRoot, s.file)} pins image-release:repository ${s.repository}; promotions from ${s.stack} are refused until they agree`;
+            }
         }
-        if (digest) jobs.push({ key: `${s.stack}:pin`, name: s.repository, ref: digest });
-        if (s.channel) jobs.push({ key: `${s.stack}:chan`, name: s.repository, ref: s.channel });
-        return { s, digest, version };
+        if (digest) jobs.push({ key: `${s.stack}:pin`, name: repository, ref: digest });
+        if (s.channel) jobs.push({ key: `${s.stack}:chan`, name: repository, ref: s.channel });
+        return { s, digest, version, repository, warning };
     });
     const results = new Map<string, { digest?: string; error?: string }>();
     await mapLimit(jobs, o.concurrency ?? 16, async (j) => {
@@ -53,7 +72,7 @@ export async function status(o: StatusOptions, deps: CliDeps): Promise<StackStat
             results.set(j.key, { error: (e as Error).message });
         }
     });
-    return rows.map(({ s, digest, version }) => {
+    return rows.map(({ s, digest, version, repository, warning }) => {
         const pin = results.get(`${s.stack}:pin`);
         const chan = results.get(`${s.stack}:chan`);
         const error = pin?.error ?? chan?.error;
@@ -65,6 +84,7 @@ export async function status(o: StatusOptions, deps: CliDeps): Promise<StackStat
             ...(chan?.digest ? { channelDigest: chan.digest } : {}),
             ...(digest && pin && !pin.error ? { present: pin.digest === digest } : {}),
             drift: Boolean(s.channel && digest && !chan?.error && chan?.digest !== digest),
+            ...(warning ? { releasedRepository: repository, warning } : {}),
             ...(error ? { error } : {}),
         };
     });

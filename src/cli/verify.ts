@@ -1,9 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as semver from "semver";
-import { computeTagSet, PINNED_STACKS, ReleaseRecord } from "../release";
+import { computeTagSet, isSemver, PINNED_STACKS, ReleaseRecord } from "../release";
 import { listStacks, StackConfigError, StackImageConfig, stackFile } from "../stackconfig";
 import { CliDeps, loadStack, readOutputs, StackOptions } from "./context";
+import { CliError } from "./errors";
 import { mapLimit } from "./status";
 
 export interface VerifyOptions extends StackOptions {
@@ -40,6 +41,10 @@ function releaseRecords(repoRoot: string, findings: string[]): ReleaseRecord[] {
  * stack file becomes a finding and the other checks still run.
  */
 export async function verify(o: VerifyOptions, deps: CliDeps): Promise<VerifyResult> {
+    // Else a typo is looked up as a tag and reported as a registry finding ("tag nope not found").
+    if (o.version !== undefined && !isSemver(o.version)) {
+        throw new CliError(`--version "${o.version}" is not a semver version (X.Y.Z, e.g. 1.4.2)`, 2);
+    }
     const findings: string[] = [];
     const stacks: StackImageConfig[] = [];
     for (const name of listStacks(o.stacksDir)) {
@@ -60,12 +65,20 @@ export async function verify(o: VerifyOptions, deps: CliDeps): Promise<VerifyRes
             findings.push(`stack ${s.stack} does not pin a digest (image-release:digest)`);
         }
     }
+    // A pin the registry no longer has (garbage-collected, deleted, never pushed) fails the next deploy.
+    const pins = stacks.filter((s) => s.digest !== undefined);
+    const found = await mapLimit(pins, 16, (s) => deps.client.headManifest(s.repository, s.digest as string));
+    pins.forEach((s, i) => {
+        if (!found[i]) {
+            findings.push(`stack ${s.stack} pins ${s.digest}, which is not in ${s.repository}`);
+        }
+    });
     const records = releaseRecords(o.repoRoot, findings);
     const repos = [...new Set(stacks.map((s) => s.repository))].sort();
     for (const repo of repos) {
         const all = await deps.client.listTags(repo);
         const releases = all.filter((t) => semver.valid(t) === t);
-        const versions = o.version ? [o.version] : releases.sort(semver.compare);
+        const versions = o.version ? [o.version.replace(/^v/, "")] : releases.sort(semver.compare);
         for (const v of versions) {
             const head = await deps.client.headManifest(repo, v);
             if (!head) {

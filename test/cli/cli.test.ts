@@ -5,6 +5,7 @@ import * as net from "net";
 import * as path from "path";
 import {
     history,
+    mapLimit,
     pickRollbackTarget,
     promote,
     rollback,
@@ -195,7 +196,8 @@ describe("cli @integration", () => {
                 digest: d0,
                 version: "1.4.0",
                 gitSha: "aaaaaaa",
-                promotedFrom: "rollback",
+                // The restored pin keeps its own origin: the program exports it as release.sourceStack.
+                promotedFrom: "staging",
             }),
         );
         commitAll(dir, "Roll back prod", 4);
@@ -214,7 +216,7 @@ describe("cli @integration", () => {
                 digest: d1,
                 version: "1.4.1",
                 gitSha: "bbbbbbb",
-                promotedFrom: "rollback",
+                promotedFrom: "staging",
             }),
         );
 
@@ -237,30 +239,299 @@ describe("cli @integration", () => {
         );
     });
 
+    it("rollback --git after promote --git: its own rollback/ branch, and rolling back a rollback", async () => {
+        const d0 = img0.indexDigest;
+        const d1 = img1.indexDigest;
+        const dir = makeRepo(repo, d0);
+        const o = { stacksDir: path.join(dir, "stacks"), repoRoot: dir };
+        const initial = git(dir, ["rev-parse", "HEAD"]).trim();
+        writeDevOutputs(dir, repo, d1, "1.4.1", img1.platformDigests);
+        const branch = () => git(dir, ["rev-parse", "--abbrev-ref", "HEAD"]).trim();
+        const lastMessage = () => git(dir, ["log", "-1", "--format=%B"]);
+        const message = (title: string, v: string, d: string, prev: string, restores: string) =>
+            [
+                title,
+                "",
+                "from: staging",
+                "to: prod",
+                `version: ${v}`,
+                `digest: ${d}`,
+                "platforms: linux/amd64, linux/arm64",
+                `previous digest: ${prev}`,
+                `rollback: restores the pin of commit ${restores}`,
+                "",
+                "",
+            ].join("\n");
+        const prodPin = (digest: string, version: string, gitSha: string) =>
+            expected("prod", repo, d0, { digest, version, gitSha, promotedFrom: "staging" });
+
+        // Each --git step branches from the one before, as a reviewer stacking the PRs would.
+        await promote({ ...o, from: "dev", to: "staging", git: true }, deps);
+        const p = await promote({ ...o, from: "staging", to: "prod", git: true }, deps);
+        assert.deepStrictEqual([p.branch, branch()], [`promote/prod-1.4.1-${d1.slice(7, 19)}`, p.branch]);
+        const promoteCommit = git(dir, ["rev-parse", "HEAD"]).trim();
+
+        // Default target: the newest digest in committed history that differs from the current pin.
+        const rb = await rollback({ ...o, stack: "prod", git: true }, deps);
+        assert.deepStrictEqual(
+            [rb.digest, rb.branch, branch(), lastMessage(), read(dir, "prod")],
+            [
+                d0,
+                `rollback/prod-1.4.0-${d0.slice(7, 19)}`,
+                `rollback/prod-1.4.0-${d0.slice(7, 19)}`,
+                message(`Roll back prod to 1.4.0 (${initial.slice(0, 7)})`, "1.4.0", d0, d1, initial),
+                prodPin(d0, "1.4.0", "aaaaaaa"),
+            ],
+        );
+
+        // Rolling back the rollback returns to the newer digest; promote/prod-1.4.1-… still exists and is
+        // not in the way.
+        const again = await rollback({ ...o, stack: "prod", git: true }, deps);
+        assert.deepStrictEqual(
+            [again.digest, again.branch, branch(), lastMessage(), read(dir, "prod")],
+            [
+                d1,
+                `rollback/prod-1.4.1-${d1.slice(7, 19)}`,
+                `rollback/prod-1.4.1-${d1.slice(7, 19)}`,
+                message(
+                    `Roll back prod to 1.4.1 (${promoteCommit.slice(0, 7)})`,
+                    "1.4.1",
+                    d1,
+                    d0,
+                    promoteCommit,
+                ),
+                prodPin(d1, "1.4.1", "bbbbbbb"),
+            ],
+        );
+        assert.deepStrictEqual(git(dir, ["branch", "--list", "promote/prod-*"]).trim(), p.branch);
+
+        // A third rollback would make rollback/prod-1.4.0-… a second time: a real duplicate, refused.
+        const prodBefore = read(dir, "prod");
+        await assert.rejects(rollback({ ...o, stack: "prod", git: true }, deps), {
+            message: `--git: branch rollback/prod-1.4.0-${d0.slice(7, 19)} already exists; delete it or merge it first`,
+        });
+        assert.deepStrictEqual([read(dir, "prod"), branch()], [prodBefore, again.branch]);
+    });
+
+    it("rollback keeps the restored pin's promotedFrom, and removes it when that pin had none", async () => {
+        const d0 = img0.indexDigest;
+        const d1 = img1.indexDigest;
+        const dir = makeRepo(repo, d0);
+        const o = { stacksDir: path.join(dir, "stacks"), repoRoot: dir };
+        const file = path.join(dir, "stacks", "Pulumi.prod.yaml");
+        const fixture = read(dir, "prod");
+        // A pin hand-promoted from "canary", then one written without any promotedFrom.
+        fs.writeFileSync(file, fixture.replace("promotedFrom: staging", "promotedFrom: canary"));
+        commitAll(dir, "prod from canary", 2);
+        const noOrigin = fixture.replace(d0, d1).replace("    image-release:promotedFrom: staging\n", "");
+        fs.writeFileSync(file, noOrigin);
+        const c3 = commitAll(dir, "prod d1, no origin", 3);
+        const toCanary = await rollback({ ...o, stack: "prod" }, deps);
+        // The key comes back at the end of the config map, where the YAML editor adds new keys.
+        assert.deepStrictEqual(
+            [toCanary.digest, read(dir, "prod")],
+            [
+                d0,
+                noOrigin
+                    .replace(d1, d0)
+                    .replace(
+                        "    image-release:namespace: prod\n",
+                        "    image-release:namespace: prod\n    image-release:promotedFrom: canary\n",
+                    ),
+            ],
+        );
+        commitAll(dir, "roll back", 4);
+        const back = await rollback({ ...o, stack: "prod" }, deps);
+        assert.deepStrictEqual(
+            [back.digest, back.commit, read(dir, "prod"), back.commitMessage.split("\n")[2]],
+            [d1, c3, noOrigin, "from: -"],
+        );
+    });
+
+    it("dev released into another repository: status checks it there and flags it, promote refuses", async () => {
+        const stackRepo = uniqueRepo();
+        const released = uniqueRepo();
+        const pinned = await pushTestImage(client, stackRepo, "cli-pinned");
+        const rel = await pushTestImage(client, released, "cli-released");
+        await client.applyTags(released, rel.indexDigest, ["2.0.0", "dev"]);
+        await client.applyTags(stackRepo, pinned.indexDigest, ["staging", "prod"]);
+        const dir = makeRepo(stackRepo, pinned.indexDigest);
+        writeDevOutputs(dir, released, rel.indexDigest, "2.0.0", rel.platformDigests);
+        const staging = read(dir, "staging");
+
+        const warning = `dev released ${released} (.image-release/outputs/dev.json) but stacks/Pulumi.dev.yaml pins image-release:repository ${stackRepo}; promotions from dev are refused until they agree`;
+        const want = [
+            {
+                stack: "dev",
+                version: "2.0.0",
+                digest: rel.indexDigest,
+                channel: "dev",
+                channelDigest: rel.indexDigest,
+                present: true,
+                drift: false,
+                releasedRepository: released,
+                warning,
+            },
+            ...["prod", "staging"].map((stack) => ({
+                stack,
+                version: "1.4.0",
+                digest: pinned.indexDigest,
+                channel: stack,
+                channelDigest: pinned.indexDigest,
+                present: true,
+                drift: false,
+            })),
+        ];
+        assert.deepStrictEqual(
+            await status({ stacksDir: path.join(dir, "stacks"), repoRoot: dir }, deps),
+            want,
+        );
+        const sh = (d: string) => d.slice(0, 19);
+        const human = await runCli(["status", "--repo-root", dir]);
+        assert.deepStrictEqual(
+            [human.code, human.stdout, human.stderr],
+            [
+                0,
+                [
+                    "STACK    VERSION  DIGEST               CHANNEL  CHANNEL->            IN REGISTRY  DRIFT",
+                    `dev      2.0.0    ${sh(rel.indexDigest)}  dev      ${sh(rel.indexDigest)}  yes*         no`,
+                    `prod     1.4.0    ${sh(pinned.indexDigest)}  prod     ${sh(pinned.indexDigest)}  yes          no`,
+                    `staging  1.4.0    ${sh(pinned.indexDigest)}  staging  ${sh(pinned.indexDigest)}  yes          no`,
+                    `* ${warning}; IN REGISTRY and DRIFT are for ${released}`,
+                    "",
+                ].join("\n"),
+                "",
+            ],
+        );
+        const json = await runCli(["status", "--repo-root", dir, "--json"]);
+        assert.deepStrictEqual(
+            [json.code, json.stdout, json.stderr],
+            [0, JSON.stringify(want, null, 2) + "\n", ""],
+        );
+
+        const o = { stacksDir: path.join(dir, "stacks"), repoRoot: dir };
+        await assert.rejects(promote({ ...o, from: "dev", to: "staging" }, deps), {
+            message: `dev released ${released} but stacks/Pulumi.staging.yaml pins image-release:repository ${stackRepo}; refusing to promote across repositories`,
+        });
+        assert.strictEqual(read(dir, "staging"), staging);
+
+        // A pinned source names its stack file instead.
+        const other = uniqueRepo();
+        fs.writeFileSync(
+            path.join(dir, "stacks", "Pulumi.staging.yaml"),
+            staging.split(stackRepo).join(other),
+        );
+        await assert.rejects(promote({ ...o, from: "staging", to: "prod" }, deps), {
+            message: `stacks/Pulumi.staging.yaml pins image-release:repository ${other} but stacks/Pulumi.prod.yaml pins image-release:repository ${stackRepo}; refusing to promote across repositories`,
+        });
+    });
+
+    it("status --concurrency takes an integer >= 1 only; a bad value exits 2 naming it", async () => {
+        const dir = makeRepo(repo, img0.indexDigest);
+        for (const bad of ["abc", "0", "-1", "1.5", "", "1e3"]) {
+            let out = "";
+            let err = "";
+            const code = await run(
+                ["status", "--repo-root", dir, `--concurrency=${bad}`],
+                { out: (x) => (out += x), err: (x) => (err += x) },
+                deps,
+            );
+            assert.deepStrictEqual(
+                [code, out, err],
+                [
+                    2,
+                    "",
+                    `error: option '--concurrency <n>' argument '${bad}' is invalid. --concurrency must be an integer >= 1 (got "${bad}")\n`,
+                ],
+                bad,
+            );
+        }
+        let out = "";
+        assert.strictEqual(
+            await run(
+                ["status", "--repo-root", dir, "--concurrency", "1", "--json"],
+                { out: (x) => (out += x), err: (x) => (out += x) },
+                deps,
+            ),
+            0,
+        );
+        assert.deepStrictEqual(
+            (JSON.parse(out) as { stack: string; present?: boolean }[]).map((r) => [r.stack, r.present]),
+            [
+                ["dev", undefined],
+                ["prod", true],
+                ["staging", true],
+            ],
+        );
+    });
+
     it("never prints credentials, even in registry errors", async () => {
         const password = "local-only-password";
         const authed = new RegistryClient({
             credentials: { "127.0.0.1:5001": { username: "imagerelease", password: "wrong-" + password } },
             retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 },
         });
-        const dir = makeRepo("127.0.0.1:5001/test/cli-auth", img0.indexDigest);
-        let out = "";
-        for (const args of [
-            ["status"],
-            ["status", "--json"],
-            ["rollback", "--stack", "prod", "--to", img0.indexDigest],
-        ]) {
+        const authRepo = "127.0.0.1:5001/test/cli-auth";
+        const d0 = img0.indexDigest;
+        const d1 = img1.indexDigest;
+        const dir = makeRepo(authRepo, d0);
+        // prod moves on to d1, so the default rollback (d0) really asks the registry.
+        fs.writeFileSync(path.join(dir, "stacks", "Pulumi.prod.yaml"), read(dir, "prod").replace(d0, d1));
+        commitAll(dir, "prod runs d1", 2);
+        const auth = `authentication failed for 127.0.0.1:5001 (scope "repository:test/cli-auth:pull"): 401 Unauthorized`;
+        const cell = `error: ${auth}`;
+        const pad = " ".repeat(cell.length - "IN REGISTRY".length);
+        const outputs: [number, string][] = [];
+        for (const args of [["status"], ["status", "--json"], ["rollback", "--stack", "prod"]]) {
+            let out = "";
             const code = await run(
                 [...args, "--repo-root", dir],
                 { out: (x) => (out += x), err: (x) => (out += x) },
-                {
-                    client: authed,
-                },
+                { client: authed },
             );
-            assert.strictEqual(code, 1);
+            outputs.push([code, out]);
         }
-        assert.ok(out.includes("authentication failed for 127.0.0.1:5001"), out);
-        assert.ok(!out.includes(password), out);
+        const sh = (d: string) => d.slice(0, 19);
+        assert.deepStrictEqual(outputs, [
+            [
+                1,
+                [
+                    `STACK    VERSION  DIGEST               CHANNEL  CHANNEL->  IN REGISTRY${pad}  DRIFT`,
+                    `dev      -        -                    dev      -          ${cell}  no`,
+                    `prod     1.4.0    ${sh(d1)}  prod     -          ${cell}  no`,
+                    `staging  1.4.0    ${sh(d0)}  staging  -          ${cell}  no`,
+                    "",
+                ].join("\n"),
+            ],
+            [
+                1,
+                JSON.stringify(
+                    [
+                        { stack: "dev", channel: "dev", drift: false, error: auth },
+                        {
+                            stack: "prod",
+                            version: "1.4.0",
+                            digest: d1,
+                            channel: "prod",
+                            drift: false,
+                            error: auth,
+                        },
+                        {
+                            stack: "staging",
+                            version: "1.4.0",
+                            digest: d0,
+                            channel: "staging",
+                            drift: false,
+                            error: auth,
+                        },
+                    ],
+                    null,
+                    2,
+                ) + "\n",
+            ],
+            [1, `image-release: ${auth}\n`],
+        ]);
+        assert.ok(!outputs.some(([, out]) => out.includes(password)));
     });
 
     describe("refusals leave every file and tag as it was", () => {
@@ -558,6 +829,28 @@ describe("cli @integration", () => {
     });
 });
 
+describe("cli mapLimit", () => {
+    for (const limit of [0, -1, 1.5, NaN]) {
+        it(`refuses limit ${limit}`, async () => {
+            await assert.rejects(
+                mapLimit([1, 2], limit, (x) => Promise.resolve(x)),
+                new RangeError(`mapLimit: limit must be an integer >= 1 (got ${limit})`),
+            );
+        });
+    }
+    it("runs every item with at most `limit` in flight, results in input order", async () => {
+        let inFlight = 0;
+        let peak = 0;
+        const r = await mapLimit([30, 10, 20, 0, 5], 2, async (ms) => {
+            peak = Math.max(peak, ++inFlight);
+            await new Promise((res) => setTimeout(res, ms));
+            inFlight--;
+            return ms * 2;
+        });
+        assert.deepStrictEqual([r, peak], [[60, 20, 40, 0, 10], 2]);
+    });
+});
+
 describe("cli rollback target (pure)", () => {
     const dA = `sha256:${"a".repeat(64)}`;
     const dB = `sha256:${"b".repeat(64)}`;
@@ -635,7 +928,15 @@ describe("cli human and --json output of every flow @integration", () => {
                 "",
             ].join("\n");
         };
-        const message = (title: string, from: string, to: string, v: string, d: string, prev: string) =>
+        const message = (
+            title: string,
+            from: string,
+            to: string,
+            v: string,
+            d: string,
+            prev: string,
+            trailer: string[] = [],
+        ) =>
             [
                 title,
                 "",
@@ -645,6 +946,7 @@ describe("cli human and --json output of every flow @integration", () => {
                 `digest: ${d}`,
                 `platforms: ${platforms.join(", ")}`,
                 `previous digest: ${prev}`,
+                ...trailer,
                 "",
             ].join("\n");
         const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
@@ -787,6 +1089,7 @@ describe("cli human and --json output of every flow @integration", () => {
                 digest: d1,
                 version: "1.4.1",
                 gitSha: "bbbbbbb",
+                promotedFrom: "staging",
             },
             {
                 commit: initial,
@@ -797,6 +1100,7 @@ describe("cli human and --json output of every flow @integration", () => {
                 digest: d0,
                 version: "1.4.0",
                 gitSha: "aaaaaaa",
+                promotedFrom: "staging",
             },
         ];
         r = await cli("history", "--stack", "prod");
@@ -818,11 +1122,11 @@ describe("cli human and --json output of every flow @integration", () => {
 
         // rollback prod (default: the digest before the current one): dry run, then --retag --json.
         const prodNow = read(dir, "prod");
-        const rbDiff = diff("stacks/Pulumi.prod.yaml", prodNow, 10, 14, [
+        // promotedFrom stays "staging": the initial pin's own origin, not the word "rollback".
+        const rbDiff = diff("stacks/Pulumi.prod.yaml", prodNow, 10, 13, [
             `    image-release:digest: ${d0} # index digest`,
             "    image-release:version: 1.4.0",
             "    image-release:gitSha: aaaaaaa",
-            "    image-release:promotedFrom: rollback",
         ]);
         r = await cli("rollback", "--stack", "prod", "--dry-run");
         assert.deepStrictEqual(
@@ -850,11 +1154,12 @@ describe("cli human and --json output of every flow @integration", () => {
                     written: true,
                     commitMessage: message(
                         `Roll back prod to 1.4.0 (${initial.slice(0, 7)})`,
-                        "rollback",
+                        "staging",
                         "prod",
                         "1.4.0",
                         d0,
                         d1,
+                        [`rollback: restores the pin of commit ${initial}`],
                     ),
                     retagged: { tag: "prod", previousDigest: d1 },
                     stack: "prod",

@@ -3,7 +3,8 @@ import { randomBytes } from "crypto";
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { notes, tags, verify } from "../../src/cli";
+import { notes, release, tags, verify } from "../../src/cli";
+import { PublishResult } from "../../src/build";
 import { RegistryClient } from "../../src/registry";
 import { pushTestImage, TEST_LABELS, TestImage } from "../fixtures/registry/testImage";
 import { makeRepo } from "../fixtures/cli/repo";
@@ -172,6 +173,70 @@ describe("cli notes and verify @integration", () => {
         assert.deepStrictEqual(
             [res.code, res.stdout, res.stderr],
             [1, `verify: 4 finding(s)\n${findings.map((f) => `- ${f}\n`).join("")}`, ""],
+        );
+    });
+});
+
+describe("cli release notes and `notes` agree on which stacks run the release @integration", () => {
+    it("release --repository elsewhere: both say dev runs it (dev's record counts), byte-identical", async () => {
+        const stackRepo = `127.0.0.1:5000/test-cli/notes-stack-${randomBytes(4).toString("hex")}`;
+        const released = `127.0.0.1:5000/test-cli/notes-team-${randomBytes(4).toString("hex")}`;
+        const img = await pushTestImage(client, released, "notes-agree");
+        const tagSet = ["3.1.0", "3.1", "3"];
+        await client.applyTags(released, img.indexDigest, [...tagSet, "dev"]);
+        const dir = makeRepo(stackRepo, `sha256:${"0".repeat(64)}`);
+        // The build is not what is under test: the stand-in reports the image pushed above.
+        const publish = (): Promise<PublishResult> =>
+            Promise.resolve({
+                digest: img.indexDigest,
+                ref: `${released}@${img.indexDigest}`,
+                tags: [...tagSet, "dev"],
+                heldBack: [],
+                platformDigests: img.platformDigests,
+                labels: TEST_LABELS,
+                contextHash: "sha256:0",
+                bytesUploaded: 0,
+                built: true,
+                retagged: [],
+            });
+        const r = await release(
+            {
+                repoRoot: dir,
+                stacksDir: path.join(dir, "stacks"),
+                repository: released,
+                version: "3.1.0",
+            },
+            { client, publish },
+        );
+        const md = [
+            `# ${released.split("/").pop()} 3.1.0`,
+            "",
+            `- Image: \`${released}@${img.indexDigest}\``,
+            "- Tags: `3.1.0`, `3.1`, `3`, `dev`",
+            "- Git commit: `0123abc`",
+            "- Running in: dev",
+            "",
+            "| Platform | Digest |",
+            "| --- | --- |",
+            `| linux/amd64 | \`${img.platformDigests["linux/amd64"]}\` |`,
+            `| linux/arm64 | \`${img.platformDigests["linux/arm64"]}\` |`,
+            "",
+            "| Label | Value |",
+            "| --- | --- |",
+            "| org.opencontainers.image.revision | 0123abc |",
+            "| org.opencontainers.image.version | 1.4.2 |",
+            "| test.seed | notes-agree |",
+            "",
+        ].join("\n");
+        const file = path.join(dir, ".image-release", "notes", "3.1.0.md");
+        assert.deepStrictEqual([r.notes.stacks, fs.readFileSync(file, "utf8")], [["dev"], md]);
+        const json = fs.readFileSync(path.join(dir, ".image-release", "notes", "3.1.0.json"), "utf8");
+        // `notes` right after, with no --repository: the release's repository, the same text.
+        const human = await runCli(["notes", "--repo-root", dir, "--version", "3.1.0"]);
+        const asJson = await runCli(["notes", "--repo-root", dir, "--version", "3.1.0", "--json"]);
+        assert.deepStrictEqual(
+            [human.code, human.stdout, human.stderr, asJson.code, asJson.stdout, asJson.stderr],
+            [0, md, "", 0, json, ""],
         );
     });
 });

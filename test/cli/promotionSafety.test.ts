@@ -195,6 +195,40 @@ describe("promotion safety @integration", () => {
         assert.strictEqual(read(dir, "staging"), staging);
     });
 
+    const cases: { name: string; args: string[]; err: string }[] = [
+        {
+            name: "to itself",
+            args: ["--from", "dev", "--to", "dev"],
+            err: `cannot promote stack "dev" to itself`,
+        },
+        {
+            name: "to itself, a stack that takes promotions",
+            args: ["--from", "staging", "--to", "staging"],
+            err: `cannot promote stack "staging" to itself`,
+        },
+        {
+            name: "into a stack without promoteFrom",
+            args: ["--from", "staging", "--to", "dev"],
+            err: `stack "dev" takes no promotions (it has no image-release:promoteFrom)`,
+        },
+    ];
+    for (const c of cases) {
+        it(`promote ${c.name} is refused with its own message`, async () => {
+            writeDevOutputs(dir, repo, img1.indexDigest, "1.4.1", img1.platformDigests);
+            const before = ["dev", "staging", "prod"].map((s) => read(dir, s));
+            const out: string[] = [];
+            const code = await run(
+                ["promote", "--repo-root", dir, ...c.args],
+                { out: (s) => out.push(s), err: (s) => out.push(s) },
+                deps,
+            );
+            assert.deepStrictEqual(
+                [code, out.join(""), ["dev", "staging", "prod"].map((s) => read(dir, s))],
+                [1, `image-release: ${c.err}\n`, before],
+            );
+        });
+    }
+
     it("--from other than the target's promoteFrom is refused, naming both", async () => {
         fs.writeFileSync(
             stackPath(dir, "prod"),
@@ -244,6 +278,57 @@ describe("release --channel", () => {
                 deps,
             );
             assert.deepStrictEqual([code, out.join(""), built], [1, `image-release: ${want}\n`, 0]);
+            assert.strictEqual(fs.existsSync(path.join(dir, ".image-release")), false);
+        });
+    }
+});
+
+describe("release --platforms", () => {
+    const known =
+        "amd64, arm64, arm, 386, ppc64le, ppc64, s390x, riscv64, loong64, mips64le, mips64, mipsle, mips, wasm";
+    const rows: { platforms: string; err: string }[] = [
+        {
+            platforms: "linux/amd64,linux/s390",
+            err: `platform "linux/s390" has unknown architecture "s390" (known: ${known})`,
+        },
+        {
+            platforms: "linux/amd64,amd64",
+            err: `platform "amd64" is not os/arch[/variant], e.g. linux/amd64`,
+        },
+        {
+            platforms: "linx/amd64",
+            err: `platform "linx/amd64" has unknown os "linx" (known: linux, windows, darwin, freebsd, netbsd, openbsd, solaris, illumos, aix)`,
+        },
+    ];
+    for (const r of rows) {
+        it(`refuses ${r.platforms} before building anything`, async () => {
+            const dir = makeRepo("127.0.0.1:5000/test-cli/never-pushed", `sha256:${"0".repeat(64)}`);
+            let built = 0;
+            await assert.rejects(
+                release(
+                    {
+                        repoRoot: dir,
+                        stacksDir: path.join(dir, "stacks"),
+                        version: "1.0.0",
+                        platforms: r.platforms.split(","),
+                    },
+                    {
+                        client,
+                        publish: () => {
+                            built++;
+                            return Promise.reject(new Error("must not build"));
+                        },
+                    },
+                ),
+                { message: r.err },
+            );
+            const out: string[] = [];
+            const code = await run(
+                ["release", "--repo-root", dir, "--version", "1.0.0", "--platforms", r.platforms],
+                { out: (s) => out.push(s), err: (s) => out.push(s) },
+                deps,
+            );
+            assert.deepStrictEqual([code, out.join(""), built], [1, `image-release: ${r.err}\n`, 0]);
             assert.strictEqual(fs.existsSync(path.join(dir, ".image-release")), false);
         });
     }

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { verify } from "../../src/cli";
+import { run, verify } from "../../src/cli";
 import { RegistryClient } from "../../src/registry";
 import { pushTestImage, TestImage } from "../fixtures/registry/testImage";
 import { makeRepo, writeStackOutputs } from "../fixtures/cli/repo";
@@ -21,6 +21,8 @@ function record(dir: string, stack: string, repo: string, img: TestImage, versio
         gitSha,
     });
 }
+
+const GHOST = `sha256:${"9".repeat(64)}`;
 
 interface Ctx {
     repo: string;
@@ -109,6 +111,25 @@ const rows: {
         },
         findings: () => [],
     },
+    {
+        name: "a pinned digest the registry does not have: one finding per stack",
+        setup: async (c) => {
+            await client.applyTags(c.repo, c.a.indexDigest, ["1.4.2", "1.4", "1", "git-0123abc"]);
+            // staging pins b, which is then deleted (as a GC would); prod pins a digest never pushed.
+            const staging = path.join(c.dir, "stacks", "Pulumi.staging.yaml");
+            fs.writeFileSync(
+                staging,
+                fs.readFileSync(staging, "utf8").replace(c.a.indexDigest, c.b.indexDigest),
+            );
+            await client.deleteManifest(c.repo, c.b.indexDigest, { confirm: true });
+            const prod = path.join(c.dir, "stacks", "Pulumi.prod.yaml");
+            fs.writeFileSync(prod, fs.readFileSync(prod, "utf8").replace(c.a.indexDigest, GHOST));
+        },
+        findings: (c) => [
+            `stack prod pins ${GHOST}, which is not in ${c.repo}`,
+            `stack staging pins ${c.b.indexDigest}, which is not in ${c.repo}`,
+        ],
+    },
 ];
 
 describe("cli verify @integration", () => {
@@ -124,6 +145,25 @@ describe("cli verify @integration", () => {
                 await verify({ stacksDir: path.join(c.dir, "stacks"), repoRoot: c.dir }, { client }),
                 { ok: findings.length === 0, findings },
             );
+        });
+    }
+});
+
+describe("cli verify --version", () => {
+    for (const v of ["nope", "1.4", "=1.4.2", " 1.4.2"]) {
+        it(`refuses ${JSON.stringify(v)} before asking the registry`, async () => {
+            const dir = makeRepo("127.0.0.1:5000/test-cli/verify-never-pushed", GHOST);
+            const want = `--version "${v}" is not a semver version (X.Y.Z, e.g. 1.4.2)`;
+            await assert.rejects(
+                verify({ stacksDir: path.join(dir, "stacks"), repoRoot: dir, version: v }, { client }),
+                { message: want },
+            );
+            let out = "";
+            const code = await run(["verify", "--repo-root", dir, "--version", v], {
+                out: (x) => (out += x),
+                err: (x) => (out += x),
+            });
+            assert.deepStrictEqual([code, out], [2, `image-release: ${want}\n`]);
         });
     }
 });
