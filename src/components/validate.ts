@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseReference } from "../release";
+import { rfc1123LabelProblem } from "../stackconfig/model";
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
@@ -87,8 +88,6 @@ export function portProblems(propertyPath: string, value: number | undefined): A
     return [{ propertyPath, reason: `must be an integer from 1 to 65535 (got "${value}")` }];
 }
 
-const RFC1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 /**
  * A namespace name is an RFC 1123 label (the API server refuses anything else, but only at apply,
  * after other resources may already exist); absent means the default.
@@ -98,25 +97,8 @@ export function namespaceProblems(propertyPath: string, value: string | undefine
     if (value === undefined) {
         return [];
     }
-    if (typeof value === "string" && value.length > 63) {
-        return [
-            {
-                propertyPath,
-                reason: `must be an RFC 1123 label of at most 63 characters, not ${value.length} (got "${value}")`,
-            },
-        ];
-    }
-    if (typeof value === "string" && RFC1123_LABEL.test(value)) {
-        return [];
-    }
-    return [
-        {
-            propertyPath,
-            reason:
-                'must be an RFC 1123 label: lowercase alphanumerics or "-", starting and ending with an ' +
-                `alphanumeric (got "${value}")`,
-        },
-    ];
+    const problem = typeof value === "string" ? rfc1123LabelProblem(value) : "must be a string";
+    return problem === undefined ? [] : [{ propertyPath, reason: `${problem} (got "${String(value)}")` }];
 }
 
 /** Throws one InputPropertiesError naming every problem, or returns when there are none. */

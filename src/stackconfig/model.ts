@@ -29,6 +29,16 @@ export interface StackImageConfig {
     source?: string;
 }
 
+/**
+ * Kubernetes namespaces (and other label-like names) are RFC 1123 labels; PinnedDeployment applies the
+ * same rule to its args.
+ */
+export function rfc1123LabelProblem(value: string): string | undefined {
+    if (value.length > 63) return `must be an RFC 1123 label of at most 63 characters, not ${value.length}`;
+    if (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value)) return undefined;
+    return 'must be an RFC 1123 label: lowercase alphanumerics or "-", starting and ending with an alphanumeric';
+}
+
 /** Every problem in one stack file, one per line, so a user fixes them all in one pass. */
 export class StackConfigError extends Error {
     constructor(
@@ -208,6 +218,9 @@ export function validateStackConfig(
         }
     }
     const namespace = optString("namespace") ?? "default";
+    // The same rule PinnedDeployment applies, checked here so the error names the file and key.
+    const namespaceProblem = rfc1123LabelProblem(namespace);
+    if (namespaceProblem !== undefined) bad("namespace", namespaceProblem, namespace);
     const promoteFrom = optString("promoteFrom");
     const promotedFrom = optString("promotedFrom");
     const kubeconfig = optString("kubeconfig");

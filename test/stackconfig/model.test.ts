@@ -240,6 +240,20 @@ describe("validateStackConfig", () => {
             message: [`${F}: image-release:gitSha: expected 7-40 lowercase hex chars (got "main")`],
         },
         {
+            name: "namespace that is not an RFC 1123 label",
+            in: cfg({ repository: REPO, digest: D, namespace: "Team_A" }),
+            message: [
+                `${F}: image-release:namespace: must be an RFC 1123 label: lowercase alphanumerics or "-", starting and ending with an alphanumeric (got "Team_A")`,
+            ],
+        },
+        {
+            name: "namespace longer than 63 characters",
+            in: cfg({ repository: REPO, digest: D, namespace: "n".repeat(64) }),
+            message: [
+                `${F}: image-release:namespace: must be an RFC 1123 label of at most 63 characters, not 64 (got "${"n".repeat(64)}")`,
+            ],
+        },
+        {
             name: "source that is not an http(s) URL",
             in: cfg({ repository: REPO, digest: D, source: "file:///work/main" }),
             message: [
