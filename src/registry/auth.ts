@@ -1,3 +1,4 @@
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -40,7 +41,37 @@ function hostKeys(registry: string): string[] {
     return keys;
 }
 
-/** Reads auths[host] from a docker config; a missing or unreadable file just means anonymous. */
+/**
+ * Asks `docker-credential-<helper> get` (the docker credential-helper protocol: server URL on stdin,
+ * `{"Username","Secret"}` on stdout). A missing helper or "credentials not found" means anonymous; an
+ * identity token (`<token>` user) is an OAuth refresh token we do not exchange, so it counts as none.
+ */
+export function credentialFromHelper(helper: string, serverUrl: string): Credential | undefined {
+    let out: string;
+    try {
+        out = execFileSync(`docker-credential-${helper}`, ["get"], {
+            input: serverUrl,
+            encoding: "utf8",
+            stdio: ["pipe", "pipe", "ignore"],
+            timeout: 10_000,
+        });
+    } catch {
+        return undefined;
+    }
+    try {
+        const r = JSON.parse(out) as { Username?: string; Secret?: string };
+        if (r.Username && r.Secret && r.Username !== "<token>")
+            return { username: r.Username, password: r.Secret };
+    } catch {
+        // Not the protocol's JSON: treat as no credential rather than guess.
+    }
+    return undefined;
+}
+
+/**
+ * A docker config's credential for `registry`, resolved as docker does: `credHelpers[host]`, then an
+ * inline `auths[host]`, then the `credsStore` helper. A missing or unreadable file means anonymous.
+ */
 export function readDockerConfigCredential(registry: string, file: string): Credential | undefined {
     let raw: string;
     try {
@@ -48,12 +79,24 @@ export function readDockerConfigCredential(registry: string, file: string): Cred
     } catch {
         return undefined;
     }
-    let cfg: { auths?: Record<string, { auth?: string; username?: string; password?: string }> };
+    let cfg: {
+        auths?: Record<string, { auth?: string; username?: string; password?: string }>;
+        credHelpers?: Record<string, string>;
+        credsStore?: string;
+    };
     try {
         cfg = JSON.parse(raw) as typeof cfg;
     } catch {
         return undefined;
     }
+    const helper = hostKeys(registry)
+        .map((k) => cfg.credHelpers?.[k])
+        .find((h) => h !== undefined);
+    if (helper)
+        return credentialFromHelper(
+            helper,
+            registry === "docker.io" ? "https://index.docker.io/v1/" : registry,
+        );
     for (const key of hostKeys(registry)) {
         const entry = cfg.auths?.[key] ?? cfg.auths?.[key.replace(/\/$/, "")];
         if (!entry) continue;
@@ -63,6 +106,12 @@ export function readDockerConfigCredential(registry: string, file: string): Cred
             if (i > 0) return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
         }
         if (entry.username && entry.password) return { username: entry.username, password: entry.password };
+    }
+    if (cfg.credsStore) {
+        return credentialFromHelper(
+            cfg.credsStore,
+            registry === "docker.io" ? "https://index.docker.io/v1/" : registry,
+        );
     }
     return undefined;
 }
