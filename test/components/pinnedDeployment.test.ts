@@ -1,15 +1,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    forgetAbandonedRegistrations,
-    ofType,
-    promiseOf,
-    recorded,
-    rejectionOf,
-    resetRecorded,
-    setMocks,
-    settle,
-} from "../helpers/mocks";
+import { assertRejects, ofType, promiseOf, resetRecorded, setMocks, settle } from "../helpers/mocks";
+import { itRefusesArgs } from "../helpers/refusals";
 import type {
     PinnedDeployment as PinnedDeploymentT,
     PinnedDeploymentArgs,
@@ -178,40 +170,13 @@ describe("components/PinnedDeployment", () => {
                 '  containerPort: must be an integer from 1 to 65535 (got "70000")',
         },
     ];
-    for (const c of bad) {
-        it(`refuses ${c.name} before creating anything`, async () => {
-            assert.throws(
-                () => new PinnedDeployment("x", { ...base, ...c.args }),
-                (e: unknown) => pulumi.InputPropertiesError.isInstance(e) && e.message === c.message,
-            );
-            await settle();
-            // Only the component itself, which registers before it can see its args.
-            assert.deepStrictEqual(
-                recorded.map((r) => r.type),
-                ["image-release:deploy:PinnedDeployment"],
-            );
-        });
-
-        it(`refuses ${c.name} given as Outputs, and registers neither Deployment nor Service`, async () => {
-            // An Output skips the constructor's check; the same rules run once it is known.
-            const lifted = Object.fromEntries(Object.entries(c.args).map(([k, v]) => [k, pulumi.output(v)]));
-            const d = new PinnedDeployment("x", { ...base, ...lifted, service: true });
-            const rejected = await rejectionOf(d.image);
-            assert.strictEqual(pulumi.InputPropertiesError.isInstance(rejected.error), true);
-            assert.ok(
-                rejected.via.length > 0 &&
-                    rejected.via.every((p) => ["metadata", "spec", "outputs"].includes(p)),
-                rejected.via.join(),
-            );
-            assert.strictEqual(rejected.message, c.message);
-            await settle();
-            forgetAbandonedRegistrations();
-            assert.deepStrictEqual(
-                recorded.map((r) => r.type),
-                ["image-release:deploy:PinnedDeployment"],
-            );
-        });
-    }
+    itRefusesArgs<PinnedDeploymentArgs>({
+        componentType: "image-release:deploy:PinnedDeployment",
+        rows: bad,
+        // service: true, so a refused Output must keep the Service from registering too.
+        make: (args) => new PinnedDeployment("x", { ...base, service: true, ...args }),
+        outputOf: (c) => (c as InstanceType<typeof PinnedDeployment>).image,
+    });
 
     it("accepts the bounds: 0 replicas, ports 1 and 65535, a 63-character namespace", async () => {
         const ns = "a" + "-0".repeat(31);
@@ -247,17 +212,11 @@ describe("components/PinnedDeployment", () => {
             },
         };
         const c = new PinnedDeployment("v", { ...base, verifyDigest: true, registryClient: client });
-        const rejected = await rejectionOf(c.image);
-        assert.ok(
-            rejected.via.length > 0 && rejected.via.every((p) => ["outputs", "spec"].includes(p)),
-            rejected.via.join(),
-        );
-        assert.strictEqual(
-            rejected.message,
+        await assertRejects(
+            c.image,
             `PinnedDeployment "v": digest verification failed: digest ${D} not found in repo ${REPO}`,
+            ["outputs", "spec"],
         );
-        await settle();
-        forgetAbandonedRegistrations();
         assert.deepStrictEqual(calls, [[`${REPO}@${D}`, ["linux/amd64", "linux/arm64"]]]);
         assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
     });

@@ -1,16 +1,8 @@
 import * as assert from "assert";
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    forgetAbandonedRegistrations,
-    ofType,
-    promiseOf,
-    recorded,
-    rejectionOf,
-    resetRecorded,
-    setMocks,
-    settle,
-} from "../helpers/mocks";
+import { ofType, promiseOf, resetRecorded, setMocks, settle } from "../helpers/mocks";
+import { itRefusesArgs } from "../helpers/refusals";
 import type { PinnedJob as PinnedJobT, PinnedJobArgs } from "../../src/components/pinnedJob";
 import { jobName, jobSpec } from "../../src/components/pinnedJob";
 
@@ -150,39 +142,12 @@ describe("components/PinnedJob", () => {
                 '  backoffLimit: must be a non-negative integer (got "-3")',
         },
     ];
-    for (const c of bad) {
-        it(`refuses ${c.name} before creating anything`, async () => {
-            assert.throws(
-                () => new PinnedJob("t", { ...base, ...c.args }),
-                (e: unknown) => pulumi.InputPropertiesError.isInstance(e) && e.message === c.message,
-            );
-            await settle();
-            assert.deepStrictEqual(
-                recorded.map((r) => r.type),
-                ["image-release:train:PinnedJob"],
-            );
-        });
-
-        it(`refuses ${c.name} given as Outputs, and registers no Job`, async () => {
-            // An Output skips the constructor's check; the same rules run once it is known.
-            const lifted = Object.fromEntries(Object.entries(c.args).map(([k, v]) => [k, pulumi.output(v)]));
-            const job = new PinnedJob("t", { ...base, ...lifted });
-            const rejected = await rejectionOf(job.jobName);
-            assert.strictEqual(pulumi.InputPropertiesError.isInstance(rejected.error), true);
-            assert.ok(
-                rejected.via.length > 0 &&
-                    rejected.via.every((p) => ["metadata", "spec", "outputs"].includes(p)),
-                rejected.via.join(),
-            );
-            assert.strictEqual(rejected.message, c.message);
-            await settle();
-            forgetAbandonedRegistrations();
-            assert.deepStrictEqual(
-                recorded.map((r) => r.type),
-                ["image-release:train:PinnedJob"],
-            );
-        });
-    }
+    itRefusesArgs<PinnedJobArgs>({
+        componentType: "image-release:train:PinnedJob",
+        rows: bad,
+        make: (args) => new PinnedJob("t", { ...base, ...args }),
+        outputOf: (c) => (c as InstanceType<typeof PinnedJob>).jobName,
+    });
 
     it("accepts backoffLimit 0 and 6 and a namespace given as an Output", async () => {
         new PinnedJob("a", { ...base, backoffLimit: 6, namespace: pulumi.output("ml-team") });

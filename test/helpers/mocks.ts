@@ -140,6 +140,26 @@ export async function rejectionOf(
 }
 
 /**
+ * Asserts that `o` rejects with exactly `message`, surfaced through one or more of the properties in
+ * `via` (the order is the SDK's race), then forgets the registrations the failure abandoned.
+ */
+export async function assertRejects(
+    o: pulumi.Output<unknown>,
+    message: string,
+    via: string[],
+): Promise<Error> {
+    const rejected = await rejectionOf(o);
+    assert.ok(
+        rejected.via.length > 0 && rejected.via.every((p) => via.includes(p)),
+        `surfaced via ${rejected.via.join(", ")}`,
+    );
+    assert.strictEqual(rejected.message, message);
+    await settle();
+    forgetAbandonedRegistrations();
+    return rejected.error;
+}
+
+/**
  * A test that makes verification fail on purpose leaves the refused Deployment's registration
  * pending forever, which the SDK reports at exit as leaked promises (a real `pulumi up` exits with the
  * error instead, and says nothing). Forget exactly those, so a leak from any other test still shows.

@@ -4,16 +4,7 @@ import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { LOCAL, pushTestImage, TestImage, uniqueRepo } from "../fixtures/registry/testImage";
-import {
-    forgetAbandonedRegistrations,
-    Json,
-    ofType,
-    promiseOf,
-    rejectionOf,
-    resetRecorded,
-    setMocks,
-    settle,
-} from "../helpers/mocks";
+import { assertRejects, Json, ofType, promiseOf, resetRecorded, setMocks, settle } from "../helpers/mocks";
 import type { PinnedDeployment as PinnedDeploymentT } from "../../src/components/pinnedDeployment";
 import { RegistryClient } from "../../src/registry";
 
@@ -80,33 +71,21 @@ describe("PinnedDeployment verification during preview, against the local regist
     it("a missing digest fails with the registry's not-found message and registers no Deployment", async () => {
         const missing = "sha256:" + "e".repeat(64);
         const c = new PinnedDeployment("missing", args(repo, missing));
-        const rejected = await rejectionOf(c.image);
-        assert.ok(
-            rejected.via.length > 0 && rejected.via.every((p) => ["outputs", "spec"].includes(p)),
-            rejected.via.join(),
-        );
-        assert.strictEqual(
-            rejected.message,
+        await assertRejects(
+            c.image,
             `PinnedDeployment "missing": digest verification failed: digest ${missing} not found in repo ${repo}`,
+            ["outputs", "spec"],
         );
-        await settle();
-        forgetAbandonedRegistrations();
         assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
     });
 
     it("a digest lacking a required platform fails with the missing-platform message and registers no Deployment", async () => {
         const c = new PinnedDeployment("partial", args(repo, amd64Only.indexDigest));
-        const rejected = await rejectionOf(c.image);
-        assert.ok(
-            rejected.via.length > 0 && rejected.via.every((p) => ["outputs", "spec"].includes(p)),
-            rejected.via.join(),
-        );
-        assert.strictEqual(
-            rejected.message,
+        await assertRejects(
+            c.image,
             `PinnedDeployment "partial": digest verification failed: ${repo}@${amd64Only.indexDigest} lacks required platform(s) linux/arm64 (has linux/amd64)`,
+            ["outputs", "spec"],
         );
-        await settle();
-        forgetAbandonedRegistrations();
         assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
     });
 
@@ -114,19 +93,13 @@ describe("PinnedDeployment verification during preview, against the local regist
         const host = `127.0.0.1:${await closedPort()}`;
         const started = Date.now();
         const c = new PinnedDeployment("offline", args(`${host}/image-release/hello`, both.indexDigest));
-        const rejected = await rejectionOf(c.image);
-        assert.ok(
-            rejected.via.length > 0 && rejected.via.every((p) => ["outputs", "spec"].includes(p)),
-            rejected.via.join(),
-        );
-        assert.strictEqual(
-            rejected.message,
+        await assertRejects(
+            c.image,
             `PinnedDeployment "offline": digest verification failed: registry ${host} unreachable after 3 attempts: ECONNREFUSED` +
                 " (set verifyDigest: false, image-release:verifyDigest in the stack file, to preview without a registry)",
+            ["outputs", "spec"],
         );
         assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
-        await settle();
-        forgetAbandonedRegistrations();
         assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
     });
 
@@ -191,19 +164,12 @@ describe("PinnedDeployment verification during preview, against the local regist
             );
             const outputs = run();
             // The same error reaches the export through the Deployment's spec, the channel tag's digest and
-            // the component's outputs; rejectionOf splits off the SDK's per-property prefixes.
-            const rejected = await rejectionOf(outputs.release as pulumi.Output<unknown>);
-            assert.ok(
-                rejected.via.length > 0 &&
-                    rejected.via.every((p) => ["digest", "spec", "outputs"].includes(p)),
-                rejected.via.join(),
-            );
-            assert.strictEqual(
-                rejected.message,
+            // the component's outputs; assertRejects splits off the SDK's per-property prefixes.
+            await assertRejects(
+                outputs.release as pulumi.Output<unknown>,
                 `PinnedDeployment "hello": digest verification failed: ${repo}@${amd64Only.indexDigest} lacks required platform(s) linux/arm64 (has linux/amd64)`,
+                ["digest", "spec", "outputs"],
             );
-            await settle();
-            forgetAbandonedRegistrations();
             assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
             assert.strictEqual(ofType("pulumi-nodejs:dynamic:Resource").length, 0);
         });
