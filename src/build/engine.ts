@@ -2,6 +2,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { isDigest } from "../release";
 import { BuildError } from "./errors";
 
 /** The 20.10 client has BuildKit built in; /usr/local/bin/docker refuses BuildKit without buildx. */
@@ -77,7 +78,7 @@ export class DockerEngine {
                 );
             }
             const id = fs.readFileSync(iidFile, "utf8").trim();
-            if (!/^sha256:[0-9a-f]{64}$/.test(id)) {
+            if (!isDigest(id)) {
                 throw new BuildError(`docker build for ${b.platform} wrote no image id (got "${id}")`);
             }
             return id;

@@ -1,5 +1,13 @@
 import { rfc3339 } from "../release";
-import { Descriptor, OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST, sha256Digest } from "../registry";
+import {
+    Descriptor,
+    OCI_CONFIG,
+    OCI_INDEX,
+    OCI_LAYER,
+    OCI_MANIFEST,
+    platformString,
+    sha256Digest,
+} from "../registry";
 import { BuildError } from "./errors";
 
 export interface Platform {
@@ -52,8 +60,9 @@ export function parsePlatform(p: string): Platform {
     return { architecture, os };
 }
 
+/** The registry's spelling of a platform, so built and described platforms compare equal. */
 export function platformKey(p: Platform): string {
-    return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
+    return platformString(p.os, p.architecture, p.variant);
 }
 
 // The OCI image-spec config fields; engine extras (container, container_config, docker_version,

@@ -1,7 +1,6 @@
-import { ociLabels, pinned, supersededFloatingTags } from "../release";
+import { isImmutableTag, ociLabels, pinned, supersededFloatingTags } from "../release";
 import {
     ImmutableTagError,
-    isImmutableTagName,
     ManifestNotFoundError,
     MissingPlatformError,
     OCI_INDEX,
@@ -133,7 +132,7 @@ export async function applyTagSet(
  */
 async function checkImmutableTags(o: PublishOptions, existing: string[]): Promise<void> {
     if (o.force) return;
-    for (const tag of o.tags.filter((t) => isImmutableTagName(t) && existing.includes(t))) {
+    for (const tag of o.tags.filter((t) => isImmutableTag(t) && existing.includes(t))) {
         const d = await o.client.describe(`${o.repository}:${tag}`);
         const revision = d.labels["org.opencontainers.image.revision"];
         if (revision !== undefined && revision !== o.gitSha) {

@@ -1,8 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseReference } from "../release";
+import { isDigest, parseReference } from "../release";
 import { rfc1123LabelProblem } from "../stackconfig/model";
-
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /** A problem with one component arg; `reason` quotes the bad value. */
 export type ArgProblem = pulumi.InputPropertyErrorDetails;
@@ -35,7 +33,7 @@ export function digestProblems(propertyPath: string, digest: string | undefined)
     if (digest === undefined || digest === "") {
         return [{ propertyPath, reason: "is required (a sha256:<64 hex> digest)" }];
     }
-    if (DIGEST.test(digest)) {
+    if (isDigest(digest)) {
         return [];
     }
     if (!digest.startsWith("sha256:")) {

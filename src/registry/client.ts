@@ -1,4 +1,4 @@
-import { parseReference } from "../release";
+import { isDigest, isImmutableTag, isTag, parseReference } from "../release";
 import {
     Credential,
     TokenCache,
@@ -28,7 +28,6 @@ import {
     RegistryProtocolError,
     RegistryUnavailableError,
 } from "./errors";
-import { isImmutableTagName } from "./immutability";
 import { MANIFEST_ACCEPT, Manifest, isIndexMediaType } from "./mediatypes";
 import { DEFAULT_RETRY, RetryOptions, RetryableError, describeNetworkError, withRetry } from "./retry";
 
@@ -74,8 +73,6 @@ interface RequestSpec {
     headers?: Record<string, string>;
     body?: Buffer;
 }
-
-const TAG_RE = /^[\w][\w.-]{0,127}$/;
 
 function isLoopback(host: string): boolean {
     return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
@@ -434,8 +431,7 @@ export class RegistryClient {
         if (opts?.confirm !== true) {
             throw new RegistryError(`refusing to delete ${repo.name}@${digest} without { confirm: true }`);
         }
-        if (!/^sha256:[0-9a-f]{64}$/.test(digest))
-            throw new RegistryError(`delete needs a digest, got "${digest}"`);
+        if (!isDigest(digest)) throw new RegistryError(`delete needs a digest, got "${digest}"`);
         const reply = await this.request(repo.registry, {
             method: "DELETE",
             url: this.manifestUrl(repo, digest),
@@ -450,12 +446,12 @@ export class RegistryClient {
     }
 
     private checkTagName(name: string, tag: string): void {
-        if (!TAG_RE.test(tag))
+        if (!isTag(tag))
             throw new RegistryError(`invalid tag "${tag}" for ${name}: must match [\\w][\\w.-]{0,127}`);
     }
 
     private checkDigestValue(digest: string): void {
-        if (!/^sha256:[0-9a-f]{64}$/.test(digest))
+        if (!isDigest(digest))
             throw new RegistryError(`invalid digest "${digest}": must be sha256:<64 lowercase hex>`);
     }
 
@@ -477,7 +473,7 @@ export class RegistryClient {
         if (head.status === "rejected") throw head.reason;
         const current = head.value;
         if (current?.digest === digest) return { tag, digest, previousDigest: digest };
-        if (current && isImmutableTagName(tag) && !opts.force)
+        if (current && isImmutableTag(tag) && !opts.force)
             throw new ImmutableTagError(repo.name, tag, current.digest, digest);
         if (get.status === "rejected") throw get.reason;
         const manifest = get.value;
@@ -505,8 +501,8 @@ export class RegistryClient {
         // release exists, floating tags not moved yet", never a floating tag ahead of its version.
         const requested = [...new Set(tags)];
         const unique = [
-            ...requested.filter((t) => isImmutableTagName(t)),
-            ...requested.filter((t) => !isImmutableTagName(t)),
+            ...requested.filter((t) => isImmutableTag(t)),
+            ...requested.filter((t) => !isImmutableTag(t)),
         ];
         for (const t of unique) this.checkTagName(repo.name, t);
         const manifest = await this.getManifest(repo.name, digest);
@@ -515,7 +511,7 @@ export class RegistryClient {
         const heads = await Promise.all(unique.map((t) => this.headManifest(repo.name, t)));
         for (const [i, tag] of unique.entries()) {
             const current = heads[i];
-            if (current && current.digest !== digest && isImmutableTagName(tag) && !opts.force) {
+            if (current && current.digest !== digest && isImmutableTag(tag) && !opts.force) {
                 refused.push(new ImmutableTagError(repo.name, tag, current.digest, digest));
             }
             plan.push({ tag, digest, ...(current ? { previousDigest: current.digest } : {}) });
@@ -560,7 +556,7 @@ export class RegistryClient {
     private async restore(name: string, applied: RetagResult[]): Promise<string[]> {
         const restored: string[] = [];
         for (const a of applied) {
-            if (!a.previousDigest || a.previousDigest === a.digest || isImmutableTagName(a.tag)) continue;
+            if (!a.previousDigest || a.previousDigest === a.digest || isImmutableTag(a.tag)) continue;
             try {
                 const prev = await this.getManifest(name, a.previousDigest);
                 await this.putManifest(name, a.tag, prev.bytes, prev.mediaType);

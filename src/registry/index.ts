@@ -12,6 +12,7 @@ export {
 export { RegistryClient, registryBaseUrl } from "./client";
 export type { RegistryClientOptions, RetagResult } from "./client";
 export type { ImageDescription, PlatformEntry } from "./describe";
+export { normalizePlatform, platformString } from "./describe";
 export {
     OCI_INDEX,
     OCI_MANIFEST,
@@ -25,5 +26,4 @@ export {
 export type { Manifest, Descriptor } from "./mediatypes";
 export { parseWwwAuthenticate, readDockerConfigCredential } from "./auth";
 export type { Credential } from "./auth";
-export { isImmutableTagName } from "./immutability";
 export { sha256Digest } from "./digest";

@@ -1,4 +1,5 @@
 import { ReleaseRuleError } from "./errors";
+import { isDigest } from "./reference";
 
 /** What every stack exports as `release`, and what `.image-release/outputs/<stack>.json` holds. */
 export interface ReleaseRecord {
@@ -12,8 +13,6 @@ export interface ReleaseRecord {
     gitSha: string;
     sourceStack: string;
 }
-
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 function show(v: unknown): string {
     return typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
@@ -33,7 +32,7 @@ export function validateReleaseRecord(x: unknown, source: string): ReleaseRecord
             bad(field, "expected a non-empty string");
         }
     }
-    if (typeof r.digest !== "string" || !DIGEST.test(r.digest)) {
+    if (typeof r.digest !== "string" || !isDigest(r.digest)) {
         bad("digest", "expected sha256:<64 hex>");
     }
     for (const field of ["tags", "platforms"]) {
@@ -47,7 +46,7 @@ export function validateReleaseRecord(x: unknown, source: string): ReleaseRecord
         typeof pd !== "object" ||
         pd === null ||
         Array.isArray(pd) ||
-        !Object.values(pd).every((d) => typeof d === "string" && DIGEST.test(d))
+        !Object.values(pd).every((d) => typeof d === "string" && isDigest(d))
     ) {
         bad("platformDigests", "expected a map of platform to sha256:<64 hex>");
     }

@@ -22,6 +22,11 @@ export function isDigest(s: string): boolean {
     return DIGEST_RE.test(s);
 }
 
+/** An OCI tag: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`. */
+export function isTag(s: string): boolean {
+    return TAG_RE.test(s);
+}
+
 function checkDigest(input: string, digest: string): void {
     if (isDigest(digest)) return;
     const m = /^sha256:(.*)$/.exec(digest);

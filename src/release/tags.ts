@@ -1,5 +1,6 @@
 import * as semver from "semver";
 import { ReleaseRuleError } from "./errors";
+import { isTag } from "./reference";
 import { isSemver } from "./version";
 
 export type Channel = "dev" | "staging" | "prod";
@@ -30,11 +31,10 @@ export interface TagSet {
     notes: string[];
 }
 
-const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const GIT_SHA = /^[0-9a-fA-F]{7,40}$/;
 
 function checkTag(tag: string): string {
-    if (!OCI_TAG.test(tag)) {
+    if (!isTag(tag)) {
         throw new ReleaseRuleError(
             `tag "${tag}" is not a valid OCI tag (expected [A-Za-z0-9_][A-Za-z0-9._-]{0,127})`,
         );

@@ -2,6 +2,7 @@ import {
     CHANNELS,
     configuredSourceProblem,
     DEFAULT_PLATFORMS,
+    isDigest,
     isSemver,
     parseReference,
     PINNED_STACKS,
@@ -124,7 +125,7 @@ export function validateStackConfig(
     }
 
     const digest = optString("digest");
-    if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(digest)) {
+    if (digest !== undefined && !isDigest(digest)) {
         const hex = /^sha256:([0-9a-fA-F]*)$/.exec(digest);
         if (hex !== null && hex[1].length === 64) {
             bad("digest", "expected lowercase hex in sha256:<64 hex>", digest);

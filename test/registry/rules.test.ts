@@ -1,9 +1,9 @@
 import * as assert from "assert";
-import { isImmutableTagName } from "../../src/registry";
+import { isImmutableTag } from "../../src/release";
 import { backoffDelay } from "../../src/registry/retry";
 import { normalizePlatform } from "../../src/registry/describe";
 
-describe("isImmutableTagName", () => {
+describe("isImmutableTag (the registry's guard)", () => {
     const rows: [string, boolean][] = [
         ["1.4.2", true],
         ["0.0.1", true],
@@ -20,7 +20,7 @@ describe("isImmutableTagName", () => {
         ["v1.4.2", false],
     ];
     for (const [tag, want] of rows)
-        it(`${tag} -> ${want}`, () => assert.strictEqual(isImmutableTagName(tag), want));
+        it(`${tag} -> ${want}`, () => assert.strictEqual(isImmutableTag(tag), want));
 });
 
 describe("backoffDelay", () => {
