@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { Credential } from "../registry";
 import * as semver from "semver";
 import { hashContext } from "../build";
 import { MultiArchImageResource } from "../providers";
@@ -20,10 +21,8 @@ import {
     throwIfProblems,
 } from "./validate";
 
-export interface RegistryCredentials {
-    readonly username: string;
-    readonly password: string;
-}
+/** A registry login, as the registry client takes it. */
+export type RegistryCredentials = Credential;
 
 export interface MultiArchImageArgs {
     /**

@@ -16,7 +16,7 @@ export interface MultiArchImageInputs {
     tags: string[];
     /** Decides the diff; computed by the component with hashContext. */
     contextHash: string;
-    credentials?: Record<string, { username: string; password: string }>;
+    credentials?: Record<string, registryModule.Credential>;
     /** Move an immutable tag that points elsewhere. Default false. */
     force?: boolean;
     /** Delete the index from the registry when the resource is deleted. Default false. */
@@ -178,7 +178,7 @@ export interface MultiArchImageResourceArgs {
     sourceDateEpoch: pulumi.Input<number>;
     tags: pulumi.Input<pulumi.Input<string>[]>;
     contextHash: pulumi.Input<string>;
-    credentials?: pulumi.Input<Record<string, { username: string; password: string }>>;
+    credentials?: pulumi.Input<Record<string, registryModule.Credential>>;
     force?: pulumi.Input<boolean>;
     deleteFromRegistry?: pulumi.Input<boolean>;
     onlyIfHighest?: pulumi.Input<boolean>;

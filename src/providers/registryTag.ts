@@ -8,7 +8,7 @@ export interface RegistryTagInputs {
     tag: string;
     /** Allow moving an immutable (X.Y.Z, git-) tag. Default false. */
     force?: boolean;
-    credentials?: Record<string, { username: string; password: string }>;
+    credentials?: Record<string, registryModule.Credential>;
 }
 
 export interface RegistryTagOutputs extends RegistryTagInputs {
@@ -66,7 +66,7 @@ export interface RegistryTagResourceArgs {
     digest: pulumi.Input<string>;
     tag: pulumi.Input<string>;
     force?: pulumi.Input<boolean>;
-    credentials?: pulumi.Input<Record<string, { username: string; password: string }>>;
+    credentials?: pulumi.Input<Record<string, registryModule.Credential>>;
 }
 
 /** A tag moved by retag; the ChannelTag component's child. */
