@@ -2,6 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { writeFileAtomic } from "../release";
 
 export interface CachedBuild {
     digest: string;
@@ -53,9 +54,6 @@ export class BuildCache {
     }
 
     put(key: string, value: CachedBuild): void {
-        fs.mkdirSync(this.dir, { recursive: true });
-        const tmp = `${this.file(key)}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
-        fs.renameSync(tmp, this.file(key));
+        writeFileAtomic(this.file(key), JSON.stringify(value, null, 2) + "\n");
     }
 }

@@ -1,6 +1,6 @@
-import { execFileSync } from "child_process";
 import * as path from "path";
 import * as YAML from "yaml";
+import { runGit } from "../release";
 
 export interface StackHistoryEntry {
     commit: string;
@@ -15,19 +15,12 @@ export interface StackHistoryEntry {
     promotedFrom?: string;
 }
 
-function git(repoRoot: string, args: string[]): string {
-    return execFileSync("git", ["-C", repoRoot, ...args], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-    });
-}
-
 /** Every commit that touched the stack file, newest first, with the pin it held after that commit. */
 export function stackFileHistory(repoRoot: string, file: string): StackHistoryEntry[] {
     const rel = path.relative(repoRoot, path.resolve(file));
     let log: string;
     try {
-        log = git(repoRoot, ["log", "--format=%H%x1f%cI%x1f%an%x1f%s%x1e", "--", rel]);
+        log = runGit(repoRoot, ["log", "--format=%H%x1f%cI%x1f%an%x1f%s%x1e", "--", rel]);
     } catch {
         return [];
     }
@@ -39,7 +32,9 @@ export function stackFileHistory(repoRoot: string, file: string): StackHistoryEn
         let config: Record<string, unknown> = {};
         try {
             // Strings for every scalar, as Pulumi reads config (see parseStackConfigText).
-            const root = YAML.parse(git(repoRoot, ["show", `${commit}:${rel}`]), { schema: "failsafe" }) as {
+            const root = YAML.parse(runGit(repoRoot, ["show", `${commit}:${rel}`]), {
+                schema: "failsafe",
+            }) as {
                 config?: Record<string, unknown>;
             };
             config = root?.config ?? {};

@@ -1,7 +1,7 @@
 import * as path from "path";
-import { readVersion } from "../release";
+import { readVersion, writeFileAtomic } from "../release";
 import { listStacks, StackImageConfig } from "../stackconfig";
-import { CliDeps, loadStack, readOutputs, StackOptions, writeFileAtomic } from "./context";
+import { CliDeps, loadStack, readOutputs, StackOptions } from "./context";
 import { CliError } from "./errors";
 import { mapLimit } from "./status";
 

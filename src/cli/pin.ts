@@ -1,4 +1,3 @@
-import { execFileSync } from "child_process";
 import * as path from "path";
 import {
     editStackText,
@@ -7,8 +6,9 @@ import {
     unifiedDiff,
     writeStackFile,
 } from "../stackconfig";
-import { CliDeps, StackOptions, writeFileAtomic } from "./context";
+import { CliDeps, StackOptions } from "./context";
 import { CliError } from "./errors";
+import { GitError, runGit, writeFileAtomic } from "../release";
 
 export interface PinChange {
     stack: StackImageConfig;
@@ -148,14 +148,8 @@ function undo(repoRoot: string, file: string, text: string, git?: { branch: stri
 
 function gitRun(repoRoot: string, args: string[]): string {
     try {
-        return execFileSync("git", ["-C", repoRoot, ...args], {
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        return runGit(repoRoot, args);
     } catch (e) {
-        // execFileSync's own message repeats the whole command line, commit message included.
-        const err = e as { stderr?: string; message: string };
-        const first = ((err.stderr || err.message).trim().split("\n")[0] || "").trim();
-        throw new CliError(`git ${args[0]} failed: ${first}`);
+        throw new CliError((e as GitError).message);
     }
 }

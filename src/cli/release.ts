@@ -9,8 +9,9 @@ import {
     ReleaseRecord,
     sourceDateEpoch,
     DEFAULT_PLATFORMS,
+    writeFileAtomic,
 } from "../release";
-import { CliDeps, outputsFile, writeFileAtomic } from "./context";
+import { CliDeps, outputsFile } from "./context";
 import { CliError } from "./errors";
 import { notes, ReleaseNotes } from "./notes";
 

@@ -10,7 +10,9 @@ export {
     TagSet,
     TagSetOptions,
 } from "./tags";
-export { DEFAULT_PLATFORMS } from "./platforms";
+export { DEFAULT_PLATFORMS, isPlatformName } from "./platforms";
+export { GitError, runGit } from "./git";
+export { writeFileAtomic } from "./writeFileAtomic";
 export { GitCommitInfo, gitCommitInfo, OciLabelInput, ociLabels, rfc3339, sourceDateEpoch } from "./labels";
 export { ReleaseRecord, validateReleaseRecord } from "./record";
 export * from "./reference";

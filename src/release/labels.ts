@@ -1,5 +1,6 @@
-import { execFileSync } from "child_process";
 import { ReleaseRuleError } from "./errors";
+import { GitError, runGit } from "./git";
+import { isGitSha } from "./reference";
 
 export interface OciLabelInput {
     title?: string;
@@ -28,7 +29,7 @@ export function ociLabels(o: OciLabelInput): Record<string, string> {
             `created ${String(o.created)} is not a non-negative integer of epoch seconds`,
         );
     }
-    if (o.revision !== undefined && !/^[0-9a-f]{7,40}$/.test(o.revision)) {
+    if (o.revision !== undefined && !isGitSha(o.revision)) {
         throw new ReleaseRuleError(`revision "${o.revision}" is not a 7-40 character lowercase hex git sha`);
     }
     const labels: Record<string, string> = {};
@@ -87,15 +88,9 @@ export interface GitCommitInfo {
 export function gitCommitInfo(dir: string): GitCommitInfo {
     let out: string;
     try {
-        out = execFileSync("git", ["-C", dir, "log", "-1", "--format=%H%x00%ct"], {
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        out = runGit(dir, ["log", "-1", "--format=%H%x00%ct"]);
     } catch (e) {
-        const err = e as { stderr?: string; message: string };
-        const stderr = (err.stderr || err.message).trim();
-        const first = stderr.split("\n")[0];
-        throw new ReleaseRuleError(`${dir} is not a git repository with a commit: ${first}`);
+        throw new ReleaseRuleError(`${dir} is not a git repository with a commit: ${(e as GitError).reason}`);
     }
     const [sha, time] = out.trim().split("\0");
     return { sha, shortSha: sha.slice(0, 7), commitTime: Number(time) };

@@ -22,6 +22,11 @@ export function isDigest(s: string): boolean {
     return DIGEST_RE.test(s);
 }
 
+/** A git commit sha as labels and stack files carry it: 7-40 lowercase hex. */
+export function isGitSha(s: string): boolean {
+    return /^[0-9a-f]{7,40}$/.test(s);
+}
+
 /** An OCI tag: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`. */
 export function isTag(s: string): boolean {
     return TAG_RE.test(s);

@@ -1,4 +1,4 @@
-import { execFileSync } from "child_process";
+import { runGit } from "./git";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -88,13 +88,10 @@ export function configuredSourceProblem(source: string): string | undefined {
     return "expected an http(s) URL without credentials";
 }
 
+/** Trimmed stdout, or undefined when git fails or prints nothing: every lookup here is optional. */
 function git(dir: string, args: string[]): string | undefined {
     try {
-        const out = execFileSync("git", ["-C", dir, ...args], {
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "ignore"],
-        }).trim();
-        return out === "" ? undefined : out;
+        return runGit(dir, args).trim() || undefined;
     } catch {
         return undefined;
     }
