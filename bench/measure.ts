@@ -1,4 +1,4 @@
-import { spawn } from "child_process";
+import { runProcess } from "../src/build";
 import { RegistryClient } from "../src/registry";
 
 /** One row of the bench table. `pass` is undefined when the issue states no goal for the figure. */
@@ -44,28 +44,13 @@ export interface CommandResult {
     stderr: string;
 }
 
-export function runCommand(cmd: string, args: string[], allowFail = false): Promise<CommandResult> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(cmd, args, {
-            env: { ...process.env, DOCKER_BUILDKIT: "1" },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        child.stdout.on("data", (b: Buffer) => out.push(b));
-        child.stderr.on("data", (b: Buffer) => err.push(b));
-        child.on("error", reject);
-        child.on("close", (code) => {
-            const r = {
-                code: code ?? 1,
-                stdout: Buffer.concat(out).toString("utf8"),
-                stderr: Buffer.concat(err).toString("utf8"),
-            };
-            if (r.code !== 0 && !allowFail) {
-                reject(new Error(`${cmd} ${args.join(" ")} failed (exit ${r.code}): ${r.stderr.trim()}`));
-            } else resolve(r);
-        });
-    });
+export async function runCommand(cmd: string, args: string[], allowFail = false): Promise<CommandResult> {
+    const r = await runProcess(cmd, args, { ...process.env, DOCKER_BUILDKIT: "1" });
+    const result = { code: r.code, stdout: r.stdout.toString("utf8"), stderr: r.stderr };
+    if (result.code !== 0 && !allowFail) {
+        throw new Error(`${cmd} ${args.join(" ")} failed (exit ${result.code}): ${result.stderr.trim()}`);
+    }
+    return result;
 }
 
 /**

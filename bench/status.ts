@@ -4,7 +4,7 @@ import * as path from "path";
 import { randomBytes } from "crypto";
 import { status } from "../src/cli";
 import { OCI_INDEX, RegistryClient, sha256Digest } from "../src/registry";
-import { deleteRepoManifests } from "./measure";
+import { deleteRepoManifests, timed } from "./measure";
 
 const SERVICES = 50;
 const STACKS = ["dev", "staging", "prod"];
@@ -62,13 +62,14 @@ async function setup(client: RegistryClient): Promise<Setup> {
 }
 
 async function time(client: RegistryClient, dir: string, concurrency: number): Promise<number> {
-    const start = process.hrtime.bigint();
-    const rows = await status({ stacksDir: dir, repoRoot: dir, concurrency }, { client });
+    const { seconds, value: rows } = await timed(() =>
+        status({ stacksDir: dir, repoRoot: dir, concurrency }, { client }),
+    );
     const failed = rows.filter((r) => r.error);
     if (failed.length > 0) throw new Error(`${failed.length} stacks failed: ${failed[0].error}`);
     if (rows.length !== SERVICES * STACKS.length)
         throw new Error(`status returned ${rows.length} rows, expected ${SERVICES * STACKS.length}`);
-    return Number(process.hrtime.bigint() - start) / 1e9;
+    return seconds;
 }
 
 export async function benchStatus(

@@ -15,13 +15,14 @@ export interface EngineBuild {
     buildArgs: Record<string, string>;
 }
 
-interface Exec {
+export interface Exec {
     code: number;
     stdout: Buffer;
     stderr: string;
 }
 
-function run(docker: string, args: string[], env: NodeJS.ProcessEnv): Promise<Exec> {
+/** Runs a command to completion; a non-zero exit is a result, not an error (callers word it). */
+export function runProcess(docker: string, args: string[], env: NodeJS.ProcessEnv): Promise<Exec> {
     return new Promise((resolve, reject) => {
         const child = spawn(docker, args, { env, stdio: ["ignore", "pipe", "pipe"] });
         const out: Buffer[] = [];
@@ -71,7 +72,7 @@ export class DockerEngine {
             for (const k of Object.keys(b.buildArgs).sort())
                 args.push("--build-arg", `${k}=${b.buildArgs[k]}`);
             args.push(b.context);
-            const r = await run(this.docker, args, { ...this.env, DOCKER_BUILDKIT: "1" });
+            const r = await runProcess(this.docker, args, { ...this.env, DOCKER_BUILDKIT: "1" });
             if (r.code !== 0) {
                 throw new BuildError(
                     `docker build for ${b.platform} of "${b.context}" failed (exit ${r.code}):\n${tail(r.stderr)}`,
@@ -89,18 +90,18 @@ export class DockerEngine {
 
     /** The legacy `docker save` tarball: manifest.json, <config>.json and uncompressed layer tars. */
     async save(imageId: string): Promise<Buffer> {
-        const r = await run(this.docker, ["save", imageId], this.env);
+        const r = await runProcess(this.docker, ["save", imageId], this.env);
         if (r.code !== 0) throw new BuildError(`docker save ${imageId} failed: ${tail(r.stderr)}`);
         return r.stdout;
     }
 
     /** Drops the untagged local image; BuildKit's cache stays, so a rebuild is still fast. */
     async remove(imageId: string): Promise<void> {
-        await run(this.docker, ["image", "rm", "--force", imageId], this.env);
+        await runProcess(this.docker, ["image", "rm", "--force", imageId], this.env);
     }
 
     async version(): Promise<string> {
-        const r = await run(this.docker, ["version", "--format", "{{.Server.Version}}"], this.env);
+        const r = await runProcess(this.docker, ["version", "--format", "{{.Server.Version}}"], this.env);
         if (r.code !== 0) throw new BuildError(`the Docker engine does not answer: ${tail(r.stderr, 3)}`);
         return r.stdout.toString("utf8").trim();
     }
