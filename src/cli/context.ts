@@ -7,6 +7,7 @@ import {
     readStackSnapshot,
     StackFileSnapshot,
     StackImageConfig,
+    STACK_NAME,
     stackFile,
 } from "../stackconfig";
 import { CliError } from "./errors";
@@ -19,8 +20,6 @@ export interface StackOptions {
     stacksDir: string;
     repoRoot: string;
 }
-
-const STACK_NAME = /^[a-z][a-z0-9-]*$/;
 
 export function loadStack(o: StackOptions, stack: string): StackImageConfig {
     return loadStackSnapshot(o, stack).config;
@@ -42,8 +41,12 @@ export function loadStackSnapshot(
     return readStackSnapshot(o.stacksDir, stack);
 }
 
+export function outputsDir(repoRoot: string): string {
+    return path.join(repoRoot, ".image-release", "outputs");
+}
+
 export function outputsFile(repoRoot: string, stack: string): string {
-    return path.join(repoRoot, ".image-release", "outputs", `${stack}.json`);
+    return path.join(outputsDir(repoRoot), `${stack}.json`);
 }
 
 export function readOutputs(repoRoot: string, stack: string): ReleaseRecord | undefined {
@@ -58,6 +61,7 @@ export function readOutputs(repoRoot: string, stack: string): ReleaseRecord | un
     return validateReleaseRecord(json, file);
 }
 
-export function shortDigest(d: string | undefined): string {
-    return d ? d.slice(0, 7 + 12) : "-";
+/** `sha256:` and 12 hex chars for tables and commit titles; "-" when there is no digest. */
+export function digestPrefix(d: string | undefined): string {
+    return d ? d.slice(0, 19) : "-";
 }

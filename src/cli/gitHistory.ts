@@ -1,6 +1,6 @@
 import * as path from "path";
-import * as YAML from "yaml";
 import { runGit } from "../release";
+import { parseStackConfigText } from "../stackconfig";
 
 export interface StackHistoryEntry {
     commit: string;
@@ -31,13 +31,8 @@ export function stackFileHistory(repoRoot: string, file: string): StackHistoryEn
         const [commit, date, author, message] = line.split("\x1f");
         let config: Record<string, unknown> = {};
         try {
-            // Strings for every scalar, as Pulumi reads config (see parseStackConfigText).
-            const root = YAML.parse(runGit(repoRoot, ["show", `${commit}:${rel}`]), {
-                schema: "failsafe",
-            }) as {
-                config?: Record<string, unknown>;
-            };
-            config = root?.config ?? {};
+            // Strings for every scalar, as Pulumi reads config.
+            config = parseStackConfigText(rel, runGit(repoRoot, ["show", `${commit}:${rel}`]));
         } catch {
             // A deleted or malformed revision still appears in history, without a pin.
         }
@@ -60,11 +55,9 @@ export function stackFileHistory(repoRoot: string, file: string): StackHistoryEn
     return entries;
 }
 
-/** YAML may type `1.4` or `0123456` as numbers; history shows what the file said. */
+/** Under the failsafe schema a scalar is its source text; a list or map in its place shows as JSON. */
 function scalar(v: unknown): string {
-    return typeof v === "string" || typeof v === "number" || typeof v === "boolean"
-        ? String(v)
-        : JSON.stringify(v);
+    return typeof v === "string" ? v : JSON.stringify(v);
 }
 
 /** Distinct digests, newest first, keeping the first (newest) entry for each. */

@@ -9,7 +9,7 @@ import { history } from "./history";
 import { notes, renderNotes } from "./notes";
 import { renderHistory, renderRelease, renderPin, renderStatus, renderTags, renderVerify } from "./output";
 import { promote } from "./promote";
-import { release } from "./release";
+import { release, RELEASE_DEFAULTS } from "./release";
 import { rollback } from "./rollback";
 import { status } from "./status";
 import { tags } from "./tags";
@@ -75,14 +75,14 @@ export async function run(argv: string[], io: Io, deps?: CliDeps): Promise<numbe
             emit(o.json, t, renderTags(t));
         });
     common(program.command("release").description("build, push the tag set, record the release"))
-        .option("--context <dir>", "build context", "examples/hello")
-        .option("--repository <repo>", "target repository", "127.0.0.1:5000/image-release/hello")
-        .option("--platforms <list>", "comma-separated", "linux/amd64,linux/arm64")
+        .option("--context <dir>", "build context", RELEASE_DEFAULTS.context)
+        .option("--repository <repo>", "target repository", RELEASE_DEFAULTS.repository)
+        .option("--platforms <list>", "comma-separated", RELEASE_DEFAULTS.platforms.join(","))
         .option("--version <v>", "default: package.json version")
         .option(
             "--channel <c>",
             "channel tag and outputs file (only dev: staging and prod come by promote)",
-            "dev",
+            RELEASE_DEFAULTS.channel,
         )
         .option("--force", "move X.Y.Z and git- tags that already point at another digest")
         .action(async (o: Opts) => {

@@ -1,4 +1,5 @@
 import { TagSet } from "../release";
+import { digestPrefix } from "./context";
 import { StackHistoryEntry } from "./gitHistory";
 import { renderNotes } from "./notes";
 import { ReleaseResult } from "./release";
@@ -6,8 +7,6 @@ import { PromoteResult } from "./promote";
 import { RollbackResult } from "./rollback";
 import { StackStatus } from "./status";
 import { VerifyResult } from "./verify";
-
-const short = (d?: string) => (d ? d.slice(0, 19) : "-");
 
 function table(rows: string[][]): string {
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -35,9 +34,9 @@ export function renderStatus(rows: StackStatus[]): string {
             ...rows.map((r) => [
                 r.stack,
                 r.version ?? "-",
-                short(r.digest),
+                digestPrefix(r.digest),
                 r.channel ?? "-",
-                short(r.channelDigest),
+                digestPrefix(r.channelDigest),
                 (r.error ? `error: ${r.error}` : r.present === undefined ? "-" : r.present ? "yes" : "NO") +
                     (r.warning ? "*" : ""),
                 r.drift ? "DRIFT" : "no",
@@ -49,7 +48,14 @@ export function renderStatus(rows: StackStatus[]): string {
 export function renderHistory(rows: StackHistoryEntry[]): string {
     return table([
         ["COMMIT", "DATE", "AUTHOR", "VERSION", "DIGEST", "MESSAGE"],
-        ...rows.map((r) => [r.shortCommit, r.date, r.author, r.version ?? "-", short(r.digest), r.message]),
+        ...rows.map((r) => [
+            r.shortCommit,
+            r.date,
+            r.author,
+            r.version ?? "-",
+            digestPrefix(r.digest),
+            r.message,
+        ]),
     ]);
 }
 

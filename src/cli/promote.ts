@@ -1,6 +1,6 @@
 import * as path from "path";
 import { isDigest } from "../release";
-import { CliDeps, loadStack, loadStackSnapshot, outputsFile, readOutputs } from "./context";
+import { CliDeps, digestPrefix, loadStack, loadStackSnapshot, outputsFile, readOutputs } from "./context";
 import { CliError } from "./errors";
 import { distinctDigests, stackFileHistory } from "./gitHistory";
 import { applyPin, PinOptions, PinResult } from "./pin";
@@ -89,8 +89,13 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
     if (digest === target.digest) {
         throw new CliError(`stack "${o.to}" already runs ${digest}; nothing to promote`);
     }
+    // The history costs a `git show` per commit: not needed when the recorded outputs prove the digest.
+    const committed =
+        recorded?.digest === digest
+            ? []
+            : distinctDigests(stackFileHistory(o.repoRoot, source.file)).map((e) => e.digest as string);
     checkRanInSource(digest, o.from, o.to, {
-        committed: distinctDigests(stackFileHistory(o.repoRoot, source.file)).map((e) => e.digest as string),
+        committed,
         ...(recorded ? { recorded: recorded.digest } : {}),
         ...(source.digest ? { onDisk: source.digest } : {}),
         sourceFile: path.relative(o.repoRoot, source.file),
@@ -110,7 +115,7 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
             kind: "promote",
         },
         deps,
-        `Promote ${target.repository.split("/").pop()} ${version ?? digest.slice(0, 19)} from ${o.from} to ${o.to}`,
+        `Promote ${target.repository.split("/").pop()} ${version ?? digestPrefix(digest)} from ${o.from} to ${o.to}`,
     );
     return {
         ...r,

@@ -1,6 +1,6 @@
 import { ManifestNotFoundError } from "../registry";
 import { isDigest } from "../release";
-import { CliDeps, loadStackSnapshot } from "./context";
+import { CliDeps, digestPrefix, loadStackSnapshot } from "./context";
 import { CliError } from "./errors";
 import { distinctDigests, StackHistoryEntry, stackFileHistory } from "./gitHistory";
 import { applyPin, PinOptions, PinResult } from "./pin";
@@ -88,7 +88,7 @@ export async function rollback(o: RollbackOptions, deps: CliDeps): Promise<Rollb
             trailer: [`rollback: restores the pin of commit ${pick.commit}`],
         },
         deps,
-        `Roll back ${o.stack} to ${pick.version ?? digest.slice(0, 19)} (${pick.shortCommit})`,
+        `Roll back ${o.stack} to ${pick.version ?? digestPrefix(digest)} (${pick.shortCommit})`,
     );
     return {
         ...r,

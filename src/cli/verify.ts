@@ -1,9 +1,8 @@
 import * as fs from "fs";
-import * as path from "path";
 import * as semver from "semver";
 import { computeTagSet, isSemver, PINNED_STACKS, ReleaseRecord } from "../release";
 import { listStacks, StackConfigError, StackImageConfig, stackFile } from "../stackconfig";
-import { CliDeps, loadStack, readOutputs, StackOptions } from "./context";
+import { CliDeps, loadStack, outputsDir, readOutputs, StackOptions } from "./context";
 import { CliError } from "./errors";
 import { mapLimit } from "./status";
 
@@ -21,7 +20,7 @@ const REVISION = "org.opencontainers.image.revision";
 
 /** Every `.image-release/outputs/<stack>.json`: a release record names the git sha of a digest. */
 function releaseRecords(repoRoot: string, findings: string[]): ReleaseRecord[] {
-    const dir = path.join(repoRoot, ".image-release", "outputs");
+    const dir = outputsDir(repoRoot);
     if (!fs.existsSync(dir)) return [];
     const out: ReleaseRecord[] = [];
     for (const f of fs.readdirSync(dir).sort()) {

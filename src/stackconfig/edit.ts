@@ -2,9 +2,7 @@ import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { StackConfigError } from "./model";
-
-const PROJECT = "image-release";
+import { malformedYamlError, notAConfigMapError, PROJECT, StackConfigError } from "./model";
 
 /** A stack file as read for editing: the hash lets the writer detect a concurrent edit. */
 export interface StackFileSnapshot {
@@ -31,14 +29,11 @@ export function readStackFile(file: string): StackFileSnapshot {
 export function editStackText(file: string, text: string, edits: StackEdits): string {
     const doc = YAML.parseDocument(text, { prettyErrors: true });
     if (doc.errors.length > 0) {
-        // Same wording as readStackConfig, so a user sees one message whichever command hit it.
-        const err = doc.errors[0];
-        const first = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-        throw new StackConfigError(`${file}:${err.linePos?.[0].line ?? "?"}: malformed YAML: ${first}`);
+        throw malformedYamlError(file, doc.errors[0]);
     }
     const config = doc.get("config", true);
     if (!YAML.isMap(config)) {
-        throw new StackConfigError(`${file}: expected a map with a "config:" map at the top level`);
+        throw notAConfigMapError(file);
     }
     for (const [key, value] of Object.entries(edits)) {
         const full = `${PROJECT}:${key}`;
@@ -67,7 +62,7 @@ export interface WriteOptions {
     beforeRename?: () => void;
 }
 
-export function lockFile(file: string): string {
+function lockFile(file: string): string {
     return `${file}.lock`;
 }
 

@@ -1,3 +1,3 @@
-export { StackConfigError, StackImageConfig, validateStackConfig } from "./model";
+export { PROJECT, STACK_NAME, StackConfigError, StackImageConfig, validateStackConfig } from "./model";
 export { listStacks, parseStackConfigText, readStackConfig, readStackSnapshot, stackFile } from "./read";
 export * from "./edit";

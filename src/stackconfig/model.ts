@@ -1,14 +1,21 @@
+import type { YAMLError } from "yaml";
 import {
     CHANNELS,
     configuredSourceProblem,
     DEFAULT_PLATFORMS,
     isDigest,
+    isGitSha,
+    isPlatformName,
     isSemver,
     parseReference,
     PINNED_STACKS,
 } from "../release";
 
-const PROJECT = "image-release";
+/** The Pulumi project name: the namespace of every config key this package reads or writes. */
+export const PROJECT = "image-release";
+
+/** What a stack name may look like; it becomes part of the file name `Pulumi.<stack>.yaml`. */
+export const STACK_NAME = /^[a-z][a-z0-9-]*$/;
 
 export interface StackImageConfig {
     stack: string;
@@ -51,6 +58,16 @@ export class StackConfigError extends Error {
     }
 }
 
+/** One wording for a stack file that does not parse, whichever command (read or edit) hit it. */
+export function malformedYamlError(file: string, err: YAMLError): StackConfigError {
+    const first = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    return new StackConfigError(`${file}:${err.linePos?.[0].line ?? "?"}: malformed YAML: ${first}`);
+}
+
+export function notAConfigMapError(file: string): StackConfigError {
+    return new StackConfigError(`${file}: expected a map with a "config:" map at the top level`);
+}
+
 const KEYS = [
     "repository",
     "platforms",
@@ -67,7 +84,6 @@ const KEYS = [
     "kubeContext",
     "source",
 ];
-const PLATFORM = /^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/;
 
 function show(v: unknown): string {
     return typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
@@ -94,7 +110,7 @@ export function validateStackConfig(
         return v;
     };
 
-    if (!/^[a-z][a-z0-9-]*$/.test(stack)) {
+    if (!STACK_NAME.test(stack)) {
         problems.push(`${file}: stack name must match ^[a-z][a-z0-9-]*$ (got "${stack}")`);
     }
     for (const key of Object.keys(config)) {
@@ -147,7 +163,7 @@ export function validateStackConfig(
             platforms = [];
             const seen = new Set<string>();
             for (const p of rawPlatforms as unknown[]) {
-                if (typeof p !== "string" || !PLATFORM.test(p)) {
+                if (typeof p !== "string" || !isPlatformName(p)) {
                     bad("platforms", "expected os/arch[/variant] such as linux/amd64", p);
                 } else if (seen.has(p)) {
                     bad("platforms", "duplicate platform", p);
@@ -169,7 +185,7 @@ export function validateStackConfig(
         bad("channel", `expected one of ${CHANNELS.join(", ")}`, channel);
     }
     const gitSha = optString("gitSha");
-    if (gitSha !== undefined && !/^[0-9a-f]{7,40}$/.test(gitSha)) {
+    if (gitSha !== undefined && !isGitSha(gitSha)) {
         bad("gitSha", "expected 7-40 lowercase hex chars", gitSha);
     }
 

@@ -1,8 +1,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { sha256Text, StackFileSnapshot } from "./edit";
-import { StackConfigError, StackImageConfig, validateStackConfig } from "./model";
+import { readStackFile, StackFileSnapshot } from "./edit";
+import {
+    malformedYamlError,
+    notAConfigMapError,
+    StackConfigError,
+    StackImageConfig,
+    validateStackConfig,
+} from "./model";
 
 export function stackFile(stacksDir: string, stack: string): string {
     return path.join(stacksDir, `Pulumi.${stack}.yaml`);
@@ -28,10 +34,7 @@ export function listStacks(stacksDir: string): string[] {
 export function parseStackConfigText(file: string, text: string): Record<string, unknown> {
     const doc = YAML.parseDocument(text, { prettyErrors: true, schema: "failsafe" });
     if (doc.errors.length > 0) {
-        const err = doc.errors[0];
-        const line = err.linePos?.[0].line;
-        const first = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-        throw new StackConfigError(`${file}:${line ?? "?"}: malformed YAML: ${first}`);
+        throw malformedYamlError(file, doc.errors[0]);
     }
     const root: unknown = doc.toJS();
     // An empty file (or one holding only comments) is an empty stack, as Pulumi treats it.
@@ -46,7 +49,7 @@ export function parseStackConfigText(file: string, text: string): Record<string,
             config !== "" &&
             (typeof config !== "object" || config === null || Array.isArray(config)))
     ) {
-        throw new StackConfigError(`${file}: expected a map with a "config:" map at the top level`);
+        throw notAConfigMapError(file);
     }
     return typeof config === "object" && config !== null ? (config as Record<string, unknown>) : {};
 }
@@ -69,7 +72,7 @@ export function readStackSnapshot(
             `stack "${stack}" has no config file ${file} (known stacks: ${listStacks(stacksDir).join(", ")})`,
         );
     }
-    const text = fs.readFileSync(file, "utf8");
-    const config = validateStackConfig(stack, file, parseStackConfigText(file, text));
-    return { config, snapshot: { file, text, sha256: sha256Text(text) } };
+    const snapshot = readStackFile(file);
+    const config = validateStackConfig(stack, file, parseStackConfigText(file, snapshot.text));
+    return { config, snapshot };
 }
