@@ -2,10 +2,16 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ChannelTag, MultiArchImage, PinnedDeployment } from "./components";
-import { computeTagSet, gitCommitInfo, ReleaseRecord, resolveImageSource, sourceDateEpoch } from "./release";
-import { StackConfigError, StackImageConfig, validateStackConfig } from "./stackconfig";
+import {
+    Channel,
+    computeTagSet,
+    gitCommitInfo,
+    ReleaseRecord,
+    resolveImageSource,
+    sourceDateEpoch,
+} from "./release";
+import { PROJECT, StackConfigError, stackFile, StackImageConfig, validateStackConfig } from "./stackconfig";
 
-const PROJECT = "image-release";
 const APP = "hello";
 
 /**
@@ -158,9 +164,7 @@ function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
         );
     }
     const ref = `${cfg.repository}@${digest}`;
-    const tags = computeTagSet({ version, gitSha }).tags.concat(
-        cfg.channel !== undefined ? [cfg.channel] : [],
-    );
+    const tags = computeTagSet({ version, gitSha, channel: cfg.channel as Channel }).tags;
     // The platform digests come from the registry check, so they are the registry's truth ({} when off).
     const release = releaseRecord(cfg, {
         version,
@@ -180,7 +184,7 @@ function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
  */
 function run(): Record<string, unknown> {
     const stack = pulumi.getStack();
-    const file = `stacks/Pulumi.${stack}.yaml`;
+    const file = stackFile("stacks", stack);
     const cfg = validateStackConfig(stack, file, stackConfigRecord());
     if (cfg.digest !== undefined) {
         return runPinned(stack, cfg, cfg.digest);

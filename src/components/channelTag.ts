@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RegistryTagResource } from "../providers";
 import type { RegistryCredentials } from "./multiArchImage";
-import { digestProblems, isPlain, repositoryProblems, throwIfProblems } from "./validate";
+import { checkedArgs, digestProblems, isPlain, repositoryProblems } from "./validate";
 
 export interface ChannelTagArgs {
     /**
@@ -45,6 +45,17 @@ export function channelProblems(channel: string | undefined): pulumi.InputProper
     return [];
 }
 
+/** Every problem with the plain (known) args. */
+export function channelTagProblems(
+    args: Pick<ChannelTagArgs, "repository" | "channel" | "digest">,
+): pulumi.InputPropertyErrorDetails[] {
+    return [
+        ...(isPlain(args.repository) ? repositoryProblems("repository", args.repository) : []),
+        ...(isPlain(args.channel) ? channelProblems(args.channel) : []),
+        ...(isPlain(args.digest) ? digestProblems("digest", args.digest) : []),
+    ];
+}
+
 /**
  * Moves `repository:<channel>` to the pinned digest by registry retag. A rollback is just an older
  * digest, so the tag moves back; destroying the stack leaves the tag in place (never deletes).
@@ -55,30 +66,33 @@ export class ChannelTag extends pulumi.ComponentResource {
 
     constructor(name: string, args: ChannelTagArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("image-release:registry:ChannelTag", name, {}, opts);
-        const problems = [
-            ...(isPlain(args.repository) ? repositoryProblems("repository", args.repository) : []),
-            ...(isPlain(args.channel) ? channelProblems(args.channel) : []),
-            ...(isPlain(args.digest) ? digestProblems("digest", args.digest) : []),
-        ];
-        throwIfProblems("ChannelTag", name, problems);
+        // Args that are Outputs skip the constructor's check; they get the same rules, and the same single
+        // error naming every bad arg, once known and before the retag reaches the engine.
+        const checked = checkedArgs(
+            "ChannelTag",
+            name,
+            { repository: args.repository, channel: args.channel, digest: args.digest },
+            channelTagProblems,
+        );
+        // A plain arg was checked above and stays plain, so a preview with an unknown digest still knows
+        // which tag moves (the provider diffs repository and tag to choose update or replace).
+        const repository = isPlain(args.repository) ? args.repository : checked.repository;
+        const channel = isPlain(args.channel) ? args.channel : checked.channel;
 
         this.tag = new RegistryTagResource(
             `${name}-tag`,
             {
-                repository: args.repository,
-                // A digest that was an Output at construction gets the same check once it is known.
-                digest: pulumi.output(args.digest).apply((d) => {
-                    throwIfProblems("ChannelTag", name, digestProblems("digest", d));
-                    return d;
-                }),
-                tag: args.channel,
+                repository,
+                digest: checked.digest,
+                tag: channel,
                 credentials: args.credentials ? pulumi.secret(args.credentials) : undefined,
             },
             // A component's dependsOn does not reach its children; without it the retag runs in
             // parallel with (and regardless of) the Deployment the caller made it depend on.
             { parent: this, dependsOn: opts.dependsOn },
         );
-        this.ref = pulumi.interpolate`${args.repository}:${args.channel}`;
+        // Outputs come from the checked args, so a refused ChannelTag never reports a ref.
+        this.ref = pulumi.interpolate`${repository}:${channel}`;
         this.registerOutputs({ ref: this.ref });
     }
 }

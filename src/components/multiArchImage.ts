@@ -8,17 +8,19 @@ import {
     computeTagSet,
     DEFAULT_PLATFORMS,
     gitCommitInfo,
+    isGitSha,
     isSemver,
     ociLabels,
+    PINNED_STACKS,
     sourceDateEpoch,
 } from "../release";
 import {
     ArgProblem,
+    checkedArgs,
     isPlain,
     platformProblems,
     repositoryProblems,
     requiredStringProblems,
-    throwIfProblems,
 } from "./validate";
 
 /** A registry login, as the registry client takes it. */
@@ -145,7 +147,7 @@ export function multiArchImageProblems(args: MultiArchImageArgs): ArgProblem[] {
     if (isPlain(args.version)) problems.push(...versionProblems(args.version));
     if (isPlain(args.gitSha)) {
         problems.push(...requiredStringProblems("gitSha", args.gitSha));
-        if (args.gitSha && !/^[0-9a-f]{7,40}$/.test(args.gitSha)) {
+        if (args.gitSha && !isGitSha(args.gitSha)) {
             problems.push({
                 propertyPath: "gitSha",
                 reason: `must be 7-40 lowercase hex characters (got "${args.gitSha}")`,
@@ -170,7 +172,7 @@ export function multiArchImageProblems(args: MultiArchImageArgs): ArgProblem[] {
         isPlain(args.allowLatest) &&
         args.allowLatest === true &&
         isPlain(args.channel) &&
-        (args.channel === "staging" || args.channel === "prod")
+        PINNED_STACKS.includes(args.channel)
     ) {
         // staging and prod run pinned digests; a moving `latest` from them would contradict the pin.
         problems.push({
@@ -202,12 +204,12 @@ export class MultiArchImage extends pulumi.ComponentResource {
 
     constructor(name: string, args: MultiArchImageArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("image-release:image:MultiArchImage", name, {}, opts);
-        throwIfProblems("MultiArchImage", name, multiArchImageProblems(args));
-
-        // Args that were Outputs skipped the check above; they get the same rules (and the same error)
+        // Args that are Outputs skip the constructor's check; they get the same rules (and the same error)
         // once known, before anything derived from them reaches the engine.
-        const checked = pulumi
-            .output({
+        const checked = checkedArgs(
+            "MultiArchImage",
+            name,
+            {
                 context: args.context,
                 dockerfile: args.dockerfile,
                 repository: args.repository,
@@ -216,11 +218,9 @@ export class MultiArchImage extends pulumi.ComponentResource {
                 platforms: args.platforms,
                 channel: args.channel,
                 allowLatest: args.allowLatest,
-            })
-            .apply((resolved) => {
-                throwIfProblems("MultiArchImage", name, multiArchImageProblems(resolved));
-                return resolved;
-            });
+            },
+            multiArchImageProblems,
+        );
         const dockerfile = checked.apply((c) => c.dockerfile ?? "Dockerfile");
         const buildArgs = pulumi.output(args.buildArgs ?? {});
         const epoch =

@@ -2,9 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PLATFORMS } from "../release";
 import { ImageDescription, RegistryClient, RegistryUnavailableError } from "../registry";
-import { deploymentAnnotations, podAnnotations, ReleaseMetadata } from "./annotations";
+import { changeCause, deploymentAnnotations, podAnnotations, ReleaseMetadata } from "./annotations";
 import {
     ArgProblem,
+    checkedArgs,
     digestProblems,
     isPlain,
     namespaceProblems,
@@ -13,7 +14,6 @@ import {
     portProblems,
     repositoryProblems,
     requiredStringProblems,
-    throwIfProblems,
 } from "./validate";
 
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
@@ -177,12 +177,12 @@ export class PinnedDeployment extends pulumi.ComponentResource {
 
     constructor(name: string, args: PinnedDeploymentArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("image-release:deploy:PinnedDeployment", name, {}, opts);
-        throwIfProblems("PinnedDeployment", name, pinnedDeploymentProblems(args));
-
-        // Args that were Outputs skipped the check above; they get the same rules, and the same single
+        // Args that are Outputs skip the constructor's check; they get the same rules, and the same single
         // error naming every bad arg, once known and before anything derived from them reaches the engine.
-        const checked = pulumi
-            .output({
+        const checked = checkedArgs(
+            "PinnedDeployment",
+            name,
+            {
                 repository: args.repository,
                 digest: args.digest,
                 version: args.version,
@@ -194,18 +194,16 @@ export class PinnedDeployment extends pulumi.ComponentResource {
                 containerPort: args.containerPort,
                 revisionHistoryLimit: args.revisionHistoryLimit,
                 verifyDigest: args.verifyDigest,
-            })
-            .apply((resolved) => {
-                throwIfProblems("PinnedDeployment", name, pinnedDeploymentProblems(resolved));
-                return {
-                    ...resolved,
-                    platforms: resolved.platforms ?? [...DEFAULT_PLATFORMS],
-                    namespace: resolved.namespace ?? "default",
-                    replicas: resolved.replicas ?? 1,
-                    containerPort: resolved.containerPort ?? 8080,
-                    revisionHistoryLimit: resolved.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT,
-                };
-            });
+            },
+            pinnedDeploymentProblems,
+        ).apply((resolved) => ({
+            ...resolved,
+            platforms: resolved.platforms ?? [...DEFAULT_PLATFORMS],
+            namespace: resolved.namespace ?? "default",
+            replicas: resolved.replicas ?? 1,
+            containerPort: resolved.containerPort ?? 8080,
+            revisionHistoryLimit: resolved.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT,
+        }));
         const client = args.registryClient;
         // During a preview an unbuilt digest is unknown, so this apply (and the check) waits for `up`;
         // a digest known from config is checked in the preview itself.
@@ -233,7 +231,7 @@ export class PinnedDeployment extends pulumi.ComponentResource {
             promotedFrom: c.promotedFrom,
         }));
         const annotations = release.apply(deploymentAnnotations);
-        this.changeCause = annotations.apply((a) => a["kubernetes.io/change-cause"]);
+        this.changeCause = release.apply(changeCause);
         const namespace = checked.namespace;
         const containerPort = checked.containerPort;
 

@@ -4,13 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { ANNOTATION_DATASET, ANNOTATION_DIGEST, ANNOTATION_GIT_SHA } from "./annotations";
 import {
     ArgProblem,
+    checkedArgs,
     digestProblems,
     isPlain,
     namespaceProblems,
     nonNegativeIntegerProblems,
     repositoryProblems,
     requiredStringProblems,
-    throwIfProblems,
 } from "./validate";
 
 export interface PinnedJobArgs {
@@ -140,12 +140,12 @@ export class PinnedJob extends pulumi.ComponentResource {
 
     constructor(name: string, args: PinnedJobArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("image-release:train:PinnedJob", name, {}, opts);
-        throwIfProblems("PinnedJob", name, pinnedJobProblems(args));
-
-        // Args that were Outputs skipped the check above; they get the same rules, and the same single
+        // Args that are Outputs skip the constructor's check; they get the same rules, and the same single
         // error naming every bad arg, once known and before anything derived from them reaches the engine.
-        const checked = pulumi
-            .output({
+        const checked = checkedArgs(
+            "PinnedJob",
+            name,
+            {
                 repository: args.repository,
                 digest: args.digest,
                 gitSha: args.gitSha,
@@ -153,15 +153,13 @@ export class PinnedJob extends pulumi.ComponentResource {
                 command: args.command,
                 namespace: args.namespace,
                 backoffLimit: args.backoffLimit,
-            })
-            .apply((resolved) => {
-                throwIfProblems("PinnedJob", name, pinnedJobProblems(resolved));
-                return {
-                    ...resolved,
-                    namespace: resolved.namespace ?? "default",
-                    backoffLimit: resolved.backoffLimit ?? 0,
-                };
-            });
+            },
+            pinnedJobProblems,
+        ).apply((resolved) => ({
+            ...resolved,
+            namespace: resolved.namespace ?? "default",
+            backoffLimit: resolved.backoffLimit ?? 0,
+        }));
         const spec = checked.apply((c) =>
             jobSpec({
                 baseName: name,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isDigest, parseReference } from "../release";
+import { isDigest, isPlatformName, parseReference } from "../release";
 import { rfc1123LabelProblem } from "../stackconfig/model";
 
 /** A problem with one component arg; `reason` quotes the bad value. */
@@ -66,7 +66,7 @@ export function platformProblems(
         return [{ propertyPath, reason: "must list at least one platform (got [])" }];
     }
     return platforms
-        .filter((p) => !/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/.test(p))
+        .filter((p) => !isPlatformName(p))
         .map((p) => ({ propertyPath, reason: `is not an os/arch platform (got "${p}")` }));
 }
 
@@ -114,4 +114,23 @@ export function throwIfProblems(component: string, name: string, problems: ArgPr
 /** Pinning needs the plain values, so validation only runs on inputs that are already known. */
 export function isPlain<T>(v: pulumi.Input<T> | undefined): v is T {
     return !pulumi.Output.isInstance(v) && !(v instanceof Promise);
+}
+
+/**
+ * Checks `picked` now, throwing for problems with the plain values, and returns them as one Output
+ * that runs the same check (same single error) once every Output among them is known, before anything
+ * derived from them reaches the engine. Keys are picked explicitly: passing all args would make
+ * everything secret whenever credentials are, and would try to unwrap non-Input args such as a client.
+ */
+export function checkedArgs<P extends Record<string, pulumi.Input<unknown>>>(
+    component: string,
+    name: string,
+    picked: P,
+    problems: (args: P | pulumi.Unwrap<P>) => ArgProblem[],
+): pulumi.Output<pulumi.Unwrap<P>> {
+    throwIfProblems(component, name, problems(picked));
+    return pulumi.output(picked).apply((resolved) => {
+        throwIfProblems(component, name, problems(resolved));
+        return resolved;
+    });
 }

@@ -1,12 +1,17 @@
-import { PINNED_STACKS } from "../release/tags";
+import { isDigest, PINNED_STACKS } from "../release";
 /** Pure policy rules; the CrossGuard pack and the tests both call these. */
 
-export const WORKLOAD_TYPES = [
-    "kubernetes:apps/v1:Deployment",
-    "kubernetes:batch/v1:Job",
-    "kubernetes:core/v1:Pod",
-    "kubernetes:batch/v1:CronJob",
-] as const;
+/** Where each workload type keeps its pod spec, given its (unwrapped) inputs. */
+const POD_SPEC_PATHS = {
+    "kubernetes:apps/v1:Deployment": ["spec", "template", "spec"],
+    "kubernetes:batch/v1:Job": ["spec", "template", "spec"],
+    "kubernetes:core/v1:Pod": ["spec"],
+    "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+} as const satisfies Record<string, readonly string[]>;
+
+export type WorkloadType = keyof typeof POD_SPEC_PATHS;
+
+export const WORKLOAD_TYPES = Object.keys(POD_SPEC_PATHS) as readonly WorkloadType[];
 
 export const REQUIRED_OCI_LABELS = [
     "org.opencontainers.image.source",
@@ -21,13 +26,7 @@ interface PodSpecLike {
 
 /** Container images of a Deployment, Job, Pod or CronJob, given its (unwrapped) inputs. */
 export function workloadImages(type: string, props: Record<string, unknown>): string[] {
-    const paths: Record<string, string[]> = {
-        "kubernetes:core/v1:Pod": ["spec"],
-        "kubernetes:apps/v1:Deployment": ["spec", "template", "spec"],
-        "kubernetes:batch/v1:Job": ["spec", "template", "spec"],
-        "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
-    };
-    const path = paths[type];
+    const path = (POD_SPEC_PATHS as Record<string, readonly string[] | undefined>)[type];
     if (path === undefined) {
         return [];
     }
@@ -61,7 +60,8 @@ export function digestPinViolation(stack: string, image: string): string | undef
     if (!PINNED_STACKS.includes(stack)) {
         return undefined;
     }
-    if (/@sha256:[0-9a-f]{64}$/.test(image)) {
+    const at = image.lastIndexOf("@");
+    if (at >= 0 && isDigest(image.slice(at + 1))) {
         return undefined;
     }
     return `stack ${stack} requires digest-pinned images (repo@sha256:<64 hex>); got "${image}"`;

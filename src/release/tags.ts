@@ -77,7 +77,7 @@ export function computeTagSet(o: TagSetOptions): TagSet {
     if (o.channel !== undefined && !CHANNELS.includes(o.channel)) {
         throw new ReleaseRuleError(`channel "${String(o.channel)}" is not one of ${CHANNELS.join(", ")}`);
     }
-    if (o.allowLatest && (o.channel === "staging" || o.channel === "prod")) {
+    if (o.allowLatest && o.channel !== undefined && PINNED_STACKS.includes(o.channel)) {
         throw new ReleaseRuleError(
             `"latest" is not allowed with channel "${o.channel}" (only dev or no channel may move latest)`,
         );

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    assertRejects,
     promiseOf,
     recorded,
     registrationOf,
@@ -106,6 +107,20 @@ describe("components/ChannelTag", () => {
             );
         });
     }
+
+    it("refuses a bad channel given as an Output once it is known, and never retags", async () => {
+        const t = new ChannelTag("c", { repository: REPO, channel: pulumi.output("1.4.2"), digest: D });
+        const error = await assertRejects(
+            t.ref,
+            'invalid arguments for ChannelTag "c":\n  channel: is not a channel name like "staging" (got "1.4.2")',
+            ["repository", "digest", "tag", "outputs"],
+        );
+        assert.strictEqual(pulumi.InputPropertiesError.isInstance(error), true);
+        assert.deepStrictEqual(
+            recorded.filter((r) => r.type.includes(":dynamic:")),
+            [],
+        );
+    });
 });
 
 // The component's recorded inputs, applied by the real RegistryTag provider against the local registry:
