@@ -1,17 +1,18 @@
 #!/usr/bin/env node
-// Prefer the compiled CLI; fall back to ts-node so a fresh checkout works without `npm run build`.
+// In a checkout (src/ present) run the TypeScript sources through ts-node, so a stale dist/ from an
+// earlier `npm run build` never shadows them; the published package ships only dist/.
 const fs = require("fs");
 const path = require("path");
-const dist = path.join(__dirname, "..", "dist", "src", "cli", "main.js");
+const src = path.join(__dirname, "..", "src", "cli", "main.ts");
 let main;
-if (fs.existsSync(dist)) {
-    main = require(dist);
-} else {
+if (fs.existsSync(src)) {
     require("ts-node").register({
         transpileOnly: true,
         project: path.join(__dirname, "..", "tsconfig.json"),
     });
-    main = require(path.join(__dirname, "..", "src", "cli", "main.ts"));
+    main = require(src);
+} else {
+    main = require(path.join(__dirname, "..", "dist", "cli", "main.js"));
 }
 main.run(process.argv.slice(2), {
     out: (s) => process.stdout.write(s),

@@ -1,10 +1,12 @@
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChannelTag, MultiArchImage, PinnedDeployment } from "./components";
+import { ChannelTag, MultiArchImage, PinnedDeployment, PinnedJob } from "./components";
 import {
+    assertCleanBuildContext,
     Channel,
     computeTagSet,
+    DirtyTreeError,
     gitCommitInfo,
     ReleaseRecord,
     resolveImageSource,
@@ -83,11 +85,47 @@ function releaseRecord(
         }));
 }
 
+/**
+ * The stack's training Job, when `image-release:training` is set: the same verified digest as the
+ * Deployment, so a training run and the service it feeds always run the same bytes.
+ */
+function trainingJob(
+    cfg: StackImageConfig,
+    digest: pulumi.Input<string>,
+    gitSha: string,
+    opts: pulumi.ComponentResourceOptions,
+): Record<string, pulumi.Output<string>> | undefined {
+    if (cfg.training === undefined) return undefined;
+    const job = new PinnedJob(
+        `${APP}-train`,
+        {
+            repository: cfg.repository,
+            digest,
+            gitSha,
+            datasetVersion: cfg.training.datasetVersion,
+            command: cfg.training.command,
+            namespace: cfg.namespace,
+        },
+        opts,
+    );
+    return {
+        name: job.jobName,
+        image: job.image,
+        digest: job.digest,
+        gitSha: job.gitSha,
+        datasetVersion: job.datasetVersion,
+    };
+}
+
 /** dev: build once, push the tag set, deploy the digest that was just built. */
 function runBuild(stack: string, cfg: StackImageConfig, build: { context: string; dockerfile: string }) {
     const version = cfg.version ?? packageVersion();
     const commit = gitCommitInfo(build.context);
     const gitSha = cfg.gitSha ?? commit.sha;
+    // The git-<sha> tag and the revision label say "this is commit <sha>": only true of a clean context.
+    if (cfg.gitSha === undefined) {
+        assertCleanBuildContext(path.resolve(build.context), commit.sha, `${cfg.file}: image-release:build`);
+    }
     const image = new MultiArchImage(APP, {
         context: path.resolve(build.context),
         dockerfile: build.dockerfile,
@@ -99,7 +137,8 @@ function runBuild(stack: string, cfg: StackImageConfig, build: { context: string
         sourceDateEpoch: sourceDateEpoch(process.env, commit.commitTime),
         source: resolveImageSource(build.context, cfg.source),
     });
-    new PinnedDeployment(
+    const k8sOpts = kubernetesOptions(stack, cfg);
+    const deployment = new PinnedDeployment(
         APP,
         {
             repository: cfg.repository,
@@ -110,8 +149,9 @@ function runBuild(stack: string, cfg: StackImageConfig, build: { context: string
             namespace: cfg.namespace,
             verifyDigest: cfg.verifyDigest,
         },
-        kubernetesOptions(stack, cfg),
+        k8sOpts,
     );
+    const training = trainingJob(cfg, deployment.digest, gitSha, k8sOpts);
     const release = releaseRecord(cfg, {
         version,
         digest: image.digest,
@@ -127,6 +167,7 @@ function runBuild(stack: string, cfg: StackImageConfig, build: { context: string
         tags: image.tags,
         platformDigests: image.platformDigests,
         release,
+        ...(training ? { trainingJob: training } : {}),
     };
 }
 
@@ -141,6 +182,7 @@ function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
     }
     const version = cfg.version as string;
     const gitSha = cfg.gitSha as string;
+    const k8sOpts = kubernetesOptions(stack, cfg);
     const deployment = new PinnedDeployment(
         APP,
         {
@@ -153,8 +195,9 @@ function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
             namespace: cfg.namespace,
             verifyDigest: cfg.verifyDigest,
         },
-        kubernetesOptions(stack, cfg),
+        k8sOpts,
     );
+    const training = trainingJob(cfg, deployment.digest, gitSha, k8sOpts);
     if (cfg.channel !== undefined) {
         // deployment.digest resolves only once the registry check passed, so a bad pin never moves the tag.
         new ChannelTag(
@@ -175,14 +218,21 @@ function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
         gitSha,
         sourceStack: cfg.promotedFrom ?? cfg.promoteFrom ?? stack,
     });
-    return { digest, ref, tags, platformDigests: deployment.platformDigests, release };
+    return {
+        digest,
+        ref,
+        tags,
+        platformDigests: deployment.platformDigests,
+        release,
+        ...(training ? { trainingJob: training } : {}),
+    };
 }
 
 /**
  * The program every stack runs. Config is validated in full before the first resource, so a bad
  * digest names `stacks/Pulumi.<stack>.yaml` and the key, and nothing is half-applied.
  */
-function run(): Record<string, unknown> {
+function configure(): Record<string, unknown> {
     const stack = pulumi.getStack();
     const file = stackFile("stacks", stack);
     const cfg = validateStackConfig(stack, file, stackConfigRecord());
@@ -194,6 +244,20 @@ function run(): Record<string, unknown> {
     }
     const problem = `${cfg.file}: image-release:digest: required (or image-release:build) (got "")`;
     throw new StackConfigError(problem, [problem]);
+}
+
+/**
+ * Refusals of the stack's own config (and of a dirty build context) are the user's to fix: they reach
+ * the engine as a RunError, which prints the message alone, without a Node.js stack trace.
+ */
+function run(): Record<string, unknown> {
+    try {
+        return configure();
+    } catch (e) {
+        if (e instanceof StackConfigError || e instanceof DirtyTreeError)
+            throw new pulumi.RunError(e.message);
+        throw e;
+    }
 }
 
 export = run;

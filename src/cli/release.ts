@@ -1,7 +1,10 @@
+import * as fs from "fs";
 import * as path from "path";
 import { BuildError, parsePlatform, PublishOptions, PublishResult } from "../build";
 import {
+    assertCleanBuildContext,
     computeTagSet,
+    DirtyTreeError,
     gitCommitInfo,
     ociLabels,
     resolveImageSource,
@@ -77,10 +80,21 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
         }
     }
     const git = gitCommitInfo(o.repoRoot);
+    const context = path.resolve(o.repoRoot, o.context ?? RELEASE_DEFAULTS.context);
+    if (!fs.existsSync(context) || !fs.statSync(context).isDirectory()) {
+        throw new CliError(`release refused: the build context ${context} is not a directory`);
+    }
+    // Before anything is built or pushed: a dirty context would be tagged git-<HEAD> without being HEAD.
+    try {
+        assertCleanBuildContext(context, git.sha, "release refused");
+    } catch (e) {
+        if (e instanceof DirtyTreeError) throw new CliError(e.message);
+        throw e;
+    }
     const epoch = sourceDateEpoch(deps.env ?? process.env, git.commitTime);
     const tagSet = computeTagSet({ version, gitSha: git.sha, channel });
     const published = await deps.publish({
-        context: path.resolve(o.repoRoot, o.context ?? RELEASE_DEFAULTS.context),
+        context,
         repository,
         platforms,
         labels: ociLabels({

@@ -22,7 +22,7 @@ export function loadModule<T>(modulePath: string): T {
     const roots = [
         modulePath,
         `${process.cwd()}/src/${name}`,
-        `${process.cwd()}/node_modules/pulumi-image-release/dist/src/${name}`,
+        `${process.cwd()}/node_modules/pulumi-image-release/dist/${name}`,
     ];
     const candidates = roots.flatMap((r) => [`${r}.js`, `${r}/index.js`, `${r}.ts`, `${r}/index.ts`]);
     const resolved = candidates.find((c) => fs.existsSync(c));

@@ -26,3 +26,51 @@ export function runGit(dir: string, args: string[]): string {
         throw new GitError(args, ((err.stderr || err.message).trim().split("\n")[0] || "").trim());
     }
 }
+
+/**
+ * Paths under `dir` whose working-tree content is not HEAD's: modified, staged, deleted, renamed or
+ * untracked (ignored files are not listed). Each entry is git's two-letter status and the path
+ * relative to the repository root, e.g. ` M examples/hello/rootfs/msg`, `?? examples/hello/new`.
+ */
+export function uncommittedFiles(dir: string): string[] {
+    const fields = runGit(dir, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "."]).split(
+        "\0",
+    );
+    const out: string[] = [];
+    for (let i = 0; i < fields.length; i++) {
+        const f = fields[i];
+        if (f.length < 4) continue;
+        out.push(`${f.slice(0, 2)} ${f.slice(3)}`);
+        // A rename or copy is followed by its source path as a field of its own.
+        if (/[RC]/.test(f.slice(0, 2))) i++;
+    }
+    return out;
+}
+
+/** A build context that is not its commit: the message names the changed paths. */
+export class DirtyTreeError extends Error {
+    constructor(
+        message: string,
+        public readonly files: string[],
+    ) {
+        super(message);
+        this.name = "DirtyTreeError";
+    }
+}
+
+/**
+ * Refuses to build `dir` when it differs from HEAD: the image would carry the `git-<sha>` tag and the
+ * revision label of a commit whose content it is not. Names every changed path (up to 20).
+ */
+export function assertCleanBuildContext(dir: string, sha: string, what: string): void {
+    const dirty = uncommittedFiles(dir);
+    if (dirty.length === 0) return;
+    const shown = dirty.slice(0, 20).join(", ");
+    const more = dirty.length > 20 ? `, and ${dirty.length - 20} more` : "";
+    throw new DirtyTreeError(
+        `${what}: the build context ${dir} has ${dirty.length} uncommitted change(s) (${shown}${more}); ` +
+            `the image would not be commit ${sha.slice(0, 7)}, which its git-${sha.slice(0, 7)} tag and ` +
+            `org.opencontainers.image.revision label would name. Commit or stash them, then build again`,
+        dirty,
+    );
+}

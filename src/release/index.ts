@@ -11,7 +11,7 @@ export {
     TagSetOptions,
 } from "./tags";
 export { DEFAULT_PLATFORMS, isPlatformName } from "./platforms";
-export { GitError, runGit } from "./git";
+export { assertCleanBuildContext, DirtyTreeError, GitError, runGit, uncommittedFiles } from "./git";
 export { writeFileAtomic } from "./writeFileAtomic";
 export { GitCommitInfo, gitCommitInfo, OciLabelInput, ociLabels, rfc3339, sourceDateEpoch } from "./labels";
 export { ReleaseRecord, validateReleaseRecord } from "./record";

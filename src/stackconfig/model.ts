@@ -35,6 +35,13 @@ export interface StackImageConfig {
     kubeContext?: string;
     /** `org.opencontainers.image.source` for builds; otherwise taken from git or package.json. */
     source?: string;
+    /** A training Job (PinnedJob) run on the stack's digest: which data, and the container args. */
+    training?: TrainingConfig;
+}
+
+export interface TrainingConfig {
+    datasetVersion: string;
+    command?: string[];
 }
 
 /**
@@ -83,6 +90,7 @@ const KEYS = [
     "kubeconfig",
     "kubeContext",
     "source",
+    "training",
 ];
 
 function show(v: unknown): string {
@@ -246,6 +254,33 @@ export function validateStackConfig(
     const sourceProblem = source === undefined ? undefined : configuredSourceProblem(source);
     if (sourceProblem !== undefined) bad("source", sourceProblem, source);
 
+    let training: TrainingConfig | undefined;
+    const rawTraining = get("training");
+    if (rawTraining !== undefined) {
+        const t = rawTraining as Record<string, unknown>;
+        const extra =
+            typeof rawTraining === "object" && rawTraining !== null && !Array.isArray(rawTraining)
+                ? Object.keys(t).filter((k) => k !== "datasetVersion" && k !== "command")
+                : [];
+        if (typeof rawTraining !== "object" || rawTraining === null || Array.isArray(rawTraining)) {
+            bad("training", "expected a map with datasetVersion and optional command", rawTraining);
+        } else if (extra.length > 0) {
+            bad("training", `unknown key training.${extra[0]} (known: datasetVersion, command)`, rawTraining);
+        } else if (typeof t.datasetVersion !== "string" || t.datasetVersion === "") {
+            bad("training", "training.datasetVersion must be a non-empty string", t.datasetVersion ?? "");
+        } else if (
+            t.command !== undefined &&
+            (!Array.isArray(t.command) || t.command.some((a) => typeof a !== "string"))
+        ) {
+            bad("training", "training.command must be a list of strings", t.command);
+        } else {
+            training = {
+                datasetVersion: t.datasetVersion,
+                ...(t.command !== undefined ? { command: t.command as string[] } : {}),
+            };
+        }
+    }
+
     if (problems.length > 0) {
         throw new StackConfigError(problems.join("\n"), problems);
     }
@@ -268,6 +303,7 @@ export function validateStackConfig(
         kubeconfig,
         kubeContext,
         source,
+        training,
     };
     for (const [k, v] of Object.entries(optional)) {
         if (v !== undefined) {

@@ -185,6 +185,7 @@ describe("cli release notes and `notes` agree on which stacks run the release @i
         const tagSet = ["3.1.0", "3.1", "3"];
         await client.applyTags(released, img.indexDigest, [...tagSet, "dev"]);
         const dir = makeRepo(stackRepo, `sha256:${"0".repeat(64)}`);
+        fs.mkdirSync(path.join(dir, "examples", "hello"), { recursive: true });
         // The build is not what is under test: the stand-in reports the image pushed above.
         const publish = (): Promise<PublishResult> =>
             Promise.resolve({

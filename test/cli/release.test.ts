@@ -74,6 +74,32 @@ function npmRelease(
 describe("cli release @integration", function () {
     this.timeout(600000);
 
+    it("refuses a dirty build context before building or pushing anything, naming the changed files", async () => {
+        const repo = `127.0.0.1:5000/test-cli/dirty-${randomBytes(4).toString("hex")}`;
+        const dir = copyCheckout(repo);
+        const sha = git(dir, ["rev-parse", "HEAD"]).trim();
+        fs.appendFileSync(path.join(dir, "examples/hello/Dockerfile"), "# local edit\n");
+        fs.writeFileSync(path.join(dir, "examples/hello/rootfs/extra"), "not committed\n");
+        // A change outside the context does not alter the image, so it does not count.
+        fs.appendFileSync(path.join(dir, "README.md"), "local edit\n");
+        const r = await npmRelease(dir, ["--repository", repo], {
+            IMAGE_RELEASE_CACHE_DIR: path.join(dir, ".cache"),
+        });
+        const context = path.join(dir, "examples/hello");
+        assert.deepStrictEqual(
+            [r.code, r.stdout, r.stderr],
+            [
+                1,
+                "",
+                `image-release: release refused: the build context ${context} has 2 uncommitted change(s) ( M examples/hello/Dockerfile, ?? examples/hello/rootfs/extra); ` +
+                    `the image would not be commit ${sha.slice(0, 7)}, which its git-${sha.slice(0, 7)} tag and ` +
+                    `org.opencontainers.image.revision label would name. Commit or stash them, then build again\n`,
+            ],
+        );
+        assert.deepStrictEqual(await client.listTags(repo), []);
+        assert.strictEqual(fs.existsSync(path.join(dir, ".image-release/outputs/dev.json")), false);
+    });
+
     it("`npm run --silent release` builds examples/hello for amd64+arm64, tags it, and reuses it on a rerun", async () => {
         const repo = `127.0.0.1:5000/test-cli/hello-${randomBytes(4).toString("hex")}`;
         const dir = copyCheckout(repo);

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { jobName } from "../../src/components";
 import * as YAML from "yaml";
 import { resourceViolations } from "../../src/policy";
 import {
@@ -163,6 +164,47 @@ describe("program", () => {
         });
     }
 
+    it("staging runs its training Job (image-release:training) on the pinned digest", async () => {
+        const cfg = stackConfig("staging", { "image-release:verifyDigest": false });
+        const digest = cfg["image-release:digest"];
+        const out = await runStack("staging", cfg);
+        const jobs = ofType("kubernetes:batch/v1:Job");
+        assert.strictEqual(jobs.length, 1);
+        const name = jobName({
+            baseName: "hello-train",
+            digest,
+            gitSha: "0123abc",
+            datasetVersion: "clicks-2026-11-01",
+        });
+        assert.deepStrictEqual(jobs[0].inputs.metadata, {
+            name,
+            namespace: "staging",
+            annotations: {
+                "image-release/digest": digest,
+                "image-release/git-sha": "0123abc",
+                "image-release/dataset-version": "clicks-2026-11-01",
+            },
+        });
+        assert.deepStrictEqual(jobs[0].inputs.spec.template.spec.containers, [
+            {
+                name: "train",
+                image: `${REPO}@${digest}`,
+                args: ["--train", "--dataset", "clicks-2026-11-01"],
+            },
+        ]);
+        assert.deepStrictEqual(out.trainingJob, {
+            name,
+            image: `${REPO}@${digest}`,
+            digest,
+            gitSha: "0123abc",
+            datasetVersion: "clicks-2026-11-01",
+        });
+        // prod ships without training: no Job, no trainingJob output.
+        resetRecorded();
+        const prod = await runStack("prod", stackConfig("prod", { "image-release:verifyDigest": false }));
+        assert.deepStrictEqual([ofType("kubernetes:batch/v1:Job").length, "trainingJob" in prod], [0, false]);
+    });
+
     it("promotion and rollback are config diffs: the image and change-cause follow the pin", async () => {
         const NEW = "sha256:" + "9".repeat(64);
         const before = stackConfig("staging", { "image-release:verifyDigest": false });
@@ -255,7 +297,11 @@ describe("program", () => {
         it(`fails before any resource on ${c.name}, naming the file and key`, async () => {
             await setMocks(c.stack);
             pulumi.runtime.setAllConfig(stackConfig(c.base ?? c.stack, c.overrides, c.remove));
-            assert.throws(() => run(), { name: "StackConfigError", message: c.message });
+            // A RunError: the engine prints the message alone, with no Node.js stack trace.
+            assert.throws(
+                () => run(),
+                (e: unknown) => e instanceof pulumi.RunError && e.message === c.message,
+            );
             await settle();
             assert.deepStrictEqual(recorded, []);
         });
@@ -373,11 +419,13 @@ describe("program", () => {
         it("refuses a configured source that is not an http(s) URL, before any resource", async () => {
             await setMocks("dev");
             pulumi.runtime.setAllConfig(stackConfig("dev", { "image-release:source": "file:///work/main" }));
-            assert.throws(() => run(), {
-                name: "StackConfigError",
-                message:
-                    'stacks/Pulumi.dev.yaml: image-release:source: expected an http(s) URL without credentials (got "file:///work/main")',
-            });
+            assert.throws(
+                () => run(),
+                (e: unknown) =>
+                    e instanceof pulumi.RunError &&
+                    e.message ===
+                        'stacks/Pulumi.dev.yaml: image-release:source: expected an http(s) URL without credentials (got "file:///work/main")',
+            );
             await settle();
             assert.deepStrictEqual(recorded, []);
         });

@@ -94,6 +94,36 @@ describe("validateStackConfig", () => {
                 namespace: "default",
             },
         },
+        {
+            name: "training job with args",
+            stack: "staging",
+            in: cfg({
+                repository: REPO,
+                digest: D,
+                training: { datasetVersion: "clicks-2026-11-01", command: ["--train", "--epochs", "3"] },
+            }),
+            out: {
+                repository: REPO,
+                digest: D,
+                platforms: ["linux/amd64", "linux/arm64"],
+                verifyDigest: true,
+                namespace: "default",
+                training: { datasetVersion: "clicks-2026-11-01", command: ["--train", "--epochs", "3"] },
+            },
+        },
+        {
+            name: "training job without args",
+            stack: "staging",
+            in: cfg({ repository: REPO, digest: D, training: { datasetVersion: "v3" } }),
+            out: {
+                repository: REPO,
+                digest: D,
+                platforms: ["linux/amd64", "linux/arm64"],
+                verifyDigest: true,
+                namespace: "default",
+                training: { datasetVersion: "v3" },
+            },
+        },
     ];
     for (const c of good) {
         it(c.name, () =>
@@ -277,7 +307,46 @@ describe("validateStackConfig", () => {
             name: "unknown key (typo)",
             in: cfg({ repository: REPO, digest: D, namepsace: "x" }),
             message: [
-                `${F}: image-release:namepsace: unknown key (known: repository, platforms, channel, promoteFrom, digest, version, gitSha, promotedFrom, build, verifyDigest, namespace, kubeconfig, kubeContext, source) (got "x")`,
+                `${F}: image-release:namepsace: unknown key (known: repository, platforms, channel, promoteFrom, digest, version, gitSha, promotedFrom, build, verifyDigest, namespace, kubeconfig, kubeContext, source, training) (got "x")`,
+            ],
+        },
+        {
+            name: "training that is not a map",
+            in: cfg({ repository: REPO, digest: D, training: "v3" }),
+            message: [
+                `${F}: image-release:training: expected a map with datasetVersion and optional command (got "v3")`,
+            ],
+        },
+        {
+            name: "training without datasetVersion",
+            in: cfg({ repository: REPO, digest: D, training: { command: ["--x"] } }),
+            message: [
+                `${F}: image-release:training: training.datasetVersion must be a non-empty string (got "")`,
+            ],
+        },
+        {
+            name: "training with an empty datasetVersion",
+            in: cfg({ repository: REPO, digest: D, training: { datasetVersion: "" } }),
+            message: [
+                `${F}: image-release:training: training.datasetVersion must be a non-empty string (got "")`,
+            ],
+        },
+        {
+            name: "training command that is not a list of strings",
+            in: cfg({
+                repository: REPO,
+                digest: D,
+                training: { datasetVersion: "v3", command: ["--epochs", 3] },
+            }),
+            message: [
+                `${F}: image-release:training: training.command must be a list of strings (got "["--epochs",3]")`,
+            ],
+        },
+        {
+            name: "training with an unknown key",
+            in: cfg({ repository: REPO, digest: D, training: { datasetVersion: "v3", dataset: "x" } }),
+            message: [
+                `${F}: image-release:training: unknown key training.dataset (known: datasetVersion, command) (got "{"datasetVersion":"v3","dataset":"x"}")`,
             ],
         },
         {

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Starts a local Kubernetes API for the e2e, on 127.0.0.1 only, from the binaries scripts/toolchain.sh
+# built (it runs toolchain.sh first, which is a no-op when the cache is warm):
+#   - etcd                      127.0.0.1:23790 (data in the state dir)
+#   - kube-apiserver            https://127.0.0.1:16443 (certificates and service-account keys made here
+#                               with openssl, kept in the state dir)
+#   - kube-controller-manager   Deployments -> ReplicaSets -> Pods, Jobs, namespaces, service accounts
+#   - kube-scheduler            binds Pods to the fake node
+#   - kwok                      one fake node, kwok-node-0 (linux/amd64), whose Pods turn Running and
+#                               whose Job Pods turn Succeeded
+# Writes the admin kubeconfig to $STATE_DIR/cluster/kubeconfig. Idempotent: whatever already answers is
+# left alone and reported. scripts/cluster-down.sh stops it (--purge also removes etcd's data).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+STATE_DIR="${IMAGE_RELEASE_STATE_DIR:-/var/tmp/image-release-local}"
+C="$STATE_DIR/cluster"
+PKI="$C/pki"
+LOGS="$STATE_DIR/logs"
+RUN="$STATE_DIR/run"
+APISERVER=https://127.0.0.1:16443
+ETCD=http://127.0.0.1:23790
+
+say() { printf 'cluster-up: %s\n' "$*"; }
+die() { printf 'cluster-up: %s\n' "$*" >&2; exit 1; }
+
+command -v openssl >/dev/null || die "openssl is not on PATH"
+bash "$HERE/toolchain.sh" | grep -v ': up to date$' || die "scripts/toolchain.sh failed"
+# shellcheck source=toolchain/env.sh
+. "$HERE/toolchain/env.sh"
+mkdir -p "$PKI" "$C/etcd" "$LOGS" "$RUN"
+
+# --- certificates ---------------------------------------------------------------------------------
+# One CA signs the apiserver's serving cert and one admin client cert (O=system:masters) that kubectl,
+# Pulumi and the controllers use; the service-account key pair signs and checks Pod tokens.
+cert() { # name subject [san]
+  local name=$1 subj=$2 san=${3:-}
+  [ -s "$PKI/$name.crt" ] && return
+  openssl genrsa -out "$PKI/$name.key" 2048 2>/dev/null
+  openssl req -new -key "$PKI/$name.key" -subj "$subj" -out "$PKI/$name.csr" 2>/dev/null
+  local ext="$PKI/$name.ext"
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n' >"$ext"
+  if [ -n "$san" ]; then
+    printf 'extendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$san" >>"$ext"
+  else
+    printf 'extendedKeyUsage=clientAuth\n' >>"$ext"
+  fi
+  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+    -days 3650 -sha256 -extfile "$ext" -out "$PKI/$name.crt" 2>/dev/null
+  rm -f "$PKI/$name.csr" "$ext"
+}
+if [ ! -s "$PKI/ca.crt" ]; then
+  openssl genrsa -out "$PKI/ca.key" 2048 2>/dev/null
+  openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=image-release-local-ca" -days 3650 -sha256 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -out "$PKI/ca.crt" 2>/dev/null
+  rm -f "$PKI/apiserver.crt" "$PKI/admin.crt"
+  say "made a local CA (pki: $PKI)"
+fi
+cert apiserver "/CN=kube-apiserver" \
+  "IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
+cert admin "/O=system:masters/CN=image-release-admin"
+if [ ! -s "$PKI/sa.key" ]; then
+  openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
+fi
+chmod 600 "$PKI"/*.key
+
+KUBECONFIG_FILE="$C/kubeconfig"
+cat >"$KUBECONFIG_FILE.tmp" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: image-release-local
+  cluster:
+    server: $APISERVER
+    certificate-authority: $PKI/ca.crt
+users:
+- name: image-release-admin
+  user:
+    client-certificate: $PKI/admin.crt
+    client-key: $PKI/admin.key
+contexts:
+- name: image-release-local
+  context:
+    cluster: image-release-local
+    user: image-release-admin
+current-context: image-release-local
+EOF
+mv "$KUBECONFIG_FILE.tmp" "$KUBECONFIG_FILE"
+export KUBECONFIG="$KUBECONFIG_FILE"
+
+# --- processes ------------------------------------------------------------------------------------
+alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+start() { # name ready-check args…
+  local name=$1 check=$2
+  shift 2
+  if alive "$name" && eval "$check" >/dev/null 2>&1; then
+    say "$name already runs (pid $(cat "$RUN/$name.pid"))"
+    return
+  fi
+  if alive "$name"; then
+    kill "$(cat "$RUN/$name.pid")" 2>/dev/null || true
+    sleep 1
+  fi
+  nohup "$@" >"$LOGS/$name.log" 2>&1 &
+  echo $! >"$RUN/$name.pid"
+  for _ in $(seq 1 240); do
+    eval "$check" >/dev/null 2>&1 && break
+    kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null || break
+    sleep 0.25
+  done
+  if ! eval "$check" >/dev/null 2>&1; then
+    tail -25 "$LOGS/$name.log" >&2
+    die "$name did not become ready (log: $LOGS/$name.log)"
+  fi
+  say "started $name (pid $(cat "$RUN/$name.pid"), log: $LOGS/$name.log)"
+}
+
+start etcd "curl -sf $ETCD/health" \
+  etcd --name image-release-local --data-dir "$C/etcd" \
+  --listen-client-urls "$ETCD" --advertise-client-urls "$ETCD" \
+  --listen-peer-urls http://127.0.0.1:23800 --initial-advertise-peer-urls http://127.0.0.1:23800 \
+  --initial-cluster image-release-local=http://127.0.0.1:23800 \
+  --listen-metrics-urls http://127.0.0.1:23810 --quota-backend-bytes 1073741824
+
+start kube-apiserver "kubectl get --raw /readyz" \
+  kube-apiserver --etcd-servers "$ETCD" --bind-address 127.0.0.1 --advertise-address 127.0.0.1 \
+  --secure-port 16443 --endpoint-reconciler-type none \
+  --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
+  --client-ca-file "$PKI/ca.crt" \
+  --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
+  --service-account-issuer https://kubernetes.default.svc.cluster.local \
+  --service-cluster-ip-range 10.96.0.0/16 --authorization-mode Node,RBAC --allow-privileged=true \
+  --enable-priority-and-fairness=false
+
+start kube-controller-manager "curl -sk https://127.0.0.1:10257/healthz" \
+  kube-controller-manager --kubeconfig "$KUBECONFIG_FILE" --bind-address 127.0.0.1 --secure-port 10257 \
+  --leader-elect=false --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
+  --controllers '*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route' \
+  --concurrent-deployment-syncs 5 --concurrent-replicaset-syncs 5
+
+start kube-scheduler "curl -sk https://127.0.0.1:10259/healthz" \
+  kube-scheduler --kubeconfig "$KUBECONFIG_FILE" --bind-address 127.0.0.1 --secure-port 10259 \
+  --leader-elect=false
+
+start kwok "curl -sf http://127.0.0.1:10248/healthz" \
+  kwok --kubeconfig "$KUBECONFIG_FILE" --config "$TOOLCHAIN_DIR/kwok-stages.yaml" \
+  --manage-all-nodes=true --node-ip 127.0.0.1 --cidr 10.244.0.0/16 \
+  --server-address 127.0.0.1:10248 --node-name kwok-node-0
+
+# --- the fake node --------------------------------------------------------------------------------
+if ! kubectl get node kwok-node-0 >/dev/null 2>&1; then
+  kubectl apply -f - >/dev/null <<'EOF'
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-node-0
+  annotations:
+    node.alpha.kubernetes.io/ttl: "0"
+    kwok.x-k8s.io/node: fake
+  labels:
+    kubernetes.io/arch: amd64
+    kubernetes.io/os: linux
+    kubernetes.io/hostname: kwok-node-0
+    type: kwok
+spec: {}
+EOF
+  say "created node kwok-node-0"
+fi
+kubectl wait --for=condition=Ready node/kwok-node-0 --timeout=60s >/dev/null ||
+  die "node kwok-node-0 is not Ready (kwok log: $LOGS/kwok.log)"
+for _ in $(seq 1 120); do
+  kubectl get serviceaccount default -n default >/dev/null 2>&1 && break
+  sleep 0.5
+done
+kubectl get serviceaccount default -n default >/dev/null 2>&1 ||
+  die "the default service account never appeared (log: $LOGS/kube-controller-manager.log)"
+say "kubernetes $(kubectl version -o json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).serverVersion.gitVersion))') answers at $APISERVER; node kwok-node-0 Ready"
+say "kubeconfig: $KUBECONFIG_FILE"

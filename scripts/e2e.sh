@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `npm run e2e`: the README's flows under a real `pulumi up`. Starts (idempotently) dockerd and the
+# registries (local-up.sh) and the local Kubernetes API (cluster-up.sh, which builds the toolchain if
+# its cache is cold), then runs test/e2e with the toolchain first on PATH. Extra args go to mocha.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STATE_DIR="${IMAGE_RELEASE_STATE_DIR:-/var/tmp/image-release-local}"
+bash scripts/local-up.sh
+bash scripts/cluster-up.sh
+# shellcheck source=toolchain/env.sh
+. scripts/toolchain/env.sh
+export KUBECONFIG="$STATE_DIR/cluster/kubeconfig"
+exec npx mocha --config test/e2e/.mocharc.json "$@"

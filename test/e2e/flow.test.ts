@@ -1,0 +1,346 @@
+import * as assert from "assert";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Stack } from "@pulumi/pulumi/automation";
+import { readOutputs } from "../../src/cli/context";
+import { ReleaseRecord } from "../../src/release";
+import {
+    engineEnv,
+    expectFailure,
+    git,
+    kubectl,
+    projectCopy,
+    registryDigest,
+    registryTags,
+    run,
+    stack,
+    timings,
+    uniqueRun,
+} from "./harness";
+
+/**
+ * The README's flows under a real `pulumi up`: the Pulumi CLI, our Node.js language host, the
+ * Kubernetes provider and a local Kubernetes API (scripts/toolchain.sh, scripts/cluster-up.sh). The
+ * steps build on each other, in order: dev builds, staging and prod are promoted, prod rolls back.
+ */
+describe("e2e: the README's flows under a real pulumi up", function () {
+    this.timeout(900_000);
+    const r = uniqueRun();
+    const repo = r.repository;
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-e2e-state-"));
+    const logFile = path.join(stateDir, "engine.log");
+    let dir = "";
+    const stacks: Record<string, Stack> = {};
+    /** What each step learned, for the next. */
+    let d1 = "";
+    let d2 = "";
+    let sha1 = "";
+    let sha2 = "";
+
+    const log = (s: string) => fs.appendFileSync(logFile, s);
+    const cli = (args: string[]) => run("node", [path.join(dir, "bin", "image-release.js"), ...args], dir);
+    const deploymentImage = (ns: string) =>
+        kubectl([
+            "get",
+            "deployment",
+            "hello",
+            "-n",
+            ns,
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+        ]);
+    /** `pulumi stack output release --json`, written where `promote --from <stack>` reads it. */
+    const recordOutputs = async (name: string): Promise<ReleaseRecord> => {
+        const out = await run(
+            "pulumi",
+            ["stack", "output", "release", "--json", "--stack", name],
+            dir,
+            engineEnv(stateDir),
+        );
+        assert.strictEqual(out.code, 0, out.stderr);
+        fs.mkdirSync(path.join(dir, ".image-release", "outputs"), { recursive: true });
+        fs.writeFileSync(path.join(dir, ".image-release", "outputs", `${name}.json`), out.stdout);
+        return readOutputs(dir, name) as ReleaseRecord;
+    };
+    /** The registry's index: platform -> manifest digest. */
+    const platformDigests = async (digest: string): Promise<Record<string, string>> => {
+        const host = repo.slice(0, repo.indexOf("/"));
+        const res = await fetch(
+            `http://${host}/v2/${repo.slice(repo.indexOf("/") + 1)}/manifests/${digest}`,
+            {
+                headers: { Accept: "application/vnd.oci.image.index.v1+json" },
+            },
+        );
+        const index = (await res.json()) as {
+            manifests: { digest: string; platform: { os: string; architecture: string } }[];
+        };
+        return Object.fromEntries(
+            index.manifests.map((m) => [`${m.platform.os}/${m.platform.architecture}`, m.digest]),
+        );
+    };
+    /** Promote with the CLI as a user does, then "merge the PR": fast-forward main onto the branch. */
+    const promoteAndMerge = async (from: string, to: string) => {
+        const p = await cli(["promote", "--from", from, "--to", to, "--git", "--json"]);
+        assert.strictEqual(p.code, 0, p.stderr);
+        const branch = (JSON.parse(p.stdout) as { branch: string }).branch;
+        git(dir, ["checkout", "-q", "main"]);
+        git(dir, ["merge", "-q", "--ff-only", branch]);
+        return JSON.parse(p.stdout) as { digest: string; version: string; branch: string };
+    };
+    const rolloutHistory = (ns: string) => kubectl(["rollout", "history", "deployment/hello", "-n", ns]);
+
+    before(async () => {
+        dir = projectCopy(r);
+        for (const ns of Object.values(r.namespaces)) kubectl(["create", "namespace", ns]);
+        for (const name of ["dev", "staging", "prod"]) stacks[name] = await stack(dir, name, stateDir);
+        // `pulumi stack init` adds encryptionsalt to each stack file; a user commits it with the file.
+        git(dir, ["commit", "-q", "-am", "pulumi stack init dev, staging and prod"]);
+        sha1 = git(dir, ["rev-parse", "HEAD"]).trim();
+    });
+
+    afterEach(function () {
+        const t = this.currentTest;
+        if (t) timings.push({ step: t.title, seconds: (t.duration ?? 0) / 1000 });
+    });
+
+    after(() => {
+        process.stdout.write(`\n  e2e run ${r.id}: project ${dir}, engine log ${logFile}\n`);
+        process.stdout.write(`  | step | seconds |\n  |---|---|\n`);
+        for (const t of timings) process.stdout.write(`  | ${t.step} | ${t.seconds.toFixed(1)} |\n`);
+    });
+
+    it("dev: pulumi up builds once, pushes the tag set and deploys repo@<index digest>", async () => {
+        const up = await stacks.dev.up({ onOutput: log });
+        const digest = up.outputs.digest.value as string;
+        d1 = digest;
+        assert.match(digest, /^sha256:[0-9a-f]{64}$/);
+        const tags = ["1.4.2", "1.4", "1", `git-${sha1.slice(0, 7)}`, "dev"];
+        for (const t of tags) assert.strictEqual(await registryDigest(repo, t), digest, `tag ${t}`);
+        assert.deepStrictEqual(up.outputs.tags.value, tags);
+        assert.strictEqual(deploymentImage(r.namespaces.dev), `${repo}@${digest}`);
+        assert.strictEqual(
+            kubectl([
+                "rollout",
+                "status",
+                "deployment/hello",
+                "-n",
+                r.namespaces.dev,
+                "--timeout=60s",
+            ]).trim(),
+            'deployment "hello" successfully rolled out',
+        );
+        const record = await recordOutputs("dev");
+        assert.deepStrictEqual(record, {
+            repository: repo,
+            version: "1.4.2",
+            digest,
+            ref: `${repo}@${digest}`,
+            tags,
+            platforms: ["linux/amd64", "linux/arm64"],
+            platformDigests: await platformDigests(digest),
+            gitSha: sha1,
+            sourceStack: "dev",
+        });
+    });
+
+    it("dev: a second pulumi up changes nothing and builds nothing; refresh then preview shows no diff", async () => {
+        const before = await registryTags(repo);
+        const up = await stacks.dev.up({ onOutput: log });
+        assert.deepStrictEqual(Object.keys(up.summary.resourceChanges ?? {}), ["same"]);
+        assert.deepStrictEqual(await registryTags(repo), before);
+        const refresh = await stacks.dev.refresh({ onOutput: log });
+        assert.deepStrictEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"]);
+        const preview = await stacks.dev.preview({ expectNoChanges: true, onOutput: log });
+        assert.deepStrictEqual(Object.keys(preview.changeSummary), ["same"]);
+    });
+
+    it("staging: promote --git, preview verifies the pin, up pins the Deployment and moves :staging by retag", async () => {
+        const p = await promoteAndMerge("dev", "staging");
+        assert.deepStrictEqual([p.digest, p.version], [d1, "1.4.2"]);
+        const preview = await stacks.staging.preview({ onOutput: log });
+        assert.strictEqual(preview.changeSummary.create, 7);
+        const up = await stacks.staging.up({ onOutput: log });
+        assert.strictEqual(up.outputs.digest.value, d1);
+        assert.deepStrictEqual(up.outputs.platformDigests.value, await platformDigests(d1));
+        assert.strictEqual(deploymentImage(r.namespaces.staging), `${repo}@${d1}`);
+        assert.strictEqual(await registryDigest(repo, "staging"), d1);
+        assert.strictEqual(
+            rolloutHistory(r.namespaces.staging),
+            `deployment.apps/hello \nREVISION  CHANGE-CAUSE\n1         image-release 1.4.2 ${d1.slice(0, 19)} (promoted from dev)\n\n`,
+        );
+    });
+
+    it("training: the staging PinnedJob runs to completion and records digest, code sha and dataset", async () => {
+        const out = await stacks.staging.outputs();
+        const job = out.trainingJob.value as Record<string, string>;
+        const ns = r.namespaces.staging;
+        const expectedName = `hello-train-${createHash("sha256").update(`${d1}\n${sha1}\nclicks-2026-11-01`).digest("hex").slice(0, 10)}`;
+        assert.deepStrictEqual(job, {
+            name: expectedName,
+            image: `${repo}@${d1}`,
+            digest: d1,
+            gitSha: sha1,
+            datasetVersion: "clicks-2026-11-01",
+        });
+        const get = (jsonpath: string) =>
+            kubectl(["get", "job", expectedName, "-n", ns, "-o", `jsonpath=${jsonpath}`]);
+        assert.strictEqual(get(`{.status.conditions[?(@.type=="Complete")].status}`), "True");
+        assert.strictEqual(get("{.status.succeeded}"), "1");
+        assert.strictEqual(get("{.spec.template.spec.containers[0].image}"), `${repo}@${d1}`);
+        assert.strictEqual(
+            get("{.spec.template.spec.containers[0].args}"),
+            '["--train","--dataset","clicks-2026-11-01"]',
+        );
+        assert.deepStrictEqual(JSON.parse(get("{.metadata.annotations}")), {
+            "image-release/dataset-version": "clicks-2026-11-01",
+            "image-release/digest": d1,
+            "image-release/git-sha": sha1,
+        });
+    });
+
+    it("prod: promote with staging's real outputs as proof; up runs the CrossGuard pack; the pack refuses a violating config", async () => {
+        const record = await recordOutputs("staging");
+        assert.deepStrictEqual([record.digest, record.sourceStack], [d1, "dev"]);
+        // The proof that staging ran d1 is the record staging's real stack outputs hold.
+        const p = await promoteAndMerge("staging", "prod");
+        assert.strictEqual(p.digest, d1);
+        const pack = path.join(dir, "src", "policy", "pack");
+        const up = await stacks.prod.up({ onOutput: log, policyPacks: [pack] });
+        assert.strictEqual(up.outputs.digest.value, d1);
+        assert.match(up.stdout, /Policies:\n\s+✅ image-release@v[0-9.]+ \(local: .*src\/policy\/pack\)/);
+        assert.strictEqual(deploymentImage(r.namespaces.prod), `${repo}@${d1}`);
+        assert.strictEqual(await registryDigest(repo, "prod"), d1);
+
+        // dev without an image source (this copy has no git remote and package.json no repository):
+        // the mandatory oci-labels-present policy refuses it before anything changes.
+        const before = await registryTags(repo);
+        const refused = await expectFailure(stacks.dev.preview({ onOutput: log, policyPacks: [pack] }));
+        assert.match(
+            refused,
+            /mandatory: \[oci-labels-present\]  MultiArchImage carries the source, revision and version OCI labels\.\n\s+MultiArchImage is missing OCI label\(s\) org\.opencontainers\.image\.source/,
+        );
+        assert.deepStrictEqual(await registryTags(repo), before);
+    });
+
+    it("rollback: a second release goes dev -> staging -> prod; rollback --stack prod and up put prod back on the first digest", async () => {
+        // The second release: a new commit of the app under a new version, set the way a user does.
+        const cfg = await run(
+            "pulumi",
+            ["config", "set", "--stack", "dev", "image-release:version", "1.5.0"],
+            dir,
+            engineEnv(stateDir),
+        );
+        assert.strictEqual(cfg.code, 0, cfg.stderr);
+        fs.appendFileSync(path.join(dir, "examples", "hello", "Dockerfile"), "# 1.5.0: a new release\n");
+        git(dir, ["commit", "-q", "-am", "hello 1.5.0"]);
+        sha2 = git(dir, ["rev-parse", "HEAD"]).trim();
+        const up = await stacks.dev.up({ onOutput: log });
+        d2 = up.outputs.digest.value as string;
+        assert.notStrictEqual(d2, d1);
+        assert.deepStrictEqual(up.outputs.tags.value, [
+            "1.5.0",
+            "1.5",
+            "1",
+            `git-${sha2.slice(0, 7)}`,
+            "dev",
+        ]);
+        assert.strictEqual(await registryDigest(repo, "1.4.2"), d1);
+        await recordOutputs("dev");
+        assert.strictEqual((await promoteAndMerge("dev", "staging")).digest, d2);
+        await stacks.staging.up({ onOutput: log });
+        await recordOutputs("staging");
+        assert.strictEqual((await promoteAndMerge("staging", "prod")).digest, d2);
+        await stacks.prod.up({ onOutput: log });
+        assert.strictEqual(deploymentImage(r.namespaces.prod), `${repo}@${d2}`);
+        assert.strictEqual(await registryDigest(repo, "prod"), d2);
+
+        const rb = await cli(["rollback", "--stack", "prod", "--git", "--json"]);
+        assert.strictEqual(rb.code, 0, rb.stderr);
+        const rolled = JSON.parse(rb.stdout) as { digest: string; branch: string };
+        assert.strictEqual(rolled.digest, d1);
+        git(dir, ["checkout", "-q", "main"]);
+        git(dir, ["merge", "-q", "--ff-only", rolled.branch]);
+        const back = await stacks.prod.up({ onOutput: log });
+        assert.strictEqual(back.outputs.digest.value, d1);
+        assert.strictEqual(deploymentImage(r.namespaces.prod), `${repo}@${d1}`);
+        assert.strictEqual(await registryDigest(repo, "prod"), d1);
+        // The first release's ReplicaSet is reused, so its revision moves from 1 to 3.
+        assert.strictEqual(
+            rolloutHistory(r.namespaces.prod),
+            "deployment.apps/hello \nREVISION  CHANGE-CAUSE\n" +
+                `2         image-release 1.5.0 ${d2.slice(0, 19)} (promoted from staging)\n` +
+                `3         image-release 1.4.2 ${d1.slice(0, 19)} (promoted from staging)\n\n`,
+        );
+    });
+
+    it("bad pins: malformed, missing and arm64-less digests fail preview with the README's message; up changes nothing", async () => {
+        const file = path.join(dir, "stacks", "Pulumi.staging.yaml");
+        const original = fs.readFileSync(file, "utf8");
+        // An index holding only the amd64 image of d2, pushed by digest (no tag).
+        const host = repo.slice(0, repo.indexOf("/"));
+        const name = repo.slice(repo.indexOf("/") + 1);
+        const idx = (await (
+            await fetch(`http://${host}/v2/${name}/manifests/${d2}`, {
+                headers: { Accept: "application/vnd.oci.image.index.v1+json" },
+            })
+        ).json()) as { manifests: { platform: { architecture: string } }[] };
+        idx.manifests = idx.manifests.filter((m) => m.platform.architecture === "amd64");
+        const amd64Only = Buffer.from(JSON.stringify(idx));
+        const dAmd64 = `sha256:${createHash("sha256").update(amd64Only).digest("hex")}`;
+        const put = await fetch(`http://${host}/v2/${name}/manifests/${dAmd64}`, {
+            method: "PUT",
+            headers: { "Content-Type": "application/vnd.oci.image.index.v1+json" },
+            body: amd64Only,
+        });
+        assert.strictEqual(put.status, 201);
+        const missing = `sha256:${"0".repeat(64)}`;
+        const cases = [
+            {
+                pin: "sha256:abc",
+                message:
+                    'stacks/Pulumi.staging.yaml: image-release:digest: expected sha256:<64 hex>, but it has 3 hex chars (got "sha256:abc")',
+            },
+            {
+                pin: missing,
+                message: `PinnedDeployment "hello": digest verification failed: digest ${missing} not found in repo ${repo}`,
+            },
+            {
+                pin: dAmd64,
+                message: `PinnedDeployment "hello": digest verification failed: ${repo}@${dAmd64} lacks required platform(s) linux/arm64 (has linux/amd64)`,
+            },
+        ];
+        const ns = r.namespaces.staging;
+        const image = deploymentImage(ns);
+        const jobs = kubectl(["get", "jobs", "-n", ns, "-o", "jsonpath={.items[*].metadata.name}"]);
+        const tags = await registryTags(repo);
+        for (const c of cases) {
+            fs.writeFileSync(file, original.replace(/^(\s*image-release:digest:) .*$/m, `$1 ${c.pin}`));
+            const preview = await expectFailure(stacks.staging.preview({ onOutput: log }));
+            assert.ok(
+                preview.includes(c.message),
+                `preview of ${c.pin} did not say:\n${c.message}\nit said:\n${preview}`,
+            );
+            const up = await expectFailure(stacks.staging.up({ onOutput: log }));
+            assert.ok(up.includes(c.message), `up of ${c.pin} did not say:\n${c.message}\nit said:\n${up}`);
+            assert.strictEqual(deploymentImage(ns), image);
+            assert.strictEqual(
+                kubectl(["get", "jobs", "-n", ns, "-o", "jsonpath={.items[*].metadata.name}"]),
+                jobs,
+            );
+            assert.deepStrictEqual(await registryTags(repo), tags);
+        }
+        fs.writeFileSync(file, original);
+    });
+
+    it("destroy: pulumi destroy --stack dev removes the cluster objects and leaves every image and tag", async () => {
+        const tags = await registryTags(repo);
+        await stacks.dev.destroy({ onOutput: log });
+        const left = await run("kubectl", ["get", "deployment", "hello", "-n", r.namespaces.dev], dir);
+        assert.strictEqual(left.code, 1);
+        assert.strictEqual(left.stderr, 'Error from server (NotFound): deployments.apps "hello" not found\n');
+        assert.deepStrictEqual(await registryTags(repo), tags);
+        for (const d of [d1, d2]) assert.strictEqual(await registryDigest(repo, d), d);
+    });
+});
