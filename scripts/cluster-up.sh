@@ -137,7 +137,7 @@ start kube-apiserver "kubectl get --raw /readyz" \
 start kube-controller-manager "curl -sk https://127.0.0.1:10257/healthz" \
   kube-controller-manager --kubeconfig "$KUBECONFIG_FILE" --bind-address 127.0.0.1 --secure-port 10257 \
   --leader-elect=false --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
-  --controllers '*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route' \
+  --controllers '*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route' \
   --concurrent-deployment-syncs 5 --concurrent-replicaset-syncs 5
 
 start kube-scheduler "curl -sk https://127.0.0.1:10259/healthz" \
@@ -170,6 +170,14 @@ EOF
 fi
 kubectl wait --for=condition=Ready node/kwok-node-0 --timeout=60s >/dev/null ||
   die "node kwok-node-0 is not Ready (kwok log: $LOGS/kwok.log)"
+# A new node carries the node.kubernetes.io/not-ready taint until the node lifecycle controller sees it
+# Ready; nothing schedules before that.
+for _ in $(seq 1 120); do
+  [ -z "$(kubectl get node kwok-node-0 -o jsonpath='{.spec.taints}')" ] && break
+  sleep 0.5
+done
+[ -z "$(kubectl get node kwok-node-0 -o jsonpath='{.spec.taints}')" ] ||
+  die "node kwok-node-0 keeps its taints: $(kubectl get node kwok-node-0 -o jsonpath='{.spec.taints}')"
 for _ in $(seq 1 120); do
   kubectl get serviceaccount default -n default >/dev/null 2>&1 && break
   sleep 0.5

@@ -126,15 +126,16 @@ build_k8s_provider() {
   install -m 0644 "$moddir/cmd/pulumi-resource-kubernetes/schema.json" "$d/schema.json"
   install -m 0644 "$moddir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" "$d/terraform-mapping.json"
   (cd "$d" && go mod tidy &&
-    go build -o "$BIN/pulumi-resource-kubernetes" \
+    go build -o "$DIR/plugins/pulumi-resource-kubernetes" \
       -ldflags "-s -w -X $mod/pkg/version.Version=$KUBERNETES_PROVIDER_VERSION" .)
 }
+# Not on PATH: the engine would take an ambient binary over the installed plugin (and say so).
 component pulumi-resource-kubernetes "$(inputs_hash "$SRC/pulumi-resource-kubernetes/main.go")" \
-  "$BIN/pulumi-resource-kubernetes" -- build_k8s_provider
+  "$DIR/plugins/pulumi-resource-kubernetes" -- build_k8s_provider
 
 install_k8s_plugin() {
   "$BIN/pulumi" plugin install resource kubernetes "v$KUBERNETES_PROVIDER_VERSION" \
-    --file "$BIN/pulumi-resource-kubernetes" --reinstall
+    --file "$DIR/plugins/pulumi-resource-kubernetes" --reinstall
 }
 component kubernetes-plugin "$(inputs_hash "$SRC/pulumi-resource-kubernetes/main.go")" \
   "$PULUMI_HOME/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION" -- install_k8s_plugin

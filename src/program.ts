@@ -1,13 +1,21 @@
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChannelTag, MultiArchImage, PinnedDeployment, PinnedJob } from "./components";
+import {
+    ChannelTag,
+    MultiArchImage,
+    PinnedDeployment,
+    PinnedJob,
+    VERIFY_CLIENT_OPTIONS,
+    verifyPinnedImage,
+} from "./components";
+import { RegistryClient } from "./registry";
 import {
     assertCleanBuildContext,
     Channel,
     computeTagSet,
+    contextCommitInfo,
     DirtyTreeError,
-    gitCommitInfo,
     ReleaseRecord,
     resolveImageSource,
     sourceDateEpoch,
@@ -117,17 +125,28 @@ function trainingJob(
     };
 }
 
+/**
+ * The directory of Pulumi.yaml. The engine runs the program from the directory of `main`
+ * (src/), so paths in the stack config, which are relative to the project, resolve from here. Under
+ * test mocks there is no engine (the mock root is not an absolute path) and tests run from the root.
+ */
+function projectRoot(): string {
+    const root = pulumi.runtime.getRootDirectory();
+    return path.isAbsolute(root) ? root : process.cwd();
+}
+
 /** dev: build once, push the tag set, deploy the digest that was just built. */
 function runBuild(stack: string, cfg: StackImageConfig, build: { context: string; dockerfile: string }) {
     const version = cfg.version ?? packageVersion();
-    const commit = gitCommitInfo(build.context);
+    const context = path.resolve(projectRoot(), build.context);
+    const commit = contextCommitInfo(context);
     const gitSha = cfg.gitSha ?? commit.sha;
     // The git-<sha> tag and the revision label say "this is commit <sha>": only true of a clean context.
     if (cfg.gitSha === undefined) {
-        assertCleanBuildContext(path.resolve(build.context), commit.sha, `${cfg.file}: image-release:build`);
+        assertCleanBuildContext(context, commit.sha, `${cfg.file}: image-release:build`);
     }
     const image = new MultiArchImage(APP, {
-        context: path.resolve(build.context),
+        context,
         dockerfile: build.dockerfile,
         repository: cfg.repository,
         version,
@@ -135,7 +154,7 @@ function runBuild(stack: string, cfg: StackImageConfig, build: { context: string
         platforms: cfg.platforms,
         channel: cfg.channel as "dev" | undefined,
         sourceDateEpoch: sourceDateEpoch(process.env, commit.commitTime),
-        source: resolveImageSource(build.context, cfg.source),
+        source: resolveImageSource(context, cfg.source),
     });
     const k8sOpts = kubernetesOptions(stack, cfg);
     const deployment = new PinnedDeployment(
@@ -172,7 +191,25 @@ function runBuild(stack: string, cfg: StackImageConfig, build: { context: string
 }
 
 /** staging/prod: never build; deploy the pinned digest and move the channel tag to it. */
-function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
+/** A pin that fails the registry check: the program stops before its first resource. */
+class PinVerificationError extends Error {}
+
+/**
+ * Checks the pinned digest in the registry before anything is registered, so a missing digest, or
+ * one without a required platform, stops `pulumi preview` with the check's message alone; the
+ * components then reuse that answer instead of asking the registry again.
+ */
+async function verifiedPin(cfg: StackImageConfig, digest: string): Promise<Pick<RegistryClient, "verify">> {
+    const ref = `${cfg.repository}@${digest}`;
+    try {
+        const d = await verifyPinnedImage(new RegistryClient(VERIFY_CLIENT_OPTIONS), ref, cfg.platforms, APP);
+        return { verify: () => Promise.resolve(d) };
+    } catch (e) {
+        throw new PinVerificationError((e as Error).message);
+    }
+}
+
+async function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
     const missing = (["version", "gitSha"] as const).filter((k) => cfg[k] === undefined);
     if (missing.length > 0) {
         const problems = missing.map(
@@ -182,6 +219,7 @@ function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
     }
     const version = cfg.version as string;
     const gitSha = cfg.gitSha as string;
+    const registryClient = cfg.verifyDigest ? await verifiedPin(cfg, digest) : undefined;
     const k8sOpts = kubernetesOptions(stack, cfg);
     const deployment = new PinnedDeployment(
         APP,
@@ -194,6 +232,7 @@ function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
             platforms: cfg.platforms,
             namespace: cfg.namespace,
             verifyDigest: cfg.verifyDigest,
+            ...(registryClient ? { registryClient } : {}),
         },
         k8sOpts,
     );
@@ -232,12 +271,12 @@ function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
  * The program every stack runs. Config is validated in full before the first resource, so a bad
  * digest names `stacks/Pulumi.<stack>.yaml` and the key, and nothing is half-applied.
  */
-function configure(): Record<string, unknown> {
+async function configure(): Promise<Record<string, unknown>> {
     const stack = pulumi.getStack();
     const file = stackFile("stacks", stack);
     const cfg = validateStackConfig(stack, file, stackConfigRecord());
     if (cfg.digest !== undefined) {
-        return runPinned(stack, cfg, cfg.digest);
+        return await runPinned(stack, cfg, cfg.digest);
     }
     if (cfg.build !== undefined) {
         return runBuild(stack, cfg, cfg.build);
@@ -247,15 +286,20 @@ function configure(): Record<string, unknown> {
 }
 
 /**
- * Refusals of the stack's own config (and of a dirty build context) are the user's to fix: they reach
+ * Refusals of the stack's own config (a dirty build context, a pin the registry refuses) are the user's to fix: they reach
  * the engine as a RunError, which prints the message alone, without a Node.js stack trace.
  */
-function run(): Record<string, unknown> {
+async function run(): Promise<Record<string, unknown>> {
     try {
-        return configure();
+        return await configure();
     } catch (e) {
-        if (e instanceof StackConfigError || e instanceof DirtyTreeError)
+        if (
+            e instanceof StackConfigError ||
+            e instanceof DirtyTreeError ||
+            e instanceof PinVerificationError
+        ) {
             throw new pulumi.RunError(e.message);
+        }
         throw e;
     }
 }

@@ -4,8 +4,8 @@ import { BuildError, parsePlatform, PublishOptions, PublishResult } from "../bui
 import {
     assertCleanBuildContext,
     computeTagSet,
+    contextCommitInfo,
     DirtyTreeError,
-    gitCommitInfo,
     ociLabels,
     resolveImageSource,
     readVersion,
@@ -79,12 +79,12 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
             throw e;
         }
     }
-    const git = gitCommitInfo(o.repoRoot);
     const context = path.resolve(o.repoRoot, o.context ?? RELEASE_DEFAULTS.context);
     if (!fs.existsSync(context) || !fs.statSync(context).isDirectory()) {
         throw new CliError(`release refused: the build context ${context} is not a directory`);
     }
-    // Before anything is built or pushed: a dirty context would be tagged git-<HEAD> without being HEAD.
+    const git = contextCommitInfo(context);
+    // Before anything is built or pushed: a dirty context would be tagged git-<sha> without being <sha>.
     try {
         assertCleanBuildContext(context, git.sha, "release refused");
     } catch (e) {

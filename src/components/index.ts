@@ -20,6 +20,7 @@ export {
 } from "./multiArchImage";
 export {
     DEFAULT_REVISION_HISTORY_LIMIT,
+    VERIFY_CLIENT_OPTIONS,
     deploymentSpec,
     DeploymentSpecInput,
     PinnedDeployment,

@@ -7,7 +7,7 @@ import {
     CHANNELS,
     computeTagSet,
     DEFAULT_PLATFORMS,
-    gitCommitInfo,
+    contextCommitInfo,
     isGitSha,
     isSemver,
     ociLabels,
@@ -183,10 +183,10 @@ export function multiArchImageProblems(args: MultiArchImageArgs): ArgProblem[] {
     return problems;
 }
 
-/** `$SOURCE_DATE_EPOCH` wins; otherwise the commit time, so one commit always gives one `created`. */
+/** `$SOURCE_DATE_EPOCH` wins; otherwise the time of the newest commit that changed the context. */
 export function defaultSourceDateEpoch(context: string, env: NodeJS.ProcessEnv = process.env): number {
     const raw = env.SOURCE_DATE_EPOCH;
-    return sourceDateEpoch(env, raw !== undefined && raw !== "" ? 0 : gitCommitInfo(context).commitTime);
+    return sourceDateEpoch(env, raw !== undefined && raw !== "" ? 0 : contextCommitInfo(context).commitTime);
 }
 
 /** Builds once, pushes one OCI index and its whole tag set (all the same digest). */

@@ -296,7 +296,7 @@ export async function verifyPinnedImage(
     platforms: string[],
     name: string,
     resource?: pulumi.Resource,
-): Promise<Pick<ImageDescription, "platforms">> {
+): Promise<ImageDescription> {
     try {
         return await client.verify(ref, platforms);
     } catch (err) {

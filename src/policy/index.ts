@@ -2,6 +2,7 @@ export { policies } from "./policies";
 export {
     digestPinViolation,
     isMultiArchImageResource,
+    PolicyName,
     latestTagViolation,
     missingOciLabels,
     REQUIRED_OCI_LABELS,

@@ -1,15 +1,13 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { resourceViolations } from "./validators";
+import { PolicyName, resourceViolations } from "./validators";
 
-function policyFor(name: string, description: string): ResourceValidationPolicy {
+function policyFor(name: PolicyName, description: string): ResourceValidationPolicy {
     return {
         name,
         description,
         enforcementLevel: "mandatory",
         validateResource: (args, reportViolation) => {
-            for (const v of resourceViolations(args)) {
-                if (v.policy === name) reportViolation(v.message);
-            }
+            for (const v of resourceViolations(args, name)) reportViolation(v.message);
         },
     };
 }

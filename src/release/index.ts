@@ -13,7 +13,15 @@ export {
 export { DEFAULT_PLATFORMS, isPlatformName } from "./platforms";
 export { assertCleanBuildContext, DirtyTreeError, GitError, runGit, uncommittedFiles } from "./git";
 export { writeFileAtomic } from "./writeFileAtomic";
-export { GitCommitInfo, gitCommitInfo, OciLabelInput, ociLabels, rfc3339, sourceDateEpoch } from "./labels";
+export {
+    contextCommitInfo,
+    GitCommitInfo,
+    gitCommitInfo,
+    OciLabelInput,
+    ociLabels,
+    rfc3339,
+    sourceDateEpoch,
+} from "./labels";
 export { ReleaseRecord, validateReleaseRecord } from "./record";
 export * from "./reference";
 export {

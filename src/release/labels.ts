@@ -86,11 +86,27 @@ export interface GitCommitInfo {
 }
 
 export function gitCommitInfo(dir: string): GitCommitInfo {
+    return newestCommit(dir, []);
+}
+
+/**
+ * The newest commit that changed anything under `dir`: what a build of `dir` is a build of. A commit
+ * elsewhere in the repository (a promotion's stack-file change) leaves it, and so the image's
+ * revision, created time, git- tag and digest, as they were.
+ */
+export function contextCommitInfo(dir: string): GitCommitInfo {
+    return newestCommit(dir, ["--", "."]);
+}
+
+function newestCommit(dir: string, pathspec: string[]): GitCommitInfo {
     let out: string;
     try {
-        out = runGit(dir, ["log", "-1", "--format=%H%x00%ct"]);
+        out = runGit(dir, ["log", "-1", "--format=%H%x00%ct", ...pathspec]);
     } catch (e) {
         throw new ReleaseRuleError(`${dir} is not a git repository with a commit: ${(e as GitError).reason}`);
+    }
+    if (out.trim() === "") {
+        throw new ReleaseRuleError(`${dir} has no committed files: commit the build context first`);
     }
     const [sha, time] = out.trim().split("\0");
     return { sha, shortSha: sha.slice(0, 7), commitTime: Number(time) };

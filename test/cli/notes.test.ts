@@ -7,7 +7,7 @@ import { notes, release, tags, verify } from "../../src/cli";
 import { PublishResult } from "../../src/build";
 import { RegistryClient } from "../../src/registry";
 import { pushTestImage, TEST_LABELS, TestImage } from "../fixtures/registry/testImage";
-import { makeRepo } from "../fixtures/cli/repo";
+import { commitAll, makeRepo } from "../fixtures/cli/repo";
 
 const BIN = path.join(__dirname, "..", "..", "bin", "image-release.js");
 const client = new RegistryClient({
@@ -186,6 +186,8 @@ describe("cli release notes and `notes` agree on which stacks run the release @i
         await client.applyTags(released, img.indexDigest, [...tagSet, "dev"]);
         const dir = makeRepo(stackRepo, `sha256:${"0".repeat(64)}`);
         fs.mkdirSync(path.join(dir, "examples", "hello"), { recursive: true });
+        fs.writeFileSync(path.join(dir, "examples", "hello", "Dockerfile"), "FROM scratch\n");
+        commitAll(dir, "the app", 2);
         // The build is not what is under test: the stand-in reports the image pushed above.
         const publish = (): Promise<PublishResult> =>
             Promise.resolve({

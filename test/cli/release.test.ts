@@ -234,10 +234,22 @@ describe("cli release @integration", function () {
         assert.match(json.stderr, reuse);
         for (const t of tags) assert.strictEqual((await client.headManifest(repo, t))?.digest, digest, t);
 
-        // A new commit under the same version would be a new digest: X.Y.Z is immutable and was built from
-        // another commit, so it is refused before anything is built and every tag stays; --force moves the
-        // whole set.
+        // A commit elsewhere in the repository is not a new build of the context: same commit, same digest.
         git(dir, ["commit", "-q", "--allow-empty", "-m", "unrelated"], {
+            GIT_AUTHOR_DATE: "2024-01-03T11:00:00Z",
+            GIT_COMMITTER_DATE: "2024-01-03T11:00:00Z",
+        });
+        const unrelated = await npmRelease(dir, ["--repository", repo, "--json"], env);
+        assert.strictEqual(unrelated.code, 0, unrelated.stderr);
+        assert.deepStrictEqual(
+            [JSON.parse(unrelated.stdout).built, JSON.parse(unrelated.stdout).record.digest],
+            [false, digest],
+        );
+        // A new commit of the context under the same version would be a new digest: X.Y.Z is immutable and
+        // was built from another commit, so it is refused before anything is built and every tag stays;
+        // --force moves the whole set.
+        fs.appendFileSync(path.join(dir, "examples/hello/Dockerfile"), "# a change to the app\n");
+        git(dir, ["commit", "-q", "-am", "change the app"], {
             GIT_AUTHOR_DATE: "2024-01-03T12:00:00Z",
             GIT_COMMITTER_DATE: "2024-01-03T12:00:00Z",
         });

@@ -88,6 +88,7 @@ describe("e2e: the packed library in a consumer project", function () {
                     strict: true,
                     target: "ES2022",
                     module: "commonjs",
+                    moduleResolution: "node",
                     esModuleInterop: true,
                 },
             }),

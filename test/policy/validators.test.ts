@@ -127,6 +127,13 @@ describe("policy/validators", () => {
             expected: [],
         },
         {
+            name: "the MultiArchImage component registers no inputs under the engine: its child is judged",
+            stack: "dev",
+            type: "image-release:image:MultiArchImage",
+            props: {},
+            expected: [],
+        },
+        {
             name: "other dynamic resources are ignored",
             stack: "dev",
             type: "pulumi-nodejs:dynamic:Resource",
@@ -162,6 +169,21 @@ describe("policy/validators", () => {
             ],
             "oci-labels-present": [],
         });
+    });
+
+    it("oci-labels-present never reads a workload's spec, which a preview may not know yet", () => {
+        const unknownSpec = {
+            get spec(): unknown {
+                throw new Error("string value at .spec can't be known during preview");
+            },
+        };
+        const args = { type: "kubernetes:apps/v1:Deployment", urn: urn("dev", "x"), props: unknownSpec };
+        const labels = policies.find((p) => p.name === "oci-labels-present");
+        const validate = labels?.validateResource as (a: unknown, report: (m: string) => void) => void;
+        const reported: string[] = [];
+        validate(args, (m) => reported.push(m));
+        assert.deepStrictEqual(reported, []);
+        assert.throws(() => resourceViolations(args), /can't be known during preview/);
     });
 
     it("src/policy/pack starts as a policy pack the way the Pulumi CLI runs it", async function () {

@@ -39,7 +39,7 @@ function stackConfig(
     return out;
 }
 
-type Run = () => Record<string, unknown>;
+type Run = () => Promise<Record<string, unknown>>;
 
 describe("program", () => {
     let run: Run;
@@ -53,7 +53,7 @@ describe("program", () => {
     async function runStack(stack: string, config: Record<string, string>): Promise<Record<string, Json>> {
         await setMocks(stack);
         pulumi.runtime.setAllConfig(config);
-        const outputs = run();
+        const outputs = await run();
         const resolved: Record<string, Json> = {};
         for (const [k, v] of Object.entries(outputs)) resolved[k] = await promiseOf(v);
         await settle();
@@ -298,7 +298,7 @@ describe("program", () => {
             await setMocks(c.stack);
             pulumi.runtime.setAllConfig(stackConfig(c.base ?? c.stack, c.overrides, c.remove));
             // A RunError: the engine prints the message alone, with no Node.js stack trace.
-            assert.throws(
+            await assert.rejects(
                 () => run(),
                 (e: unknown) => e instanceof pulumi.RunError && e.message === c.message,
             );
@@ -419,7 +419,7 @@ describe("program", () => {
         it("refuses a configured source that is not an http(s) URL, before any resource", async () => {
             await setMocks("dev");
             pulumi.runtime.setAllConfig(stackConfig("dev", { "image-release:source": "file:///work/main" }));
-            assert.throws(
+            await assert.rejects(
                 () => run(),
                 (e: unknown) =>
                     e instanceof pulumi.RunError &&

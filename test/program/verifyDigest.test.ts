@@ -116,7 +116,7 @@ describe("PinnedDeployment verification during preview, against the local regist
     });
 
     describe("the staging program against the registry", () => {
-        let run: () => Record<string, unknown>;
+        let run: () => Promise<Record<string, unknown>>;
         before(async () => {
             run = (await import("../../src/program")).default;
         });
@@ -124,7 +124,7 @@ describe("PinnedDeployment verification during preview, against the local regist
         async function runStaging(overrides: Record<string, unknown>): Promise<Record<string, Json>> {
             await setMocks("staging", true);
             pulumi.runtime.setAllConfig(stagingConfig(overrides));
-            const outputs = run();
+            const outputs = await run();
             const resolved: Record<string, Json> = {};
             for (const [k, v] of Object.entries(outputs)) resolved[k] = await promiseOf(v);
             await settle();
@@ -162,14 +162,16 @@ describe("PinnedDeployment verification during preview, against the local regist
                     "image-release:digest": amd64Only.indexDigest,
                 }),
             );
-            const outputs = run();
-            // The same error reaches the export through the Deployment's spec, the channel tag's digest and
-            // the component's outputs; assertRejects splits off the SDK's per-property prefixes.
-            await assertRejects(
-                outputs.release as pulumi.Output<unknown>,
-                `PinnedDeployment "hello": digest verification failed: ${repo}@${amd64Only.indexDigest} lacks required platform(s) linux/arm64 (has linux/amd64)`,
-                ["digest", "spec", "outputs"],
+            // The program checks the pin before its first resource and stops with the check's message alone
+            // (a RunError: no stack trace, no per-property serialization prefixes).
+            await assert.rejects(
+                () => run(),
+                (e: unknown) =>
+                    e instanceof pulumi.RunError &&
+                    e.message ===
+                        `PinnedDeployment "hello": digest verification failed: ${repo}@${amd64Only.indexDigest} lacks required platform(s) linux/arm64 (has linux/amd64)`,
             );
+            await settle();
             assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
             assert.strictEqual(ofType("pulumi-nodejs:dynamic:Resource").length, 0);
         });

@@ -3,7 +3,13 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { gitCommitInfo, OciLabelInput, ociLabels, sourceDateEpoch } from "../../src/release";
+import {
+    contextCommitInfo,
+    gitCommitInfo,
+    OciLabelInput,
+    ociLabels,
+    sourceDateEpoch,
+} from "../../src/release";
 
 const P = "org.opencontainers.image.";
 
@@ -157,5 +163,49 @@ describe("gitCommitInfo", () => {
             shortSha: sha.slice(0, 7),
             commitTime: 1700000000,
         });
+    });
+});
+
+describe("contextCommitInfo: the newest commit that changed the build context", () => {
+    it("ignores commits outside the context, follows commits inside it, and refuses an uncommitted context", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "release-ctx-"));
+        let t = 1700000000;
+        const git = (...args: string[]) =>
+            execFileSync("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
+                env: { ...process.env, GIT_COMMITTER_DATE: `${t} +0000`, GIT_AUTHOR_DATE: `${t} +0000` },
+                encoding: "utf8",
+            }).trim();
+        const commit = (file: string, text: string) => {
+            fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+            fs.writeFileSync(path.join(dir, file), text);
+            git("add", "-A");
+            git("commit", "-q", "-m", file);
+            t += 100;
+            return git("rev-parse", "HEAD");
+        };
+        git("init", "-q");
+        const app = path.join(dir, "app");
+        const first = commit("app/Dockerfile", "FROM scratch\n");
+        commit("stacks/Pulumi.staging.yaml", "config: {}\n");
+        assert.deepStrictEqual(contextCommitInfo(app), {
+            sha: first,
+            shortSha: first.slice(0, 7),
+            commitTime: 1700000000,
+        });
+        assert.strictEqual(gitCommitInfo(app).commitTime, 1700000100);
+        const second = commit("app/index.html", "<p>2</p>\n");
+        assert.deepStrictEqual(contextCommitInfo(app), {
+            sha: second,
+            shortSha: second.slice(0, 7),
+            commitTime: 1700000200,
+        });
+        fs.mkdirSync(path.join(dir, "new"));
+        assert.throws(
+            () => contextCommitInfo(path.join(dir, "new")),
+            (e: Error) =>
+                e.name === "ReleaseRuleError" &&
+                e.message ===
+                    `${path.join(dir, "new")} has no committed files: commit the build context first`,
+        );
     });
 });
