@@ -1,11 +1,13 @@
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
+import * as path from "path";
 import { RegistryClient } from "../src/registry";
-import { deleteRepoManifests, Figure, log, ms, seconds } from "./measure";
+import { deleteRepoManifests, Figure, log, median, ms, seconds } from "./measure";
 import { writeContext } from "./payload";
 import { benchPromote, PromoteBenchResult, removeLocal } from "./promote";
 import { benchRelease, ReleaseBenchResult } from "./release";
+import { benchPulumiOverhead, OverheadBenchResult } from "./pulumiOverhead";
 import { benchStatus, StatusBenchResult } from "./status";
 
 function promoteFigures(p: PromoteBenchResult): Figure[] {
@@ -100,6 +102,23 @@ function statusFigures(s: StatusBenchResult): Figure[] {
     ];
 }
 
+function overheadFigures(o: OverheadBenchResult): Figure[] {
+    const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(", ");
+    return [
+        {
+            id: "pulumi.noOpOverhead",
+            name: "5  no-op pulumi up: prod / empty program",
+            value: o.ratio,
+            display: `${o.ratio.toFixed(2)}x`,
+            goal: "<= 1.5x",
+            pass: o.ratio <= 1.5,
+            detail:
+                `prod (${o.resources} resources) median ${median(o.prodSeconds).toFixed(2)} s [${list(o.prodSeconds)}] vs ` +
+                `empty program median ${median(o.emptySeconds).toFixed(2)} s [${list(o.emptySeconds)}], same engine and backend`,
+        },
+    ];
+}
+
 function verdict(f: Figure): string {
     if (f.display === "ERROR") return "ERROR";
     if (f.pass === undefined) return "INFO";
@@ -170,6 +189,13 @@ async function main(): Promise<number> {
             raw.status = s;
         } catch (e) {
             figures.push(errorFigure("status", "4  status", e));
+        }
+        try {
+            const o = await benchPulumiOverhead(path.join(__dirname, ".."));
+            figures.push(...overheadFigures(o));
+            raw.pulumiOverhead = o;
+        } catch (e) {
+            figures.push(errorFigure("pulumi", "5  no-op pulumi up overhead", e));
         }
     } finally {
         for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });

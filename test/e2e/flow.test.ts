@@ -80,23 +80,30 @@ describe("e2e: the README's flows under a real pulumi up", function () {
             index.manifests.map((m) => [`${m.platform.os}/${m.platform.architecture}`, m.digest]),
         );
     };
-    /** Promote with the CLI as a user does, then "merge the PR": fast-forward main onto the branch. */
+    /** "Merge the PR": its diff touches only the pin's lines; main fast-forwards onto the branch. */
+    const mergeReviewed = (branch: string) => {
+        const changed = git(dir, ["diff", "-U0", `main..${branch}`])
+            .split("\n")
+            .filter((l) => /^[-+](?![-+])/.test(l));
+        assert.ok(changed.length > 0, `branch ${branch} changes nothing`);
+        for (const l of changed)
+            assert.match(l, /^[-+] {2}image-release:(digest|version|gitSha|promotedFrom): /);
+        git(dir, ["checkout", "-q", "main"]);
+        git(dir, ["merge", "-q", "--ff-only", branch]);
+    };
+    /** Promote with the CLI as a user does (--git: a branch and a commit), then merge it. */
     const promoteAndMerge = async (from: string, to: string) => {
         const p = await cli(["promote", "--from", from, "--to", to, "--git", "--json"]);
         assert.strictEqual(p.code, 0, p.stderr);
-        const branch = (JSON.parse(p.stdout) as { branch: string }).branch;
-        git(dir, ["checkout", "-q", "main"]);
-        git(dir, ["merge", "-q", "--ff-only", branch]);
-        return JSON.parse(p.stdout) as { digest: string; version: string; branch: string };
+        const result = JSON.parse(p.stdout) as { digest: string; version: string; branch: string };
+        mergeReviewed(result.branch);
+        return result;
     };
     const rolloutHistory = (ns: string) => kubectl(["rollout", "history", "deployment/hello", "-n", ns]);
 
     before(async () => {
         dir = projectCopy(r);
         for (const ns of Object.values(r.namespaces)) kubectl(["create", "namespace", ns]);
-        for (const name of ["dev", "staging", "prod"]) stacks[name] = await stack(dir, name, stateDir);
-        // `pulumi stack init` adds encryptionsalt to each stack file; a user commits it with the file.
-        git(dir, ["commit", "-q", "-am", "pulumi stack init dev, staging and prod"]);
         // What dev builds is the newest commit of its context, not HEAD: config commits do not rebuild it.
         sha1 = git(dir, ["log", "-1", "--format=%H", "--", "examples/hello"]).trim();
     });
@@ -110,6 +117,20 @@ describe("e2e: the README's flows under a real pulumi up", function () {
         process.stdout.write(`\n  e2e run ${r.id}: project ${dir}, engine log ${logFile}\n`);
         process.stdout.write(`  | step | seconds |\n  |---|---|\n`);
         for (const t of timings) process.stdout.write(`  | ${t.step} | ${t.seconds.toFixed(1)} |\n`);
+    });
+
+    it("stack init: pulumi adds one line (encryptionsalt) to each shipped stack file and rewrites nothing", async () => {
+        for (const name of ["dev", "staging", "prod"]) stacks[name] = await stack(dir, name, stateDir);
+        assert.strictEqual(
+            git(dir, ["diff", "--numstat", "--", "stacks"]),
+            "1\t0\tstacks/Pulumi.dev.yaml\n1\t0\tstacks/Pulumi.prod.yaml\n1\t0\tstacks/Pulumi.staging.yaml\n",
+        );
+        assert.match(
+            git(dir, ["diff", "-U0", "--", "stacks/Pulumi.prod.yaml"]),
+            /\n\+encryptionsalt: v1:\S+\n$/,
+        );
+        // A user commits it with the file: it lets the same passphrase decrypt the stack's secrets elsewhere.
+        git(dir, ["commit", "-q", "-am", "pulumi stack init dev, staging and prod"]);
     });
 
     it("dev: pulumi up builds once, pushes the tag set and deploys repo@<index digest>", async () => {
@@ -268,8 +289,7 @@ describe("e2e: the README's flows under a real pulumi up", function () {
         assert.strictEqual(rb.code, 0, rb.stderr);
         const rolled = JSON.parse(rb.stdout) as { digest: string; branch: string };
         assert.strictEqual(rolled.digest, d1);
-        git(dir, ["checkout", "-q", "main"]);
-        git(dir, ["merge", "-q", "--ff-only", rolled.branch]);
+        mergeReviewed(rolled.branch);
         const back = await stacks.prod.up({ onOutput: log });
         assert.strictEqual(back.outputs.digest.value, d1);
         assert.strictEqual(deploymentImage(r.namespaces.prod), `${repo}@${d1}`);
@@ -325,13 +345,15 @@ describe("e2e: the README's flows under a real pulumi up", function () {
         const tags = await registryTags(repo);
         for (const c of cases) {
             fs.writeFileSync(file, original.replace(/^(\s*image-release:digest:) .*$/m, `$1 ${c.pin}`));
+            // The message alone, once, as the stack's error: no stack trace, no serialization prefixes.
+            const diagnostic = `Diagnostics:\n  pulumi:pulumi:Stack (image-release-staging):\n    error: ${c.message}\n\n`;
             const preview = await expectFailure(stacks.staging.preview({ onOutput: log }));
             assert.ok(
-                preview.includes(c.message),
-                `preview of ${c.pin} did not say:\n${c.message}\nit said:\n${preview}`,
+                preview.includes(diagnostic),
+                `preview of ${c.pin} did not say:\n${diagnostic}\nit said:\n${preview}`,
             );
             const up = await expectFailure(stacks.staging.up({ onOutput: log }));
-            assert.ok(up.includes(c.message), `up of ${c.pin} did not say:\n${c.message}\nit said:\n${up}`);
+            assert.ok(up.includes(diagnostic), `up of ${c.pin} did not say:\n${diagnostic}\nit said:\n${up}`);
             assert.strictEqual(deploymentImage(ns), image);
             assert.strictEqual(
                 kubectl(["get", "jobs", "-n", ns, "-o", "jsonpath={.items[*].metadata.name}"]),
