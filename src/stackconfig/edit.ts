@@ -22,9 +22,16 @@ export function readStackFile(file: string): StackFileSnapshot {
     return { file, text, sha256: sha256Text(text) };
 }
 
+/** The pin keys, in the order a stack file keeps them; a missing one goes in after its predecessor. */
+const PIN_ORDER = ["digest", "version", "gitSha", "promotedFrom"];
+
 /**
- * Sets `image-release:<key>` values through the YAML Document API so comments, key order and
- * indentation survive; new keys are appended to the config map, `undefined` deletes a key.
+ * Sets `image-release:<key>` values by splicing new scalar text into the original source at each
+ * value's range, so every other byte stays: line endings, indentation, sequence and flow style,
+ * comments, key order, other namespaces, `secure:` values, a missing final newline, a BOM. A changed
+ * value keeps its quoting style unless the engine would read it back as something other than the
+ * string (then it is double-quoted). A missing key is inserted after its sibling pin key, with that
+ * line's indentation and the file's line ending; `undefined` removes the key's line.
  */
 export function editStackText(file: string, text: string, edits: StackEdits): string {
     const doc = YAML.parseDocument(text, { prettyErrors: true });
@@ -35,26 +42,120 @@ export function editStackText(file: string, text: string, edits: StackEdits): st
     if (!YAML.isMap(config)) {
         throw notAConfigMapError(file);
     }
-    for (const [key, value] of Object.entries(edits)) {
-        const full = `${PROJECT}:${key}`;
-        if (value === undefined) {
-            config.delete(full);
-        } else {
-            const existing = config.get(full, true);
-            if (YAML.isScalar(existing)) {
-                existing.value = value;
-            } else {
-                config.set(full, value);
-            }
-        }
+    if (config.flow) {
+        throw new StackConfigError(
+            `${file}: the config map is a flow map ({…}); write it as a block map to edit it`,
+        );
     }
-    const indent = detectIndent(text);
-    return doc.toString({ indent, indentSeq: true, lineWidth: 0 });
+    const eol = text.includes("\r\n") ? "\r\n" : "\n";
+    const splices: { at: number; end: number; text: string }[] = [];
+    const pairOf = (key: string) =>
+        config.items.find((p) => YAML.isScalar(p.key) && p.key.value === `${PROJECT}:${key}`);
+    for (const [key, value] of Object.entries(edits)) {
+        const pair = pairOf(key);
+        if (value === undefined) {
+            if (pair !== undefined) splices.push(lineRange(text, pair));
+            continue;
+        }
+        if (pair !== undefined) {
+            const node = pair.value;
+            if (!YAML.isScalar(node) || node.range === undefined || node.range === null) {
+                throw new StackConfigError(`${file}: ${PROJECT}:${key}: expected a scalar value to replace`);
+            }
+            splices.push({ at: node.range[0], end: node.range[1], text: scalarText(value, node.type) });
+            continue;
+        }
+        splices.push(insertion(text, config, key, value, eol, pairOf));
+    }
+    // Right to left, so earlier offsets stay valid; two insertions at one point keep the edits' order.
+    let out = text;
+    const ordered = splices.map((sp, i) => ({ ...sp, i })).sort((a, b) => b.at - a.at || b.i - a.i);
+    for (const sp of ordered) out = out.slice(0, sp.at) + sp.text + out.slice(sp.end);
+    return out;
 }
 
-function detectIndent(text: string): number {
-    const m = /^config:\s*\n( +)\S/m.exec(text);
-    return m ? m[1].length : 2;
+type Pair = YAML.Pair<unknown, unknown>;
+
+/** The whole lines of a pair (from its line's start through the end of its value's line). */
+function lineRange(text: string, pair: Pair): { at: number; end: number; text: string } {
+    const keyStart = (pair.key as YAML.Node).range?.[0] ?? 0;
+    const at = text.lastIndexOf("\n", keyStart - 1) + 1;
+    const end = lineEnd(text, valueEnd(pair));
+    return { at, end, text: "" };
+}
+
+function valueEnd(pair: Pair): number {
+    const v = pair.value as YAML.Node | null;
+    return v?.range?.[1] ?? (pair.key as YAML.Node).range?.[1] ?? 0;
+}
+
+/** The offset just past the line ending of the line holding `offset` (or the text's end). */
+function lineEnd(text: string, offset: number): number {
+    const nl = text.indexOf("\n", offset);
+    return nl < 0 ? text.length : nl + 1;
+}
+
+/**
+ * Where and what to insert for a key the file does not have: after the nearest pin key before it
+ * (or the last pin key, or the map's last entry), at that key's column, with the file's line ending.
+ */
+function insertion(
+    text: string,
+    config: YAML.YAMLMap,
+    key: string,
+    value: string,
+    eol: string,
+    pairOf: (key: string) => Pair | undefined,
+): { at: number; end: number; text: string } {
+    const before = PIN_ORDER.slice(0, Math.max(PIN_ORDER.indexOf(key), 0))
+        .reverse()
+        .map(pairOf)
+        .find((p) => p !== undefined);
+    const anchor =
+        before ??
+        PIN_ORDER.map(pairOf)
+            .filter((p) => p !== undefined)
+            .pop() ??
+        config.items.at(-1);
+    if (anchor === undefined) {
+        throw new StackConfigError(`the config map is empty: cannot place ${PROJECT}:${key}`);
+    }
+    const keyStart = (anchor.key as YAML.Node).range?.[0] ?? 0;
+    const indent = text.slice(text.lastIndexOf("\n", keyStart - 1) + 1, keyStart);
+    const at = lineEnd(text, valueEnd(anchor));
+    const line = `${indent}${PROJECT}:${key}: ${scalarText(value, YAML.Scalar.PLAIN)}`;
+    // The anchor is the last line and has no newline: the file keeps ending without one.
+    return text[at - 1] === "\n" ? { at, end: at, text: line + eol } : { at, end: at, text: eol + line };
+}
+
+// yaml.v3 (the engine's reader) takes these plain scalars as numbers: ints in any base, and floats
+// written the way strconv.ParseFloat accepts them ("1234e56" is a float there, not in YAML 1.2).
+const V3_INT = /^[-+]?(0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$/;
+const V3_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+
+/**
+ * Whether `value` written plain reads back as exactly that string for every YAML reader involved:
+ * YAML 1.2 (this package), YAML 1.1 (yes/no/on/off, sexagesimal, dates) and yaml.v3's number rules.
+ */
+export function isPlainSafe(value: string): boolean {
+    if (value === "" || value !== value.trim() || /[\n\r\t]/.test(value)) return false;
+    if (/^[-?:,[\]{}#&*!|>'"%@`]/.test(value) || /: |:$| #/.test(value)) return false;
+    if (V3_INT.test(value) || V3_FLOAT.test(value)) return false;
+    for (const version of ["1.1", "1.2"] as const) {
+        try {
+            if (YAML.parse(value, { version }) !== value) return false;
+        } catch {
+            return false;
+        }
+    }
+    return true;
+}
+
+/** The value in the quoting style it had, unless that style cannot carry it unchanged. */
+function scalarText(value: string, style: YAML.Scalar.Type | undefined): string {
+    if (style === YAML.Scalar.QUOTE_SINGLE && !/[\n\r]/.test(value)) return `'${value.replace(/'/g, "''")}'`;
+    if (style === YAML.Scalar.QUOTE_DOUBLE || !isPlainSafe(value)) return JSON.stringify(value);
+    return value;
 }
 
 export interface WriteOptions {

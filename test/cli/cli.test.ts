@@ -327,7 +327,7 @@ describe("cli @integration", () => {
         fs.writeFileSync(file, noOrigin);
         const c3 = commitAll(dir, "prod d1, no origin", 3);
         const toCanary = await rollback({ ...o, stack: "prod" }, deps);
-        // The key comes back at the end of the config map, where the YAML editor adds new keys.
+        // The key comes back where it was: right after its sibling pin key, gitSha, in the file's indent.
         assert.deepStrictEqual(
             [toCanary.digest, read(dir, "prod")],
             [
@@ -335,8 +335,8 @@ describe("cli @integration", () => {
                 noOrigin
                     .replace(d1, d0)
                     .replace(
-                        "    image-release:namespace: prod\n",
-                        "    image-release:namespace: prod\n    image-release:promotedFrom: canary\n",
+                        "    image-release:gitSha: aaaaaaa\n",
+                        "    image-release:gitSha: aaaaaaa\n    image-release:promotedFrom: canary\n",
                     ),
             ],
         );

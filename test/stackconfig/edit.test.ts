@@ -34,7 +34,7 @@ describe("stackconfig/edit", () => {
             want: BASE.replace(D1, D2).replace("1.4.0", "1.4.1"),
         },
         {
-            name: "appends a new key at the end of the config map",
+            name: "with no pin key in the file, a new key goes after the config map's last entry",
             text: "config:\n  image-release:repository: r/x # repo\n",
             edits: { promotedFrom: "dev" },
             want: "config:\n  image-release:repository: r/x # repo\n  image-release:promotedFrom: dev\n",
@@ -50,6 +50,18 @@ describe("stackconfig/edit", () => {
             text: "config:\n  a: [\n",
             edits: { digest: D2 },
             err: "f.yaml:3: malformed YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+        },
+        {
+            name: "refuses a flow-style config map, naming the file",
+            text: "config: {image-release:digest: x}\n",
+            edits: { digest: D2 },
+            err: "f.yaml: the config map is a flow map ({…}); write it as a block map to edit it",
+        },
+        {
+            name: "refuses to replace a pin that is not a scalar",
+            text: "config:\n  image-release:digest:\n    - a\n",
+            edits: { digest: D2 },
+            err: "f.yaml: image-release:digest: expected a scalar value to replace",
         },
         {
             name: "refuses a file without a config map",
