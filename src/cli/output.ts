@@ -73,6 +73,7 @@ export function renderPin(r: PromoteResult | RollbackResult, dryRun: boolean): s
     else lines.push(`wrote ${r.file}`);
     if (r.retagged) lines.push(`moved tag ${r.retagged.tag} (was ${r.retagged.previousDigest ?? "unset"})`);
     if (r.branch) lines.push(`committed on branch ${r.branch}`);
+    if (r.pr) lines.push(`pull request: ${r.pr.title}`, `  body: ${r.pr.file}`, `  open it: ${r.pr.open}`);
     return lines.join("\n") + "\n";
 }
 

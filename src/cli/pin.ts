@@ -8,6 +8,8 @@ import {
 } from "../stackconfig";
 import { CliDeps, StackOptions } from "./context";
 import { CliError } from "./errors";
+import { PullRequestText, writePullRequest } from "./pullRequest";
+import { ImageDescription } from "../registry";
 import { GitError, runGit, writeFileAtomic } from "../release";
 
 export interface PinChange {
@@ -28,6 +30,12 @@ export interface PinChange {
     kind: "promote" | "rollback";
     /** Extra trailer lines for the commit message, e.g. which commit a rollback restores. */
     trailer?: string[];
+    /** The registry's answer when the digest was verified for this stack's platforms (for the PR). */
+    verified: ImageDescription;
+    /** Why the digest may be pinned here, one line each (for the PR). */
+    evidence: string[];
+    /** The source stack of a promotion. */
+    from?: string;
 }
 
 export interface PinOptions extends StackOptions {
@@ -45,6 +53,8 @@ export interface PinResult {
     retagged?: { tag: string; previousDigest?: string };
     branch?: string;
     commitMessage: string;
+    /** With --git: the pull request to open for the branch, its body also in `.image-release/pr/`. */
+    pr?: PullRequestText;
 }
 
 /**
@@ -108,6 +118,27 @@ export async function applyPin(
         throw e;
     }
     result.written = true;
+    if (branch) {
+        result.pr = await writePullRequest(
+            o.repoRoot,
+            {
+                title,
+                kind: c.kind,
+                branch,
+                stacksDir: o.stacksDir,
+                from: c.from,
+                to: c.stack.stack,
+                repository: c.stack.repository,
+                version: c.version,
+                digest: c.digest,
+                previousDigest: c.previousDigest,
+                verified: c.verified,
+                evidence: c.evidence,
+                diff,
+            },
+            deps,
+        );
+    }
     return result;
 }
 

@@ -100,7 +100,14 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
         ...(source.digest ? { onDisk: source.digest } : {}),
         sourceFile: path.relative(o.repoRoot, source.file),
     });
-    await deps.client.verify(`${target.repository}@${digest}`, target.platforms);
+    const verified = await deps.client.verify(`${target.repository}@${digest}`, target.platforms);
+    const sourceFile = path.relative(o.repoRoot, source.file);
+    const evidence =
+        recorded?.digest === digest
+            ? [
+                  `\`${o.from}\` exported it as its \`release\` stack output (${path.relative(o.repoRoot, outputsFile(o.repoRoot, o.from))}: version ${recorded.version}, built in \`${recorded.sourceStack}\`)`,
+              ]
+            : [`\`${o.from}\` pinned it in a committed version of ${sourceFile}`];
     const r = await applyPin(
         o,
         {
@@ -113,6 +120,9 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
             platforms: target.platforms,
             previousDigest: target.digest,
             kind: "promote",
+            verified,
+            evidence,
+            from: o.from,
         },
         deps,
         `Promote ${target.repository.split("/").pop()} ${version ?? digestPrefix(digest)} from ${o.from} to ${o.to}`,

@@ -1,4 +1,5 @@
-import { ManifestNotFoundError } from "../registry";
+import * as path from "path";
+import { ImageDescription, ManifestNotFoundError } from "../registry";
 import { isDigest } from "../release";
 import { CliDeps, digestPrefix, loadStackSnapshot } from "./context";
 import { CliError } from "./errors";
@@ -61,8 +62,9 @@ export async function rollback(o: RollbackOptions, deps: CliDeps): Promise<Rollb
     const { config: stack, snapshot } = loadStackSnapshot(o, o.stack);
     const pick = pickRollbackTarget(o.stack, stack.digest, stackFileHistory(o.repoRoot, stack.file), o.to);
     const digest = pick.digest as string;
+    let verified: ImageDescription;
     try {
-        await deps.client.verify(`${stack.repository}@${digest}`, stack.platforms);
+        verified = await deps.client.verify(`${stack.repository}@${digest}`, stack.platforms);
     } catch (e) {
         if (e instanceof ManifestNotFoundError) {
             throw new CliError(
@@ -86,6 +88,10 @@ export async function rollback(o: RollbackOptions, deps: CliDeps): Promise<Rollb
             previousDigest: stack.digest,
             kind: "rollback",
             trailer: [`rollback: restores the pin of commit ${pick.commit}`],
+            verified,
+            evidence: [
+                `\`${o.stack}\` ran it before: commit ${pick.commit} pinned it in ${path.relative(o.repoRoot, stack.file)}`,
+            ],
         },
         deps,
         `Roll back ${o.stack} to ${pick.version ?? digestPrefix(digest)} (${pick.shortCommit})`,

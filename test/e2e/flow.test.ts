@@ -95,7 +95,12 @@ describe("e2e: the README's flows under a real pulumi up", function () {
     const promoteAndMerge = async (from: string, to: string) => {
         const p = await cli(["promote", "--from", from, "--to", to, "--git", "--json"]);
         assert.strictEqual(p.code, 0, p.stderr);
-        const result = JSON.parse(p.stdout) as { digest: string; version: string; branch: string };
+        const result = JSON.parse(p.stdout) as {
+            digest: string;
+            version: string;
+            branch: string;
+            pr: { title: string; body: string; file: string };
+        };
         mergeReviewed(result.branch);
         return result;
     };
@@ -181,6 +186,16 @@ describe("e2e: the README's flows under a real pulumi up", function () {
     it("staging: promote --git, preview verifies the pin, up pins the Deployment and moves :staging by retag", async () => {
         const p = await promoteAndMerge("dev", "staging");
         assert.deepStrictEqual([p.digest, p.version], [d1, "1.4.2"]);
+        // The ready PR body carries the release notes of the registry's 1.4.2.
+        const body = fs.readFileSync(path.join(dir, p.pr.file), "utf8");
+        for (const line of [
+            `- Image: \`${repo}@${d1}\``,
+            `- Tags: \`1.4.2\`, \`1.4\`, \`1\`, \`git-${sha1.slice(0, 7)}\`, \`dev\``,
+            "- Running in: dev, staging",
+            "- `dev` exported it as its `release` stack output (.image-release/outputs/dev.json: version 1.4.2, built in `dev`)",
+        ]) {
+            assert.ok(body.includes(`\n${line}\n`), `PR body lacks ${line}:\n${body}`);
+        }
         const preview = await stacks.staging.preview({ onOutput: log });
         assert.strictEqual(preview.changeSummary.create, 7);
         const up = await stacks.staging.up({ onOutput: log });
