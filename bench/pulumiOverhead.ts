@@ -5,7 +5,7 @@ import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { RegistryClient } from "../src/registry";
 import { pushTestImage } from "../test/fixtures/registry/testImage";
-import { kubectl, projectCopy, uniqueRun } from "../test/e2e/harness";
+import { CONSUMER_TSCONFIG, kubectl, projectCopy, uniqueRun } from "../test/e2e/harness";
 import { log, median, timed } from "./measure";
 
 const RUNS = 3;
@@ -99,17 +99,7 @@ export async function benchPulumiOverhead(root: string): Promise<OverheadBenchRe
         );
         fs.writeFileSync(path.join(empty, "index.ts"), "export const nothing = 0;\n");
         fs.writeFileSync(path.join(empty, "package.json"), '{ "name": "empty", "private": true }\n');
-        fs.writeFileSync(
-            path.join(empty, "tsconfig.json"),
-            JSON.stringify({
-                compilerOptions: {
-                    strict: true,
-                    target: "ES2022",
-                    module: "commonjs",
-                    moduleResolution: "node",
-                },
-            }),
-        );
+        fs.writeFileSync(path.join(empty, "tsconfig.json"), CONSUMER_TSCONFIG);
         fs.symlinkSync(path.join(root, "node_modules"), path.join(empty, "node_modules"));
         const blank = await LocalWorkspace.createOrSelectStack(
             { stackName: "empty", workDir: empty },

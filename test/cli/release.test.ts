@@ -1,56 +1,25 @@
 import * as assert from "assert";
-import { execFile, execFileSync } from "child_process";
+import { execFile } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { promote } from "../../src/cli";
 import { RegistryClient } from "../../src/registry";
-import { AUTHOR, git } from "../fixtures/cli/repo";
+import { copyCheckout as copyCheckoutFixture, SHIPPED_REPOSITORY } from "../fixtures/checkout";
+import { git } from "../fixtures/cli/repo";
 
-const ROOT = path.join(__dirname, "..", "..");
 const client = new RegistryClient({
     retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 },
     timeoutMs: 10000,
 });
 
-/**
- * A throwaway git repo holding this checkout's files (tracked and new, not ignored), so `release` writes
- * its .image-release/ there and never into the real repo. node_modules is shared by symlink.
- */
+/** This checkout in a throwaway repo whose stacks name `repository`, so the notes can say which stack runs it. */
 function copyCheckout(repository: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-quickstart-"));
-    const files = execFileSync(
-        "git",
-        ["-C", ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        {
-            encoding: "utf8",
-        },
-    )
-        .split("\0")
-        .filter((f) => f && fs.existsSync(path.join(ROOT, f)));
-    for (const f of files) {
-        fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-        fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
-    }
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
-    // The stacks name the released repository, so the notes can say which stack runs it.
-    for (const s of ["dev", "staging", "prod"]) {
-        const f = path.join(dir, "stacks", `Pulumi.${s}.yaml`);
-        fs.writeFileSync(
-            f,
-            fs.readFileSync(f, "utf8").split("127.0.0.1:5000/image-release/hello").join(repository),
-        );
-    }
-    git(dir, ["init", "-q", "-b", "main"]);
-    git(dir, ["config", "user.name", AUTHOR.name]);
-    git(dir, ["config", "user.email", AUTHOR.email]);
-    git(dir, ["add", "-A"]);
-    git(dir, ["commit", "-q", "-m", "checkout"], {
-        GIT_AUTHOR_DATE: "2024-01-02T12:00:00Z",
-        GIT_COMMITTER_DATE: "2024-01-02T12:00:00Z",
-    });
-    return dir;
+    return copyCheckoutFixture(
+        "image-release-quickstart-",
+        (_stack, text) => text.split(SHIPPED_REPOSITORY).join(repository),
+        { GIT_AUTHOR_DATE: "2024-01-02T12:00:00Z", GIT_COMMITTER_DATE: "2024-01-02T12:00:00Z" },
+    );
 }
 
 /** The README quick start's main job, exactly as a user runs it. */

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import {
+    CONSUMER_TSCONFIG,
     engineEnv,
     git,
     kubectl,
@@ -81,18 +82,7 @@ describe("e2e: the packed library in a consumer project", function () {
             path.join(dir, "Pulumi.yaml"),
             "name: consumer\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n",
         );
-        fs.writeFileSync(
-            path.join(dir, "tsconfig.json"),
-            JSON.stringify({
-                compilerOptions: {
-                    strict: true,
-                    target: "ES2022",
-                    module: "commonjs",
-                    moduleResolution: "node",
-                    esModuleInterop: true,
-                },
-            }),
-        );
+        fs.writeFileSync(path.join(dir, "tsconfig.json"), CONSUMER_TSCONFIG);
         fs.writeFileSync(
             path.join(dir, "index.ts"),
             [

@@ -120,8 +120,6 @@ describe("e2e: the README's flows under a real pulumi up", function () {
 
     after(() => {
         process.stdout.write(`\n  e2e run ${r.id}: project ${dir}, engine log ${logFile}\n`);
-        process.stdout.write(`  | step | seconds |\n  |---|---|\n`);
-        for (const t of timings) process.stdout.write(`  | ${t.step} | ${t.seconds.toFixed(1)} |\n`);
     });
 
     it("stack init: pulumi adds one line (encryptionsalt) to each shipped stack file and rewrites nothing", async () => {
@@ -302,8 +300,22 @@ describe("e2e: the README's flows under a real pulumi up", function () {
 
         const rb = await cli(["rollback", "--stack", "prod", "--git", "--json"]);
         assert.strictEqual(rb.code, 0, rb.stderr);
-        const rolled = JSON.parse(rb.stdout) as { digest: string; branch: string };
+        const rolled = JSON.parse(rb.stdout) as { digest: string; branch: string; pr: { file: string } };
         assert.strictEqual(rolled.digest, d1);
+        const pinCommit = git(dir, [
+            "log",
+            "-1",
+            "--format=%H",
+            "--grep",
+            "^Promote hello 1.4.2 from staging to prod",
+        ]).trim();
+        assert.ok(
+            fs
+                .readFileSync(path.join(dir, rolled.pr.file), "utf8")
+                .includes(
+                    `\n- \`prod\` ran it before: commit ${pinCommit} pinned it in stacks/Pulumi.prod.yaml\n`,
+                ),
+        );
         mergeReviewed(rolled.branch);
         const back = await stacks.prod.up({ onOutput: log });
         assert.strictEqual(back.outputs.digest.value, d1);

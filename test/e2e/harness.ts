@@ -1,13 +1,11 @@
 import * as assert from "assert";
 import { execFile, execFileSync } from "child_process";
 import { randomBytes } from "crypto";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { AUTHOR } from "../fixtures/cli/repo";
+import { copyCheckout, ROOT, SHIPPED_REPOSITORY } from "../fixtures/checkout";
+import { git } from "../fixtures/cli/repo";
 
-export const ROOT = path.join(__dirname, "..", "..");
+export { ROOT };
 export const REGISTRY = "127.0.0.1:5000";
 /** Every image and index media type a HEAD must accept to see what the registry really holds. */
 const MANIFEST_ACCEPT = [
@@ -49,18 +47,7 @@ export function run(
     });
 }
 
-export function git(dir: string, args: string[]): string {
-    return execFileSync("git", ["-C", dir, ...args], {
-        encoding: "utf8",
-        env: {
-            ...process.env,
-            GIT_AUTHOR_NAME: AUTHOR.name,
-            GIT_AUTHOR_EMAIL: AUTHOR.email,
-            GIT_COMMITTER_NAME: AUTHOR.name,
-            GIT_COMMITTER_EMAIL: AUTHOR.email,
-        },
-    });
-}
+export { git };
 
 /** `kubectl …` against the local cluster; fails the test with kubectl's own words. */
 export function kubectl(args: string[]): string {
@@ -98,43 +85,28 @@ export async function registryTags(repository: string): Promise<Record<string, s
 }
 
 /**
- * A throwaway git copy of this checkout (tracked and new files, not ignored ones) in which the
- * README's flows run: the stacks get this run's own repository and namespaces, so runs never share
- * registry tags or cluster objects. node_modules is shared by symlink.
+ * A throwaway git copy of this checkout in which the README's flows run: the stacks get this run's
+ * own repository and namespaces, so runs never share registry tags or cluster objects.
  */
 export function projectCopy(run: { repository: string; namespaces: Record<string, string> }): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-e2e-"));
-    const files = execFileSync(
-        "git",
-        ["-C", ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        {
-            encoding: "utf8",
-        },
-    )
-        .split("\0")
-        .filter((f) => f && fs.existsSync(path.join(ROOT, f)));
-    for (const f of files) {
-        fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-        fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
-        fs.chmodSync(path.join(dir, f), fs.statSync(path.join(ROOT, f)).mode);
-    }
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
-    for (const [stack, ns] of Object.entries(run.namespaces)) {
-        const f = path.join(dir, "stacks", `Pulumi.${stack}.yaml`);
-        const text = fs
-            .readFileSync(f, "utf8")
-            .split("127.0.0.1:5000/image-release/hello")
+    return copyCheckout("image-release-e2e-", (stack, text) =>
+        text
+            .split(SHIPPED_REPOSITORY)
             .join(run.repository)
-            .replace(/^(\s*image-release:namespace:) .*$/m, `$1 ${ns}`);
-        fs.writeFileSync(f, text);
-    }
-    git(dir, ["init", "-q", "-b", "main"]);
-    git(dir, ["config", "user.name", AUTHOR.name]);
-    git(dir, ["config", "user.email", AUTHOR.email]);
-    git(dir, ["add", "-A"]);
-    git(dir, ["commit", "-q", "-m", "checkout for the e2e"]);
-    return dir;
+            .replace(/^(\s*image-release:namespace:) .*$/m, `$1 ${run.namespaces[stack]}`),
+    );
 }
+
+/** A consumer project's tsconfig: what `pulumi new typescript` gives, resolved the CommonJS way. */
+export const CONSUMER_TSCONFIG = JSON.stringify({
+    compilerOptions: {
+        strict: true,
+        target: "ES2022",
+        module: "commonjs",
+        moduleResolution: "node",
+        esModuleInterop: true,
+    },
+});
 
 export function uniqueRun(): { id: string; repository: string; namespaces: Record<string, string> } {
     const id = randomBytes(3).toString("hex");

@@ -87,6 +87,49 @@ const rows: { file: string; kind: string; edits: StackEdits; subs: [string, stri
         ],
     },
     {
+        file: "unindented-seq-no-eol.yaml",
+        kind: "rollback",
+        edits: ROLLBACK,
+        subs: [
+            [OLD, NEW],
+            ["version: 1.4.2\n", "version: 1.3.9\n"],
+            ["gitSha: 0123abc", "gitSha: 89abcde"],
+            ["  image-release:promotedFrom: dev\n", ""],
+        ],
+    },
+    {
+        file: "flow-and-quotes.yaml",
+        kind: "rollback",
+        edits: ROLLBACK,
+        subs: [
+            [`'${OLD}'`, `'${NEW}'`],
+            ['version: "1.4.2"', 'version: "1.3.9"'],
+            ["gitSha: 0123abc", "gitSha: 89abcde"],
+            ["  image-release:promotedFrom: dev\n", ""],
+        ],
+    },
+    {
+        file: "bom-comments.yaml",
+        kind: "rollback",
+        edits: ROLLBACK,
+        subs: [
+            [`${OLD} # the pin`, `${NEW} # the pin`],
+            ["version: 1.4.2   # its version", "version: 1.3.9   # its version"],
+            ["gitSha: 0123abc", "gitSha: 89abcde"],
+            ["  image-release:promotedFrom: dev\n", ""],
+        ],
+    },
+    {
+        file: "missing-keys-crlf-no-eol.yaml",
+        kind: "rollback",
+        edits: ROLLBACK,
+        subs: [
+            [OLD, NEW],
+            [`${NEW}\r\n`, `${NEW}\r\n    image-release:version: 1.3.9\r\n`],
+            ["gitSha: 0123abc", "gitSha: 89abcde"],
+        ],
+    },
+    {
         file: "missing-keys-crlf-no-eol.yaml",
         kind: "promote",
         edits: PROMOTE,
