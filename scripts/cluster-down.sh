@@ -7,20 +7,10 @@ STATE_DIR="${IMAGE_RELEASE_STATE_DIR:-/var/tmp/image-release-local}"
 RUN="$STATE_DIR/run"
 say() { printf 'cluster-down: %s\n' "$*"; }
 
+# shellcheck source=stop-pidfile.sh
+. "$(dirname "$0")/stop-pidfile.sh"
 for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
-  pidfile="$RUN/$name.pid"
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    kill "$(cat "$pidfile")"
-    for _ in $(seq 1 40); do
-      kill -0 "$(cat "$pidfile")" 2>/dev/null || break
-      sleep 0.25
-    done
-    kill -9 "$(cat "$pidfile")" 2>/dev/null || true
-    say "stopped $name"
-  else
-    say "$name was not running"
-  fi
-  rm -f "$pidfile"
+  stop_pidfile "$name" "$RUN/$name.pid"
 done
 
 if [ "${1:-}" = "--purge" ]; then

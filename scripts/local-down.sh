@@ -6,20 +6,8 @@ set -euo pipefail
 STATE_DIR="${IMAGE_RELEASE_STATE_DIR:-/var/tmp/image-release-local}"
 say() { printf 'local-down: %s\n' "$*"; }
 
-stop_pidfile() { # name pidfile
-  local name=$1 pidfile=$2
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    kill "$(cat "$pidfile")"
-    for _ in $(seq 1 40); do
-      kill -0 "$(cat "$pidfile")" 2>/dev/null || break
-      sleep 0.25
-    done
-    say "stopped $name"
-  else
-    say "$name was not running"
-  fi
-  rm -f "$pidfile"
-}
+# shellcheck source=stop-pidfile.sh
+. "$(dirname "$0")/stop-pidfile.sh"
 
 stop_pidfile "registry 127.0.0.1:5000" "$STATE_DIR/run/registry-5000.pid"
 stop_pidfile "registry 127.0.0.1:5001" "$STATE_DIR/run/registry-5001.pid"
