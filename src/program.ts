@@ -190,7 +190,6 @@ function runBuild(stack: string, cfg: StackImageConfig, build: { context: string
     };
 }
 
-/** staging/prod: never build; deploy the pinned digest and move the channel tag to it. */
 /** A pin that fails the registry check: the program stops before its first resource. */
 class PinVerificationError extends Error {}
 
@@ -209,6 +208,7 @@ async function verifiedPin(cfg: StackImageConfig, digest: string): Promise<Pick<
     }
 }
 
+/** staging/prod: never build; deploy the pinned digest and move the channel tag to it. */
 async function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
     const missing = (["version", "gitSha"] as const).filter((k) => cfg[k] === undefined);
     if (missing.length > 0) {
