@@ -106,14 +106,17 @@ export interface PinnedDeploymentArgs {
     readonly registryClient?: Pick<RegistryClient, "verify">;
 }
 
-/** Inputs to the pure spec builder; all plain values. */
+/**
+ * Inputs to the pure spec builder. Plain values give a plain spec; an Output stays a leaf of its own,
+ * so a preview that does not know the digest yet still knows the selector and every other field.
+ */
 export interface DeploymentSpecInput {
     readonly appName: string;
-    readonly image: string;
-    readonly release: ReleaseMetadata;
-    readonly replicas: number;
-    readonly containerPort: number;
-    readonly revisionHistoryLimit: number;
+    readonly image: pulumi.Input<string>;
+    readonly release: pulumi.Input<ReleaseMetadata>;
+    readonly replicas: pulumi.Input<number>;
+    readonly containerPort: pulumi.Input<number>;
+    readonly revisionHistoryLimit: pulumi.Input<number>;
 }
 
 /** The Deployment `spec`; pure so that tests pin its exact shape. */
@@ -124,7 +127,12 @@ export function deploymentSpec(i: DeploymentSpecInput) {
         revisionHistoryLimit: i.revisionHistoryLimit,
         selector: { matchLabels: labels },
         template: {
-            metadata: { labels, annotations: podAnnotations(i.release) },
+            metadata: {
+                labels,
+                annotations: isPlain(i.release)
+                    ? podAnnotations(i.release)
+                    : pulumi.output(i.release).apply(podAnnotations),
+            },
             spec: {
                 containers: [
                     {
@@ -232,23 +240,30 @@ export class PinnedDeployment extends pulumi.ComponentResource {
         }));
         const annotations = release.apply(deploymentAnnotations);
         this.changeCause = release.apply(changeCause);
-        const namespace = checked.namespace;
+        // A plain namespace was checked above and stays plain: `checked` waits for every arg, the digest
+        // too, and an unknown namespace makes a preview plan the Deployment as a replacement.
+        const namespace = isPlain(args.namespace) ? (args.namespace ?? "default") : checked.namespace;
         const containerPort = checked.containerPort;
 
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             {
                 metadata: { name, namespace, labels: { app: name }, annotations },
-                spec: pulumi.all([this.image, release, checked]).apply(([image, r, c]) =>
-                    deploymentSpec({
-                        appName: name,
-                        image,
-                        release: r,
-                        replicas: c.replicas,
-                        containerPort: c.containerPort,
-                        revisionHistoryLimit: c.revisionHistoryLimit,
-                    }),
-                ),
+                // Plain args were checked in the constructor and stay plain: only what waits for the digest
+                // (image, pod annotations) is unknown in a preview, which then plans an update, not a
+                // replacement of a Deployment whose selector it cannot see.
+                spec: deploymentSpec({
+                    appName: name,
+                    image: this.image,
+                    release,
+                    replicas: isPlain(args.replicas) ? (args.replicas ?? 1) : checked.replicas,
+                    containerPort: isPlain(args.containerPort)
+                        ? (args.containerPort ?? 8080)
+                        : checked.containerPort,
+                    revisionHistoryLimit: isPlain(args.revisionHistoryLimit)
+                        ? (args.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT)
+                        : checked.revisionHistoryLimit,
+                }),
             },
             { parent: this },
         );

@@ -278,6 +278,10 @@ describe("e2e: the README's flows under a real pulumi up", function () {
         fs.appendFileSync(path.join(dir, "examples", "hello", "Dockerfile"), "# 1.5.0: a new release\n");
         git(dir, ["commit", "-q", "-am", "hello 1.5.0"]);
         sha2 = git(dir, ["log", "-1", "--format=%H", "--", "examples/hello"]).trim();
+        // Before the build the new digest is unknown, yet the preview plans an update of the Deployment,
+        // not a replacement (its namespace, plain in config, stays known).
+        const preview = await stacks.dev.preview({ onOutput: log });
+        assert.deepStrictEqual([preview.changeSummary.update, preview.changeSummary.replace], [2, undefined]);
         const up = await stacks.dev.up({ onOutput: log });
         d2 = up.outputs.digest.value as string;
         assert.notStrictEqual(d2, d1);
