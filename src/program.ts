@@ -286,8 +286,9 @@ async function configure(): Promise<Record<string, unknown>> {
 }
 
 /**
- * Refusals of the stack's own config (a dirty build context, a pin the registry refuses) are the user's to fix: they reach
- * the engine as a RunError, which prints the message alone, without a Node.js stack trace.
+ * Refusals of the stack's own config (a dirty build context, a pin the registry refuses) are the
+ * user's to fix: they reach the engine as a RunError, which prints the message alone, without a
+ * Node.js stack trace.
  */
 async function run(): Promise<Record<string, unknown>> {
     try {

@@ -89,6 +89,7 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
     if (digest === target.digest) {
         throw new CliError(`stack "${o.to}" already runs ${digest}; nothing to promote`);
     }
+    const sourceFile = path.relative(o.repoRoot, source.file);
     // The history costs a `git show` per commit: not needed when the recorded outputs prove the digest.
     const committed =
         recorded?.digest === digest
@@ -98,10 +99,9 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
         committed,
         ...(recorded ? { recorded: recorded.digest } : {}),
         ...(source.digest ? { onDisk: source.digest } : {}),
-        sourceFile: path.relative(o.repoRoot, source.file),
+        sourceFile,
     });
     const verified = await deps.client.verify(`${target.repository}@${digest}`, target.platforms);
-    const sourceFile = path.relative(o.repoRoot, source.file);
     const evidence =
         recorded?.digest === digest
             ? [

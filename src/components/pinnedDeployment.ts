@@ -18,6 +18,23 @@ import {
 
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
 
+/** A plain arg (already checked) with its default, or else the checked Output. */
+function plainOr<T>(
+    arg: pulumi.Input<T> | undefined,
+    fallback: T,
+    checked: pulumi.Output<T>,
+): pulumi.Input<T> {
+    return isPlain(arg) ? (arg ?? fallback) : checked;
+}
+
+/** The Deployment fields an arg may leave out, and what they default to. */
+const SPEC_DEFAULTS = {
+    namespace: "default",
+    replicas: 1,
+    containerPort: 8080,
+    revisionHistoryLimit: DEFAULT_REVISION_HISTORY_LIMIT,
+};
+
 /**
  * A preview must answer quickly when the registry is down: three tries 200 ms and 400 ms apart, and
  * 10 s per request (a black-holed host), instead of the client's general-purpose 4 x 30 s.
@@ -207,11 +224,16 @@ export class PinnedDeployment extends pulumi.ComponentResource {
         ).apply((resolved) => ({
             ...resolved,
             platforms: resolved.platforms ?? [...DEFAULT_PLATFORMS],
-            namespace: resolved.namespace ?? "default",
-            replicas: resolved.replicas ?? 1,
-            containerPort: resolved.containerPort ?? 8080,
-            revisionHistoryLimit: resolved.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT,
+            namespace: resolved.namespace ?? SPEC_DEFAULTS.namespace,
+            replicas: resolved.replicas ?? SPEC_DEFAULTS.replicas,
+            containerPort: resolved.containerPort ?? SPEC_DEFAULTS.containerPort,
+            revisionHistoryLimit: resolved.revisionHistoryLimit ?? SPEC_DEFAULTS.revisionHistoryLimit,
         }));
+        // A plain arg was checked above and stays plain (with its default): `checked` waits for every
+        // arg, the digest too, and a preview that cannot see the namespace or the selector plans the
+        // Deployment as a replacement instead of an update.
+        const namespace = plainOr(args.namespace, SPEC_DEFAULTS.namespace, checked.namespace);
+        const containerPort = plainOr(args.containerPort, SPEC_DEFAULTS.containerPort, checked.containerPort);
         const client = args.registryClient;
         // During a preview an unbuilt digest is unknown, so this apply (and the check) waits for `up`;
         // a digest known from config is checked in the preview itself.
@@ -240,29 +262,23 @@ export class PinnedDeployment extends pulumi.ComponentResource {
         }));
         const annotations = release.apply(deploymentAnnotations);
         this.changeCause = release.apply(changeCause);
-        // A plain namespace was checked above and stays plain: `checked` waits for every arg, the digest
-        // too, and an unknown namespace makes a preview plan the Deployment as a replacement.
-        const namespace = isPlain(args.namespace) ? (args.namespace ?? "default") : checked.namespace;
-        const containerPort = checked.containerPort;
 
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             {
                 metadata: { name, namespace, labels: { app: name }, annotations },
-                // Plain args were checked in the constructor and stay plain: only what waits for the digest
-                // (image, pod annotations) is unknown in a preview, which then plans an update, not a
-                // replacement of a Deployment whose selector it cannot see.
+                // Only what waits for the digest (image, pod annotations) is unknown in a preview.
                 spec: deploymentSpec({
                     appName: name,
                     image: this.image,
                     release,
-                    replicas: isPlain(args.replicas) ? (args.replicas ?? 1) : checked.replicas,
-                    containerPort: isPlain(args.containerPort)
-                        ? (args.containerPort ?? 8080)
-                        : checked.containerPort,
-                    revisionHistoryLimit: isPlain(args.revisionHistoryLimit)
-                        ? (args.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT)
-                        : checked.revisionHistoryLimit,
+                    replicas: plainOr(args.replicas, SPEC_DEFAULTS.replicas, checked.replicas),
+                    containerPort,
+                    revisionHistoryLimit: plainOr(
+                        args.revisionHistoryLimit,
+                        SPEC_DEFAULTS.revisionHistoryLimit,
+                        checked.revisionHistoryLimit,
+                    ),
                 }),
             },
             { parent: this },
