@@ -201,7 +201,16 @@ class PinVerificationError extends Error {}
 async function verifiedPin(cfg: StackImageConfig, digest: string): Promise<Pick<RegistryClient, "verify">> {
     const ref = `${cfg.repository}@${digest}`;
     try {
-        const d = await verifyPinnedImage(new RegistryClient(VERIFY_CLIENT_OPTIONS), ref, cfg.platforms, APP);
+        // A pin promoted from another repository is verified there until `up` copies it here.
+        const source = cfg.sourceRepository !== undefined ? `${cfg.sourceRepository}@${digest}` : undefined;
+        const d = await verifyPinnedImage(
+            new RegistryClient(VERIFY_CLIENT_OPTIONS),
+            ref,
+            cfg.platforms,
+            APP,
+            undefined,
+            source,
+        );
         return { verify: () => Promise.resolve(d) };
     } catch (e) {
         throw new PinVerificationError((e as Error).message);
@@ -233,6 +242,7 @@ async function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
             namespace: cfg.namespace,
             verifyDigest: cfg.verifyDigest,
             ...(registryClient ? { registryClient } : {}),
+            ...(cfg.sourceRepository !== undefined ? { sourceRepository: cfg.sourceRepository } : {}),
         },
         k8sOpts,
     );

@@ -13,6 +13,9 @@ export interface StackHistoryEntry {
     gitSha?: string;
     /** The stack this pin was promoted from, as that commit recorded it. */
     promotedFrom?: string;
+    /** The stack's repository in that commit, and the repository the pin was copied from, if any. */
+    repository?: string;
+    sourceRepository?: string;
 }
 
 /** Every commit that touched the stack file, newest first, with the pin it held after that commit. */
@@ -40,6 +43,8 @@ export function stackFileHistory(repoRoot: string, file: string): StackHistoryEn
         const version = config["image-release:version"];
         const gitSha = config["image-release:gitSha"];
         const promotedFrom = config["image-release:promotedFrom"];
+        const repository = config["image-release:repository"];
+        const sourceRepository = config["image-release:sourceRepository"];
         entries.push({
             commit,
             shortCommit: commit.slice(0, 7),
@@ -50,6 +55,8 @@ export function stackFileHistory(repoRoot: string, file: string): StackHistoryEn
             ...(version !== undefined ? { version: scalar(version) } : {}),
             ...(gitSha !== undefined ? { gitSha: scalar(gitSha) } : {}),
             ...(promotedFrom !== undefined ? { promotedFrom: scalar(promotedFrom) } : {}),
+            ...(repository !== undefined ? { repository: scalar(repository) } : {}),
+            ...(sourceRepository !== undefined ? { sourceRepository: scalar(sourceRepository) } : {}),
         });
     }
     return entries;

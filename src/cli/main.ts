@@ -85,6 +85,10 @@ export async function run(argv: string[], io: Io, deps?: CliDeps): Promise<numbe
             RELEASE_DEFAULTS.channel,
         )
         .option("--force", "move X.Y.Z and git- tags that already point at another digest")
+        .option(
+            "--mirror <repo...>",
+            "also put the build (same digest and tags) in these repositories, any registry",
+        )
         .action(async (o: Opts) => {
             const r = await release(
                 {
@@ -95,6 +99,7 @@ export async function run(argv: string[], io: Io, deps?: CliDeps): Promise<numbe
                     version: o.version as string | undefined,
                     channel: o.channel as string,
                     force: !!o.force,
+                    ...(o.mirror !== undefined ? { mirrors: o.mirror as unknown as string[] } : {}),
                 },
                 { ...d, publish: publishImage, onProgress: (l) => io.err(`image-release: ${l}\n`) },
             );

@@ -1,3 +1,4 @@
+import { CopyResult } from "../registry";
 import { TagSet } from "../release";
 import { digestPrefix } from "./context";
 import { StackHistoryEntry } from "./gitHistory";
@@ -71,10 +72,23 @@ export function renderPin(r: PromoteResult | RollbackResult, dryRun: boolean): s
     const lines = [head, `previous: ${r.previousDigest ?? "-"}`];
     if (dryRun) lines.push("dry run: nothing written", r.diff.replace(/\n$/, ""));
     else lines.push(`wrote ${r.file}`);
+    if (r.copied) lines.push(renderCopy(r.copied, dryRun));
     if (r.retagged) lines.push(`moved tag ${r.retagged.tag} (was ${r.retagged.previousDigest ?? "unset"})`);
     if (r.branch) lines.push(`committed on branch ${r.branch}`);
     if (r.pr) lines.push(`pull request: ${r.pr.title}`, `  body: ${r.pr.file}`, `  open it: ${r.pr.open}`);
     return lines.join("\n") + "\n";
+}
+
+export function renderCopy(c: CopyResult, dryRun: boolean): string {
+    const what = `${c.from} -> ${c.to}`;
+    if (c.alreadyPresent) return `copy ${what}: already there (nothing sent)`;
+    if (dryRun) return `copy ${what}: would copy ${c.digest} before writing the pin`;
+    const b = c.blobs;
+    return (
+        `copied ${c.digest} ${what}: ${c.manifests.copied} manifests; blobs ${b.copied} copied (${c.bytesCopied} B), ` +
+        `${b.mounted} mounted, ${b.present} already there` +
+        (c.tags.length > 0 ? `; tags ${c.tags.map((t) => t.tag).join(", ")}` : "")
+    );
 }
 
 export function renderVerify(r: VerifyResult): string {
@@ -88,6 +102,7 @@ export function renderRelease(r: ReleaseResult): string {
         `released ${r.record.ref}${r.built ? "" : " (not rebuilt: unchanged context, digest verified in the registry)"}`,
         `tags: ${r.record.tags.join(", ")}`,
         ...Object.entries(r.record.platformDigests).map(([p, d]) => `${p}: ${d}`),
+        ...r.mirrors.map((m) => renderCopy(m, false).replace(/^copied/, "mirrored")),
         `record: ${r.outputsFile}`,
         "",
         renderNotes(r.notes),

@@ -9,8 +9,8 @@ import {
 import { CliDeps, StackOptions } from "./context";
 import { CliError } from "./errors";
 import { PullRequestText, writePullRequest } from "./pullRequest";
-import { ImageDescription } from "../registry";
-import { GitError, runGit, writeFileAtomic } from "../release";
+import { copyImage, CopyOptions, CopyResult, ImageDescription, RegistryAuthError } from "../registry";
+import { computeTagSet, GitError, runGit, writeFileAtomic } from "../release";
 
 export interface PinChange {
     stack: StackImageConfig;
@@ -21,6 +21,11 @@ export interface PinChange {
     gitSha?: string;
     /** The stack the digest came from by promotion; `undefined` removes the key (no known source). */
     promotedFrom: string | undefined;
+    /**
+     * The repository the digest is copied from into the stack's own; `undefined` (the digest is
+     * already the stack's repository's own) removes the key.
+     */
+    sourceRepository: string | undefined;
     platforms: string[];
     previousDigest?: string;
     /**
@@ -55,6 +60,20 @@ export interface PinResult {
     commitMessage: string;
     /** With --git: the pull request to open for the branch, its body also in `.image-release/pr/`. */
     pr?: PullRequestText;
+    /** When the digest came from another repository: what the copy into the stack's repository did. */
+    copied?: CopyResult;
+}
+
+/**
+ * The copy that puts the digest into the stack's repository, with the release's immutable tags
+ * (X.Y.Z, git-<sha>), whose immutability the copy checks in the target before sending anything.
+ */
+function copyFrom(c: PinChange, from: string): CopyOptions {
+    const tags =
+        c.version !== undefined && c.gitSha !== undefined
+            ? computeTagSet({ version: c.version, gitSha: c.gitSha }).immutable
+            : [];
+    return { from, to: c.stack.repository, digest: c.digest, tags };
 }
 
 /**
@@ -73,6 +92,7 @@ export async function applyPin(
         ...(c.version !== undefined ? { version: c.version } : {}),
         ...(c.gitSha !== undefined ? { gitSha: c.gitSha } : {}),
         promotedFrom: c.promotedFrom,
+        sourceRepository: c.sourceRepository,
     });
     const rel = path.relative(o.repoRoot, c.stack.file);
     const diff = unifiedDiff(rel, snap.text, after);
@@ -89,12 +109,18 @@ export async function applyPin(
         "",
     ].join("\n");
     const result: PinResult = { file: rel, diff, written: false, commitMessage };
-    if (o.dryRun) return result;
+    const copy = c.sourceRepository !== undefined ? copyFrom(c, c.sourceRepository) : undefined;
+    if (o.dryRun) {
+        if (copy) result.copied = await copyInto(deps, { ...copy, checkOnly: true });
+        return result;
+    }
     const branch = o.git
         ? `${c.kind}/${c.stack.stack}-${c.version ?? "unversioned"}-${c.digest.slice(7, 19)}`
         : undefined;
     // Every git precondition is checked before the first write, so a refusal here changes nothing.
     const start = branch ? gitPrecheck(o.repoRoot, branch) : undefined;
+    // The bytes go first: a pin is written only once the stack's own repository serves its digest.
+    if (copy) result.copied = await copyInto(deps, copy);
     writeStackFile(snap, after, { beforeRename: o.beforeRename });
     let committed = false;
     try {
@@ -140,6 +166,20 @@ export async function applyPin(
         );
     }
     return result;
+}
+
+/** A refused login names the registry and how to fix it; either way no stack file was written yet. */
+async function copyInto(deps: CliDeps, copy: CopyOptions): Promise<CopyResult> {
+    try {
+        return await copyImage(deps.client, copy);
+    } catch (e) {
+        if (e instanceof RegistryAuthError) {
+            throw new CliError(
+                `cannot copy ${copy.digest} from ${copy.from} to ${copy.to}: ${e.message}; nothing was written (log in with \`docker login ${e.registry}\` or check the credentials for ${e.registry})`,
+            );
+        }
+        throw e;
+    }
 }
 
 /** Returns what to check out again on undo: the current branch name, or the commit if HEAD is detached. */

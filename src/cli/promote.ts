@@ -65,10 +65,8 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
     let digest = source.digest;
     let version = source.version;
     let gitSha = source.gitSha;
-    const targetFile = path.relative(o.repoRoot, target.file);
-    // A digest is only meaningful with its repository: the target would pull <its repository>@digest,
-    // which is missing (or another push of it) when the source's image lives elsewhere.
-    let sourceRepo = `${path.relative(o.repoRoot, source.file)} pins image-release:repository ${source.repository}`;
+    // A digest is only meaningful with its repository: when the source's image lives elsewhere, it is
+    // copied (by digest, byte-exact) into the target's repository before the pin is written.
     let repository = source.repository;
     if (!digest) {
         if (!recorded) {
@@ -77,12 +75,6 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
             );
         }
         ({ digest, version, gitSha, repository } = recorded);
-        sourceRepo = `${o.from} released ${repository}`;
-    }
-    if (repository !== target.repository) {
-        throw new CliError(
-            `${sourceRepo} but ${targetFile} pins image-release:repository ${target.repository}; refusing to promote across repositories`,
-        );
     }
     if (!isDigest(digest))
         throw new CliError(`source digest "${digest}" of stack "${o.from}" is not sha256:<64 hex>`);
@@ -101,7 +93,13 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
         ...(source.digest ? { onDisk: source.digest } : {}),
         sourceFile,
     });
-    const verified = await deps.client.verify(`${target.repository}@${digest}`, target.platforms);
+    // The source stack's own pin may not be copied into its repository yet (merged, not yet `pulumi up`):
+    // then its bytes are still where that pin came from.
+    const origin =
+        source.digest === digest && source.sourceRepository !== undefined
+            ? await firstHolding(deps, digest, [repository, source.sourceRepository])
+            : repository;
+    const verified = await deps.client.verify(`${origin}@${digest}`, target.platforms);
     const evidence =
         recorded?.digest === digest
             ? [
@@ -117,6 +115,7 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
             version,
             gitSha,
             promotedFrom: o.from,
+            sourceRepository: origin === target.repository ? undefined : origin,
             platforms: target.platforms,
             previousDigest: target.digest,
             kind: "promote",
@@ -136,4 +135,12 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
         platforms: target.platforms,
         previousDigest: target.digest,
     };
+}
+
+/** The first repository that serves the digest (the last one when none does, for its error). */
+async function firstHolding(deps: CliDeps, digest: string, repositories: string[]): Promise<string> {
+    for (const r of repositories.slice(0, -1)) {
+        if ((await deps.client.headManifest(r, digest)) !== undefined) return r;
+    }
+    return repositories[repositories.length - 1];
 }

@@ -12,8 +12,10 @@ import {
     ReleaseRecord,
     sourceDateEpoch,
     DEFAULT_PLATFORMS,
+    parseReference,
     writeFileAtomic,
 } from "../release";
+import { copyImage, CopyResult } from "../registry";
 import { CliDeps, outputsFile } from "./context";
 import { CliError } from "./errors";
 import { notes, ReleaseNotes } from "./notes";
@@ -34,6 +36,11 @@ export interface ReleaseOptions {
      * a new commit gives a new `created` label and so a new digest under the same version.
      */
     force?: boolean;
+    /**
+     * More repositories (any registries) that get the same build: one digest, the same tags, each
+     * layer uploaded once per registry (a same-registry mirror mounts instead of uploading).
+     */
+    mirrors?: string[];
 }
 
 export interface ReleaseDeps extends CliDeps {
@@ -48,6 +55,34 @@ export interface ReleaseResult {
     built: boolean;
     outputsFile: string;
     notes: ReleaseNotes;
+    /** One copy per `--mirror`, in the order given. */
+    mirrors: CopyResult[];
+}
+
+/** Mirrors are checked before anything is built: a typo must not fail after a multi-minute build. */
+export function mirrorProblems(repository: string, mirrors: string[]): string[] {
+    const problems: string[] = [];
+    const seen = new Set<string>();
+    for (const m of mirrors) {
+        let ref;
+        try {
+            ref = parseReference(m);
+        } catch (e) {
+            problems.push(
+                `--mirror "${m}": ${(e as Error).message.replace(/^invalid reference "[^"]*": /, "")}`,
+            );
+            continue;
+        }
+        if (ref.tag !== undefined || ref.digest !== undefined) {
+            problems.push(`--mirror "${m}": must be a repository without a tag or digest`);
+        } else if (ref.name === repository) {
+            problems.push(`--mirror "${m}": is the release repository itself`);
+        } else if (seen.has(ref.name)) {
+            problems.push(`--mirror "${m}": given twice`);
+        }
+        seen.add(ref.name);
+    }
+    return problems;
 }
 
 export const RELEASE_DEFAULTS = {
@@ -79,6 +114,9 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
             throw e;
         }
     }
+    const mirrors = o.mirrors ?? [];
+    const mirrorErrors = mirrorProblems(repository, mirrors);
+    if (mirrorErrors.length > 0) throw new CliError(mirrorErrors.join("\n"));
     const context = path.resolve(o.repoRoot, o.context ?? RELEASE_DEFAULTS.context);
     if (!fs.existsSync(context) || !fs.statSync(context).isDirectory()) {
         throw new CliError(`release refused: the build context ${context} is not a directory`);
@@ -122,8 +160,28 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
         gitSha: git.sha,
         sourceStack: channel,
     };
+    // From the registry that now holds the build: same-registry mirrors mount, others stream each blob
+    // once. The record is written only when every mirror holds the digest and its tags.
+    const mirrored: CopyResult[] = [];
+    for (const to of mirrors) {
+        mirrored.push(
+            await copyImage(deps.client, {
+                from: repository,
+                to,
+                digest: published.digest,
+                tags: published.tags,
+            }),
+        );
+        deps.onProgress?.(`mirrored ${published.digest} to ${to}`);
+    }
     const file = outputsFile(o.repoRoot, channel);
     writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
     const n = await notes({ ...o, version, repository }, deps);
-    return { record, built: published.built, outputsFile: path.relative(o.repoRoot, file), notes: n };
+    return {
+        record,
+        built: published.built,
+        outputsFile: path.relative(o.repoRoot, file),
+        notes: n,
+        mirrors: mirrored,
+    };
 }

@@ -62,17 +62,30 @@ export async function rollback(o: RollbackOptions, deps: CliDeps): Promise<Rollb
     const { config: stack, snapshot } = loadStackSnapshot(o, o.stack);
     const pick = pickRollbackTarget(o.stack, stack.digest, stackFileHistory(o.repoRoot, stack.file), o.to);
     const digest = pick.digest as string;
-    let verified: ImageDescription;
-    try {
-        verified = await deps.client.verify(`${stack.repository}@${digest}`, stack.platforms);
-    } catch (e) {
-        if (e instanceof ManifestNotFoundError) {
-            throw new CliError(
-                `digest ${digest} is no longer in ${stack.repository} (garbage-collected?); refusing to roll back to it`,
-            );
+    // Where the earlier pin's bytes may live besides the stack's repository: the repository that pin was
+    // copied from, or the stack's own repository in that commit (before a move to another registry).
+    const elsewhere = [pick.sourceRepository, pick.repository].filter(
+        (r): r is string => r !== undefined && r !== stack.repository,
+    );
+    const holders = [stack.repository, ...new Set(elsewhere)];
+    let verified: ImageDescription | undefined;
+    let origin = stack.repository;
+    for (const repository of holders) {
+        try {
+            verified = await deps.client.verify(`${repository}@${digest}`, stack.platforms);
+            origin = repository;
+            break;
+        } catch (e) {
+            if (!(e instanceof ManifestNotFoundError)) throw e;
         }
-        throw e;
     }
+    if (verified === undefined) {
+        throw new CliError(
+            `digest ${digest} is no longer in ${holders.join(" or ")} (garbage-collected?); refusing to roll back to it`,
+        );
+    }
+    // Found in the stack's own repository: the restored pin keeps the provenance it had.
+    const sourceRepository = origin !== stack.repository ? origin : pick.sourceRepository;
     const r = await applyPin(
         o,
         {
@@ -84,6 +97,7 @@ export async function rollback(o: RollbackOptions, deps: CliDeps): Promise<Rollb
             // The restored pin's own origin: the program exports it as release.sourceStack and the
             // change-cause says "promoted from <it>", which must stay true; the commit says it was a rollback.
             promotedFrom: pick.promotedFrom,
+            sourceRepository: sourceRepository === stack.repository ? undefined : sourceRepository,
             platforms: stack.platforms,
             previousDigest: stack.digest,
             kind: "rollback",

@@ -56,7 +56,7 @@ export async function status(o: StatusOptions, deps: CliDeps): Promise<StackStat
             // The release put the digest and the channel tag in the record's repository; looking them up
             // in the stack file's would report a false "NO" and DRIFT, so both are checked where they are.
             if (rec && rec.repository !== s.repository) {
-                warning = `${s.stack} released ${rec.repository} (${path.relative(o.repoRoot, outputsFile(o.repoRoot, s.stack))}) but ${path.relative(o.repoRoot, s.file)} pins image-release:repository ${s.repository}; promotions from ${s.stack} are refused until they agree`;
+                warning = `${s.stack} released ${rec.repository} (${path.relative(o.repoRoot, outputsFile(o.repoRoot, s.stack))}) but ${path.relative(o.repoRoot, s.file)} pins image-release:repository ${s.repository}; promotions from ${s.stack} copy its digest from ${rec.repository}`;
             }
         }
         if (digest) jobs.push({ key: `${s.stack}:pin`, name: repository, ref: digest });

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { RegistryTagResource } from "../providers";
+import { RegistryCopyResource, RegistryTagResource } from "../providers";
+import { imageCopy, sourceRepositoryProblems } from "./imageCopy";
 import type { RegistryCredentials } from "./multiArchImage";
 import { checkedArgs, digestProblems, isPlain, repositoryProblems } from "./validate";
 
@@ -30,6 +31,13 @@ export interface ChannelTagArgs {
      * https://docs.docker.com/reference/cli/docker/login/#credential-stores
      */
     readonly credentials?: pulumi.Input<Record<string, RegistryCredentials>>;
+    /**
+     * The repository the digest is copied from when `repository` does not hold it yet (another
+     * registry, or another path on the same one): the copy runs first, so the tag never names a digest
+     * the repository lacks. Default: none. Conflicts with `repository` itself.
+     * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#mounting-a-blob-from-another-repository
+     */
+    readonly sourceRepository?: pulumi.Input<string>;
 }
 
 /** A channel is a floating tag; versions and `git-` tags are immutable and never moved by a stack. */
@@ -47,10 +55,13 @@ export function channelProblems(channel: string | undefined): pulumi.InputProper
 
 /** Every problem with the plain (known) args. */
 export function channelTagProblems(
-    args: Pick<ChannelTagArgs, "repository" | "channel" | "digest">,
+    args: Pick<ChannelTagArgs, "repository" | "channel" | "digest" | "sourceRepository">,
 ): pulumi.InputPropertyErrorDetails[] {
     return [
         ...(isPlain(args.repository) ? repositoryProblems("repository", args.repository) : []),
+        ...(isPlain(args.sourceRepository) && isPlain(args.repository)
+            ? sourceRepositoryProblems(args.sourceRepository, args.repository)
+            : []),
         ...(isPlain(args.channel) ? channelProblems(args.channel) : []),
         ...(isPlain(args.digest) ? digestProblems("digest", args.digest) : []),
     ];
@@ -63,6 +74,8 @@ export function channelTagProblems(
 export class ChannelTag extends pulumi.ComponentResource {
     public readonly ref: pulumi.Output<string>;
     public readonly tag: RegistryTagResource;
+    /** The copy of the digest into `repository`, when `sourceRepository` is set. */
+    public readonly copy?: RegistryCopyResource;
 
     constructor(name: string, args: ChannelTagArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("image-release:registry:ChannelTag", name, {}, opts);
@@ -71,7 +84,12 @@ export class ChannelTag extends pulumi.ComponentResource {
         const checked = checkedArgs(
             "ChannelTag",
             name,
-            { repository: args.repository, channel: args.channel, digest: args.digest },
+            {
+                repository: args.repository,
+                channel: args.channel,
+                digest: args.digest,
+                sourceRepository: args.sourceRepository,
+            },
             channelTagProblems,
         );
         // A plain arg was checked above and stays plain, so a preview with an unknown digest still knows
@@ -79,6 +97,21 @@ export class ChannelTag extends pulumi.ComponentResource {
         const repository = isPlain(args.repository) ? args.repository : checked.repository;
         const channel = isPlain(args.channel) ? args.channel : checked.channel;
 
+        this.copy =
+            args.sourceRepository === undefined
+                ? undefined
+                : imageCopy(
+                      name,
+                      {
+                          from: checked.sourceRepository.apply((s) => s as string),
+                          to: checked.repository,
+                          digest: checked.digest,
+                          tags: [],
+                          credentials: args.credentials,
+                      },
+                      this,
+                      opts.dependsOn,
+                  );
         this.tag = new RegistryTagResource(
             `${name}-tag`,
             {
@@ -89,7 +122,7 @@ export class ChannelTag extends pulumi.ComponentResource {
             },
             // A component's dependsOn does not reach its children; without it the retag runs in
             // parallel with (and regardless of) the Deployment the caller made it depend on.
-            { parent: this, dependsOn: opts.dependsOn },
+            { parent: this, dependsOn: this.copy ? [this.copy] : opts.dependsOn },
         );
         // Outputs come from the checked args, so a refused ChannelTag never reports a ref.
         this.ref = pulumi.interpolate`${repository}:${channel}`;

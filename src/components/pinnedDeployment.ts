@@ -1,7 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PLATFORMS } from "../release";
-import { ImageDescription, RegistryClient, RegistryUnavailableError } from "../registry";
+import {
+    ImageDescription,
+    ManifestNotFoundError,
+    RegistryClient,
+    RegistryUnavailableError,
+} from "../registry";
+import { RegistryCopyResource } from "../providers";
+import { copiedTags, imageCopy, sourceRepositoryProblems } from "./imageCopy";
 import { changeCause, deploymentAnnotations, podAnnotations, ReleaseMetadata } from "./annotations";
 import {
     ArgProblem,
@@ -121,6 +128,15 @@ export interface PinnedDeploymentArgs {
      * https://docs.docker.com/reference/cli/docker/login/#credential-stores
      */
     readonly registryClient?: Pick<RegistryClient, "verify">;
+    /**
+     * The repository the digest is copied from when `repository` does not hold it yet (another
+     * registry, or another path on the same one). `pulumi up` copies it by digest (blob mount on the
+     * same registry, a streamed copy across registries) with its X.Y.Z and `git-` tags before the
+     * Deployment changes; a preview verifies it here until then. Default: none (the digest is already
+     * in `repository`). Conflicts with `repository` itself. Credentials come from the docker config.
+     * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#mounting-a-blob-from-another-repository
+     */
+    readonly sourceRepository?: pulumi.Input<string>;
 }
 
 /**
@@ -175,6 +191,8 @@ export function pinnedDeploymentProblems(args: PinnedDeploymentArgs): ArgProblem
     if (isPlain(args.version)) problems.push(...requiredStringProblems("version", args.version));
     if (isPlain(args.gitSha)) problems.push(...requiredStringProblems("gitSha", args.gitSha));
     if (isPlain(args.platforms)) problems.push(...platformProblems("platforms", args.platforms));
+    if (isPlain(args.sourceRepository) && isPlain(args.repository))
+        problems.push(...sourceRepositoryProblems(args.sourceRepository, args.repository));
     if (isPlain(args.namespace)) problems.push(...namespaceProblems("namespace", args.namespace));
     if (isPlain(args.replicas)) problems.push(...nonNegativeIntegerProblems("replicas", args.replicas));
     if (isPlain(args.containerPort)) problems.push(...portProblems("containerPort", args.containerPort));
@@ -199,6 +217,8 @@ export class PinnedDeployment extends pulumi.ComponentResource {
     public readonly changeCause: pulumi.Output<string>;
     public readonly deployment: k8s.apps.v1.Deployment;
     public readonly service?: k8s.core.v1.Service;
+    /** The copy of the digest into `repository`, when `sourceRepository` is set. */
+    public readonly copy?: RegistryCopyResource;
 
     constructor(name: string, args: PinnedDeploymentArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("image-release:deploy:PinnedDeployment", name, {}, opts);
@@ -219,6 +239,7 @@ export class PinnedDeployment extends pulumi.ComponentResource {
                 containerPort: args.containerPort,
                 revisionHistoryLimit: args.revisionHistoryLimit,
                 verifyDigest: args.verifyDigest,
+                sourceRepository: args.sourceRepository,
             },
             pinnedDeploymentProblems,
         ).apply((resolved) => ({
@@ -248,6 +269,7 @@ export class PinnedDeployment extends pulumi.ComponentResource {
                 c.platforms,
                 name,
                 this,
+                c.sourceRepository !== undefined ? `${c.sourceRepository}@${c.digest}` : undefined,
             );
             return { ref, platformDigests: platformDigestsOf(d) };
         });
@@ -262,6 +284,21 @@ export class PinnedDeployment extends pulumi.ComponentResource {
         }));
         const annotations = release.apply(deploymentAnnotations);
         this.changeCause = release.apply(changeCause);
+
+        // The bytes reach `repository` before the Deployment points at them there.
+        this.copy =
+            args.sourceRepository === undefined
+                ? undefined
+                : imageCopy(
+                      name,
+                      {
+                          from: checked.sourceRepository.apply((s) => s as string),
+                          to: checked.repository,
+                          digest: checked.digest,
+                          tags: checked.apply((c) => copiedTags(c.version, c.gitSha)),
+                      },
+                      this,
+                  );
 
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
@@ -281,7 +318,7 @@ export class PinnedDeployment extends pulumi.ComponentResource {
                     ),
                 }),
             },
-            { parent: this },
+            { parent: this, ...(this.copy ? { dependsOn: [this.copy] } : {}) },
         );
 
         // Carries the Deployment as a dependency: whatever consumes the digest (a ChannelTag) is held
@@ -327,9 +364,16 @@ export async function verifyPinnedImage(
     platforms: string[],
     name: string,
     resource?: pulumi.Resource,
+    sourceRef?: string,
 ): Promise<ImageDescription> {
     try {
-        return await client.verify(ref, platforms);
+        try {
+            return await client.verify(ref, platforms);
+        } catch (err) {
+            // Not copied yet: the source's bytes are what the copy will put there, byte for byte.
+            if (!(err instanceof ManifestNotFoundError) || sourceRef === undefined) throw err;
+            return await client.verify(sourceRef, platforms);
+        }
     } catch (err) {
         const detail = err instanceof Error ? err.message : String(err);
         const hint =

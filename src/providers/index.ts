@@ -7,3 +7,5 @@ export type {
 } from "./multiArchImage";
 export { RegistryTagResource, registryTagProvider, tagDiff } from "./registryTag";
 export type { RegistryTagInputs, RegistryTagOutputs, RegistryTagResourceArgs } from "./registryTag";
+export { copyDiff, RegistryCopyResource, registryCopyProvider } from "./registryCopy";
+export type { RegistryCopyInputs, RegistryCopyOutputs, RegistryCopyResourceArgs } from "./registryCopy";

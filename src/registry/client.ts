@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import { isDigest, isImmutableTag, isTag, parseReference } from "../release";
 import {
     Credential,
@@ -64,14 +65,21 @@ interface Reply {
     headers: Headers;
     body: Buffer;
     url: string;
+    stream?: ReadableStream<Uint8Array>;
 }
 
 interface RequestSpec {
     method: string;
     url: string;
+    /** One or more space-separated `repository:<path>:<actions>` scopes. */
     scope: string;
     headers?: Record<string, string>;
-    body?: Buffer;
+    body?: Buffer | ReadableStream<Uint8Array>;
+    /** Leave a 2xx body unread: the reply's `stream` carries it (a blob being copied). */
+    stream?: boolean;
+    /** A streamed body can be sent once: no retry, no resend after an auth challenge. */
+    once?: boolean;
+    timeoutMs?: number;
 }
 
 function isLoopback(host: string): boolean {
@@ -91,6 +99,48 @@ function repoOf(name: string): Repo {
     const r = parseReference(name);
     if (r.tag || r.digest) throw new RegistryError(`repository "${name}" must not carry a tag or digest`);
     return { registry: r.registry, path: r.path, name: r.name };
+}
+
+function pushScope(repo: Repo): string {
+    return `repository:${repo.path}:pull,push`;
+}
+
+/** The upload session URL with the digest that closes it (monolithic PUT). */
+function uploadUrl(session: string, digest: string): string {
+    const url = new URL(session);
+    url.searchParams.set("digest", digest);
+    return url.toString();
+}
+
+/**
+ * Passes the bytes through while hashing them; a stream whose bytes do not hash to `digest` errors at
+ * its end, so the upload it feeds fails instead of completing under the wrong name.
+ */
+function hashingStream(
+    input: ReadableStream<Uint8Array>,
+    digest: string,
+    what: string,
+): { stream: ReadableStream<Uint8Array>; bytes: () => number; mismatch: () => string | undefined } {
+    const hash = createHash("sha256");
+    let bytes = 0;
+    let mismatch: string | undefined;
+    const stream = input.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, controller) {
+                hash.update(chunk);
+                bytes += chunk.length;
+                controller.enqueue(chunk);
+            },
+            flush(controller) {
+                const got = `sha256:${hash.digest("hex")}`;
+                if (got !== digest) {
+                    mismatch = `blob ${what} has content digest ${got} (${bytes} bytes read); nothing was written under ${digest}`;
+                    controller.error(new Error(mismatch));
+                }
+            },
+        }),
+    );
+    return { stream, bytes: () => bytes, mismatch: () => mismatch };
 }
 
 export class RegistryClient {
@@ -118,10 +168,10 @@ export class RegistryClient {
         return this.creds.get(registry);
     }
 
-    /** One HTTP exchange with retries for 5xx and network faults; the body is fully read. */
+    /** One HTTP exchange with retries for 5xx and network faults; the body is fully read unless streamed. */
     private async send(registry: string, spec: RequestSpec, auth: string | undefined): Promise<Reply> {
         return withRetry(
-            this.retry,
+            spec.once ? { ...this.retry, attempts: 1 } : this.retry,
             async () => {
                 let res: Response;
                 try {
@@ -130,12 +180,23 @@ export class RegistryClient {
                         headers: { ...(spec.headers ?? {}), ...(auth ? { Authorization: auth } : {}) },
                         body: spec.body,
                         redirect: "follow",
-                        signal: AbortSignal.timeout(this.timeoutMs),
+                        signal: AbortSignal.timeout(spec.timeoutMs ?? this.timeoutMs),
+                        ...(spec.body instanceof ReadableStream ? { duplex: "half" } : {}),
                     });
                 } catch (e) {
                     const cause = describeNetworkError(e);
                     if (cause) throw new RetryableError(cause);
                     throw e;
+                }
+                if (spec.stream && res.ok && res.body) {
+                    return {
+                        status: res.status,
+                        statusText: res.statusText,
+                        headers: res.headers,
+                        body: Buffer.alloc(0),
+                        url: res.url,
+                        stream: res.body,
+                    };
                 }
                 let body: Buffer;
                 try {
@@ -166,7 +227,8 @@ export class RegistryClient {
         if (cached) return cached;
         const url = new URL(params.realm);
         if (params.service) url.searchParams.set("service", params.service);
-        if (scope) url.searchParams.set("scope", scope);
+        // A cross-repository mount needs push on one repository and pull on another: one param each.
+        for (const one of scope.split(" ").filter((x) => x !== "")) url.searchParams.append("scope", one);
         const cred = this.credentialFor(registry);
         const reply = await this.send(
             registry,
@@ -217,7 +279,7 @@ export class RegistryClient {
                     auth = basicHeader(cred);
                 }
             }
-            if (auth) reply = await this.send(registry, spec, auth);
+            if (auth && !spec.once) reply = await this.send(registry, spec, auth);
         }
         if (throwOnAuth && (reply.status === 401 || reply.status === 403)) {
             throw new RegistryAuthError(registry, spec.scope, reply.status);
@@ -364,25 +426,11 @@ export class RegistryClient {
         const repo = repoOf(name);
         const digest = sha256Digest(bytes);
         if (await this.hasBlob(name, digest)) return { digest, uploaded: false };
-        const scope = `repository:${repo.path}:pull,push`;
-        const base = registryBaseUrl(repo.registry);
-        const start = await this.request(repo.registry, {
-            method: "POST",
-            url: `${base}/v2/${repo.path}/blobs/uploads/`,
-            scope,
-        });
-        const location = start.headers.get("location");
-        if (start.status !== 202 || !location) {
-            throw new RegistryProtocolError(
-                `starting blob upload in ${repo.name} answered ${start.status} ${start.statusText}`,
-            );
-        }
-        const url = new URL(location, base);
-        url.searchParams.set("digest", digest);
+        const session = await this.startUpload(repo);
         const put = await this.request(repo.registry, {
             method: "PUT",
-            url: url.toString(),
-            scope,
+            url: uploadUrl(session.url, digest),
+            scope: pushScope(repo),
             headers: { "Content-Type": "application/octet-stream" },
             body: bytes,
         });
@@ -391,13 +439,133 @@ export class RegistryClient {
                 `uploading blob ${digest} to ${repo.name} answered ${put.status} ${put.statusText}`,
             );
         }
-        this.options.onTransfer?.({
-            registry: repo.registry,
-            repository: repo.name,
-            digest,
-            bytes: bytes.length,
-        });
+        this.transferred(repo, digest, bytes.length);
         return { digest, uploaded: true };
+    }
+
+    private transferred(repo: Repo, digest: string, bytes: number): void {
+        this.options.onTransfer?.({ registry: repo.registry, repository: repo.name, digest, bytes });
+    }
+
+    /** Opens an upload session; its absolute URL is where the bytes go. */
+    private async startUpload(repo: Repo, query = ""): Promise<{ status: number; url: string }> {
+        const base = registryBaseUrl(repo.registry);
+        const from = /[?&]from=([^&]+)/.exec(query)?.[1];
+        const start = await this.request(repo.registry, {
+            method: "POST",
+            url: `${base}/v2/${repo.path}/blobs/uploads/${query}`,
+            scope: from ? `${pushScope(repo)} repository:${decodeURIComponent(from)}:pull` : pushScope(repo),
+        });
+        const location = start.headers.get("location");
+        if ((start.status !== 202 && start.status !== 201) || !location) {
+            throw new RegistryProtocolError(
+                `starting blob upload in ${repo.name} answered ${start.status} ${start.statusText}`,
+            );
+        }
+        return { status: start.status, url: new URL(location, base).toString() };
+    }
+
+    /**
+     * Cross-repository mount (same registry): the registry links the blob into `to` without moving a
+     * byte. A registry that cannot mount (no access to `from`, or mounting disabled) answers with an
+     * upload session instead, returned so the caller can copy into it.
+     * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#mounting-a-blob-from-another-repository
+     */
+    async mountBlob(
+        to: string,
+        digest: string,
+        from: string,
+    ): Promise<{ mounted: true } | { mounted: false; uploadUrl: string }> {
+        const target = repoOf(to);
+        const source = repoOf(from);
+        if (source.registry !== target.registry) {
+            throw new RegistryError(
+                `cannot mount ${digest} from ${source.name} into ${target.name}: different registries`,
+            );
+        }
+        this.checkDigestValue(digest);
+        const start = await this.startUpload(
+            target,
+            `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(source.path)}`,
+        );
+        return start.status === 201 ? { mounted: true } : { mounted: false, uploadUrl: start.url };
+    }
+
+    /**
+     * Streams one blob from `from` into `to` (any two registries, each with its own credentials): the
+     * GET's body is the PUT's body, hashed on the way, with no temporary file and no whole-blob buffer.
+     * An interrupted transfer starts over with a fresh GET and upload session.
+     */
+    async copyBlob(
+        from: string,
+        to: string,
+        blob: { digest: string; size: number },
+        uploadUrlHint?: string,
+    ): Promise<number> {
+        const source = repoOf(from);
+        const target = repoOf(to);
+        this.checkDigestValue(blob.digest);
+        // Generous for slow links, yet a stalled transfer still ends: at least 1 MiB/s after the first 30 s.
+        const timeoutMs = this.timeoutMs + Math.ceil(blob.size / 1024);
+        let hint = uploadUrlHint;
+        return withRetry(
+            this.retry,
+            async () => {
+                const session = hint ?? (await this.startUpload(target)).url;
+                hint = undefined;
+                const got = await this.request(source.registry, {
+                    method: "GET",
+                    url: `${registryBaseUrl(source.registry)}/v2/${source.path}/blobs/${blob.digest}`,
+                    scope: `repository:${source.path}:pull`,
+                    stream: true,
+                    timeoutMs,
+                });
+                if (got.status === 404) throw new ManifestNotFoundError(source.name, blob.digest);
+                if (got.status !== 200 || !got.stream) {
+                    throw new RegistryProtocolError(
+                        `GET blob ${blob.digest} in ${source.name} answered ${got.status} ${got.statusText}`,
+                    );
+                }
+                const hashed = hashingStream(got.stream, blob.digest, `${source.name}@${blob.digest}`);
+                let put: Reply;
+                try {
+                    put = await this.request(target.registry, {
+                        method: "PUT",
+                        url: uploadUrl(session, blob.digest),
+                        scope: pushScope(target),
+                        headers: {
+                            "Content-Type": "application/octet-stream",
+                            "Content-Length": String(blob.size),
+                        },
+                        body: hashed.stream,
+                        once: true,
+                        timeoutMs,
+                    });
+                } catch (e) {
+                    if (hashed.mismatch()) throw new RegistryProtocolError(hashed.mismatch() as string);
+                    if (e instanceof RegistryUnavailableError) throw new RetryableError(e.causeText);
+                    const cause = describeNetworkError(e);
+                    if (cause) throw new RetryableError(cause);
+                    throw e;
+                }
+                if (hashed.mismatch()) throw new RegistryProtocolError(hashed.mismatch() as string);
+                if (put.status !== 201) {
+                    throw new RegistryProtocolError(
+                        `uploading blob ${blob.digest} to ${target.name} answered ${put.status} ${put.statusText}: ${put.body.toString("utf8").slice(0, 300)}`,
+                    );
+                }
+                this.transferred(target, blob.digest, hashed.bytes());
+                return hashed.bytes();
+            },
+            (attempts, cause) =>
+                new RegistryUnavailableError(
+                    source.registry === target.registry
+                        ? source.registry
+                        : `${source.registry} or ${target.registry}`,
+                    attempts,
+                    `copying blob ${blob.digest} from ${source.name} to ${target.name}: ${cause}`,
+                ),
+        );
     }
 
     async listTags(name: string): Promise<string[]> {

@@ -11,6 +11,8 @@ export {
 } from "./errors";
 export { RegistryClient, registryBaseUrl } from "./client";
 export type { RegistryClientOptions, RetagResult } from "./client";
+export { copyImage } from "./copy";
+export type { CopyOptions, CopyResult } from "./copy";
 export type { ImageDescription, PlatformEntry } from "./describe";
 export { normalizePlatform, platformString } from "./describe";
 export {

@@ -23,7 +23,7 @@ export function readStackFile(file: string): StackFileSnapshot {
 }
 
 /** The pin keys, in the order a stack file keeps them; a missing one goes in after its predecessor. */
-const PIN_ORDER = ["digest", "version", "gitSha", "promotedFrom"];
+const PIN_ORDER = ["digest", "version", "gitSha", "promotedFrom", "sourceRepository"];
 
 /**
  * Sets `image-release:<key>` values by splicing new scalar text into the original source at each

@@ -28,6 +28,12 @@ export interface StackImageConfig {
     version?: string;
     gitSha?: string;
     promotedFrom?: string;
+    /**
+     * Where the pinned digest was copied from when it came from another repository (another registry,
+     * or another path on the same one). `pulumi up` copies it into `repository` before the pin is
+     * deployed, and a preview accepts it there until then.
+     */
+    sourceRepository?: string;
     build?: { context: string; dockerfile: string };
     verifyDigest: boolean;
     namespace: string;
@@ -84,6 +90,7 @@ const KEYS = [
     "version",
     "gitSha",
     "promotedFrom",
+    "sourceRepository",
     "build",
     "verifyDigest",
     "namespace",
@@ -128,23 +135,43 @@ export function validateStackConfig(
         }
     }
 
+    const checkRepository = (key: string, value: string): void => {
+        try {
+            const ref = parseReference(value);
+            if (ref.tag !== undefined || ref.digest !== undefined) {
+                bad(
+                    key,
+                    "must be a repository without a tag or digest (pin with image-release:digest)",
+                    value,
+                );
+            } else if (value !== value.toLowerCase()) {
+                bad(key, "must be lowercase", value);
+            }
+        } catch (e) {
+            bad(key, (e as Error).message.replace(/^invalid reference "[^"]*": /, ""), value);
+        }
+    };
     const repository = optString("repository");
     if (get("repository") === undefined) {
         bad("repository", "required", "");
     } else if (repository !== undefined) {
-        try {
-            const ref = parseReference(repository);
-            if (ref.tag !== undefined || ref.digest !== undefined) {
-                bad(
-                    "repository",
-                    "must be a repository without a tag or digest (pin with image-release:digest)",
-                    repository,
-                );
-            } else if (repository !== repository.toLowerCase()) {
-                bad("repository", "must be lowercase", repository);
-            }
-        } catch (e) {
-            bad("repository", (e as Error).message.replace(/^invalid reference "[^"]*": /, ""), repository);
+        checkRepository("repository", repository);
+    }
+    const sourceRepository = optString("sourceRepository");
+    if (sourceRepository !== undefined) {
+        checkRepository("sourceRepository", sourceRepository);
+        if (get("digest") === undefined) {
+            bad(
+                "sourceRepository",
+                "only meaningful with image-release:digest (it says where the pin is copied from)",
+                sourceRepository,
+            );
+        } else if (sourceRepository === repository) {
+            bad(
+                "sourceRepository",
+                "is image-release:repository itself; remove it (nothing to copy)",
+                sourceRepository,
+            );
         }
     }
 
@@ -299,6 +326,7 @@ export function validateStackConfig(
         version,
         gitSha,
         promotedFrom,
+        sourceRepository,
         build,
         kubeconfig,
         kubeContext,

@@ -348,7 +348,7 @@ describe("cli @integration", () => {
         );
     });
 
-    it("dev released into another repository: status checks it there and flags it, promote refuses", async () => {
+    it("dev released into another repository: status checks it there and flags it, promote copies from there", async () => {
         const stackRepo = uniqueRepo();
         const released = uniqueRepo();
         const pinned = await pushTestImage(client, stackRepo, "cli-pinned");
@@ -359,7 +359,7 @@ describe("cli @integration", () => {
         writeDevOutputs(dir, released, rel.indexDigest, "2.0.0", rel.platformDigests);
         const staging = read(dir, "staging");
 
-        const warning = `dev released ${released} (.image-release/outputs/dev.json) but stacks/Pulumi.dev.yaml pins image-release:repository ${stackRepo}; promotions from dev are refused until they agree`;
+        const warning = `dev released ${released} (.image-release/outputs/dev.json) but stacks/Pulumi.dev.yaml pins image-release:repository ${stackRepo}; promotions from dev copy its digest from ${released}`;
         const want = [
             {
                 stack: "dev",
@@ -410,20 +410,54 @@ describe("cli @integration", () => {
         );
 
         const o = { stacksDir: path.join(dir, "stacks"), repoRoot: dir };
-        await assert.rejects(promote({ ...o, from: "dev", to: "staging" }, deps), {
-            message: `dev released ${released} but stacks/Pulumi.staging.yaml pins image-release:repository ${stackRepo}; refusing to promote across repositories`,
-        });
-        assert.strictEqual(read(dir, "staging"), staging);
+        const r = await promote({ ...o, from: "dev", to: "staging" }, deps);
+        // The digest and its X.Y.Z and git- tags were copied into staging's repository before the write.
+        assert.deepStrictEqual(
+            [r.copied?.from, r.copied?.to, r.copied?.alreadyPresent, r.copied?.tags.map((t) => t.tag)],
+            [released, stackRepo, false, ["2.0.0", "git-bbbbbbb"]],
+        );
+        assert.strictEqual((await client.headManifest(stackRepo, rel.indexDigest))?.digest, rel.indexDigest);
+        assert.strictEqual(
+            read(dir, "staging"),
+            staging
+                .replace(`digest: ${pinned.indexDigest}`, `digest: ${rel.indexDigest}`)
+                .replace("version: 1.4.0", "version: 2.0.0")
+                .replace("gitSha: aaaaaaa", "gitSha: bbbbbbb")
+                .replace(
+                    "    image-release:promotedFrom: dev\n",
+                    `    image-release:promotedFrom: dev\n    image-release:sourceRepository: ${released}\n`,
+                ),
+        );
+        const promoted = read(dir, "staging");
+        commitAll(dir, "Promote 2.0.0 to staging", 2);
 
-        // A pinned source names its stack file instead.
+        // staging moved to a repository its pin has not been copied into yet (no `pulumi up` since):
+        // the digest is taken from where staging's pin came from.
         const other = uniqueRepo();
         fs.writeFileSync(
             path.join(dir, "stacks", "Pulumi.staging.yaml"),
-            staging.split(stackRepo).join(other),
+            promoted.split(`repository: ${stackRepo}`).join(`repository: ${other}`),
         );
+        const toProd = await promote({ ...o, from: "staging", to: "prod", dryRun: true }, deps);
+        assert.deepStrictEqual(
+            [toProd.copied?.from, toProd.copied?.to, toProd.copied?.alreadyPresent],
+            [released, stackRepo, true],
+        );
+        assert.match(toProd.diff, new RegExp(`\\+    image-release:sourceRepository: ${released}\n`));
+
+        // Without that record of origin, a source repository that lacks the digest is refused.
+        fs.writeFileSync(
+            path.join(dir, "stacks", "Pulumi.staging.yaml"),
+            promoted
+                .split(`repository: ${stackRepo}`)
+                .join(`repository: ${other}`)
+                .replace(`    image-release:sourceRepository: ${released}\n`, ""),
+        );
+        const prod = read(dir, "prod");
         await assert.rejects(promote({ ...o, from: "staging", to: "prod" }, deps), {
-            message: `stacks/Pulumi.staging.yaml pins image-release:repository ${other} but stacks/Pulumi.prod.yaml pins image-release:repository ${stackRepo}; refusing to promote across repositories`,
+            message: `digest ${rel.indexDigest} not found in repo ${other}`,
         });
+        assert.strictEqual(read(dir, "prod"), prod);
     });
 
     it("status --concurrency takes an integer >= 1 only; a bad value exits 2 naming it", async () => {
