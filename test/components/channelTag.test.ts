@@ -168,4 +168,25 @@ describe("components/ChannelTag against the local registry @integration", () => 
         assert.strictEqual((await client.headManifest(repo, "staging"))?.digest, one.indexDigest);
         assert.strictEqual((await client.headManifest(repo, two.indexDigest))?.digest, two.indexDigest);
     });
+
+    it("sourceRepository: copies the digest into the repository first, and the retag waits for the copy", async () => {
+        const SOURCE = "127.0.0.1:5000/image-release/staging";
+        new ChannelTag("hello-prod", {
+            repository: REPO,
+            channel: "prod",
+            digest: D,
+            sourceRepository: SOURCE,
+        });
+        await settle();
+        assert.deepStrictEqual(
+            recorded.filter((r) => r.type.includes(":dynamic:")).map((r) => [r.name, r.inputs]),
+            [
+                ["hello-prod-copy", { from: SOURCE, to: REPO, digest: D, tags: [] }],
+                ["hello-prod-tag", { repository: REPO, digest: D, tag: "prod" }],
+            ],
+        );
+        assert.deepStrictEqual(registrationOf("hello-prod-tag").dependencies, [
+            registrationOf("hello-prod-copy").urn,
+        ]);
+    });
 });

@@ -1,6 +1,16 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { assertRejects, ofType, promiseOf, resetRecorded, setMocks, settle } from "../helpers/mocks";
+import {
+    assertRejects,
+    ofType,
+    promiseOf,
+    recorded,
+    registrationOf,
+    resetRecorded,
+    setMocks,
+    settle,
+} from "../helpers/mocks";
+import { ManifestNotFoundError } from "../../src/registry";
 import { itRefusesArgs } from "../helpers/refusals";
 import type {
     PinnedDeployment as PinnedDeploymentT,
@@ -219,5 +229,53 @@ describe("components/PinnedDeployment", () => {
         );
         assert.deepStrictEqual(calls, [[`${REPO}@${D}`, ["linux/amd64", "linux/arm64"]]]);
         assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
+    });
+
+    it("sourceRepository: the digest is copied into the repository (with X.Y.Z and git- tags) before the Deployment", async () => {
+        const SOURCE = "127.0.0.1:5000/image-release/staging";
+        const TARGET = "127.0.0.1:5001/prod/hello";
+        const c = new PinnedDeployment("hello", { ...base, repository: TARGET, sourceRepository: SOURCE });
+        assert.strictEqual(await promiseOf(c.image), `${TARGET}@${D}`);
+        await settle();
+        const copies = recorded.filter((r) => r.type.includes(":dynamic:"));
+        assert.deepStrictEqual(
+            copies.map((r) => [r.name, r.inputs]),
+            [["hello-copy", { from: SOURCE, to: TARGET, digest: D, tags: ["1.4.2", "git-0123abc"] }]],
+        );
+        const copyUrn = registrationOf("hello-copy").urn;
+        assert.ok(registrationOf("hello-deployment").dependencies.includes(copyUrn));
+    });
+
+    it("sourceRepository: verification falls back to the source while the target lacks the digest", async () => {
+        const SOURCE = "127.0.0.1:5000/image-release/staging";
+        const calls: string[] = [];
+        const client = {
+            verify: async (ref: string) => {
+                calls.push(ref);
+                if (ref.startsWith(REPO)) throw new ManifestNotFoundError(REPO, D);
+                return { platforms: [{ platform: "linux/amd64", digest: "sha256:" + "a".repeat(64) }] };
+            },
+        } as unknown as PinnedDeploymentArgs["registryClient"];
+        const c = new PinnedDeployment("v", {
+            ...base,
+            verifyDigest: true,
+            registryClient: client,
+            sourceRepository: SOURCE,
+        });
+        assert.deepStrictEqual(await promiseOf(c.platformDigests), {
+            "linux/amd64": "sha256:" + "a".repeat(64),
+        });
+        assert.deepStrictEqual(calls, [`${REPO}@${D}`, `${SOURCE}@${D}`]);
+    });
+
+    it("sourceRepository: refused when it is the repository itself, or not a repository", async () => {
+        assert.throws(() => new PinnedDeployment("same", { ...base, sourceRepository: REPO }), {
+            message: `invalid arguments for PinnedDeployment "same":\n  sourceRepository: is the repository itself; leave it unset when the digest is already there (got "${REPO}")`,
+        });
+        assert.throws(() => new PinnedDeployment("tagged", { ...base, sourceRepository: `${REPO}:1.0` }), {
+            message: `invalid arguments for PinnedDeployment "tagged":\n  sourceRepository: must not contain a tag (got "${REPO}:1.0")`,
+        });
+        await settle();
+        assert.strictEqual(recorded.filter((r) => r.type.includes(":dynamic:")).length, 0);
     });
 });

@@ -17,6 +17,10 @@ import {
     RegistryTagOutputs,
     registryTagProvider,
     tagDiff,
+    copyDiff,
+    RegistryCopyInputs,
+    RegistryCopyOutputs,
+    registryCopyProvider,
 } from "../../src/providers";
 import { ociLabels } from "../../src/release";
 import { ImmutableTagError, RegistryClient } from "../../src/registry";
@@ -196,6 +200,46 @@ describe("provider diffs", () => {
     }
 });
 
+describe("RegistryCopy diff", () => {
+    const d1 = "sha256:" + "1".repeat(64);
+    const d2 = "sha256:" + "2".repeat(64);
+    const olds: RegistryCopyOutputs = {
+        from: "127.0.0.1:5000/staging/app",
+        to: "127.0.0.1:5001/prod/app",
+        digest: d1,
+        tags: ["1.4.2", "git-0123abc"],
+        ref: `127.0.0.1:5001/prod/app@${d1}`,
+        bytesCopied: 10,
+    };
+    const COPY = { changes: true, replaces: [], deleteBeforeReplace: false };
+    const rows: { name: string; news: Partial<RegistryCopyInputs>; diff: pulumi.dynamic.DiffResult }[] = [
+        { name: "nothing changed", news: {}, diff: NO_CHANGE },
+        {
+            name: "credentials only",
+            news: { credentials: { x: { username: "u", password: "p" } } },
+            diff: NO_CHANGE,
+        },
+        // A rollback or promotion: copy the new digest, in place (delete never touches a registry).
+        { name: "digest", news: { digest: d2 }, diff: COPY },
+        { name: "source", news: { from: "127.0.0.1:5000/dev/app" }, diff: COPY },
+        { name: "target", news: { to: "127.0.0.1:5001/prod2/app" }, diff: COPY },
+        { name: "tags", news: { tags: ["1.4.3", "git-0123abc"] }, diff: COPY },
+    ];
+    for (const row of rows) {
+        it(`RegistryCopy: ${row.name}`, async () => {
+            const news: RegistryCopyInputs = {
+                from: olds.from,
+                to: olds.to,
+                digest: olds.digest,
+                tags: olds.tags,
+                ...row.news,
+            };
+            assert.deepStrictEqual(copyDiff(olds, news), row.diff);
+            assert.deepStrictEqual(await registryCopyProvider.diff!("id", olds, news), row.diff);
+        });
+    }
+});
+
 describe("providers against the real engine and registry @integration", function () {
     this.timeout(120_000);
     const client = new RegistryClient({ dockerConfigPath: "/nonexistent/config.json" });
@@ -218,6 +262,7 @@ describe("providers against the real engine and registry @integration", function
         for (const [name, provider, modules] of [
             ["multiArchImage", multiArchImageProvider, ["build", "registry"]],
             ["registryTag", registryTagProvider, ["registry"]],
+            ["registryCopy", registryCopyProvider, ["registry"]],
         ] as const) {
             const s = await pulumi.runtime.serializeFunction(() => provider);
             assert.strictEqual(s.exportName, "handler");
@@ -390,6 +435,41 @@ describe("providers against the real engine and registry @integration", function
         await registryTagProvider.delete!(created.id, back.outs);
         assert.strictEqual((await client.headManifest(repository, "staging"))?.digest, one.indexDigest);
         assert.strictEqual((await client.headManifest(repository, two.indexDigest))?.digest, two.indexDigest);
+    });
+
+    it("RegistryCopy copies across registries with each one's credentials, and delete deletes nothing", async () => {
+        const from = repo("copy-src");
+        const to = `127.0.0.1:5001/${repo("copy-dst").split("/").slice(1).join("/")}`;
+        const credentials = {
+            "127.0.0.1:5001": { username: "imagerelease", password: "local-only-password" },
+        };
+        const authed = new RegistryClient({ credentials });
+        const one = await pushTestImage(client, from, "copy-one");
+        const two = await pushTestImage(client, from, "copy-two");
+        const inputs = { from, to, digest: one.indexDigest, tags: ["1.4.2", "git-0123abc"], credentials };
+        const created = await registryCopyProvider.create(inputs);
+        assert.deepStrictEqual(created, {
+            id: `${to}@${one.indexDigest}`,
+            outs: { ...inputs, ref: `${to}@${one.indexDigest}`, bytesCopied: one.blobBytes },
+        });
+        const moved = await registryCopyProvider.update!(created.id, created.outs, {
+            ...inputs,
+            digest: two.indexDigest,
+            tags: ["1.4.3", "git-4567def"],
+        });
+        assert.strictEqual(moved.outs.ref, `${to}@${two.indexDigest}`);
+        await registryCopyProvider.delete!(created.id, moved.outs);
+        for (const [ref, digest] of [
+            ["1.4.2", one.indexDigest],
+            ["git-0123abc", one.indexDigest],
+            ["1.4.3", two.indexDigest],
+            [one.indexDigest, one.indexDigest],
+            [two.indexDigest, two.indexDigest],
+        ]) {
+            assert.strictEqual((await authed.headManifest(to, ref))?.digest, digest, ref);
+            if (ref.startsWith("sha256:"))
+                assert.strictEqual((await client.headManifest(from, ref))?.digest, digest);
+        }
     });
 
     it("RegistryTag refuses to move an immutable tag unless forced", async () => {

@@ -84,6 +84,19 @@ describe("validateStackConfig", () => {
             },
         },
         {
+            name: "prod pinned from another registry",
+            stack: "prod",
+            in: cfg({ repository: "127.0.0.1:5001/prod/hello", digest: D, sourceRepository: REPO }),
+            out: {
+                repository: "127.0.0.1:5001/prod/hello",
+                digest: D,
+                sourceRepository: REPO,
+                platforms: ["linux/amd64", "linux/arm64"],
+                verifyDigest: true,
+                namespace: "default",
+            },
+        },
+        {
             name: "docker hub short name",
             stack: "qa",
             in: cfg({ repository: "nginx" }),
@@ -136,6 +149,22 @@ describe("validateStackConfig", () => {
     }
 
     const bad: { name: string; stack?: string; in: Record<string, unknown>; message: string[] }[] = [
+        {
+            name: "sourceRepository is the repository itself",
+            in: cfg({ repository: REPO, digest: D, sourceRepository: REPO }),
+            message: [
+                `${F}: image-release:sourceRepository: is image-release:repository itself; remove it (nothing to copy) (got "${REPO}")`,
+            ],
+        },
+        {
+            name: "sourceRepository with a tag, and without a digest",
+            stack: "dev",
+            in: cfg({ repository: REPO, build: { context: "." }, sourceRepository: `${REPO}:1.0` }),
+            message: [
+                `${F}: image-release:sourceRepository: must be a repository without a tag or digest (pin with image-release:digest) (got "${REPO}:1.0")`,
+                `${F}: image-release:sourceRepository: only meaningful with image-release:digest (it says where the pin is copied from) (got "${REPO}:1.0")`,
+            ],
+        },
         {
             name: "repository missing",
             in: cfg({ digest: D }),
@@ -307,7 +336,7 @@ describe("validateStackConfig", () => {
             name: "unknown key (typo)",
             in: cfg({ repository: REPO, digest: D, namepsace: "x" }),
             message: [
-                `${F}: image-release:namepsace: unknown key (known: repository, platforms, channel, promoteFrom, digest, version, gitSha, promotedFrom, build, verifyDigest, namespace, kubeconfig, kubeContext, source, training) (got "x")`,
+                `${F}: image-release:namepsace: unknown key (known: repository, platforms, channel, promoteFrom, digest, version, gitSha, promotedFrom, sourceRepository, build, verifyDigest, namespace, kubeconfig, kubeContext, source, training) (got "x")`,
             ],
         },
         {

@@ -1,0 +1,267 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { promote, release, rollback, run } from "../../src/cli";
+import { PublishOptions, PublishResult } from "../../src/build";
+import { RegistryClient } from "../../src/registry";
+import { commitAll, makeRepo } from "../fixtures/cli/repo";
+import {
+    AUTH_CREDS,
+    LOCAL,
+    LOCAL_AUTH,
+    pushLayeredImage,
+    pushTestImage,
+    uniqueRepo,
+} from "../fixtures/registry/testImage";
+
+const retry = { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 };
+const authed = new RegistryClient({ credentials: { [LOCAL_AUTH]: AUTH_CREDS }, retry });
+const anonymous = new RegistryClient({ retry });
+
+function stackPath(dir: string, stack: string): string {
+    return path.join(dir, "stacks", `Pulumi.${stack}.yaml`);
+}
+
+function read(dir: string, stack: string): string {
+    return fs.readFileSync(stackPath(dir, stack), "utf8");
+}
+
+/** The fixture repo with prod moved to its own registry (5001): staging and dev stay on 5000. */
+function repoWithProdElsewhere(stagingRepo: string, prodRepo: string, digest0: string): string {
+    const dir = makeRepo(stagingRepo, digest0);
+    fs.writeFileSync(
+        stackPath(dir, "prod"),
+        read(dir, "prod").replace(`repository: ${stagingRepo}`, `repository: ${prodRepo}`),
+    );
+    commitAll(dir, "prod runs from its own registry", 2);
+    return dir;
+}
+
+describe("cli promotion across registries @integration", () => {
+    it("promote copies the digest into prod's registry (its own credentials), then writes the pin", async () => {
+        const stagingRepo = uniqueRepo(LOCAL, "cross-staging");
+        const prodRepo = uniqueRepo(LOCAL_AUTH, "cross-prod");
+        const img = await pushTestImage(authed, stagingRepo, "cross-a");
+        const dir = repoWithProdElsewhere(stagingRepo, prodRepo, `sha256:${"1".repeat(64)}`);
+        fs.writeFileSync(
+            stackPath(dir, "staging"),
+            read(dir, "staging").replace(`sha256:${"1".repeat(64)}`, img.indexDigest),
+        );
+        commitAll(dir, "staging runs a", 3);
+        const o = { stacksDir: path.join(dir, "stacks"), repoRoot: dir };
+        const before = read(dir, "prod");
+
+        // A dry run checks the target and says what it would copy; nothing is sent or written.
+        const dry = await promote({ ...o, from: "staging", to: "prod", dryRun: true }, { client: authed });
+        assert.deepStrictEqual([dry.written, dry.copied?.alreadyPresent], [false, false]);
+        assert.strictEqual(await authed.headManifest(prodRepo, img.indexDigest), undefined);
+        assert.strictEqual(read(dir, "prod"), before);
+
+        const prodPinned = before;
+        const r = await promote({ ...o, from: "staging", to: "prod", retag: true }, { client: authed });
+        assert.deepStrictEqual(r.copied, {
+            digest: img.indexDigest,
+            from: stagingRepo,
+            to: prodRepo,
+            alreadyPresent: false,
+            blobs: { mounted: 0, copied: 4, present: 0 },
+            manifests: { copied: 3, present: 0 },
+            bytesCopied: img.blobBytes,
+            tags: [
+                { tag: "1.4.0", digest: img.indexDigest },
+                { tag: "git-aaaaaaa", digest: img.indexDigest },
+            ],
+        });
+        assert.deepStrictEqual(r.retagged, { tag: "prod" });
+        assert.strictEqual(
+            read(dir, "prod"),
+            prodPinned
+                .replace(`digest: sha256:${"1".repeat(64)}`, `digest: ${img.indexDigest}`)
+                .replace(
+                    "    image-release:promotedFrom: staging\n",
+                    `    image-release:promotedFrom: staging\n    image-release:sourceRepository: ${stagingRepo}\n`,
+                ),
+        );
+        for (const ref of [img.indexDigest, "1.4.0", "git-aaaaaaa", "prod"]) {
+            assert.strictEqual((await authed.headManifest(prodRepo, ref))?.digest, img.indexDigest, ref);
+        }
+    });
+
+    it("a 401 from prod's registry: a clear error, no file written, nothing copied", async () => {
+        const stagingRepo = uniqueRepo(LOCAL, "cross-staging");
+        const prodRepo = uniqueRepo(LOCAL_AUTH, "cross-401");
+        const img = await pushTestImage(authed, stagingRepo, "cross-b");
+        const dir = repoWithProdElsewhere(stagingRepo, prodRepo, `sha256:${"2".repeat(64)}`);
+        fs.writeFileSync(
+            stackPath(dir, "staging"),
+            read(dir, "staging").replace(`sha256:${"2".repeat(64)}`, img.indexDigest),
+        );
+        commitAll(dir, "staging runs b", 3);
+        const before = read(dir, "prod");
+        let out = "";
+        let err = "";
+        const code = await run(
+            ["promote", "--from", "staging", "--to", "prod", "--repo-root", dir, "--git"],
+            { out: (x) => (out += x), err: (x) => (err += x) },
+            { client: anonymous },
+        );
+        const path401 = prodRepo.slice(LOCAL_AUTH.length + 1);
+        assert.deepStrictEqual(
+            [code, out, err],
+            [
+                1,
+                "",
+                `image-release: cannot copy ${img.indexDigest} from ${stagingRepo} to ${prodRepo}: authentication failed for ${LOCAL_AUTH} (scope "repository:${path401}:pull"): 401 Unauthorized; nothing was written (log in with \`docker login ${LOCAL_AUTH}\` or check the credentials for ${LOCAL_AUTH})\n`,
+            ],
+        );
+        assert.strictEqual(read(dir, "prod"), before);
+        assert.strictEqual(await authed.headManifest(prodRepo, img.indexDigest), undefined);
+        assert.deepStrictEqual(
+            fs.readdirSync(path.join(dir)).filter((f) => f === ".image-release"),
+            [],
+        );
+    });
+
+    it("rollback to a digest that lives only where prod used to pull from copies it back first", async () => {
+        const stagingRepo = uniqueRepo(LOCAL, "cross-staging");
+        const prodRepo = uniqueRepo(LOCAL_AUTH, "cross-rollback");
+        const a = await pushTestImage(authed, stagingRepo, "cross-old");
+        const b = await pushTestImage(authed, stagingRepo, "cross-new");
+        // History: prod ran a from staging's repository, then moved to its own registry with b.
+        const dir = makeRepo(stagingRepo, a.indexDigest);
+        const o = { stacksDir: path.join(dir, "stacks"), repoRoot: dir };
+        fs.writeFileSync(
+            stackPath(dir, "staging"),
+            read(dir, "staging")
+                .replace(a.indexDigest, b.indexDigest)
+                .replace("version: 1.4.0", "version: 1.5.0")
+                .replace("gitSha: aaaaaaa", "gitSha: bbbbbbb"),
+        );
+        commitAll(dir, "staging runs b", 2);
+        fs.writeFileSync(
+            stackPath(dir, "prod"),
+            read(dir, "prod").replace(`repository: ${stagingRepo}`, `repository: ${prodRepo}`),
+        );
+        await promote({ ...o, from: "staging", to: "prod" }, { client: authed });
+        commitAll(dir, "prod moves to its own registry with b", 3);
+        const pinnedB = read(dir, "prod");
+        assert.strictEqual(await authed.headManifest(prodRepo, a.indexDigest), undefined);
+
+        const r = await rollback({ ...o, stack: "prod" }, { client: authed });
+        assert.deepStrictEqual(
+            [r.digest, r.copied?.from, r.copied?.to, r.copied?.alreadyPresent, r.copied?.bytesCopied],
+            [a.indexDigest, stagingRepo, prodRepo, false, a.blobBytes],
+        );
+        // Only the pin's values change; the source repository line stays (a was in staging's, too).
+        assert.strictEqual(
+            read(dir, "prod"),
+            pinnedB
+                .replace(b.indexDigest, a.indexDigest)
+                .replace("version: 1.5.0", "version: 1.4.0")
+                .replace("gitSha: bbbbbbb", "gitSha: aaaaaaa"),
+        );
+        assert.match(pinnedB, new RegExp(`image-release:sourceRepository: ${stagingRepo}\n`));
+        assert.strictEqual((await authed.headManifest(prodRepo, a.indexDigest))?.digest, a.indexDigest);
+    });
+
+    it("release --mirror: one build in three repositories, each layer uploaded once per registry", async () => {
+        const primary = uniqueRepo(LOCAL, "mirror-primary");
+        const sameRegistry = uniqueRepo(LOCAL, "mirror-same");
+        const otherRegistry = uniqueRepo(LOCAL_AUTH, "mirror-other");
+        const uploaded: Record<string, number> = {};
+        const counting = new RegistryClient({
+            credentials: { [LOCAL_AUTH]: AUTH_CREDS },
+            retry,
+            onTransfer: (e) => (uploaded[e.registry] = (uploaded[e.registry] ?? 0) + e.bytes),
+        });
+        let built = 0;
+        // The build itself is publish's (tested on its own); here it pushes a fixed two-arch image.
+        const publish = async (p: PublishOptions): Promise<PublishResult> => {
+            built++;
+            const img = await pushLayeredImage(p.client, p.repository, "mirror", 256 * 1024);
+            const retagged = await p.client.applyTags(p.repository, img.indexDigest, p.tags);
+            return {
+                digest: img.indexDigest,
+                ref: `${p.repository}@${img.indexDigest}`,
+                tags: p.tags,
+                heldBack: [],
+                platformDigests: img.platformDigests,
+                labels: {},
+                contextHash: "",
+                bytesUploaded: img.blobBytes,
+                built: true,
+                retagged,
+            };
+        };
+        const dir = makeRepo(primary, `sha256:${"3".repeat(64)}`);
+        const r = await release(
+            {
+                repoRoot: dir,
+                stacksDir: path.join(dir, "stacks"),
+                context: "stacks",
+                repository: primary,
+                version: "2.1.0",
+                mirrors: [sameRegistry, otherRegistry],
+            },
+            { client: counting, publish },
+        );
+        const blobBytes = r.mirrors[1].bytesCopied;
+        assert.strictEqual(built, 1);
+        assert.deepStrictEqual(
+            r.mirrors.map((m) => [m.to, m.alreadyPresent, m.blobs, m.tags.map((t) => t.tag)]),
+            [
+                [sameRegistry, false, { mounted: 5, copied: 0, present: 0 }, r.record.tags],
+                [otherRegistry, false, { mounted: 0, copied: 5, present: 0 }, r.record.tags],
+            ],
+        );
+        // 5000 got the layers once (the build); the mount moved none; 5001 got them once.
+        assert.deepStrictEqual(uploaded, { [LOCAL]: blobBytes, [LOCAL_AUTH]: blobBytes });
+        for (const repo of [primary, sameRegistry, otherRegistry]) {
+            for (const tag of r.record.tags) {
+                assert.strictEqual(
+                    (await counting.headManifest(repo, tag))?.digest,
+                    r.record.digest,
+                    `${repo}:${tag}`,
+                );
+            }
+        }
+    });
+
+    it("release --mirror refuses a bad mirror before building", async () => {
+        const primary = uniqueRepo(LOCAL, "mirror-bad");
+        const dir = makeRepo(primary, `sha256:${"4".repeat(64)}`);
+        let built = 0;
+        const publish = (): Promise<PublishResult> => {
+            built++;
+            return Promise.reject(new Error("must not build"));
+        };
+        await assert.rejects(
+            release(
+                {
+                    repoRoot: dir,
+                    stacksDir: path.join(dir, "stacks"),
+                    context: "stacks",
+                    repository: primary,
+                    version: "2.1.0",
+                    mirrors: [
+                        `${LOCAL_AUTH}/m/app:1.0`,
+                        primary,
+                        `${LOCAL_AUTH}/m/x`,
+                        `${LOCAL_AUTH}/m/x`,
+                        "UPPER/case",
+                    ],
+                },
+                { client: anonymous, publish },
+            ),
+            {
+                message: [
+                    `--mirror "${LOCAL_AUTH}/m/app:1.0": must be a repository without a tag or digest`,
+                    `--mirror "${primary}": is the release repository itself`,
+                    `--mirror "${LOCAL_AUTH}/m/x": given twice`,
+                    `--mirror "UPPER/case": repository path "UPPER/case" must be lowercase`,
+                ].join("\n"),
+            },
+        );
+        assert.strictEqual(built, 0);
+    });
+});
