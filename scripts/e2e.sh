@@ -10,4 +10,4 @@ bash scripts/cluster-up.sh
 # shellcheck source=toolchain/env.sh
 . scripts/toolchain/env.sh
 export KUBECONFIG="$STATE_DIR/cluster/kubeconfig"
-exec npx mocha --config test/e2e/.mocharc.json "$@"
+exec npx mocha --config "${E2E_MOCHARC:-test/e2e/.mocharc.json}" "$@"
