@@ -1164,6 +1164,7 @@ describe("cli human and --json output of every flow @integration", () => {
                 version: "1.4.1",
                 gitSha: "bbbbbbb",
                 promotedFrom: "staging",
+                repository: repo,
             },
             {
                 commit: initial,
@@ -1175,6 +1176,7 @@ describe("cli human and --json output of every flow @integration", () => {
                 version: "1.4.0",
                 gitSha: "aaaaaaa",
                 promotedFrom: "staging",
+                repository: repo,
             },
         ];
         r = await cli("history", "--stack", "prod");

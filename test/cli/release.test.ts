@@ -195,7 +195,7 @@ describe("cli release @integration", function () {
         assert.strictEqual(
             json.stdout,
             JSON.stringify(
-                { record, built: false, outputsFile: ".image-release/outputs/dev.json", notes },
+                { record, built: false, outputsFile: ".image-release/outputs/dev.json", notes, mirrors: [] },
                 null,
                 2,
             ) + "\n",
