@@ -20,6 +20,7 @@ import {
     resolveImageSource,
     sourceDateEpoch,
 } from "./release";
+import { requiredSignature } from "./signing";
 import { PROJECT, StackConfigError, stackFile, StackImageConfig, validateStackConfig } from "./stackconfig";
 
 const APP = "hello";
@@ -190,7 +191,7 @@ function runBuild(stack: string, cfg: StackImageConfig, build: { context: string
     };
 }
 
-/** A pin that fails the registry check: the program stops before its first resource. */
+/** A pin that fails the registry or signature check: the program stops before its first resource. */
 class PinVerificationError extends Error {}
 
 /**
@@ -198,7 +199,10 @@ class PinVerificationError extends Error {}
  * one without a required platform, stops `pulumi preview` with the check's message alone; the
  * components then reuse that answer instead of asking the registry again.
  */
-async function verifiedPin(cfg: StackImageConfig, digest: string): Promise<Pick<RegistryClient, "verify">> {
+async function verifiedPin(
+    cfg: StackImageConfig,
+    digest: string,
+): Promise<{ client: Pick<RegistryClient, "verify">; signedBy?: string }> {
     const ref = `${cfg.repository}@${digest}`;
     try {
         // A pin promoted from another repository is verified there until `up` copies it here.
@@ -211,7 +215,18 @@ async function verifiedPin(cfg: StackImageConfig, digest: string): Promise<Pick<
             undefined,
             source,
         );
-        return { verify: () => Promise.resolve(d) };
+        // The signature lives beside the image: in the repository the check just found the digest in.
+        const signed = await requiredSignature(
+            new RegistryClient(VERIFY_CLIENT_OPTIONS),
+            cfg,
+            projectRoot(),
+            d.name,
+            digest,
+        );
+        return {
+            client: { verify: () => Promise.resolve(d) },
+            ...(signed ? { signedBy: signed.keyId } : {}),
+        };
     } catch (e) {
         throw new PinVerificationError((e as Error).message);
     }
@@ -228,7 +243,8 @@ async function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
     }
     const version = cfg.version as string;
     const gitSha = cfg.gitSha as string;
-    const registryClient = cfg.verifyDigest ? await verifiedPin(cfg, digest) : undefined;
+    const pin = cfg.verifyDigest || cfg.requireSignature ? await verifiedPin(cfg, digest) : undefined;
+    const registryClient = cfg.verifyDigest ? pin?.client : undefined;
     const k8sOpts = kubernetesOptions(stack, cfg);
     const deployment = new PinnedDeployment(
         APP,
@@ -243,6 +259,7 @@ async function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
             verifyDigest: cfg.verifyDigest,
             ...(registryClient ? { registryClient } : {}),
             ...(cfg.sourceRepository !== undefined ? { sourceRepository: cfg.sourceRepository } : {}),
+            ...(pin?.signedBy ? { signedBy: pin.signedBy } : {}),
         },
         k8sOpts,
     );

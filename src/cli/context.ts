@@ -11,6 +11,7 @@ import {
     stackFile,
 } from "../stackconfig";
 import { CliError } from "./errors";
+import { requiredSignature, SigningError, VerifiedSignature } from "../signing";
 
 export interface CliDeps {
     client: RegistryClient;
@@ -59,6 +60,27 @@ export function readOutputs(repoRoot: string, stack: string): ReleaseRecord | un
         throw new CliError(`${file}: not valid JSON: ${(e as Error).message}`);
     }
     return validateReleaseRecord(json, file);
+}
+
+/** The target stack's signature rule for a digest (in the repository that holds it now), as a CLI error. */
+export async function signatureFor(
+    deps: CliDeps,
+    stack: StackImageConfig,
+    repoRoot: string,
+    repository: string,
+    digest: string,
+): Promise<VerifiedSignature | undefined> {
+    try {
+        return await requiredSignature(deps.client, stack, repoRoot, repository, digest);
+    } catch (e) {
+        if (e instanceof SigningError) throw new CliError(e.message);
+        throw e;
+    }
+}
+
+/** The PR's evidence line for a verified signature. */
+export function signedEvidence(s: VerifiedSignature): string {
+    return `signed by trusted key ${s.keyId} (${s.keySource}); \`cosign verify --key ${s.keySource}\` accepts it`;
 }
 
 /** `sha256:` and 12 hex chars for tables and commit titles; "-" when there is no digest. */

@@ -3,6 +3,14 @@ import { readVersion, writeFileAtomic } from "../release";
 import { listStacks, StackImageConfig } from "../stackconfig";
 import { CliDeps, loadStack, readOutputs, StackOptions } from "./context";
 import { CliError } from "./errors";
+import {
+    artifactTag,
+    readArtifact,
+    readAttestations,
+    readPublicKeys,
+    SigningError,
+    verifySignature,
+} from "../signing";
 import { mapLimit } from "./status";
 
 export interface NotesOptions extends StackOptions {
@@ -22,6 +30,43 @@ export interface ReleaseNotes {
     gitSha?: string;
     labels: Record<string, string>;
     stacks: string[];
+    /** Present when the digest is signed: the `.sig` tag, and which of the stacks' trusted keys verify it. */
+    signature?: { ref: string; signatures: number; verifiedBy: string[] };
+    /** Predicate types in the `.att` tag, each with the trusted key that signed it, or "unverified". */
+    attestations?: string[];
+}
+
+/** What `notes` says about signatures: only keys the stack files trust count as verifying. */
+async function signatureNotes(
+    deps: CliDeps,
+    repoRoot: string,
+    stacks: StackImageConfig[],
+    repository: string,
+    digest: string,
+): Promise<Pick<ReleaseNotes, "signature" | "attestations">> {
+    const sig = await readArtifact(deps.client, repository, artifactTag(digest, "sig"));
+    if (sig === undefined) return {};
+    const paths = [...new Set(stacks.flatMap((s) => s.signingKeys ?? []))];
+    const keys = readPublicKeys(paths, repoRoot);
+    const verifiedBy: string[] = [];
+    for (const k of keys) {
+        try {
+            verifiedBy.push((await verifySignature(deps.client, repository, digest, [k])).keyId);
+        } catch (e) {
+            if (!(e instanceof SigningError)) throw e;
+        }
+    }
+    const atts = await readAttestations(deps.client, repository, digest, keys);
+    return {
+        signature: {
+            ref: `${repository}:${artifactTag(digest, "sig")}`,
+            signatures: sig.layers.length,
+            verifiedBy,
+        },
+        attestations: atts.map(
+            (a) => `${a.predicateType} (${a.keyId ? `signed by ${a.keyId}` : "unverified"})`,
+        ),
+    };
 }
 
 const REVISION = "org.opencontainers.image.revision";
@@ -53,6 +98,7 @@ export async function notes(o: NotesOptions, deps: CliDeps): Promise<ReleaseNote
         ...(gitSha ? { gitSha } : {}),
         labels: Object.fromEntries(Object.entries(d.labels).sort(([a], [b]) => a.localeCompare(b))),
         stacks: running,
+        ...(await signatureNotes(deps, o.repoRoot, stacks, repository, d.digest)),
     };
     if (o.write !== false) {
         const dir = path.join(o.repoRoot, ".image-release", "notes");
@@ -90,6 +136,12 @@ export function renderNotes(n: ReleaseNotes): string {
         `- Tags: ${n.tags.map((t) => `\`${t}\``).join(", ") || "(none)"}`,
         `- Git commit: ${n.gitSha ? `\`${n.gitSha}\`` : "(unknown)"}`,
         `- Running in: ${n.stacks.join(", ") || "(no stack)"}`,
+        ...(n.signature
+            ? [
+                  `- Signature: \`${n.signature.ref}\` (${n.signature.signatures}; verified by ${n.signature.verifiedBy.join(", ") || "no trusted key"})`,
+                  `- Attestations: ${n.attestations?.join(", ") || "(none)"}`,
+              ]
+            : []),
         "",
         "| Platform | Digest |",
         "| --- | --- |",

@@ -92,9 +92,15 @@ export function renderCopy(c: CopyResult, dryRun: boolean): string {
 }
 
 export function renderVerify(r: VerifyResult): string {
-    return r.ok
+    const head = r.ok
         ? "verify: ok\n"
         : `verify: ${r.findings.length} finding(s)\n` + r.findings.map((f) => `- ${f}\n`).join("");
+    const signed = r.signatures.map(
+        (s) =>
+            `signature: ${s.stack} ${s.digest}: ${s.signedBy ? `signed by ${s.signedBy}` : `not verified${s.error ? ` (${s.error})` : ""}`}\n` +
+            s.attestations.map((a) => `  attestation: ${a}\n`).join(""),
+    );
+    return head + signed.join("");
 }
 
 export function renderRelease(r: ReleaseResult): string {
@@ -102,6 +108,12 @@ export function renderRelease(r: ReleaseResult): string {
         `released ${r.record.ref}${r.built ? "" : " (not rebuilt: unchanged context, digest verified in the registry)"}`,
         `tags: ${r.record.tags.join(", ")}`,
         ...Object.entries(r.record.platformDigests).map(([p, d]) => `${p}: ${d}`),
+        ...(r.signed
+            ? [
+                  `signed by ${r.signed.signature.keyId}: ${r.signed.signature.ref}`,
+                  `attestations (${r.signed.attestations.predicateTypes.join(", ")}): ${r.signed.attestations.ref}; OCI 1.1 referrers ${r.signed.referrers}`,
+              ]
+            : []),
         ...r.mirrors.map((m) => renderCopy(m, false).replace(/^copied/, "mirrored")),
         `record: ${r.outputsFile}`,
         "",

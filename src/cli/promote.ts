@@ -1,6 +1,15 @@
 import * as path from "path";
 import { isDigest } from "../release";
-import { CliDeps, digestPrefix, loadStack, loadStackSnapshot, outputsFile, readOutputs } from "./context";
+import {
+    CliDeps,
+    digestPrefix,
+    loadStack,
+    loadStackSnapshot,
+    outputsFile,
+    readOutputs,
+    signatureFor,
+    signedEvidence,
+} from "./context";
 import { CliError } from "./errors";
 import { distinctDigests, stackFileHistory } from "./gitHistory";
 import { applyPin, PinOptions, PinResult } from "./pin";
@@ -100,12 +109,14 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
             ? await firstHolding(deps, digest, [repository, source.sourceRepository])
             : repository;
     const verified = await deps.client.verify(`${origin}@${digest}`, target.platforms);
+    const signed = await signatureFor(deps, target, o.repoRoot, origin, digest);
     const evidence =
         recorded?.digest === digest
             ? [
                   `\`${o.from}\` exported it as its \`release\` stack output (${path.relative(o.repoRoot, outputsFile(o.repoRoot, o.from))}: version ${recorded.version}, built in \`${recorded.sourceStack}\`)`,
               ]
             : [`\`${o.from}\` pinned it in a committed version of ${sourceFile}`];
+    if (signed) evidence.push(signedEvidence(signed));
     const r = await applyPin(
         o,
         {

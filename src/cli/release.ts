@@ -16,6 +16,14 @@ import {
     writeFileAtomic,
 } from "../release";
 import { copyImage, CopyResult } from "../registry";
+import {
+    builderVersion,
+    SignedRelease,
+    signingKeyFromEnv,
+    SigningError,
+    SigningKey,
+    signRelease,
+} from "../signing";
 import { CliDeps, outputsFile } from "./context";
 import { CliError } from "./errors";
 import { notes, ReleaseNotes } from "./notes";
@@ -57,6 +65,8 @@ export interface ReleaseResult {
     notes: ReleaseNotes;
     /** One copy per `--mirror`, in the order given. */
     mirrors: CopyResult[];
+    /** With IMAGE_RELEASE_SIGNING_KEY set: the signature and the SBOM and provenance attestations. */
+    signed?: SignedRelease;
 }
 
 /** Mirrors are checked before anything is built: a typo must not fail after a multi-minute build. */
@@ -117,6 +127,14 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
     const mirrors = o.mirrors ?? [];
     const mirrorErrors = mirrorProblems(repository, mirrors);
     if (mirrorErrors.length > 0) throw new CliError(mirrorErrors.join("\n"));
+    // A bad key or password must fail before the build, not after the push.
+    let key: SigningKey | undefined;
+    try {
+        key = signingKeyFromEnv(deps.env ?? process.env);
+    } catch (e) {
+        if (e instanceof SigningError) throw new CliError(`release refused: ${e.message}`);
+        throw e;
+    }
     const context = path.resolve(o.repoRoot, o.context ?? RELEASE_DEFAULTS.context);
     if (!fs.existsSync(context) || !fs.statSync(context).isDirectory()) {
         throw new CliError(`release refused: the build context ${context} is not a directory`);
@@ -160,6 +178,17 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
         gitSha: git.sha,
         sourceStack: channel,
     };
+    const source = resolveImageSource(o.repoRoot) ?? "";
+    const signed = key
+        ? await signRelease(deps.client, repository, published.digest, key, {
+              source,
+              gitSha: git.sha,
+              platforms,
+              buildArgs: {},
+              sourceDateEpoch: epoch,
+              builderVersion: builderVersion(),
+          })
+        : undefined;
     // From the registry that now holds the build: same-registry mirrors mount, others stream each blob
     // once. The record is written only when every mirror holds the digest and its tags.
     const mirrored: CopyResult[] = [];
@@ -183,5 +212,6 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
         outputsFile: path.relative(o.repoRoot, file),
         notes: n,
         mirrors: mirrored,
+        ...(signed ? { signed } : {}),
     };
 }

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { ImageDescription, ManifestNotFoundError } from "../registry";
 import { isDigest } from "../release";
-import { CliDeps, digestPrefix, loadStackSnapshot } from "./context";
+import { CliDeps, digestPrefix, loadStackSnapshot, signatureFor, signedEvidence } from "./context";
 import { CliError } from "./errors";
 import { distinctDigests, StackHistoryEntry, stackFileHistory } from "./gitHistory";
 import { applyPin, PinOptions, PinResult } from "./pin";
@@ -84,6 +84,7 @@ export async function rollback(o: RollbackOptions, deps: CliDeps): Promise<Rollb
             `digest ${digest} is no longer in ${holders.join(" or ")} (garbage-collected?); refusing to roll back to it`,
         );
     }
+    const signed = await signatureFor(deps, stack, o.repoRoot, origin, digest);
     // Found in the stack's own repository: the restored pin keeps the provenance it had.
     const sourceRepository = origin !== stack.repository ? origin : pick.sourceRepository;
     const r = await applyPin(
@@ -105,6 +106,7 @@ export async function rollback(o: RollbackOptions, deps: CliDeps): Promise<Rollb
             verified,
             evidence: [
                 `\`${o.stack}\` ran it before: commit ${pick.commit} pinned it in ${path.relative(o.repoRoot, stack.file)}`,
+                ...(signed ? [signedEvidence(signed)] : []),
             ],
         },
         deps,

@@ -4,6 +4,7 @@ import { computeTagSet, isSemver, PINNED_STACKS, ReleaseRecord } from "../releas
 import { listStacks, StackConfigError, StackImageConfig, stackFile } from "../stackconfig";
 import { CliDeps, loadStack, outputsDir, readOutputs, StackOptions } from "./context";
 import { CliError } from "./errors";
+import { readAttestations, readPublicKeys, requiredSignature, SigningError } from "../signing";
 import { mapLimit } from "./status";
 
 export interface VerifyOptions extends StackOptions {
@@ -14,6 +15,60 @@ export interface VerifyOptions extends StackOptions {
 export interface VerifyResult {
     ok: boolean;
     findings: string[];
+    /** Each pinned stack that names trusted keys or requires signatures: who signed its digest, and its attestations. */
+    signatures: StackSignature[];
+}
+
+export interface StackSignature {
+    stack: string;
+    digest: string;
+    /** The trusted key whose signature verified; absent when none did (then there is a finding or `error`). */
+    signedBy?: string;
+    /** Predicate types in `sha256-<hex>.att`, each with the trusted key that signed it, or "unverified". */
+    attestations: string[];
+    /** Why the signature did not verify, for a stack that does not require one. */
+    error?: string;
+}
+
+/** The signature and attestations of one stack's pin, as `verify` reports them. */
+async function stackSignature(
+    deps: CliDeps,
+    s: StackImageConfig,
+    repoRoot: string,
+    findings: string[],
+): Promise<StackSignature | undefined> {
+    const digest = s.digest as string;
+    if (!s.requireSignature && (s.signingKeys ?? []).length === 0) return undefined;
+    try {
+        const v = await requiredSignature(
+            deps.client,
+            { ...s, requireSignature: true },
+            repoRoot,
+            s.repository,
+            digest,
+        );
+        const atts = await readAttestations(
+            deps.client,
+            s.repository,
+            digest,
+            readPublicKeys(s.signingKeys ?? [], repoRoot),
+        );
+        return {
+            stack: s.stack,
+            digest,
+            ...(v ? { signedBy: v.keyId } : {}),
+            attestations: atts.map(
+                (a) => `${a.predicateType} (${a.keyId ? `signed by ${a.keyId}` : "unverified"})`,
+            ),
+        };
+    } catch (e) {
+        if (!(e instanceof SigningError)) throw e;
+        if (s.requireSignature) {
+            findings.push(e.message);
+            return { stack: s.stack, digest, attestations: [] };
+        }
+        return { stack: s.stack, digest, attestations: [], error: e.message };
+    }
 }
 
 const REVISION = "org.opencontainers.image.revision";
@@ -67,11 +122,15 @@ export async function verify(o: VerifyOptions, deps: CliDeps): Promise<VerifyRes
     // A pin the registry no longer has (garbage-collected, deleted, never pushed) fails the next deploy.
     const pins = stacks.filter((s) => s.digest !== undefined);
     const found = await mapLimit(pins, 16, (s) => deps.client.headManifest(s.repository, s.digest as string));
-    pins.forEach((s, i) => {
+    const signatures: StackSignature[] = [];
+    for (const [i, s] of pins.entries()) {
         if (!found[i]) {
             findings.push(`stack ${s.stack} pins ${s.digest}, which is not in ${s.repository}`);
+            continue;
         }
-    });
+        const sig = await stackSignature(deps, s, o.repoRoot, findings);
+        if (sig) signatures.push(sig);
+    }
     const records = releaseRecords(o.repoRoot, findings);
     const repos = [...new Set(stacks.map((s) => s.repository))].sort();
     for (const repo of repos) {
@@ -120,5 +179,5 @@ export async function verify(o: VerifyOptions, deps: CliDeps): Promise<VerifyRes
             }
         }
     }
-    return { ok: findings.length === 0, findings };
+    return { ok: findings.length === 0, findings, signatures };
 }

@@ -4,6 +4,8 @@ export interface ReleaseMetadata {
     readonly digest: string;
     readonly gitSha: string;
     readonly promotedFrom?: string;
+    /** The trusted key that verified the digest's signature (`sha256:<16 hex>`), when one was required. */
+    readonly signedBy?: string;
 }
 
 export const ANNOTATION_CHANGE_CAUSE = "kubernetes.io/change-cause";
@@ -11,6 +13,7 @@ export const ANNOTATION_VERSION = "image-release/version";
 export const ANNOTATION_DIGEST = "image-release/digest";
 export const ANNOTATION_GIT_SHA = "image-release/git-sha";
 export const ANNOTATION_DATASET = "image-release/dataset-version";
+export const ANNOTATION_SIGNED_BY = "image-release/signed-by";
 
 /** `sha256:` plus the first 12 hex characters, the length `docker images` shows. */
 export function shortDigest(digest: string): string {
@@ -26,7 +29,11 @@ export function changeCause(m: ReleaseMetadata): string {
 
 /** Annotations for the Deployment object; change-cause lives here because rollout history reads it. */
 export function deploymentAnnotations(m: ReleaseMetadata): Record<string, string> {
-    return { [ANNOTATION_CHANGE_CAUSE]: changeCause(m), ...podAnnotations(m) };
+    return {
+        [ANNOTATION_CHANGE_CAUSE]: changeCause(m),
+        ...podAnnotations(m),
+        ...(m.signedBy ? { [ANNOTATION_SIGNED_BY]: m.signedBy } : {}),
+    };
 }
 
 /**

@@ -137,6 +137,14 @@ export interface PinnedDeploymentArgs {
      * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#mounting-a-blob-from-another-repository
      */
     readonly sourceRepository?: pulumi.Input<string>;
+    /**
+     * The trusted key that verified the digest's signature (`sha256:<16 hex>`, from
+     * `requiredSignature`); recorded as the Deployment's `image-release/signed-by` annotation, which the
+     * policy pack's `signed-digest-required` looks for in prod. Default: none (no signature was
+     * required). Conflicts with nothing.
+     * https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md
+     */
+    readonly signedBy?: pulumi.Input<string>;
 }
 
 /**
@@ -240,6 +248,7 @@ export class PinnedDeployment extends pulumi.ComponentResource {
                 revisionHistoryLimit: args.revisionHistoryLimit,
                 verifyDigest: args.verifyDigest,
                 sourceRepository: args.sourceRepository,
+                signedBy: args.signedBy,
             },
             pinnedDeploymentProblems,
         ).apply((resolved) => ({
@@ -281,6 +290,7 @@ export class PinnedDeployment extends pulumi.ComponentResource {
             digest: c.digest,
             gitSha: c.gitSha,
             promotedFrom: c.promotedFrom,
+            ...(c.signedBy ? { signedBy: c.signedBy } : {}),
         }));
         const annotations = release.apply(deploymentAnnotations);
         this.changeCause = release.apply(changeCause);

@@ -17,4 +17,8 @@ export const policies: ResourceValidationPolicy[] = [
     policyFor("no-latest-tag", "No :latest or untagged image in any Deployment, Job, Pod or CronJob."),
     policyFor("digest-pins-required", "staging and prod workloads must use @sha256: references."),
     policyFor("oci-labels-present", "MultiArchImage carries the source, revision and version OCI labels."),
+    policyFor(
+        "signed-digest-required",
+        "prod Deployments run a digest whose signature a trusted key verified.",
+    ),
 ];

@@ -78,7 +78,26 @@ export function stackOfUrn(urn: string): string {
     return urn.split("::")[0].replace(/^urn:pulumi:/, "");
 }
 
-export type PolicyName = "no-latest-tag" | "digest-pins-required" | "oci-labels-present";
+export type PolicyName =
+    "no-latest-tag" | "digest-pins-required" | "oci-labels-present" | "signed-digest-required";
+
+/** Stacks whose Deployments must run a digest a trusted key signed. */
+export const SIGNED_STACKS = ["prod"];
+export const SIGNED_BY_ANNOTATION = "image-release/signed-by";
+
+/**
+ * `signed-digest-required`: a prod Deployment carries the key that verified its digest's signature
+ * (`image-release/signed-by`), which the program sets only after the check passed in the registry.
+ */
+export function unsignedViolation(stack: string, annotations: unknown): string | undefined {
+    if (!SIGNED_STACKS.includes(stack)) return undefined;
+    const signedBy =
+        typeof annotations === "object" && annotations !== null
+            ? (annotations as Record<string, unknown>)[SIGNED_BY_ANNOTATION]
+            : undefined;
+    if (typeof signedBy === "string" && /^sha256:[0-9a-f]{16}$/.test(signedBy)) return undefined;
+    return `stack ${stack} requires a digest signed by a trusted key: the Deployment has no ${SIGNED_BY_ANNOTATION} annotation (set image-release:signingKey; the program verifies the signature before it deploys)`;
+}
 
 /**
  * Every violation for one resource, as the pack reports them; with `only`, just that policy's. A
@@ -102,6 +121,16 @@ export function resourceViolations(
             const pin = wants("digest-pins-required") ? digestPinViolation(stack, image) : undefined;
             if (pin) out.push({ policy: "digest-pins-required", message: pin });
         }
+    }
+    // The stack is checked first: a dev preview's annotations may be unknown, and must not be read.
+    if (
+        wants("signed-digest-required") &&
+        r.type === "kubernetes:apps/v1:Deployment" &&
+        SIGNED_STACKS.includes(stackOfUrn(r.urn))
+    ) {
+        const metadata = r.props.metadata as Record<string, unknown> | undefined;
+        const unsigned = unsignedViolation(stackOfUrn(r.urn), metadata?.annotations);
+        if (unsigned) out.push({ policy: "signed-digest-required", message: unsigned });
     }
     if (wants("oci-labels-present") && isMultiArchImageResource(r.type, r.props)) {
         const labels = missingOciLabels(r.props.labels as Record<string, string> | undefined);

@@ -7,6 +7,7 @@ import * as path from "path";
 export const MODULES = {
     build: path.join(__dirname, "..", "build"),
     registry: path.join(__dirname, "..", "registry"),
+    signing: path.join(__dirname, "..", "signing"),
 };
 
 /**

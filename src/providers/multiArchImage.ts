@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as buildModule from "../build";
 import type * as registryModule from "../registry";
+import type * as signingModule from "../signing";
 import { loadModule, MODULES } from "./loader";
 
 export interface MultiArchImageInputs {
@@ -31,6 +32,11 @@ export interface MultiArchImageOutputs extends MultiArchImageInputs {
     platformDigests: Record<string, string>;
     /** Requested floating tags left alone because a higher release owns them. */
     heldBackTags?: string[];
+    /**
+     * The key that signed the build (`sha256:<16 hex>`), when IMAGE_RELEASE_SIGNING_KEY was set in the
+     * engine's environment: the signature, SBOM and provenance sit beside the index (cosign's layout).
+     */
+    signedBy?: string;
 }
 
 // Changing any of these means different image bytes: rebuild. The repository is the resource's identity.
@@ -104,12 +110,27 @@ async function publish(inputs: MultiArchImageInputs): Promise<MultiArchImageOutp
         onlyIfHighest: inputs.onlyIfHighest,
         client: client(inputs),
     });
+    // The private key never enters the program or the state: the provider reads it from its environment.
+    const signing = loadModule<typeof signingModule>(MODULES.signing);
+    const key = signing.signingKeyFromEnv();
+    const signed = key
+        ? await signing.signRelease(client(inputs), inputs.repository, r.digest, key, {
+              source: inputs.labels["org.opencontainers.image.source"] ?? "",
+              gitSha: inputs.gitSha,
+              platforms: inputs.platforms,
+              buildArgs: inputs.buildArgs,
+              sourceDateEpoch: inputs.sourceDateEpoch,
+              dockerfile: inputs.dockerfile,
+              builderVersion: signing.builderVersion(),
+          })
+        : undefined;
     return {
         ...inputs,
         digest: r.digest,
         ref: r.ref,
         platformDigests: r.platformDigests,
         heldBackTags: r.heldBack,
+        ...(signed ? { signedBy: signed.signature.keyId } : {}),
     };
 }
 
@@ -151,6 +172,7 @@ export const multiArchImageProvider: pulumi.dynamic.ResourceProvider = {
                 ref: olds.ref,
                 platformDigests: olds.platformDigests,
                 heldBackTags: applied.heldBack,
+                ...(olds.signedBy ? { signedBy: olds.signedBy } : {}),
             },
         };
     },
@@ -191,6 +213,7 @@ export class MultiArchImageResource extends pulumi.dynamic.Resource {
     declare public readonly tags: pulumi.Output<string[]>;
     declare public readonly platformDigests: pulumi.Output<Record<string, string>>;
     declare public readonly heldBackTags: pulumi.Output<string[]>;
+    declare public readonly signedBy: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: MultiArchImageResourceArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -201,6 +224,7 @@ export class MultiArchImageResource extends pulumi.dynamic.Resource {
                 ref: undefined,
                 platformDigests: undefined,
                 heldBackTags: undefined,
+                signedBy: undefined,
                 ...args,
             },
             { ...opts, additionalSecretOutputs: ["credentials"] },

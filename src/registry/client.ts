@@ -1,4 +1,7 @@
 import { createHash } from "crypto";
+import * as http from "http";
+import * as https from "https";
+import { Readable, Transform, TransformCallback, pipeline } from "stream";
 import { isDigest, isImmutableTag, isTag, parseReference } from "../release";
 import {
     Credential,
@@ -29,7 +32,7 @@ import {
     RegistryProtocolError,
     RegistryUnavailableError,
 } from "./errors";
-import { MANIFEST_ACCEPT, Manifest, isIndexMediaType } from "./mediatypes";
+import { MANIFEST_ACCEPT, Manifest, OCI_INDEX, isIndexMediaType } from "./mediatypes";
 import { DEFAULT_RETRY, RetryOptions, RetryableError, describeNetworkError, withRetry } from "./retry";
 
 export interface TransferEvent {
@@ -59,13 +62,20 @@ interface Repo {
     name: string;
 }
 
+/** What the caller already read from the target repository, so applyTags sends no read of its own. */
+export interface KnownTagState {
+    /** `getManifest(name, digest)` from this very repository: its content digest is already checked. */
+    manifest: Manifest;
+    /** HEAD of requested tags (`undefined`: the tag does not exist); a tag missing here is read. */
+    heads: ReadonlyMap<string, { digest: string } | undefined>;
+}
+
 interface Reply {
     status: number;
     statusText: string;
     headers: Headers;
     body: Buffer;
     url: string;
-    stream?: ReadableStream<Uint8Array>;
 }
 
 interface RequestSpec {
@@ -74,12 +84,7 @@ interface RequestSpec {
     /** One or more space-separated `repository:<path>:<actions>` scopes. */
     scope: string;
     headers?: Record<string, string>;
-    body?: Buffer | ReadableStream<Uint8Array>;
-    /** Leave a 2xx body unread: the reply's `stream` carries it (a blob being copied). */
-    stream?: boolean;
-    /** A streamed body can be sent once: no retry, no resend after an auth challenge. */
-    once?: boolean;
-    timeoutMs?: number;
+    body?: Buffer;
 }
 
 function isLoopback(host: string): boolean {
@@ -112,35 +117,117 @@ function uploadUrl(session: string, digest: string): string {
     return url.toString();
 }
 
+function mountScope(target: Repo, sourcePath: string): string {
+    return `${pushScope(target)} repository:${sourcePath}:pull`;
+}
+
 /**
- * Passes the bytes through while hashing them; a stream whose bytes do not hash to `digest` errors at
- * its end, so the upload it feeds fails instead of completing under the wrong name.
+ * Passes a blob's bytes through while hashing them, always one chunk behind: the last chunk goes out
+ * only once the whole blob hashed to `digest` and has the descriptor's size. So an upload fed by it
+ * never receives its full Content-Length of wrong bytes and cannot complete under the wrong name.
  */
-function hashingStream(
-    input: ReadableStream<Uint8Array>,
-    digest: string,
-    what: string,
-): { stream: ReadableStream<Uint8Array>; bytes: () => number; mismatch: () => string | undefined } {
-    const hash = createHash("sha256");
-    let bytes = 0;
-    let mismatch: string | undefined;
-    const stream = input.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-            transform(chunk, controller) {
-                hash.update(chunk);
-                bytes += chunk.length;
-                controller.enqueue(chunk);
-            },
-            flush(controller) {
-                const got = `sha256:${hash.digest("hex")}`;
-                if (got !== digest) {
-                    mismatch = `blob ${what} has content digest ${got} (${bytes} bytes read); nothing was written under ${digest}`;
-                    controller.error(new Error(mismatch));
-                }
-            },
-        }),
-    );
-    return { stream, bytes: () => bytes, mismatch: () => mismatch };
+class VerifyingStream extends Transform {
+    bytes = 0;
+    /** Set when the bytes are not the blob's: the copy fails with this text. */
+    problem: string | undefined;
+    private readonly hash = createHash("sha256");
+    private held: Buffer | undefined;
+
+    constructor(
+        private readonly blob: { digest: string; size: number },
+        private readonly what: string,
+    ) {
+        super();
+    }
+
+    override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+        this.hash.update(chunk);
+        this.bytes += chunk.length;
+        if (this.bytes > this.blob.size) {
+            done(this.fail(`is larger than its descriptor's ${this.blob.size} bytes`));
+            return;
+        }
+        const previous = this.held;
+        this.held = chunk;
+        done(null, previous);
+    }
+
+    override _flush(done: TransformCallback): void {
+        const got = `sha256:${this.hash.digest("hex")}`;
+        if (got !== this.blob.digest) {
+            done(this.fail(`has content digest ${got} (${this.bytes} bytes read)`));
+        } else if (this.bytes !== this.blob.size) {
+            done(this.fail(`has ${this.bytes} bytes, its descriptor says ${this.blob.size}`));
+        } else {
+            done(null, this.held);
+        }
+    }
+
+    private fail(why: string): Error {
+        this.problem = `blob ${this.what} ${why}; nothing was written under ${this.blob.digest}`;
+        return new Error(this.problem);
+    }
+}
+
+/** The errno of a node:http failure (or fetch's wrapped one): worth another try. */
+function networkCause(e: unknown): string | undefined {
+    return describeNetworkError(e) ?? (e as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/**
+ * One node:http(s) exchange, resolved at the reply's headers with its body unread. A blob copy goes
+ * through here rather than fetch: piping node streams costs about a third less CPU than web streams.
+ */
+function exchange(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+    body?: { from: Readable; through: Transform },
+): Promise<http.IncomingMessage> {
+    return new Promise((resolve, reject) => {
+        const send = url.protocol === "https:" ? https.request : http.request;
+        const req = send(url, { method, headers, signal }, resolve);
+        req.on("error", reject);
+        // Once the reply is in, a later pipe failure (an early answer) is the reply's business.
+        if (body) pipeline(body.from, body.through, req, (e) => e && reject(e));
+        else req.end();
+    });
+}
+
+function readAll(res: http.IncomingMessage): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve(Buffer.concat(chunks)));
+        res.on("error", reject);
+        res.on("aborted", () => reject(Object.assign(new Error("reply aborted"), { code: "ECONNRESET" })));
+    });
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * GET following redirects, as fetch does: registries send blob reads to storage (S3, GCS, a CDN) on
+ * another host, which must not see the registry's Authorization.
+ */
+async function getFollowing(
+    url: string,
+    auth: string | undefined,
+    signal: AbortSignal,
+): Promise<http.IncomingMessage> {
+    let at = new URL(url);
+    let sendAuth = auth !== undefined;
+    for (let hop = 0; hop < 20; hop++) {
+        const res = await exchange(at, "GET", sendAuth && auth ? { Authorization: auth } : {}, signal);
+        const location = res.headers.location;
+        if (!REDIRECTS.has(res.statusCode ?? 0) || !location) return res;
+        res.resume();
+        const next = new URL(location, at);
+        if (next.origin !== at.origin) sendAuth = false;
+        at = next;
+    }
+    throw new RegistryProtocolError(`GET ${url} redirected more than 20 times`);
 }
 
 export class RegistryClient {
@@ -168,10 +255,10 @@ export class RegistryClient {
         return this.creds.get(registry);
     }
 
-    /** One HTTP exchange with retries for 5xx and network faults; the body is fully read unless streamed. */
+    /** One HTTP exchange with retries for 5xx and network faults; the body is fully read. */
     private async send(registry: string, spec: RequestSpec, auth: string | undefined): Promise<Reply> {
         return withRetry(
-            spec.once ? { ...this.retry, attempts: 1 } : this.retry,
+            this.retry,
             async () => {
                 let res: Response;
                 try {
@@ -180,23 +267,12 @@ export class RegistryClient {
                         headers: { ...(spec.headers ?? {}), ...(auth ? { Authorization: auth } : {}) },
                         body: spec.body,
                         redirect: "follow",
-                        signal: AbortSignal.timeout(spec.timeoutMs ?? this.timeoutMs),
-                        ...(spec.body instanceof ReadableStream ? { duplex: "half" } : {}),
+                        signal: AbortSignal.timeout(this.timeoutMs),
                     });
                 } catch (e) {
                     const cause = describeNetworkError(e);
                     if (cause) throw new RetryableError(cause);
                     throw e;
-                }
-                if (spec.stream && res.ok && res.body) {
-                    return {
-                        status: res.status,
-                        statusText: res.statusText,
-                        headers: res.headers,
-                        body: Buffer.alloc(0),
-                        url: res.url,
-                        stream: res.body,
-                    };
                 }
                 let body: Buffer;
                 try {
@@ -279,7 +355,7 @@ export class RegistryClient {
                     auth = basicHeader(cred);
                 }
             }
-            if (auth && !spec.once) reply = await this.send(registry, spec, auth);
+            if (auth) reply = await this.send(registry, spec, auth);
         }
         if (throwOnAuth && (reply.status === 401 || reply.status === 403)) {
             throw new RegistryAuthError(registry, spec.scope, reply.status);
@@ -454,7 +530,7 @@ export class RegistryClient {
         const start = await this.request(repo.registry, {
             method: "POST",
             url: `${base}/v2/${repo.path}/blobs/uploads/${query}`,
-            scope: from ? `${pushScope(repo)} repository:${decodeURIComponent(from)}:pull` : pushScope(repo),
+            scope: from ? mountScope(repo, decodeURIComponent(from)) : pushScope(repo),
         });
         const location = start.headers.get("location");
         if ((start.status !== 202 && start.status !== 201) || !location) {
@@ -508,54 +584,71 @@ export class RegistryClient {
         // Generous for slow links, yet a stalled transfer still ends: at least 1 MiB/s after the first 30 s.
         const timeoutMs = this.timeoutMs + Math.ceil(blob.size / 1024);
         let hint = uploadUrlHint;
+        let refusedOnce = false;
         return withRetry(
             this.retry,
             async () => {
-                const session = hint ?? (await this.startUpload(target)).url;
+                const signal = AbortSignal.timeout(timeoutMs);
+                // The upload session and the source's reply are independent: one round trip for both.
+                const [started, opened] = await Promise.allSettled([
+                    hint ?? this.startUpload(target).then((s) => s.url),
+                    this.openBlob(source, blob.digest, signal),
+                ]);
                 hint = undefined;
-                const got = await this.request(source.registry, {
-                    method: "GET",
-                    url: `${registryBaseUrl(source.registry)}/v2/${source.path}/blobs/${blob.digest}`,
-                    scope: `repository:${source.path}:pull`,
-                    stream: true,
-                    timeoutMs,
-                });
-                if (got.status === 404) throw new ManifestNotFoundError(source.name, blob.digest);
-                if (got.status !== 200 || !got.stream) {
-                    throw new RegistryProtocolError(
-                        `GET blob ${blob.digest} in ${source.name} answered ${got.status} ${got.statusText}`,
-                    );
+                if (started.status === "rejected") {
+                    if (opened.status === "fulfilled") opened.value.destroy();
+                    throw started.reason;
                 }
-                const hashed = hashingStream(got.stream, blob.digest, `${source.name}@${blob.digest}`);
-                let put: Reply;
+                if (opened.status === "rejected") throw opened.reason;
+                const got = opened.value;
+                const verifying = new VerifyingStream(blob, `${source.name}@${blob.digest}`);
+                let put: http.IncomingMessage;
+                let answer: Buffer;
                 try {
-                    put = await this.request(target.registry, {
-                        method: "PUT",
-                        url: uploadUrl(session, blob.digest),
-                        scope: pushScope(target),
-                        headers: {
+                    // The POST that opened the session (here or in mountBlob) settled the auth to send.
+                    const auth =
+                        (await this.preemptiveAuth(target.registry, pushScope(target))) ??
+                        (await this.preemptiveAuth(target.registry, mountScope(target, source.path)));
+                    put = await exchange(
+                        new URL(uploadUrl(started.value, blob.digest)),
+                        "PUT",
+                        {
                             "Content-Type": "application/octet-stream",
                             "Content-Length": String(blob.size),
+                            ...(auth ? { Authorization: auth } : {}),
                         },
-                        body: hashed.stream,
-                        once: true,
-                        timeoutMs,
-                    });
+                        signal,
+                        { from: got, through: verifying },
+                    );
+                    answer = await readAll(put);
                 } catch (e) {
-                    if (hashed.mismatch()) throw new RegistryProtocolError(hashed.mismatch() as string);
-                    if (e instanceof RegistryUnavailableError) throw new RetryableError(e.causeText);
-                    const cause = describeNetworkError(e);
+                    if (verifying.problem) throw new RegistryProtocolError(verifying.problem);
+                    const cause = networkCause(e);
                     if (cause) throw new RetryableError(cause);
                     throw e;
+                } finally {
+                    // Read to the end on success; on an early answer or a failure, stop reading the source.
+                    got.destroy();
                 }
-                if (hashed.mismatch()) throw new RegistryProtocolError(hashed.mismatch() as string);
-                if (put.status !== 201) {
+                if (verifying.problem) throw new RegistryProtocolError(verifying.problem);
+                if (put.statusCode === 401 && !refusedOnce) {
+                    // A token that lapsed mid-copy: the next attempt's POST authenticates afresh.
+                    refusedOnce = true;
+                    throw new RetryableError("401 Unauthorized on upload");
+                }
+                if (put.statusCode === 401 || put.statusCode === 403) {
+                    throw new RegistryAuthError(target.registry, pushScope(target), put.statusCode);
+                }
+                if ((put.statusCode ?? 0) >= 500) {
+                    throw new RetryableError(`${put.statusCode} ${put.statusMessage ?? ""}`.trim());
+                }
+                if (put.statusCode !== 201) {
                     throw new RegistryProtocolError(
-                        `uploading blob ${blob.digest} to ${target.name} answered ${put.status} ${put.statusText}: ${put.body.toString("utf8").slice(0, 300)}`,
+                        `uploading blob ${blob.digest} to ${target.name} answered ${put.statusCode} ${put.statusMessage}: ${answer.toString("utf8").slice(0, 300)}`,
                     );
                 }
-                this.transferred(target, blob.digest, hashed.bytes());
-                return hashed.bytes();
+                this.transferred(target, blob.digest, verifying.bytes);
+                return verifying.bytes;
             },
             (attempts, cause) =>
                 new RegistryUnavailableError(
@@ -565,6 +658,37 @@ export class RegistryClient {
                     attempts,
                     `copying blob ${blob.digest} from ${source.name} to ${target.name}: ${cause}`,
                 ),
+        );
+    }
+
+    /**
+     * A blob's GET with its body unread. Auth comes from what `request()` already learned; a challenge
+     * is answered there (a HEAD), and the GET is sent once more with what it learned.
+     */
+    private async openBlob(source: Repo, digest: string, signal: AbortSignal): Promise<http.IncomingMessage> {
+        const url = `${registryBaseUrl(source.registry)}/v2/${source.path}/blobs/${digest}`;
+        const scope = `repository:${source.path}:pull`;
+        let res: http.IncomingMessage;
+        try {
+            res = await getFollowing(url, await this.preemptiveAuth(source.registry, scope), signal);
+            if (res.statusCode === 401) {
+                res.resume();
+                await this.request(source.registry, { method: "HEAD", url, scope });
+                res = await getFollowing(url, await this.preemptiveAuth(source.registry, scope), signal);
+            }
+        } catch (e) {
+            const cause = e instanceof RegistryError ? undefined : networkCause(e);
+            if (cause) throw new RetryableError(cause);
+            throw e;
+        }
+        const status = res.statusCode ?? 0;
+        if (status === 200) return res;
+        res.resume();
+        if (status === 404) throw new ManifestNotFoundError(source.name, digest);
+        if (status === 401 || status === 403) throw new RegistryAuthError(source.registry, scope, status);
+        if (status >= 500) throw new RetryableError(`${status} ${res.statusMessage ?? ""}`.trim());
+        throw new RegistryProtocolError(
+            `GET blob ${digest} in ${source.name} answered ${status} ${res.statusMessage ?? ""}`.trim(),
         );
     }
 
@@ -591,6 +715,23 @@ export class RegistryClient {
             url = next ? new URL(next[1], base).toString() : undefined;
         }
         return tags;
+    }
+
+    /**
+     * Whether the registry serves the OCI 1.1 referrers API for this repository: a 200 with an index.
+     * distribution 2.x answers 404, and then only cosign's tag layout (`sha256-<hex>.att`) is used.
+     * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-referrers
+     */
+    async referrersSupported(name: string, digest: string): Promise<boolean> {
+        const repo = repoOf(name);
+        this.checkDigestValue(digest);
+        const reply = await this.request(repo.registry, {
+            method: "GET",
+            url: `${registryBaseUrl(repo.registry)}/v2/${repo.path}/referrers/${digest}`,
+            scope: `repository:${repo.path}:pull`,
+            headers: { Accept: OCI_INDEX },
+        });
+        return reply.status === 200 && (reply.headers.get("content-type") ?? "").startsWith(OCI_INDEX);
     }
 
     /** Deleting breaks every pin to this digest, so it only happens when the caller says so. */
@@ -655,13 +796,14 @@ export class RegistryClient {
 
     /**
      * Every read and check happens before the first write, so a refused tag or an unreachable registry
-     * during planning leaves the registry untouched.
+     * during planning leaves the registry untouched. A caller that has just read the target passes
+     * `known` (the manifest, and the heads of the tags it read): those reads are not sent again.
      */
     async applyTags(
         name: string,
         digest: string,
         tags: string[],
-        opts: { force?: boolean } = {},
+        opts: { force?: boolean; known?: KnownTagState } = {},
     ): Promise<RetagResult[]> {
         const repo = repoOf(name);
         this.checkDigestValue(digest);
@@ -673,10 +815,18 @@ export class RegistryClient {
             ...requested.filter((t) => !isImmutableTag(t)),
         ];
         for (const t of unique) this.checkTagName(repo.name, t);
-        const manifest = await this.getManifest(repo.name, digest);
+        const known = opts.known;
+        if (known && known.manifest.digest !== digest) {
+            throw new RegistryError(
+                `applyTags for ${digest} in ${repo.name} was handed manifest ${known.manifest.digest}`,
+            );
+        }
+        const manifest = known?.manifest ?? (await this.getManifest(repo.name, digest));
+        const unread = unique.filter((t) => !known?.heads.has(t));
+        const read = await Promise.all(unread.map((t) => this.headManifest(repo.name, t)));
+        const heads = unique.map((t) => (known?.heads.has(t) ? known.heads.get(t) : read[unread.indexOf(t)]));
         const plan: RetagResult[] = [];
         const refused: ImmutableTagError[] = [];
-        const heads = await Promise.all(unique.map((t) => this.headManifest(repo.name, t)));
         for (const [i, tag] of unique.entries()) {
             const current = heads[i];
             if (current && current.digest !== digest && isImmutableTag(tag) && !opts.force) {

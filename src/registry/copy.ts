@@ -1,6 +1,6 @@
-import { isDigest, isImmutableTag, parseReference } from "../release";
+import { isDigest, isImmutableTag, isTag, parseReference } from "../release";
 import type { RegistryClient, RetagResult } from "./client";
-import { ImmutableTagError, RegistryError, RegistryProtocolError } from "./errors";
+import { ImmutableTagError, ManifestNotFoundError, RegistryError, RegistryProtocolError } from "./errors";
 import { Descriptor, Manifest, isIndexMediaType } from "./mediatypes";
 
 export interface CopyOptions {
@@ -15,6 +15,14 @@ export interface CopyOptions {
      * `git-`) are checked in `to` before anything is sent.
      */
     tags?: string[];
+    /**
+     * Tags of artifacts that live beside the image in `from`, such as cosign's `sha256-<hex>.sig` and
+     * `sha256-<hex>.att`. Once the image is copied and verified, and before `tags` move, each one the
+     * source has is copied (its blobs, then its manifest under the same tag) unless the target's tag
+     * already names the same digest. A target tag that names another digest is kept, never overwritten.
+     * Default none. https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md
+     */
+    artifactTags?: string[];
     /** Blob transfers in flight at once. Default 4. */
     concurrency?: number;
     /** Same-registry blobs by cross-repository mount. Default true; false forces a full copy. */
@@ -23,18 +31,30 @@ export interface CopyOptions {
     checkOnly?: boolean;
 }
 
+/**
+ * What became of one artifact tag: `copied` into the target, already `present` there with the same
+ * digest, `absent` from the source (nothing to copy), or `kept-target`: the target's tag names another
+ * digest and was left alone. With `checkOnly`, what a real run would do.
+ */
+export type ArtifactOutcome = "copied" | "present" | "absent" | "kept-target";
+
 export interface CopyResult {
     digest: string;
     from: string;
     to: string;
-    /** The target already had the index: nothing was sent. */
+    /** The target already had the index: none of the image was sent. */
     alreadyPresent: boolean;
+    /** Blobs and manifests of the image and of any artifacts copied with it. */
     blobs: { mounted: number; copied: number; present: number };
     manifests: { copied: number; present: number };
     /** Blob bytes streamed into the target (mounted blobs move none). */
     bytesCopied: number;
     tags: RetagResult[];
+    /** One entry per requested artifact tag, in the order asked; `[]` when none were. */
+    artifacts: { tag: string; result: ArtifactOutcome }[];
 }
+
+type Head = { digest: string } | undefined;
 
 /** Layers a registry must not redistribute (Windows base layers) are fetched from their URLs instead. */
 const FOREIGN_LAYER = /\.foreign\./;
@@ -66,11 +86,39 @@ function repository(name: string, what: string): { registry: string; name: strin
     return { registry: r.registry, name: r.name };
 }
 
+/** The manifest by digest, or undefined when the repository lacks it; getManifest checks its hash. */
+async function manifestIfPresent(
+    client: RegistryClient,
+    name: string,
+    digest: string,
+): Promise<Manifest | undefined> {
+    try {
+        return await client.getManifest(name, digest);
+    } catch (e) {
+        if (e instanceof ManifestNotFoundError) return undefined;
+        throw e;
+    }
+}
+
+function headsOf(client: RegistryClient, name: string, tags: string[]): Promise<Head[]> {
+    return Promise.all(tags.map((t) => client.headManifest(name, t)));
+}
+
+function artifactOutcome(source: Head, target: Head): ArtifactOutcome {
+    if (source === undefined) return "absent";
+    if (target === undefined) return "copied";
+    return target.digest === source.digest ? "present" : "kept-target";
+}
+
 /**
  * Copies an image by digest from one repository to another: blobs first, then each platform's
  * manifest, the index last, each by digest. So a tag (applied after the index) never points at a
  * partial image, a rerun after an interruption skips whatever already arrived, and the source is
- * only read. The target's index is fetched back and must hash to `digest`.
+ * only read. The target's index is read back and must hash to `digest`.
+ *
+ * The first round reads everything a re-promotion needs at once (the target's index, every requested
+ * tag, the artifact tags on both sides), so promoting an image the target already holds costs that
+ * round plus the tag writes.
  */
 export async function copyImage(client: RegistryClient, o: CopyOptions): Promise<CopyResult> {
     const from = repository(o.from, "source");
@@ -80,6 +128,11 @@ export async function copyImage(client: RegistryClient, o: CopyOptions): Promise
     }
     if (from.name === to.name) throw new RegistryError(`copy source and target are both ${to.name}`);
     const tags = [...new Set(o.tags ?? [])];
+    const artifactTags = [...new Set(o.artifactTags ?? [])];
+    const badArtifact = artifactTags.find((t) => !isTag(t));
+    if (badArtifact !== undefined) {
+        throw new RegistryError(`artifact tag "${badArtifact}" is not a tag: must match [\\w][\\w.-]{0,127}`);
+    }
     const canMount = (o.mount ?? true) && from.registry === to.registry;
     const limit = o.concurrency ?? 4;
     const result: CopyResult = {
@@ -91,84 +144,125 @@ export async function copyImage(client: RegistryClient, o: CopyOptions): Promise
         manifests: { copied: 0, present: 0 },
         bytesCopied: 0,
         tags: [],
+        artifacts: [],
     };
 
-    // Reads only, together: is it there already, and would an immutable tag refuse it?
-    const immutable = tags.filter((t) => isImmutableTag(t));
-    const [present, ...heads] = await Promise.all([
-        client.headManifest(to.name, o.digest),
-        ...immutable.map((t) => client.headManifest(to.name, t)),
+    // Reads only, together: is it there already (a present index is hashed as it is read), where does
+    // each requested tag point (an immutable one may refuse the copy), and where do the artifacts live.
+    const [present, tagHeads, sourceArtifacts, targetArtifacts] = await Promise.all([
+        manifestIfPresent(client, to.name, o.digest),
+        headsOf(client, to.name, tags),
+        headsOf(client, from.name, artifactTags),
+        headsOf(client, to.name, artifactTags),
     ]);
-    const refused = immutable
-        .map((t, i) => ({ t, head: heads[i] }))
-        .filter((x) => x.head !== undefined && x.head.digest !== o.digest)
+    const refused = tags
+        .map((t, i) => ({ t, head: tagHeads[i] }))
+        .filter((x) => isImmutableTag(x.t) && x.head !== undefined && x.head.digest !== o.digest)
         .map((x) => new ImmutableTagError(to.name, x.t, x.head!.digest, o.digest));
     if (refused.length === 1) throw refused[0];
     if (refused.length > 1) throw new RegistryError(refused.map((e) => e.message).join("; "));
 
-    if (present !== undefined) {
-        result.alreadyPresent = true;
-    } else if (o.checkOnly) {
+    if (o.checkOnly) {
+        result.alreadyPresent = present !== undefined;
         // The source must hold it, or the real copy would fail after the dry run said yes.
-        await client.getManifest(from.name, o.digest);
+        if (present === undefined) await client.getManifest(from.name, o.digest);
+        result.artifacts = artifactTags.map((tag, i) => ({
+            tag,
+            result: artifactOutcome(sourceArtifacts[i], targetArtifacts[i]),
+        }));
         return result;
-    } else {
-        const blobsDone = new Map<string, Promise<void>>();
-        const copyBlob = (d: Descriptor): Promise<void> => {
-            // Platforms often share a blob (a common base layer): one transfer, every manifest waits on it.
-            let p = blobsDone.get(d.digest);
-            if (p === undefined) {
-                p = transferBlob(d);
-                blobsDone.set(d.digest, p);
-            }
-            return p;
-        };
-        const transferBlob = async (d: Descriptor): Promise<void> => {
-            if (await client.hasBlob(to.name, d.digest)) {
-                result.blobs.present++;
-                return;
-            }
-            let session: string | undefined;
-            if (canMount) {
-                const m = await client.mountBlob(to.name, d.digest, from.name);
-                if (m.mounted) {
-                    result.blobs.mounted++;
-                    return;
-                }
-                session = m.uploadUrl;
-            }
-            // Read after the await: several transfers finish concurrently, each adds its own bytes.
-            const bytes = await client.copyBlob(from.name, to.name, d, session);
-            result.bytesCopied += bytes;
-            result.blobs.copied++;
-        };
-        const copyManifest = async (digest: string, top: boolean): Promise<void> => {
-            if (!top && (await client.headManifest(to.name, digest)) !== undefined) {
-                result.manifests.present++;
-                return;
-            }
-            const m = await client.getManifest(from.name, digest);
-            if (isIndexMediaType(m.mediaType) || Array.isArray(m.json.manifests)) {
-                const children = (m.json.manifests ?? []).map((c) => c.digest);
-                await pool(children, limit, (c) => copyManifest(c, false));
-            } else {
-                const blobs = [...(m.json.config ? [m.json.config] : []), ...(m.json.layers ?? [])].filter(
-                    (b) => !FOREIGN_LAYER.test(b.mediaType ?? ""),
-                );
-                await pool(blobs, limit, copyBlob);
-            }
-            await client.putManifest(to.name, digest, m.bytes, m.mediaType);
-            result.manifests.copied++;
-        };
-        await copyManifest(o.digest, true);
     }
 
-    if (o.checkOnly) return result;
-    // The target must now serve exactly these bytes under this digest (getManifest hashes what it got).
-    const check: Manifest = await client.getManifest(to.name, o.digest);
-    if (check.digest !== o.digest) {
-        throw new RegistryProtocolError(`${to.name}@${o.digest} serves content with digest ${check.digest}`);
+    const blobsDone = new Map<string, Promise<void>>();
+    const copyBlob = (d: Descriptor): Promise<void> => {
+        // Platforms often share a blob (a common base layer): one transfer, every manifest waits on it.
+        let p = blobsDone.get(d.digest);
+        if (p === undefined) {
+            p = transferBlob(d);
+            blobsDone.set(d.digest, p);
+        }
+        return p;
+    };
+    const transferBlob = async (d: Descriptor): Promise<void> => {
+        if (await client.hasBlob(to.name, d.digest)) {
+            result.blobs.present++;
+            return;
+        }
+        let session: string | undefined;
+        if (canMount) {
+            const m = await client.mountBlob(to.name, d.digest, from.name);
+            if (m.mounted) {
+                result.blobs.mounted++;
+                return;
+            }
+            session = m.uploadUrl;
+        }
+        // Read after the await: several transfers finish concurrently, each adds its own bytes.
+        const bytes = await client.copyBlob(from.name, to.name, d, session);
+        result.bytesCopied += bytes;
+        result.blobs.copied++;
+    };
+    /**
+     * Copies the tree under `digest` and then the manifest itself: under `reference` (the image's
+     * digest, or an artifact's tag) when given, else by digest unless the target already has it.
+     */
+    const copyManifest = async (digest: string, reference?: string): Promise<void> => {
+        if (reference === undefined && (await client.headManifest(to.name, digest)) !== undefined) {
+            result.manifests.present++;
+            return;
+        }
+        const m = await client.getManifest(from.name, digest);
+        if (isIndexMediaType(m.mediaType) || Array.isArray(m.json.manifests)) {
+            const children = (m.json.manifests ?? []).map((c) => c.digest);
+            await pool(children, limit, (c) => copyManifest(c));
+        } else {
+            const blobs = [...(m.json.config ? [m.json.config] : []), ...(m.json.layers ?? [])].filter(
+                (b) => !FOREIGN_LAYER.test(b.mediaType ?? ""),
+            );
+            await pool(blobs, limit, copyBlob);
+        }
+        await client.putManifest(to.name, reference ?? digest, m.bytes, m.mediaType);
+        result.manifests.copied++;
+    };
+
+    let index = present;
+    if (index !== undefined) {
+        result.alreadyPresent = true;
+    } else {
+        await copyManifest(o.digest, o.digest);
+        // The target must now serve exactly these bytes under this digest (getManifest hashes what it got).
+        index = await client.getManifest(to.name, o.digest);
+        if (index.digest !== o.digest) {
+            throw new RegistryProtocolError(
+                `${to.name}@${o.digest} serves content with digest ${index.digest}`,
+            );
+        }
     }
-    if (tags.length > 0) result.tags = await client.applyTags(to.name, o.digest, tags);
+
+    if (artifactTags.length > 0) {
+        // After a copy (which can take minutes) the target's artifact tags are read again right before
+        // deciding, so one that arrived meanwhile is kept rather than overwritten.
+        const targetNow =
+            present !== undefined ? targetArtifacts : await headsOf(client, to.name, artifactTags);
+        const outcomes = artifactTags.map((tag, i) => ({
+            tag,
+            result: artifactOutcome(sourceArtifacts[i], targetNow[i]),
+        }));
+        const toCopy = outcomes
+            .map((a, i) => ({ ...a, digest: sourceArtifacts[i]?.digest }))
+            .filter((a) => a.result === "copied");
+        // Signatures before tags: a tag never names an image whose signature the target lacks.
+        await pool(toCopy, limit, (a) => copyManifest(a.digest!, a.tag));
+        result.artifacts = outcomes;
+    }
+
+    if (tags.length > 0) {
+        // The index just read (or read in the first round) is what the tags are written with; the
+        // first round's tag heads are still current when nothing was copied in between.
+        const heads = new Map<string, Head>(
+            present !== undefined ? tags.map((t, i) => [t, tagHeads[i]]) : [],
+        );
+        result.tags = await client.applyTags(to.name, o.digest, tags, { known: { manifest: index, heads } });
+    }
     return result;
 }

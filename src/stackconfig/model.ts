@@ -43,7 +43,20 @@ export interface StackImageConfig {
     source?: string;
     /** A training Job (PinnedJob) run on the stack's digest: which data, and the container args. */
     training?: TrainingConfig;
+    /**
+     * Trusted public keys (PEM paths, relative to the project root): a signature by any of them counts,
+     * so a key rotation lists the old and the new key until every pinned digest is signed by the new one.
+     */
+    signingKeys?: string[];
+    /**
+     * Refuse a pin whose digest is not signed by a trusted key. Default: on for prod, off elsewhere;
+     * present only when on.
+     */
+    requireSignature?: true;
 }
+
+/** Stacks that require a signed digest unless their config says otherwise. */
+export const SIGNED_BY_DEFAULT = ["prod"];
 
 export interface TrainingConfig {
     datasetVersion: string;
@@ -98,6 +111,8 @@ const KEYS = [
     "kubeContext",
     "source",
     "training",
+    "signingKey",
+    "requireSignature",
 ];
 
 function show(v: unknown): string {
@@ -308,6 +323,21 @@ export function validateStackConfig(
         }
     }
 
+    const signingKeys: string[] = [];
+    const rawKeys = get("signingKey");
+    if (rawKeys !== undefined) {
+        const list = Array.isArray(rawKeys) ? (rawKeys as unknown[]) : [rawKeys];
+        if (list.length === 0 || list.some((k) => typeof k !== "string" || k === "")) {
+            bad("signingKey", "expected a public key path, or a list of them (key rotation)", rawKeys);
+        } else {
+            signingKeys.push(...(list as string[]));
+        }
+    }
+    let requireSignature = SIGNED_BY_DEFAULT.includes(stack);
+    const rawRequire = get("requireSignature");
+    if (rawRequire === true || rawRequire === "true") requireSignature = true;
+    else if (rawRequire === false || rawRequire === "false") requireSignature = false;
+    else if (rawRequire !== undefined) bad("requireSignature", "expected true or false", rawRequire);
     if (problems.length > 0) {
         throw new StackConfigError(problems.join("\n"), problems);
     }
@@ -332,6 +362,8 @@ export function validateStackConfig(
         kubeContext,
         source,
         training,
+        signingKeys: signingKeys.length > 0 ? signingKeys : undefined,
+        requireSignature: requireSignature ? (true as const) : undefined,
     };
     for (const [k, v] of Object.entries(optional)) {
         if (v !== undefined) {

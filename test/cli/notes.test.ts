@@ -142,13 +142,13 @@ describe("cli notes and verify @integration", () => {
 
     it("verify: clean, then every finding listed with exit code 1", async () => {
         const o = { stacksDir: path.join(dir, "stacks"), repoRoot: dir };
-        assert.deepStrictEqual(await verify(o, deps), { ok: true, findings: [] });
+        assert.deepStrictEqual(await verify(o, deps), { ok: true, findings: [], signatures: [] });
         const clean = await runCli(["verify", "--repo-root", dir]);
         assert.deepStrictEqual([clean.code, clean.stdout, clean.stderr], [0, "verify: ok\n", ""]);
         const cleanJson = await runCli(["verify", "--repo-root", dir, "--json"]);
         assert.deepStrictEqual(
             [cleanJson.code, cleanJson.stdout],
-            [0, JSON.stringify({ ok: true, findings: [] }, null, 2) + "\n"],
+            [0, JSON.stringify({ ok: true, findings: [], signatures: [] }, null, 2) + "\n"],
         );
         await client.retag(repo, other.indexDigest, "1.4");
         const staging = path.join(dir, "stacks", "Pulumi.staging.yaml");
@@ -167,9 +167,9 @@ describe("cli notes and verify @integration", () => {
         const json = await runCli(["verify", "--repo-root", dir, "--json"]);
         assert.deepStrictEqual(
             [json.code, json.stdout, json.stderr],
-            [1, JSON.stringify({ ok: false, findings }, null, 2) + "\n", ""],
+            [1, JSON.stringify({ ok: false, findings, signatures: [] }, null, 2) + "\n", ""],
         );
-        assert.deepStrictEqual(await verify(o, deps), { ok: false, findings });
+        assert.deepStrictEqual(await verify(o, deps), { ok: false, findings, signatures: [] });
         assert.deepStrictEqual(
             [res.code, res.stdout, res.stderr],
             [1, `verify: 4 finding(s)\n${findings.map((f) => `- ${f}\n`).join("")}`, ""],

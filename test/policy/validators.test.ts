@@ -5,9 +5,11 @@ import * as path from "path";
 
 const D = "sha256:" + "0123456789abcdef".repeat(4);
 const urn = (stack: string, type: string) => `urn:pulumi:${stack}::image-release::${type}::x`;
-const deployment = (image: string) => ({
+const deployment = (image: string, annotations?: Record<string, string>) => ({
+    ...(annotations ? { metadata: { annotations } } : {}),
     spec: { template: { spec: { containers: [{ name: "c", image }] } } },
 });
+const SIGNED = { "image-release/signed-by": "sha256:0123456789abcdef" };
 
 describe("policy/validators", () => {
     const rows: {
@@ -18,8 +20,28 @@ describe("policy/validators", () => {
         expected: { policy: string; message: string }[];
     }[] = [
         {
-            name: "pinned deployment in prod",
+            name: "pinned, signed deployment in prod",
             stack: "prod",
+            type: "kubernetes:apps/v1:Deployment",
+            props: deployment(`r/hello@${D}`, SIGNED),
+            expected: [],
+        },
+        {
+            name: "pinned deployment in prod without a verified signature",
+            stack: "prod",
+            type: "kubernetes:apps/v1:Deployment",
+            props: deployment(`r/hello@${D}`, { "image-release/signed-by": "someone" }),
+            expected: [
+                {
+                    policy: "signed-digest-required",
+                    message:
+                        "stack prod requires a digest signed by a trusted key: the Deployment has no image-release/signed-by annotation (set image-release:signingKey; the program verifies the signature before it deploys)",
+                },
+            ],
+        },
+        {
+            name: "pinned deployment in staging needs no signature",
+            stack: "staging",
             type: "kubernetes:apps/v1:Deployment",
             props: deployment(`r/hello@${D}`),
             expected: [],
@@ -168,6 +190,7 @@ describe("policy/validators", () => {
                 'stack prod requires digest-pinned images (repo@sha256:<64 hex>); got "r/x"',
             ],
             "oci-labels-present": [],
+            "signed-digest-required": [],
         });
     });
 

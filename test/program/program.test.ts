@@ -77,6 +77,7 @@ describe("program", () => {
                 "image-release:version": "1.4.2",
                 "image-release:gitSha": "0123abcdef",
                 "image-release:verifyDigest": false,
+                "image-release:requireSignature": "false",
             }),
         );
         const builds = recorded.filter(
@@ -123,7 +124,10 @@ describe("program", () => {
         ["prod", "staging", "prod"],
     ]) {
         it(`${stack} never builds, pins the configured digest and moves its channel tag`, async () => {
-            const cfg = stackConfig(stack, { "image-release:verifyDigest": false });
+            const cfg = stackConfig(stack, {
+                "image-release:verifyDigest": false,
+                "image-release:requireSignature": "false",
+            });
             const digest = cfg["image-release:digest"];
             const out = await runStack(stack, cfg);
             assert.strictEqual(recorded.filter((r) => "contextHash" in r.inputs).length, 0);
@@ -165,7 +169,10 @@ describe("program", () => {
     }
 
     it("staging runs its training Job (image-release:training) on the pinned digest", async () => {
-        const cfg = stackConfig("staging", { "image-release:verifyDigest": false });
+        const cfg = stackConfig("staging", {
+            "image-release:verifyDigest": false,
+            "image-release:requireSignature": "false",
+        });
         const digest = cfg["image-release:digest"];
         const out = await runStack("staging", cfg);
         const jobs = ofType("kubernetes:batch/v1:Job");
@@ -201,13 +208,22 @@ describe("program", () => {
         });
         // prod ships without training: no Job, no trainingJob output.
         resetRecorded();
-        const prod = await runStack("prod", stackConfig("prod", { "image-release:verifyDigest": false }));
+        const prod = await runStack(
+            "prod",
+            stackConfig("prod", {
+                "image-release:verifyDigest": false,
+                "image-release:requireSignature": "false",
+            }),
+        );
         assert.deepStrictEqual([ofType("kubernetes:batch/v1:Job").length, "trainingJob" in prod], [0, false]);
     });
 
     it("promotion and rollback are config diffs: the image and change-cause follow the pin", async () => {
         const NEW = "sha256:" + "9".repeat(64);
-        const before = stackConfig("staging", { "image-release:verifyDigest": false });
+        const before = stackConfig("staging", {
+            "image-release:verifyDigest": false,
+            "image-release:requireSignature": "false",
+        });
         await runStack("staging", before);
         const old = deploymentOf();
 
@@ -216,6 +232,7 @@ describe("program", () => {
             "staging",
             stackConfig("staging", {
                 "image-release:verifyDigest": false,
+                "image-release:requireSignature": "false",
                 "image-release:digest": NEW,
                 "image-release:version": "1.5.0",
             }),
@@ -312,6 +329,7 @@ describe("program", () => {
             "prod",
             stackConfig("prod", {
                 "image-release:verifyDigest": false,
+                "image-release:requireSignature": "false",
                 "image-release:kubeContext": "kind-local",
             }),
         );
@@ -353,6 +371,7 @@ describe("program", () => {
                     "image-release:version": "1.4.2",
                     "image-release:gitSha": "0123abcdef",
                     "image-release:verifyDigest": false,
+                    "image-release:requireSignature": "false",
                     "image-release:build": { context, dockerfile: "Dockerfile" },
                     ...overrides,
                 }),

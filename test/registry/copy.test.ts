@@ -39,6 +39,7 @@ function fresh(img: LayeredImage, from: string, to: string, how: "copied" | "mou
         manifests: { copied: 3, present: 0 },
         bytesCopied: how === "copied" ? img.blobBytes : 0,
         tags: [],
+        artifacts: [],
     };
 }
 

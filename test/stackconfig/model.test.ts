@@ -66,6 +66,7 @@ describe("validateStackConfig", () => {
                 kubeconfig: "~/.kube/config",
                 kubeContext: "kind-local",
                 source: "https://git.example.com/team/hello",
+                signingKey: ["keys/2026.pub", "keys/2027.pub"],
             }),
             out: {
                 repository: REPO,
@@ -81,6 +82,8 @@ describe("validateStackConfig", () => {
                 kubeconfig: "~/.kube/config",
                 kubeContext: "kind-local",
                 source: "https://git.example.com/team/hello",
+                signingKeys: ["keys/2026.pub", "keys/2027.pub"],
+                requireSignature: true,
             },
         },
         {
@@ -94,6 +97,7 @@ describe("validateStackConfig", () => {
                 platforms: ["linux/amd64", "linux/arm64"],
                 verifyDigest: true,
                 namespace: "default",
+                requireSignature: true,
             },
         },
         {
@@ -336,7 +340,7 @@ describe("validateStackConfig", () => {
             name: "unknown key (typo)",
             in: cfg({ repository: REPO, digest: D, namepsace: "x" }),
             message: [
-                `${F}: image-release:namepsace: unknown key (known: repository, platforms, channel, promoteFrom, digest, version, gitSha, promotedFrom, sourceRepository, build, verifyDigest, namespace, kubeconfig, kubeContext, source, training) (got "x")`,
+                `${F}: image-release:namepsace: unknown key (known: repository, platforms, channel, promoteFrom, digest, version, gitSha, promotedFrom, sourceRepository, build, verifyDigest, namespace, kubeconfig, kubeContext, source, training, signingKey, requireSignature) (got "x")`,
             ],
         },
         {
@@ -427,6 +431,8 @@ describe("readStackConfig", () => {
             promotedFrom: "staging",
             verifyDigest: false,
             namespace: "prod",
+            signingKeys: ["keys/cosign.pub"],
+            requireSignature: true,
         }));
 
     it("reads dev, ignoring other namespaces", () =>

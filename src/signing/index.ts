@@ -1,0 +1,25 @@
+export { SigningError } from "./errors";
+export { keyId, parsePrivateKey, parsePublicKey, readPublicKeys, signingKeyFromEnv } from "./keys";
+export type { SigningKey, TrustedKey } from "./keys";
+export {
+    artifactTag,
+    DSSE_ENVELOPE,
+    SIGNATURE_ANNOTATION,
+    SIMPLE_SIGNING,
+    SLSA_PROVENANCE_V1,
+    SPDX_DOCUMENT,
+    simpleSigningPayload,
+    pae,
+} from "./layout";
+export { attest, signBytes, signDigest, statementFor } from "./sign";
+export type { InTotoStatement, SignatureRecord } from "./sign";
+export { readAttestations, verifySignature } from "./verify";
+export type { AttestationInfo, VerifiedSignature } from "./verify";
+export { buildSbom } from "./sbom";
+export { builderVersion, provenancePredicate } from "./provenance";
+export type { ProvenanceInput } from "./provenance";
+export { signRelease } from "./release";
+export type { SignedRelease } from "./release";
+export { requiredSignature } from "./require";
+export type { SignaturePolicy } from "./require";
+export { readArtifact } from "./artifacts";

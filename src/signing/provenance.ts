@@ -1,0 +1,45 @@
+/** What a SLSA v1 provenance of one release records. */
+export interface ProvenanceInput {
+    /** The git repository of the source (`org.opencontainers.image.source`). */
+    source: string;
+    gitSha: string;
+    platforms: string[];
+    buildArgs: Record<string, string>;
+    sourceDateEpoch: number;
+    /** The Dockerfile, relative to the repository root. */
+    dockerfile?: string;
+    /** image-release's own version: the builder. */
+    builderVersion: string;
+}
+
+export const BUILD_TYPE = "https://github.com/pulumi-image-release/build/v1";
+
+/**
+ * The SLSA v1 provenance predicate (https://slsa.dev/spec/v1.0/provenance): no wall-clock time, so the
+ * same commit gives the same document; the build's only clock is SOURCE_DATE_EPOCH.
+ */
+export function provenancePredicate(p: ProvenanceInput): Record<string, unknown> {
+    // Without a known source URL the commit still identifies the input.
+    const uri = p.source ? `git+${p.source}@${p.gitSha}` : undefined;
+    const dependency = { ...(uri ? { uri } : {}), digest: { gitCommit: p.gitSha } };
+    return {
+        buildDefinition: {
+            buildType: BUILD_TYPE,
+            externalParameters: {
+                source: dependency,
+                ...(p.dockerfile ? { dockerfile: p.dockerfile } : {}),
+                platforms: p.platforms,
+                buildArgs: p.buildArgs,
+            },
+            internalParameters: { SOURCE_DATE_EPOCH: String(p.sourceDateEpoch) },
+            resolvedDependencies: [dependency],
+        },
+        runDetails: { builder: { id: `pkg:npm/pulumi-image-release@${p.builderVersion}` } },
+    };
+}
+
+/** This package's version: the provenance's builder. */
+export function builderVersion(): string {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require("../../package.json") as { version: string }).version;
+}

@@ -1,0 +1,99 @@
+import { sign as cryptoSign } from "crypto";
+import { RegistryClient, sha256Digest } from "../registry";
+import { appendArtifactLayer } from "./artifacts";
+import { SigningKey } from "./keys";
+import {
+    artifactTag,
+    DSSE_ENVELOPE,
+    IN_TOTO,
+    pae,
+    PREDICATE_TYPE_ANNOTATION,
+    SIGNATURE_ANNOTATION,
+    SIMPLE_SIGNING,
+    simpleSigningPayload,
+} from "./layout";
+
+export interface SignatureRecord {
+    /** `repository:sha256-<hex>.sig` */
+    ref: string;
+    keyId: string;
+    /** The `.sig` manifest's digest after this signature was added. */
+    manifestDigest: string;
+}
+
+/** ASN.1 DER ECDSA over SHA-256, base64: cosign's `dev.cosignproject.cosign/signature` value. */
+export function signBytes(key: SigningKey, bytes: Buffer): string {
+    return cryptoSign("sha256", bytes, { key: key.privateKey, dsaEncoding: "der" }).toString("base64");
+}
+
+/** Signs `repository@digest` as `cosign sign --key` does (no transparency log: an offline key). */
+export async function signDigest(
+    client: RegistryClient,
+    repository: string,
+    digest: string,
+    key: SigningKey,
+): Promise<SignatureRecord> {
+    const tag = artifactTag(digest, "sig");
+    const payload = simpleSigningPayload(repository, digest);
+    const { manifestDigest } = await appendArtifactLayer(client, repository, tag, payload, {
+        mediaType: SIMPLE_SIGNING,
+        annotations: { [SIGNATURE_ANNOTATION]: signBytes(key, payload) },
+    });
+    return { ref: `${repository}:${tag}`, keyId: key.id, manifestDigest };
+}
+
+export interface InTotoStatement {
+    _type: "https://in-toto.io/Statement/v1";
+    subject: { name: string; digest: { sha256: string } }[];
+    predicateType: string;
+    predicate: unknown;
+}
+
+/** The in-toto statement about `repository@digest` that an attestation carries. */
+export function statementFor(
+    repository: string,
+    digest: string,
+    predicateType: string,
+    predicate: unknown,
+): InTotoStatement {
+    return {
+        _type: "https://in-toto.io/Statement/v1",
+        subject: [{ name: repository, digest: { sha256: digest.replace(/^sha256:/, "") } }],
+        predicateType,
+        predicate,
+    };
+}
+
+/** A DSSE envelope in `sha256-<hex>.att`, as `cosign attest --key` writes it. */
+export async function attest(
+    client: RegistryClient,
+    repository: string,
+    digest: string,
+    key: SigningKey,
+    statement: InTotoStatement,
+): Promise<{
+    ref: string;
+    predicateType: string;
+    manifestDigest: string;
+    envelope: { digest: string; size: number };
+}> {
+    const payload = Buffer.from(JSON.stringify(statement));
+    const envelope = Buffer.from(
+        JSON.stringify({
+            payloadType: IN_TOTO,
+            payload: payload.toString("base64"),
+            signatures: [{ keyid: "", sig: signBytes(key, pae(IN_TOTO, payload)) }],
+        }),
+    );
+    const tag = artifactTag(digest, "att");
+    const { manifestDigest } = await appendArtifactLayer(client, repository, tag, envelope, {
+        mediaType: DSSE_ENVELOPE,
+        annotations: { [SIGNATURE_ANNOTATION]: "", [PREDICATE_TYPE_ANNOTATION]: statement.predicateType },
+    });
+    return {
+        ref: `${repository}:${tag}`,
+        predicateType: statement.predicateType,
+        manifestDigest,
+        envelope: { digest: sha256Digest(envelope), size: envelope.length },
+    };
+}
