@@ -22,7 +22,7 @@ export async function readArtifact(
 ): Promise<{ manifest: Manifest; layers: ArtifactLayer[] } | undefined> {
     try {
         const manifest = await client.getManifest(repository, tag);
-        return { manifest, layers: (manifest.json.layers ?? []) as ArtifactLayer[] };
+        return { manifest, layers: manifest.json.layers ?? [] };
     } catch (e) {
         if (e instanceof ManifestNotFoundError) return undefined;
         throw e;
@@ -40,14 +40,21 @@ export async function appendArtifactLayer(
     tag: string,
     blob: Buffer,
     layer: Omit<ArtifactLayer, "digest" | "size">,
+    /**
+     * Whether an existing layer already says what this one says. ECDSA signatures are randomised, so
+     * "the same signature" means the same statement signed by the same key, which only the caller knows.
+     */
+    alreadyThere: (existing: ArtifactLayer) => Promise<boolean> = async (l) =>
+        l.digest === sha256Digest(blob) &&
+        JSON.stringify(l.annotations ?? {}) === JSON.stringify(layer.annotations ?? {}),
 ): Promise<{ manifestDigest: string; added: boolean }> {
     const digest = sha256Digest(blob);
     const current = await readArtifact(client, repository, tag);
     const layers = current?.layers ?? [];
-    const same = (l: ArtifactLayer) =>
-        l.digest === digest &&
-        JSON.stringify(l.annotations ?? {}) === JSON.stringify(layer.annotations ?? {});
-    if (current && layers.some(same)) return { manifestDigest: current.manifest.digest, added: false };
+    for (const l of layers) {
+        if (current && (await alreadyThere(l)))
+            return { manifestDigest: current.manifest.digest, added: false };
+    }
     await client.pushBlob(repository, blob);
     const next = [
         ...layers,
@@ -57,7 +64,8 @@ export async function appendArtifactLayer(
         JSON.stringify({
             architecture: "",
             created: "0001-01-01T00:00:00Z",
-            history: [{ created: "0001-01-01T00:00:00Z" }],
+            // One history entry per layer, as cosign writes it.
+            history: next.map(() => ({ created: "0001-01-01T00:00:00Z" })),
             os: "",
             rootfs: { type: "layers", diff_ids: next.map((l) => l.digest) },
             config: {},

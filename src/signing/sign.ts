@@ -1,4 +1,4 @@
-import { sign as cryptoSign } from "crypto";
+import { sign as cryptoSign, verify as cryptoVerify } from "crypto";
 import { RegistryClient, sha256Digest } from "../registry";
 import { appendArtifactLayer } from "./artifacts";
 import { SigningKey } from "./keys";
@@ -21,6 +21,16 @@ export interface SignatureRecord {
     manifestDigest: string;
 }
 
+function verifiesWith(key: SigningKey, bytes: Buffer, signatureB64: string | undefined): boolean {
+    if (!signatureB64) return false;
+    return cryptoVerify(
+        "sha256",
+        bytes,
+        { key: key.publicKey, dsaEncoding: "der" },
+        Buffer.from(signatureB64, "base64"),
+    );
+}
+
 /** ASN.1 DER ECDSA over SHA-256, base64: cosign's `dev.cosignproject.cosign/signature` value. */
 export function signBytes(key: SigningKey, bytes: Buffer): string {
     return cryptoSign("sha256", bytes, { key: key.privateKey, dsaEncoding: "der" }).toString("base64");
@@ -35,10 +45,17 @@ export async function signDigest(
 ): Promise<SignatureRecord> {
     const tag = artifactTag(digest, "sig");
     const payload = simpleSigningPayload(repository, digest);
-    const { manifestDigest } = await appendArtifactLayer(client, repository, tag, payload, {
-        mediaType: SIMPLE_SIGNING,
-        annotations: { [SIGNATURE_ANNOTATION]: signBytes(key, payload) },
-    });
+    const { manifestDigest } = await appendArtifactLayer(
+        client,
+        repository,
+        tag,
+        payload,
+        { mediaType: SIMPLE_SIGNING, annotations: { [SIGNATURE_ANNOTATION]: signBytes(key, payload) } },
+        // This key already signed this payload: signing again would only add a second, random signature.
+        async (l) =>
+            l.digest === sha256Digest(payload) &&
+            verifiesWith(key, payload, l.annotations?.[SIGNATURE_ANNOTATION]),
+    );
     return { ref: `${repository}:${tag}`, keyId: key.id, manifestDigest };
 }
 
@@ -86,10 +103,29 @@ export async function attest(
         }),
     );
     const tag = artifactTag(digest, "att");
-    const { manifestDigest } = await appendArtifactLayer(client, repository, tag, envelope, {
-        mediaType: DSSE_ENVELOPE,
-        annotations: { [SIGNATURE_ANNOTATION]: "", [PREDICATE_TYPE_ANNOTATION]: statement.predicateType },
-    });
+    const { manifestDigest } = await appendArtifactLayer(
+        client,
+        repository,
+        tag,
+        envelope,
+        {
+            mediaType: DSSE_ENVELOPE,
+            annotations: { [SIGNATURE_ANNOTATION]: "", [PREDICATE_TYPE_ANNOTATION]: statement.predicateType },
+        },
+        // The same statement already signed by this key (a rerun): another envelope would only differ
+        // in its random signature.
+        async (l) => {
+            if (l.mediaType !== DSSE_ENVELOPE) return false;
+            const env = JSON.parse((await client.getBlob(repository, l.digest)).toString("utf8")) as {
+                payload?: string;
+                signatures?: { sig?: string }[];
+            };
+            return (
+                env.payload === payload.toString("base64") &&
+                (env.signatures ?? []).some((s) => verifiesWith(key, pae(IN_TOTO, payload), s.sig))
+            );
+        },
+    );
     return {
         ref: `${repository}:${tag}`,
         predicateType: statement.predicateType,
