@@ -11,6 +11,7 @@ import { CliError } from "./errors";
 import { PullRequestText, writePullRequest } from "./pullRequest";
 import { copyImage, CopyOptions, CopyResult, ImageDescription, RegistryAuthError } from "../registry";
 import { computeTagSet, GitError, runGit, writeFileAtomic } from "../release";
+import { artifactTag } from "../signing";
 
 export interface PinChange {
     stack: StackImageConfig;
@@ -73,7 +74,9 @@ function copyFrom(c: PinChange, from: string): CopyOptions {
         c.version !== undefined && c.gitSha !== undefined
             ? computeTagSet({ version: c.version, gitSha: c.gitSha }).immutable
             : [];
-    return { from, to: c.stack.repository, digest: c.digest, tags };
+    // The signature and attestations travel with the digest, so the target stack can verify it at home.
+    const artifactTags = [artifactTag(c.digest, "sig"), artifactTag(c.digest, "att")];
+    return { from, to: c.stack.repository, digest: c.digest, tags, artifactTags };
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 } from "../release";
 import { copyImage, CopyResult } from "../registry";
 import {
+    artifactTag,
     builderVersion,
     SignedRelease,
     signingKeyFromEnv,
@@ -199,6 +200,7 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
                 to,
                 digest: published.digest,
                 tags: published.tags,
+                artifactTags: [artifactTag(published.digest, "sig"), artifactTag(published.digest, "att")],
             }),
         );
         deps.onProgress?.(`mirrored ${published.digest} to ${to}`);

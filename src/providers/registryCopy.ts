@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as registryModule from "../registry";
+import type * as signingModule from "../signing";
 import { loadModule, MODULES } from "./loader";
 
 export interface RegistryCopyInputs {
@@ -32,12 +33,15 @@ export function copyDiff(olds: RegistryCopyOutputs, news: RegistryCopyInputs): p
 
 async function copy(inputs: RegistryCopyInputs): Promise<RegistryCopyOutputs> {
     const registry = loadModule<typeof registryModule>(MODULES.registry);
+    const signing = loadModule<typeof signingModule>(MODULES.signing);
     const client = new registry.RegistryClient({ credentials: inputs.credentials });
     const r = await registry.copyImage(client, {
         from: inputs.from,
         to: inputs.to,
         digest: inputs.digest,
         tags: inputs.tags,
+        // The signature and attestations come along, so the target is verified on its own.
+        artifactTags: [signing.artifactTag(inputs.digest, "sig"), signing.artifactTag(inputs.digest, "att")],
     });
     return { ...inputs, ref: `${inputs.to}@${inputs.digest}`, bytesCopied: r.bytesCopied };
 }

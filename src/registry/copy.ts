@@ -23,7 +23,7 @@ export interface CopyOptions {
      * Default none. https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md
      */
     artifactTags?: string[];
-    /** Blob transfers in flight at once. Default 4. */
+    /** Blob transfers in flight at once, across all platforms and artifacts. Default 4. */
     concurrency?: number;
     /** Same-registry blobs by cross-repository mount. Default true; false forces a full copy. */
     mount?: boolean;
@@ -76,6 +76,22 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
     if (errors.length > 0) throw errors[0];
+}
+
+/** At most `limit` of the functions it runs are in flight at once; the rest wait their turn in order. */
+function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
+    let active = 0;
+    const waiting: (() => void)[] = [];
+    return async <T>(fn: () => Promise<T>): Promise<T> => {
+        if (active >= limit) await new Promise<void>((r) => waiting.push(r));
+        active++;
+        try {
+            return await fn();
+        } finally {
+            active--;
+            waiting.shift()?.();
+        }
+    };
 }
 
 function repository(name: string, what: string): { registry: string; name: string } {
@@ -174,11 +190,23 @@ export async function copyImage(client: RegistryClient, o: CopyOptions): Promise
     }
 
     const blobsDone = new Map<string, Promise<void>>();
+    // One budget for every platform's blobs, so `concurrency` bounds the transfers, not each level.
+    const inFlight = limiter(Math.max(1, limit));
+    let failed: Error | undefined;
     const copyBlob = (d: Descriptor): Promise<void> => {
         // Platforms often share a blob (a common base layer): one transfer, every manifest waits on it.
         let p = blobsDone.get(d.digest);
         if (p === undefined) {
-            p = transferBlob(d);
+            // Once one transfer failed the copy is lost: the ones still waiting do not start.
+            p = inFlight(async () => {
+                if (failed !== undefined) throw failed;
+                try {
+                    await transferBlob(d);
+                } catch (e) {
+                    failed ??= e as Error;
+                    throw e;
+                }
+            });
             blobsDone.set(d.digest, p);
         }
         return p;
@@ -207,11 +235,15 @@ export async function copyImage(client: RegistryClient, o: CopyOptions): Promise
      * digest, or an artifact's tag) when given, else by digest unless the target already has it.
      */
     const copyManifest = async (digest: string, reference?: string): Promise<void> => {
-        if (reference === undefined && (await client.headManifest(to.name, digest)) !== undefined) {
+        // Whether the target has it and what the source holds, in one round trip.
+        const [there, m] = await Promise.all([
+            reference === undefined ? client.headManifest(to.name, digest) : undefined,
+            client.getManifest(from.name, digest),
+        ]);
+        if (there !== undefined) {
             result.manifests.present++;
             return;
         }
-        const m = await client.getManifest(from.name, digest);
         if (isIndexMediaType(m.mediaType) || Array.isArray(m.json.manifests)) {
             const children = (m.json.manifests ?? []).map((c) => c.digest);
             await pool(children, limit, (c) => copyManifest(c));
@@ -226,12 +258,19 @@ export async function copyImage(client: RegistryClient, o: CopyOptions): Promise
     };
 
     let index = present;
+    let tagsNow = tagHeads;
+    let artifactsNow = targetArtifacts;
     if (index !== undefined) {
         result.alreadyPresent = true;
     } else {
         await copyManifest(o.digest, o.digest);
-        // The target must now serve exactly these bytes under this digest (getManifest hashes what it got).
-        index = await client.getManifest(to.name, o.digest);
+        // Read back together: the index, which must now hash to the digest (getManifest checks what it
+        // got), and where the tags and artifact tags point after a copy that may have taken minutes.
+        [index, tagsNow, artifactsNow] = await Promise.all([
+            client.getManifest(to.name, o.digest),
+            headsOf(client, to.name, tags),
+            headsOf(client, to.name, artifactTags),
+        ]);
         if (index.digest !== o.digest) {
             throw new RegistryProtocolError(
                 `${to.name}@${o.digest} serves content with digest ${index.digest}`,
@@ -240,28 +279,20 @@ export async function copyImage(client: RegistryClient, o: CopyOptions): Promise
     }
 
     if (artifactTags.length > 0) {
-        // After a copy (which can take minutes) the target's artifact tags are read again right before
-        // deciding, so one that arrived meanwhile is kept rather than overwritten.
-        const targetNow =
-            present !== undefined ? targetArtifacts : await headsOf(client, to.name, artifactTags);
-        const outcomes = artifactTags.map((tag, i) => ({
+        result.artifacts = artifactTags.map((tag, i) => ({
             tag,
-            result: artifactOutcome(sourceArtifacts[i], targetNow[i]),
+            result: artifactOutcome(sourceArtifacts[i], artifactsNow[i]),
         }));
-        const toCopy = outcomes
+        const toCopy = result.artifacts
             .map((a, i) => ({ ...a, digest: sourceArtifacts[i]?.digest }))
             .filter((a) => a.result === "copied");
         // Signatures before tags: a tag never names an image whose signature the target lacks.
         await pool(toCopy, limit, (a) => copyManifest(a.digest!, a.tag));
-        result.artifacts = outcomes;
     }
 
     if (tags.length > 0) {
-        // The index just read (or read in the first round) is what the tags are written with; the
-        // first round's tag heads are still current when nothing was copied in between.
-        const heads = new Map<string, Head>(
-            present !== undefined ? tags.map((t, i) => [t, tagHeads[i]]) : [],
-        );
+        // Written with the index bytes just read; applyTags re-checks immutability with these heads.
+        const heads = new Map<string, Head>(tags.map((t, i) => [t, tagsNow[i]]));
         result.tags = await client.applyTags(to.name, o.digest, tags, { known: { manifest: index, heads } });
     }
     return result;

@@ -19,10 +19,18 @@ export interface SpdxFile {
 /** The regular files of an image after its layers are applied in order (whiteouts remove). */
 async function imageFiles(client: RegistryClient, repository: string, manifest: Manifest) {
     const files = new Map<string, Buffer>();
+    const unreadable: string[] = [];
     for (const layer of manifest.json.layers ?? []) {
         const blob = await client.getBlob(repository, layer.digest);
-        const tarBytes = /gzip/.test(layer.mediaType) ? zlib.gunzipSync(blob) : blob;
-        for (const [name, entry] of await readTar(tarBytes)) {
+        let entries: Awaited<ReturnType<typeof readTar>>;
+        try {
+            entries = await readTar(/gzip/.test(layer.mediaType) ? zlib.gunzipSync(blob) : blob);
+        } catch (e) {
+            // Not a (gzip) tar, e.g. an artifact layer: say so in the SBOM rather than fail the release.
+            unreadable.push(`layer ${layer.digest} is not a readable tar (${(e as Error).message})`);
+            continue;
+        }
+        for (const [name, entry] of entries) {
             const path = name.replace(/^\.?\//, "");
             const base = path.slice(path.lastIndexOf("/") + 1);
             const dir = path.slice(0, path.lastIndexOf("/") + 1);
@@ -37,7 +45,10 @@ async function imageFiles(client: RegistryClient, repository: string, manifest: 
             }
         }
     }
-    return [...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return {
+        files: [...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        unreadable,
+    };
 }
 
 function hex(algorithm: "sha256" | "sha1", b: Buffer): string {
@@ -69,7 +80,11 @@ export async function buildSbom(
     const relationships: Record<string, string>[] = [];
     for (const p of platforms) {
         const pkgId = `SPDXRef-Package-${p.platform.replace(/[^A-Za-z0-9.-]/g, "-")}`;
-        const content = await imageFiles(client, repository, await client.getManifest(repository, p.digest));
+        const { files: content, unreadable } = await imageFiles(
+            client,
+            repository,
+            await client.getManifest(repository, p.digest),
+        );
         const sha1s: string[] = [];
         content.forEach(([name, body], i) => {
             const sha1 = hex("sha1", body);
@@ -89,14 +104,21 @@ export async function buildSbom(
                 relatedSpdxElement: id,
             });
         });
+        const analyzed = unreadable.length === 0;
         packages.push({
             name: `${repository} ${p.platform}`,
             SPDXID: pkgId,
             downloadLocation: "NOASSERTION",
-            filesAnalyzed: true,
-            packageVerificationCode: {
-                packageVerificationCodeValue: createHash("sha1").update(sha1s.sort().join("")).digest("hex"),
-            },
+            filesAnalyzed: analyzed,
+            ...(analyzed
+                ? {
+                      packageVerificationCode: {
+                          packageVerificationCodeValue: createHash("sha1")
+                              .update(sha1s.sort().join(""))
+                              .digest("hex"),
+                      },
+                  }
+                : { comment: `files listed only from readable layers: ${unreadable.join("; ")}` }),
             checksums: [{ algorithm: "SHA256", checksumValue: p.digest.replace(/^sha256:/, "") }],
             primaryPackagePurpose: "CONTAINER",
         });

@@ -71,6 +71,11 @@ describe("cli promotion across registries @integration", () => {
                 { tag: "1.4.0", digest: img.indexDigest },
                 { tag: "git-aaaaaaa", digest: img.indexDigest },
             ],
+            // cosign's signature and attestations would come along; this test image has none.
+            artifacts: [
+                { tag: `${img.indexDigest.replace(":", "-")}.sig`, result: "absent" },
+                { tag: `${img.indexDigest.replace(":", "-")}.att`, result: "absent" },
+            ],
         });
         assert.deepStrictEqual(r.retagged, { tag: "prod" });
         assert.strictEqual(

@@ -5,7 +5,8 @@ import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { RegistryClient } from "../../src/registry";
 import { AUTH_CREDS, pushTestImage, TestImage } from "../fixtures/registry/testImage";
-import { engineEnv, expectFailure, git, kubectl, projectCopy, timings, uniqueRun } from "./harness";
+import { parsePrivateKey, signDigest } from "../../src/signing";
+import { engineEnv, expectFailure, git, kubectl, projectCopy, SIGNING, timings, uniqueRun } from "./harness";
 
 /**
  * Issue 9 under a real `pulumi up`: prod pulls from its own registry (127.0.0.1:5001, htpasswd), and
@@ -52,6 +53,12 @@ describe("e2e: prod in its own registry: pulumi up copies the pin there before d
             "-o",
             "jsonpath={.spec.template.spec.containers[0].image}",
         ]);
+    /** prod requires signed digests: each test image is signed in the source, as a release would be. */
+    const signed = async (img: TestImage): Promise<TestImage> => {
+        const key = parsePrivateKey(fs.readFileSync(SIGNING.key, "utf8"), SIGNING.password, SIGNING.key);
+        await signDigest(authed, source, img.indexDigest, key);
+        return img;
+    };
     const prodFile = () => path.join(dir, "stacks", "Pulumi.prod.yaml");
     /** Pins prod to `img` by hand, as a reviewed PR would: only the pin's lines change. */
     const pin = (img: TestImage, version: string, gitSha: string) => {
@@ -67,8 +74,8 @@ describe("e2e: prod in its own registry: pulumi up copies the pin there before d
     before(async () => {
         dir = projectCopy(r);
         kubectl(["create", "namespace", ns]);
-        a = await pushTestImage(authed, source, "e2e-cross-a");
-        b = await pushTestImage(authed, source, "e2e-cross-b");
+        a = await signed(await pushTestImage(authed, source, "e2e-cross-a"));
+        b = await signed(await pushTestImage(authed, source, "e2e-cross-b"));
         const text = fs
             .readFileSync(prodFile(), "utf8")
             .replace(`image-release:repository: ${source}`, `image-release:repository: ${prodRepo}`)
@@ -103,7 +110,17 @@ describe("e2e: prod in its own registry: pulumi up copies the pin there before d
         assert.ok((await authed.getManifest(prodRepo, a.indexDigest)).bytes.equals(a.indexBytes));
         for (const ref of ["1.4.2", "git-0123abc", "prod"])
             assert.strictEqual((await authed.headManifest(prodRepo, ref))?.digest, a.indexDigest, ref);
-        assert.deepStrictEqual((await authed.listTags(source)).sort(), []);
+        // The source is only read: it holds just the signatures the test made.
+        assert.deepStrictEqual(
+            (await authed.listTags(source)).sort(),
+            [a, b].map((i) => `${i.indexDigest.replace(":", "-")}.sig`).sort(),
+        );
+        // The signature came along: prod verifies it in its own registry from now on.
+        const sig = `${a.indexDigest.replace(":", "-")}.sig`;
+        assert.strictEqual(
+            (await authed.headManifest(prodRepo, sig))?.digest,
+            (await authed.headManifest(source, sig))?.digest,
+        );
         assert.strictEqual((await authed.headManifest(source, a.indexDigest))?.digest, a.indexDigest);
         await prod.preview({ onOutput: log, expectNoChanges: true });
     });
@@ -124,7 +141,7 @@ describe("e2e: prod in its own registry: pulumi up copies the pin there before d
     });
 
     it("not logged in to 5001: preview and up fail with the registry's 401, naming it; nothing changes", async () => {
-        const c = await pushTestImage(authed, source, "e2e-cross-c");
+        const c = await signed(await pushTestImage(authed, source, "e2e-cross-c"));
         pin(c, "1.6.0", "89abcde");
         const anonymous = await withEnv(false);
         const path5001 = prodRepo.slice("127.0.0.1:5001/".length);

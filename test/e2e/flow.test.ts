@@ -6,6 +6,7 @@ import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { readOutputs } from "../../src/cli/context";
 import { ReleaseRecord } from "../../src/release";
+import { parsePublicKey } from "../../src/signing";
 import {
     engineEnv,
     expectFailure,
@@ -15,6 +16,7 @@ import {
     registryDigest,
     registryTags,
     run,
+    SIGNING,
     stack,
     timings,
     uniqueRun,
@@ -168,6 +170,28 @@ describe("e2e: the README's flows under a real pulumi up", function () {
             gitSha: sha1,
             sourceStack: "dev",
         });
+        // Signed at build time (IMAGE_RELEASE_SIGNING_KEY in the engine's environment), with its SBOM
+        // and provenance: cosign itself accepts all three.
+        for (const args of [
+            ["verify"],
+            ["verify-attestation", "--type", "slsaprovenance1"],
+            ["verify-attestation", "--type", "spdxjson"],
+        ]) {
+            const v = await run(
+                "cosign",
+                [
+                    ...args,
+                    "--key",
+                    SIGNING.pub,
+                    "--insecure-ignore-tlog",
+                    "--trusted-root",
+                    SIGNING.trustedRoot,
+                    `${repo}@${digest}`,
+                ],
+                dir,
+            );
+            assert.strictEqual(v.code, 0, `cosign ${args.join(" ")}: ${v.stderr}`);
+        }
     });
 
     it("dev: a second pulumi up changes nothing and builds nothing; refresh then preview shows no diff", async () => {
@@ -250,6 +274,19 @@ describe("e2e: the README's flows under a real pulumi up", function () {
         );
         assert.strictEqual(deploymentImage(r.namespaces.prod), `${repo}@${d1}`);
         assert.strictEqual(await registryDigest(repo, "prod"), d1);
+        // prod requires a signature (its default): the program verified it, and says with which key.
+        assert.strictEqual(
+            kubectl([
+                "get",
+                "deployment",
+                "hello",
+                "-n",
+                r.namespaces.prod,
+                "-o",
+                "jsonpath={.metadata.annotations.image-release/signed-by}",
+            ]),
+            parsePublicKey(fs.readFileSync(path.join(dir, SIGNING.pub), "utf8"), SIGNING.pub).id,
+        );
 
         // dev without an image source (this copy has no git remote and package.json no repository):
         // the mandatory oci-labels-present policy refuses it before anything changes.

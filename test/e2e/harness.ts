@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { execFile, execFileSync } from "child_process";
 import { randomBytes } from "crypto";
+import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { copyCheckout, ROOT, SHIPPED_REPOSITORY } from "../fixtures/checkout";
 import { git } from "../fixtures/cli/repo";
@@ -93,7 +94,12 @@ export function projectCopy(run: { repository: string; namespaces: Record<string
         text
             .split(SHIPPED_REPOSITORY)
             .join(run.repository)
-            .replace(/^(\s*image-release:namespace:) .*$/m, `$1 ${run.namespaces[stack]}`),
+            .replace(/^(\s*image-release:namespace:) .*$/m, `$1 ${run.namespaces[stack]}`)
+            // prod requires signed digests (its default): it trusts the test release key.
+            .replace(
+                /^(\s*)(image-release:namespace: .*)$/m,
+                stack === "prod" ? `$1$2\n$1image-release:signingKey: ${SIGNING.pub}` : "$1$2",
+            ),
     );
 }
 
@@ -117,9 +123,24 @@ export function uniqueRun(): { id: string; repository: string; namespaces: Recor
     };
 }
 
-/** The engine's environment: file backend and passphrase secrets in temp dirs, the local cluster. */
+/** The test-only release key (test/fixtures/signing): every e2e build is signed with it. */
+export const SIGNING = {
+    key: path.join(ROOT, "test", "fixtures", "signing", "cosign.key"),
+    password: "image-release-test-only",
+    /** As prod's image-release:signingKey names it: relative to the project copy's root. */
+    pub: "test/fixtures/signing/cosign.pub",
+    otherPub: "test/fixtures/signing/other.pub",
+    trustedRoot: "test/fixtures/signing/empty-trusted-root.json",
+};
+
+/**
+ * The engine's environment: file backend and passphrase secrets in temp dirs, the local cluster, and
+ * the release signing key, which the MultiArchImage provider reads from its own environment.
+ */
 export function engineEnv(stateDir: string): Record<string, string> {
     return {
+        IMAGE_RELEASE_SIGNING_KEY: SIGNING.key,
+        IMAGE_RELEASE_SIGNING_PASSWORD: SIGNING.password,
         PULUMI_BACKEND_URL: `file://${stateDir}`,
         PULUMI_CONFIG_PASSPHRASE: "e2e-only-passphrase",
         PULUMI_SKIP_UPDATE_CHECK: "true",

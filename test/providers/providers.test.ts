@@ -260,9 +260,9 @@ describe("providers against the real engine and registry @integration", function
 
     it("serializes both providers without node_modules or a copy of the registry client", async () => {
         for (const [name, provider, modules] of [
-            ["multiArchImage", multiArchImageProvider, ["build", "registry"]],
+            ["multiArchImage", multiArchImageProvider, ["build", "registry", "signing"]],
             ["registryTag", registryTagProvider, ["registry"]],
-            ["registryCopy", registryCopyProvider, ["registry"]],
+            ["registryCopy", registryCopyProvider, ["registry", "signing"]],
         ] as const) {
             const s = await pulumi.runtime.serializeFunction(() => provider);
             assert.strictEqual(s.exportName, "handler");

@@ -4,11 +4,15 @@ import * as fs from "fs";
 import * as path from "path";
 import {
     copyImage,
+    CopyOptions,
     CopyResult,
     ImmutableTagError,
+    OCI_CONFIG,
+    OCI_MANIFEST,
     RegistryAuthError,
     RegistryClient,
     RegistryUnavailableError,
+    sha256Digest,
 } from "../../src/registry";
 import { startProxy } from "../fixtures/registry/proxy";
 import {
@@ -41,6 +45,35 @@ function fresh(img: LayeredImage, from: string, to: string, how: "copied" | "mou
         tags: [],
         artifacts: [],
     };
+}
+
+/** A cosign-like signature beside an image: an OCI manifest with one small layer, pushed under `tag`. */
+async function pushArtifact(
+    name: string,
+    tag: string,
+    statement: string,
+): Promise<{ digest: string; blobBytes: number }> {
+    const layer = Buffer.from(JSON.stringify({ critical: { statement } }));
+    const config = Buffer.from(JSON.stringify({ architecture: "", os: "", rootfs: { type: "layers" } }));
+    await client.pushBlob(name, layer);
+    await client.pushBlob(name, config);
+    const manifest = Buffer.from(
+        JSON.stringify({
+            schemaVersion: 2,
+            mediaType: OCI_MANIFEST,
+            config: { mediaType: OCI_CONFIG, digest: sha256Digest(config), size: config.length },
+            layers: [
+                {
+                    mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
+                    digest: sha256Digest(layer),
+                    size: layer.length,
+                    annotations: { "dev.cosignproject.cosign/signature": statement },
+                },
+            ],
+        }),
+    );
+    const digest = await client.putManifest(name, tag, manifest, OCI_MANIFEST);
+    return { digest, blobBytes: layer.length + config.length };
 }
 
 /** The target serves the source's exact bytes for the index and both platform manifests. */
@@ -245,6 +278,215 @@ describe("registry copyImage @integration", () => {
             tags: [{ tag: "3.1.0", digest: img.indexDigest }],
         });
         await assertSameBytes(img, source, to);
+    });
+
+    it("re-promotion of a digest the target holds: one round of reads (GET index, HEAD tag), then one PUT", async () => {
+        const path_ = uniqueRepo(LOCAL, "copy-again").slice(LOCAL.length + 1);
+        await copyImage(client, {
+            from: source,
+            to: `${LOCAL}/${path_}`,
+            digest: img.indexDigest,
+            tags: ["3.1.0"],
+        });
+        const proxy = await startProxy((_req, _res, forward) => forward());
+        try {
+            const to = `${proxy.registry}/${path_}`;
+            const seen = (): string[] => proxy.requests.splice(0).map((r) => `${r.method} ${r.url}`);
+            const manifests = `/v2/${path_}/manifests`;
+            const r = await copyImage(client, {
+                from: source,
+                to,
+                digest: img.indexDigest,
+                tags: ["3.1.0", "stable"],
+            });
+            assert.deepStrictEqual(r, {
+                ...fresh(img, source, to, "copied"),
+                alreadyPresent: true,
+                blobs: { mounted: 0, copied: 0, present: 0 },
+                manifests: { copied: 0, present: 0 },
+                bytesCopied: 0,
+                tags: [
+                    { tag: "3.1.0", digest: img.indexDigest, previousDigest: img.indexDigest },
+                    { tag: "stable", digest: img.indexDigest },
+                ],
+            });
+            const requests = seen();
+            // The three reads go out together (their order on the wire is the scheduler's); the write is last.
+            assert.deepStrictEqual(requests.slice(0, 3).sort(), [
+                `GET ${manifests}/${img.indexDigest}`,
+                `HEAD ${manifests}/3.1.0`,
+                `HEAD ${manifests}/stable`,
+            ]);
+            assert.deepStrictEqual(requests.slice(3), [`PUT ${manifests}/stable`]);
+
+            // Every tag already there: the reads and nothing else.
+            const again = await copyImage(client, {
+                from: source,
+                to,
+                digest: img.indexDigest,
+                tags: ["stable"],
+            });
+            assert.deepStrictEqual(again.tags, [
+                { tag: "stable", digest: img.indexDigest, previousDigest: img.indexDigest },
+            ]);
+            assert.deepStrictEqual(seen().sort(), [
+                `GET ${manifests}/${img.indexDigest}`,
+                `HEAD ${manifests}/stable`,
+            ]);
+        } finally {
+            await proxy.close();
+        }
+    });
+
+    it("re-promotion still refuses to move an X.Y.Z tag, before any write", async () => {
+        const to = uniqueRepo(LOCAL_AUTH, "copy-again-immutable");
+        const other = await pushLayeredImage(client, to, "copy-again-other", 512);
+        await client.applyTags(to, other.indexDigest, ["3.1.0"]);
+        await copyImage(client, { from: source, to, digest: img.indexDigest, tags: ["stable"] });
+        await assert.rejects(
+            copyImage(client, { from: source, to, digest: img.indexDigest, tags: ["latest", "3.1.0"] }),
+            (e: Error) =>
+                e instanceof ImmutableTagError &&
+                e.message.startsWith(`tag 3.1.0 in ${to} already points at ${other.indexDigest};`),
+        );
+        assert.strictEqual((await client.headManifest(to, "3.1.0"))?.digest, other.indexDigest);
+        assert.strictEqual(await client.headManifest(to, "latest"), undefined);
+    });
+
+    describe("artifactTags: cosign's signatures and attestations travel with the image", () => {
+        const sigTag = (): string => `${img.indexDigest.replace(":", "-")}.sig`;
+        const attTag = (): string => `${img.indexDigest.replace(":", "-")}.att`;
+        let sig: { digest: string; blobBytes: number };
+
+        before(async () => {
+            sig = await pushArtifact(source, sigTag(), "signed by the release key");
+            sourceTags = (await client.listTags(source)).sort();
+        });
+
+        const copied = (a: { blobBytes: number }) => ({
+            blobs: { mounted: 0, copied: 5 + 2, present: 0 },
+            manifests: { copied: 3 + 1, present: 0 },
+            bytesCopied: img.blobBytes + a.blobBytes,
+        });
+        const rows: {
+            name: string;
+            /** Prepares the target repository before the copy. */
+            setup?: (to: string) => Promise<void>;
+            artifactTags: () => string[];
+            checkOnly?: boolean;
+            expected: (to: string) => Partial<CopyResult>;
+            /** Where the target's `.sig` tag points afterwards. */
+            targetSig: "source" | "other" | "none";
+        }[] = [
+            {
+                name: "copied: the source has it, the target does not",
+                artifactTags: () => [sigTag()],
+                expected: () => ({ ...copied(sig), artifacts: [{ tag: sigTag(), result: "copied" }] }),
+                targetSig: "source",
+            },
+            {
+                name: "copied into a target that already holds the image: only the artifact moves",
+                setup: async (to) =>
+                    void (await copyImage(client, { from: source, to, digest: img.indexDigest })),
+                artifactTags: () => [sigTag()],
+                expected: () => ({
+                    alreadyPresent: true,
+                    blobs: { mounted: 0, copied: 2, present: 0 },
+                    manifests: { copied: 1, present: 0 },
+                    bytesCopied: sig.blobBytes,
+                    artifacts: [{ tag: sigTag(), result: "copied" }],
+                }),
+                targetSig: "source",
+            },
+            {
+                name: "present: the target's tag has the same digest",
+                setup: async (to) => void (await pushArtifact(to, sigTag(), "signed by the release key")),
+                artifactTags: () => [sigTag()],
+                expected: () => ({ artifacts: [{ tag: sigTag(), result: "present" }] }),
+                targetSig: "source",
+            },
+            {
+                name: "absent: the source has no such tag, and none is made",
+                artifactTags: () => [attTag()],
+                expected: () => ({ artifacts: [{ tag: attTag(), result: "absent" }] }),
+                targetSig: "none",
+            },
+            {
+                name: "kept-target: the target's tag names another digest and is not overwritten",
+                setup: async (to) => void (await pushArtifact(to, sigTag(), "signed by another key")),
+                artifactTags: () => [sigTag(), attTag()],
+                expected: () => ({
+                    artifacts: [
+                        { tag: sigTag(), result: "kept-target" },
+                        { tag: attTag(), result: "absent" },
+                    ],
+                }),
+                targetSig: "other",
+            },
+            {
+                name: "checkOnly: says what a copy would do, writes nothing",
+                artifactTags: () => [sigTag(), attTag()],
+                checkOnly: true,
+                expected: () => ({
+                    blobs: { mounted: 0, copied: 0, present: 0 },
+                    manifests: { copied: 0, present: 0 },
+                    bytesCopied: 0,
+                    artifacts: [
+                        { tag: sigTag(), result: "copied" },
+                        { tag: attTag(), result: "absent" },
+                    ],
+                }),
+                targetSig: "none",
+            },
+        ];
+        for (const row of rows) {
+            it(row.name, async () => {
+                const to = uniqueRepo(LOCAL_AUTH, "copy-artifacts");
+                await row.setup?.(to);
+                const before = (await client.headManifest(to, sigTag()))?.digest;
+                const o: CopyOptions = {
+                    from: source,
+                    to,
+                    digest: img.indexDigest,
+                    tags: ["stable"],
+                    artifactTags: row.artifactTags(),
+                    ...(row.checkOnly ? { checkOnly: true } : {}),
+                };
+                const r = await copyImage(client, o);
+                assert.deepStrictEqual(r, {
+                    ...fresh(img, source, to, "copied"),
+                    tags: row.checkOnly ? [] : [{ tag: "stable", digest: img.indexDigest }],
+                    ...row.expected(to),
+                });
+                const after = (await client.headManifest(to, sigTag()))?.digest;
+                const want = { source: sig.digest, other: before, none: undefined }[row.targetSig];
+                assert.strictEqual(after, want);
+                if (row.targetSig === "other") assert.notStrictEqual(after, sig.digest);
+                assert.strictEqual(await client.headManifest(to, attTag()), undefined);
+                if (row.checkOnly) assert.deepStrictEqual(await client.listTags(to), []);
+                if (row.targetSig === "source") {
+                    const [a, b] = await Promise.all([
+                        client.getManifest(source, sigTag()),
+                        client.getManifest(to, sigTag()),
+                    ]);
+                    assert.ok(a.bytes.equals(b.bytes));
+                    for (const l of [a.json.config!, ...(a.json.layers ?? [])])
+                        assert.strictEqual(await client.hasBlob(to, l.digest), true, l.digest);
+                }
+            });
+        }
+
+        it("refuses an artifact tag that is not a tag, before any request", async () => {
+            await assert.rejects(
+                copyImage(client, {
+                    from: source,
+                    to: uniqueRepo(LOCAL_AUTH, "copy-artifacts"),
+                    digest: img.indexDigest,
+                    artifactTags: ["sha256:abc.sig"],
+                }),
+                { message: `artifact tag "sha256:abc.sig" is not a tag: must match [\\w][\\w.-]{0,127}` },
+            );
+        });
     });
 
     const refusals: { name: string; o: { from: string; to: string; digest: string }; message: string }[] = [

@@ -1,0 +1,133 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { promote, rollback } from "../../src/cli";
+import { RegistryClient } from "../../src/registry";
+import { parsePrivateKey, readPublicKeys, signRelease } from "../../src/signing";
+import { commitAll, makeRepo } from "../fixtures/cli/repo";
+import { AUTH_CREDS, LOCAL, LOCAL_AUTH, pushTestImage, uniqueRepo } from "../fixtures/registry/testImage";
+
+const SIGNING = path.join(__dirname, "..", "fixtures", "signing");
+const client = new RegistryClient({
+    credentials: { [LOCAL_AUTH]: AUTH_CREDS },
+    retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 },
+});
+const key = parsePrivateKey(
+    fs.readFileSync(path.join(SIGNING, "cosign.key"), "utf8"),
+    "image-release-test-only",
+    "cosign.key",
+);
+
+const stackPath = (dir: string, stack: string) => path.join(dir, "stacks", `Pulumi.${stack}.yaml`);
+const read = (dir: string, stack: string) => fs.readFileSync(stackPath(dir, stack), "utf8");
+
+/** The fixture repo with prod back on its default (signatures required), trusting `keys/<pub>`. */
+function signedProdRepo(stagingRepo: string, prodRepo: string, digest0: string, pubs: string[]): string {
+    const dir = makeRepo(stagingRepo, digest0);
+    fs.mkdirSync(path.join(dir, "keys"));
+    for (const p of ["cosign.pub", "other.pub"])
+        fs.copyFileSync(path.join(SIGNING, p), path.join(dir, "keys", p));
+    const keys = pubs.map((p) => `\n        - keys/${p}`).join("");
+    fs.writeFileSync(
+        stackPath(dir, "prod"),
+        read(dir, "prod")
+            .replace(`repository: ${stagingRepo}`, `repository: ${prodRepo}`)
+            .replace(
+                / *# Signatures are on by default[^\n]*\n *image-release:requireSignature: "false"\n/,
+                `    image-release:signingKey:${keys}\n`,
+            ),
+    );
+    commitAll(dir, "prod trusts the release key", 2);
+    return dir;
+}
+
+async function stagingRuns(dir: string, digest: string, n: number): Promise<void> {
+    fs.writeFileSync(
+        stackPath(dir, "staging"),
+        read(dir, "staging").replace(/digest: sha256:[0-9a-f]{64}/, `digest: ${digest}`),
+    );
+    commitAll(dir, `staging runs ${digest.slice(7, 19)}`, n);
+}
+
+describe("cli promotion into a stack that requires signatures @integration", () => {
+    const provenance = {
+        source: "",
+        gitSha: "aaaaaaa",
+        platforms: ["linux/amd64", "linux/arm64"],
+        buildArgs: {},
+        sourceDateEpoch: 0,
+        builderVersion: "1.4.2",
+    };
+
+    it("refuses an unsigned digest and one signed by an untrusted key, naming digest and key; writes nothing", async () => {
+        const stagingRepo = uniqueRepo(LOCAL, "signed-staging");
+        const prodRepo = uniqueRepo(LOCAL_AUTH, "signed-prod");
+        const img = await pushTestImage(client, stagingRepo, "signed-refuse");
+        const dir = signedProdRepo(stagingRepo, prodRepo, `sha256:${"5".repeat(64)}`, ["other.pub"]);
+        await stagingRuns(dir, img.indexDigest, 3);
+        const o = { stacksDir: path.join(dir, "stacks"), repoRoot: dir };
+        const before = read(dir, "prod");
+        const other = readPublicKeys(["keys/other.pub"], dir)[0];
+        const sig = `${img.indexDigest.replace(":", "-")}.sig`;
+        await assert.rejects(promote({ ...o, from: "staging", to: "prod" }, { client }), {
+            message: `stack "prod" requires a signed digest: ${stagingRepo}@${img.indexDigest} is not signed (no signature in ${stagingRepo}:${sig}); trusted key(s): ${other.id} (keys/other.pub)`,
+        });
+        await signRelease(client, stagingRepo, img.indexDigest, key, provenance);
+        await assert.rejects(promote({ ...o, from: "staging", to: "prod" }, { client }), {
+            message: `stack "prod" requires a signed digest: ${stagingRepo}@${img.indexDigest}: none of its 1 signature(s) verifies with the trusted key(s) ${other.id} (keys/other.pub) (signed by another key, or the signed payload was changed)`,
+        });
+        assert.strictEqual(read(dir, "prod"), before);
+        assert.strictEqual(await client.headManifest(prodRepo, img.indexDigest), undefined);
+    });
+
+    it("a signed digest is promoted across registries with its signature and attestations; rollback checks too", async () => {
+        const stagingRepo = uniqueRepo(LOCAL, "signed-staging");
+        const prodRepo = uniqueRepo(LOCAL_AUTH, "signed-prod");
+        const a = await pushTestImage(client, stagingRepo, "signed-a");
+        const dir = signedProdRepo(stagingRepo, prodRepo, `sha256:${"6".repeat(64)}`, [
+            "other.pub",
+            "cosign.pub",
+        ]);
+        await signRelease(client, stagingRepo, a.indexDigest, key, provenance);
+        await stagingRuns(dir, a.indexDigest, 3);
+        const o = { stacksDir: path.join(dir, "stacks"), repoRoot: dir };
+        const trusted = readPublicKeys(["keys/cosign.pub"], dir)[0];
+
+        const r = await promote({ ...o, from: "staging", to: "prod", git: true }, { client });
+        const tag = (k: string) => `${a.indexDigest.replace(":", "-")}.${k}`;
+        assert.deepStrictEqual(r.copied?.artifacts, [
+            { tag: tag("sig"), result: "copied" },
+            { tag: tag("att"), result: "copied" },
+        ]);
+        for (const k of ["sig", "att"]) {
+            assert.strictEqual(
+                (await client.headManifest(prodRepo, tag(k)))?.digest,
+                (await client.headManifest(stagingRepo, tag(k)))?.digest,
+            );
+        }
+        // Key rotation: two trusted keys, the second one signed it; the PR says which.
+        assert.ok(
+            r.pr?.body.includes(
+                `- signed by trusted key ${trusted.id} (keys/cosign.pub); \`cosign verify --key keys/cosign.pub\` accepts it\n`,
+            ),
+            r.pr?.body,
+        );
+
+        // An unsigned digest in prod's own history is refused on the way back, too.
+        const b = await pushTestImage(client, prodRepo, "signed-unsigned");
+        fs.writeFileSync(stackPath(dir, "prod"), read(dir, "prod").replace(a.indexDigest, b.indexDigest));
+        commitAll(dir, "prod on an unsigned digest", 4);
+        fs.writeFileSync(
+            stackPath(dir, "prod"),
+            read(dir, "prod").replace(b.indexDigest, `sha256:${"7".repeat(64)}`),
+        );
+        commitAll(dir, "prod on a placeholder", 5);
+        const pinned = read(dir, "prod");
+        await assert.rejects(rollback({ ...o, stack: "prod", to: b.indexDigest }, { client }), (e: Error) =>
+            e.message.startsWith(
+                `stack "prod" requires a signed digest: ${prodRepo}@${b.indexDigest} is not signed`,
+            ),
+        );
+        assert.strictEqual(read(dir, "prod"), pinned);
+    });
+});
