@@ -31,6 +31,9 @@ command -v docker-registry >/dev/null || missing+=(docker-registry)
 [ -e /usr/libexec/qemu-binfmt/aarch64-binfmt-P ] || [ -x /usr/bin/qemu-aarch64-static ] || missing+=(qemu-user-static)
 command -v htpasswd >/dev/null || missing+=(apache2-utils)
 command -v curl >/dev/null || missing+=(curl)
+# The bench's peers: skopeo (registry-to-registry copy) and buildah (daemonless multi-arch build).
+command -v skopeo >/dev/null || missing+=(skopeo)
+command -v buildah >/dev/null || missing+=(buildah)
 if [ "${#missing[@]}" -gt 0 ]; then
   say "installing ${missing[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive
@@ -40,7 +43,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   }
 else
-  say "packages present: docker.io docker-registry qemu-user-static apache2-utils"
+  say "packages present: docker.io docker-registry qemu-user-static apache2-utils curl skopeo buildah"
 fi
 
 # --- binfmt_misc + qemu-aarch64 -------------------------------------------------------------------

@@ -2,7 +2,8 @@
 # Builds the e2e toolchain from published Go modules (scripts/toolchain/versions.env pins every one):
 #   pulumi (CLI), pulumi-language-nodejs (our host, scripts/toolchain/pulumi-language-nodejs), the
 #   pulumi-resource-pulumi-nodejs and pulumi-analyzer-policy launchers, pulumi-resource-kubernetes
-#   (installed as a plugin), kube-apiserver, kube-controller-manager, kubectl, etcd and kwok.
+#   (installed as a plugin), kube-apiserver, kube-controller-manager, kubectl, etcd and kwok; and
+#   cosign, for the signature interop tests (test/fixtures/signing).
 # Output goes to a cache outside the repository: $IMAGE_RELEASE_TOOLCHAIN_DIR, default
 # ~/.cache/image-release/toolchain/<12 hex of versions.env>/ (bin/, pulumi-home/, build/, times).
 # Idempotent: a component whose inputs (its versions and our sources) are unchanged is skipped. Each
@@ -209,6 +210,21 @@ write_kwok_stages() {
 }
 component kwok-stages "$(inputs_hash)" "$DIR/kwok-stages.yaml" -- write_kwok_stages
 
+# --- cosign ---------------------------------------------------------------------------------------
+# For interop tests of image signatures and attestations: what cosign pushes and verifies against the
+# local registries. Its go.mod has no replace lines, so `go install …@version` builds it. The -X flags
+# are the ones cosign's Makefile sets for `cosign version`; buildDate is the release commit's time as the
+# proxy reports it (the Makefile's SOURCE_DATE_EPOCH). The commit hash is not known here and stays unset.
+build_cosign() {
+  local mod=github.com/sigstore/cosign/v2 rv=sigs.k8s.io/release-utils/version date
+  date=$(cd "$DIR/build" && GOFLAGS= go list -m -json "$mod@v$COSIGN_VERSION" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(new Date(JSON.parse(s).Time).toISOString().replace(/\.\d+Z$/,"Z")))')
+  GOFLAGS= GOBIN="$BIN" go install \
+    -ldflags "-s -w -X $rv.gitVersion=v$COSIGN_VERSION -X $rv.gitTreeState=clean -X $rv.buildDate=$date" \
+    "$mod/cmd/cosign@v$COSIGN_VERSION"
+}
+component cosign "$(inputs_hash)" "$BIN/cosign" -- build_cosign
+
 "$BIN/pulumi" version >/dev/null || die "the built pulumi does not run"
-say "pulumi $("$BIN/pulumi" version), kubernetes plugin v$KUBERNETES_PROVIDER_VERSION, kube $KUBERNETES_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION"
+say "pulumi $("$BIN/pulumi" version), kubernetes plugin v$KUBERNETES_PROVIDER_VERSION, kube $KUBERNETES_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, cosign $COSIGN_VERSION"
 say "dir $DIR"
