@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { promote, rollback } from "../../src/cli";
+import { notes, promote, renderNotes, rollback, verify } from "../../src/cli";
 import { RegistryClient } from "../../src/registry";
 import { parsePrivateKey, readPublicKeys, signRelease } from "../../src/signing";
 import { commitAll, makeRepo } from "../fixtures/cli/repo";
@@ -113,15 +113,38 @@ describe("cli promotion into a stack that requires signatures @integration", () 
             r.pr?.body,
         );
 
+        // verify and notes show who signed prod's pin and what is attested about it.
+        commitAll(dir, "merge the promotion", 4);
+        const v = await verify(o, { client });
+        const att = [
+            `https://spdx.dev/Document (signed by ${trusted.id})`,
+            `https://slsa.dev/provenance/v1 (signed by ${trusted.id})`,
+        ];
+        assert.deepStrictEqual(
+            v.signatures.filter((x) => x.stack === "prod"),
+            [{ stack: "prod", digest: a.indexDigest, signedBy: trusted.id, attestations: att }],
+        );
+        const n = await notes({ ...o, version: "1.4.0", repository: prodRepo, write: false }, { client });
+        assert.deepStrictEqual(
+            [n.signature, n.attestations],
+            [{ ref: `${prodRepo}:${tag("sig")}`, signatures: 1, verifiedBy: [trusted.id] }, att],
+        );
+        assert.ok(
+            renderNotes(n).includes(
+                `- Signature: \`${prodRepo}:${tag("sig")}\` (1; verified by ${trusted.id})\n- Attestations: ${att.join(", ")}\n`,
+            ),
+            renderNotes(n),
+        );
+
         // An unsigned digest in prod's own history is refused on the way back, too.
         const b = await pushTestImage(client, prodRepo, "signed-unsigned");
         fs.writeFileSync(stackPath(dir, "prod"), read(dir, "prod").replace(a.indexDigest, b.indexDigest));
-        commitAll(dir, "prod on an unsigned digest", 4);
+        commitAll(dir, "prod on an unsigned digest", 5);
         fs.writeFileSync(
             stackPath(dir, "prod"),
             read(dir, "prod").replace(b.indexDigest, `sha256:${"7".repeat(64)}`),
         );
-        commitAll(dir, "prod on a placeholder", 5);
+        commitAll(dir, "prod on a placeholder", 6);
         const pinned = read(dir, "prod");
         await assert.rejects(rollback({ ...o, stack: "prod", to: b.indexDigest }, { client }), (e: Error) =>
             e.message.startsWith(

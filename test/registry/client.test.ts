@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { randomBytes } from "crypto";
 import {
     ImmutableTagError,
     ManifestNotFoundError,
@@ -8,7 +9,10 @@ import {
     RegistryAuthError,
     RegistryClient,
     RegistryError,
+    RegistryProtocolError,
+    sha256Digest,
 } from "../../src/registry";
+import { startProxy } from "../fixtures/registry/proxy";
 import {
     AUTH_CREDS,
     LOCAL,
@@ -251,5 +255,156 @@ describe("RegistryClient against 127.0.0.1:5000 and :5001 @integration", () => {
             await client.deleteManifest(name, third.indexDigest, { confirm: true });
             assert.strictEqual(await client.headManifest(name, third.indexDigest), undefined);
         });
+    });
+
+    describe("applyTags with what the caller already read", () => {
+        it("sends only the writes; immutability is still checked against the given heads", async () => {
+            const proxy = await startProxy((_req, _res, forward) => forward());
+            try {
+                const path = uniqueRepo(LOCAL, "known").slice(LOCAL.length + 1);
+                const name = `${proxy.registry}/${path}`;
+                const a = await pushTestImage(client, name, "known-a");
+                const b = await pushTestImage(client, name, "known-b");
+                await client.applyTags(name, a.indexDigest, ["5.0.0", "stable"]);
+                const manifest = await client.getManifest(name, b.indexDigest);
+                proxy.requests.splice(0);
+                const requests = (): string[] => proxy.requests.splice(0).map((r) => `${r.method} ${r.url}`);
+
+                // Heads as read by the caller: X.Y.Z already names another digest, so nothing is sent.
+                const heads = new Map([
+                    ["5.0.0", { digest: a.indexDigest }],
+                    ["stable", { digest: a.indexDigest }],
+                ]);
+                await assert.rejects(
+                    client.applyTags(name, b.indexDigest, ["stable", "5.0.0"], {
+                        known: { manifest, heads },
+                    }),
+                    (e: unknown) =>
+                        e instanceof ImmutableTagError &&
+                        e.message ===
+                            `tag 5.0.0 in ${name} already points at ${a.indexDigest}; refusing to move it to ${b.indexDigest} (immutable tag; use force to override)`,
+                );
+                assert.deepStrictEqual(requests(), []);
+
+                // A tag the map lacks ("edge") is read; the others are not; X.Y.Z goes first.
+                const r = await client.applyTags(name, b.indexDigest, ["stable", "edge", "5.0.1"], {
+                    known: { manifest, heads: new Map([...heads, ["5.0.1", undefined]]) },
+                });
+                assert.deepStrictEqual(r, [
+                    { tag: "stable", digest: b.indexDigest, previousDigest: a.indexDigest },
+                    { tag: "edge", digest: b.indexDigest },
+                    { tag: "5.0.1", digest: b.indexDigest },
+                ]);
+                assert.deepStrictEqual(requests(), [
+                    `HEAD /v2/${path}/manifests/edge`,
+                    `PUT /v2/${path}/manifests/5.0.1`,
+                    `PUT /v2/${path}/manifests/stable`,
+                    `PUT /v2/${path}/manifests/edge`,
+                ]);
+                for (const t of ["stable", "edge", "5.0.1"])
+                    assert.strictEqual((await client.headManifest(name, t))?.digest, b.indexDigest, t);
+
+                await assert.rejects(
+                    client.applyTags(name, a.indexDigest, ["stable"], { known: { manifest, heads } }),
+                    {
+                        message: `applyTags for ${a.indexDigest} in ${name} was handed manifest ${b.indexDigest}`,
+                    },
+                );
+            } finally {
+                await proxy.close();
+            }
+        });
+    });
+
+    describe("copyBlob streams with node:http", () => {
+        const authed = (): RegistryClient =>
+            new RegistryClient({
+                credentials: { [LOCAL_AUTH]: AUTH_CREDS },
+                dockerConfigPath: "/nonexistent",
+                retry: NO_RETRY,
+            });
+
+        it("answers the source's auth challenge on the GET itself (a client that never talked to it)", async () => {
+            const from = uniqueRepo(LOCAL_AUTH, "copyblob-src");
+            const to = uniqueRepo(LOCAL, "copyblob-dst");
+            const bytes = randomBytes(300_000);
+            const { digest } = await authed().pushBlob(from, bytes);
+            const fresh = authed();
+            assert.strictEqual(await fresh.copyBlob(from, to, { digest, size: bytes.length }), bytes.length);
+            assert.ok((await fresh.getBlob(to, digest)).equals(bytes));
+        });
+
+        it("follows a redirect to another host without the registry's Authorization", async () => {
+            const bytes = randomBytes(200_000);
+            const digest = sha256Digest(bytes);
+            const storage: { authorization?: string; url?: string }[] = [];
+            const store = await startProxy((req, res) => {
+                storage.push({ authorization: req.headers.authorization, url: req.url });
+                res.writeHead(200, { "Content-Length": String(bytes.length) }).end(bytes);
+            });
+            const seen: (string | undefined)[] = [];
+            const front = await startProxy(
+                (req, res, forward) => {
+                    if (req.method === "GET" && req.url?.includes("/blobs/sha256:")) {
+                        seen.push(req.headers.authorization);
+                        res.writeHead(307, { Location: `http://${store.registry}/bucket/blob?sig=x` }).end();
+                        return;
+                    }
+                    forward();
+                },
+                0,
+                5001,
+            );
+            try {
+                const c = new RegistryClient({
+                    credentials: { [front.registry]: AUTH_CREDS },
+                    dockerConfigPath: "/nonexistent",
+                    retry: NO_RETRY,
+                });
+                const from = `${front.registry}/test/registry-redirect-${randomBytes(4).toString("hex")}`;
+                // Learn the registry's challenge first, as copyImage has by the time it copies blobs.
+                assert.strictEqual(await c.hasBlob(from, digest), false);
+                const to = uniqueRepo(LOCAL, "copyblob-redirect");
+                assert.strictEqual(await c.copyBlob(from, to, { digest, size: bytes.length }), bytes.length);
+                assert.deepStrictEqual(seen, [
+                    `Basic ${Buffer.from("imagerelease:local-only-password").toString("base64")}`,
+                ]);
+                assert.deepStrictEqual(storage, [{ authorization: undefined, url: "/bucket/blob?sig=x" }]);
+                assert.ok((await c.getBlob(to, digest)).equals(bytes));
+            } finally {
+                await front.close();
+                await store.close();
+            }
+        });
+
+        const sizes: { name: string; delta: number; message: (what: string, n: number) => string }[] = [
+            {
+                name: "more bytes than the descriptor says",
+                delta: -1,
+                message: (what, n) => `blob ${what} is larger than its descriptor's ${n - 1} bytes`,
+            },
+            {
+                name: "fewer bytes than the descriptor says",
+                delta: +1,
+                message: (what, n) => `blob ${what} has ${n} bytes, its descriptor says ${n + 1}`,
+            },
+        ];
+        for (const c of sizes) {
+            it(`refuses a source with ${c.name}; the target never gets the blob`, async () => {
+                const from = uniqueRepo(LOCAL, "copyblob-size");
+                const to = uniqueRepo(LOCAL_AUTH, "copyblob-size");
+                const bytes = randomBytes(150_000);
+                const { digest } = await client.pushBlob(from, bytes);
+                const c2 = authed();
+                await assert.rejects(
+                    c2.copyBlob(from, to, { digest, size: bytes.length + c.delta }),
+                    (e: unknown) =>
+                        e instanceof RegistryProtocolError &&
+                        e.message ===
+                            `${c.message(`${from}@${digest}`, bytes.length)}; nothing was written under ${digest}`,
+                );
+                assert.strictEqual(await c2.hasBlob(to, digest), false);
+            });
+        }
     });
 });
