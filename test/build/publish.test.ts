@@ -364,6 +364,34 @@ describe("publishImage against the real engine and registries @integration", fun
         });
     });
 
+    it("uploads the platforms' blobs several at a time, each distinct blob once, manifests after all blobs", async () => {
+        let active = 0;
+        let most = 0;
+        const order: string[] = [];
+        const proxy = await startProxy((req, res, forward) => {
+            const blobPut = req.method === "PUT" && (req.url ?? "").includes("/blobs/uploads/");
+            if (req.method === "PUT") order.push(blobPut ? "blob" : "manifest");
+            if (!blobPut) return forward();
+            most = Math.max(most, ++active);
+            res.on("finish", () => active--);
+            // Held long enough that uploads which really run together are seen together.
+            setTimeout(forward, 150);
+        });
+        try {
+            const path_ = repo("127.0.0.1:5000", "concurrent").slice("127.0.0.1:5000/".length);
+            const r = await publishImage(
+                options({ repository: `${proxy.registry}/${path_}`, tags: ["1.2.3"] }),
+            );
+            assert.strictEqual(r.digest, a.digest);
+            // The same 5 distinct blobs (the empty `RUN` layer is shared) as the first release, each sent once.
+            assert.strictEqual(r.bytesUploaded, a.bytesUploaded);
+            assert.deepStrictEqual(order, [...Array(5).fill("blob"), ...Array(4).fill("manifest")]);
+            assert.ok(most >= 2 && most <= 4, `${most} blob uploads in flight at most`);
+        } finally {
+            await proxy.close();
+        }
+    });
+
     describe("a registry stopped mid-run", () => {
         let proxy: TestProxy | undefined;
         afterEach(async () => {
