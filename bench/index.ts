@@ -129,15 +129,7 @@ const steps = (s: Record<string, number>): string =>
         .join(" + ");
 
 function peerFailure(id: string, name: string, failure: string): Figure {
-    return {
-        id,
-        name,
-        value: NaN,
-        display: "ERROR",
-        goal: "-",
-        pass: false,
-        detail: `cannot run here: ${failure}`,
-    };
+    return errorFigure(id, name, new Error(`cannot run here: ${failure}`));
 }
 
 function releasePeerFigures(r: ReleasePeersResult): Figure[] {

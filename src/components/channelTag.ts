@@ -97,21 +97,14 @@ export class ChannelTag extends pulumi.ComponentResource {
         const repository = isPlain(args.repository) ? args.repository : checked.repository;
         const channel = isPlain(args.channel) ? args.channel : checked.channel;
 
-        this.copy =
-            args.sourceRepository === undefined
-                ? undefined
-                : imageCopy(
-                      name,
-                      {
-                          from: checked.sourceRepository.apply((s) => s as string),
-                          to: checked.repository,
-                          digest: checked.digest,
-                          tags: [],
-                          credentials: args.credentials,
-                      },
-                      this,
-                      opts.dependsOn,
-                  );
+        this.copy = imageCopy(
+            name,
+            args.sourceRepository,
+            checked,
+            { tags: [], credentials: args.credentials },
+            this,
+            opts.dependsOn,
+        );
         this.tag = new RegistryTagResource(
             `${name}-tag`,
             {

@@ -31,29 +31,30 @@ export function copiedTags(version: string, gitSha: string): string[] {
 }
 
 /**
- * The child that copies `from@digest` into `to` before the component's own resources use it.
- * `pulumi up` runs it; a preview plans it (and, for a digest the target lacks, shows it as a change).
+ * The child that copies `from@digest` into `to` before the component's own resources use it, or
+ * undefined when the component has no `sourceRepository` (the digest is already in `to`). `pulumi up`
+ * runs it; a preview plans it (and, for a digest the target lacks, shows it as a change).
  */
 export function imageCopy(
     name: string,
-    args: {
-        from: pulumi.Input<string>;
-        to: pulumi.Input<string>;
-        digest: pulumi.Input<string>;
+    sourceRepository: pulumi.Input<string> | undefined,
+    checked: pulumi.Output<{ repository: string; digest: string; sourceRepository?: string }>,
+    extra: {
         tags: pulumi.Input<string[]>;
         credentials?: pulumi.Input<Record<string, RegistryCredentials>>;
     },
     parent: pulumi.Resource,
     dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource>,
-): RegistryCopyResource {
+): RegistryCopyResource | undefined {
+    if (sourceRepository === undefined) return undefined;
     return new RegistryCopyResource(
         `${name}-copy`,
         {
-            from: args.from,
-            to: args.to,
-            digest: args.digest,
-            tags: args.tags,
-            credentials: args.credentials ? pulumi.secret(args.credentials) : undefined,
+            from: checked.apply((c) => c.sourceRepository as string),
+            to: checked.repository,
+            digest: checked.digest,
+            tags: extra.tags,
+            credentials: extra.credentials ? pulumi.secret(extra.credentials) : undefined,
         },
         { parent, dependsOn },
     );

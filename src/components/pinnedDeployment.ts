@@ -296,19 +296,13 @@ export class PinnedDeployment extends pulumi.ComponentResource {
         this.changeCause = release.apply(changeCause);
 
         // The bytes reach `repository` before the Deployment points at them there.
-        this.copy =
-            args.sourceRepository === undefined
-                ? undefined
-                : imageCopy(
-                      name,
-                      {
-                          from: checked.sourceRepository.apply((s) => s as string),
-                          to: checked.repository,
-                          digest: checked.digest,
-                          tags: checked.apply((c) => copiedTags(c.version, c.gitSha)),
-                      },
-                      this,
-                  );
+        this.copy = imageCopy(
+            name,
+            args.sourceRepository,
+            checked,
+            { tags: checked.apply((c) => copiedTags(c.version, c.gitSha)) },
+            this,
+        );
 
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,

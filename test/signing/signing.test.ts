@@ -85,6 +85,16 @@ async function pushTarImage(
     return { digest: await client.putManifest(repo, sha256Digest(index), index, OCI_INDEX), files };
 }
 
+const PROVENANCE = {
+    source: "https://git.example.com/team/hello",
+    gitSha: "0123abc0123abc0123abc0123abc0123abc0123a",
+    platforms: ["linux/amd64", "linux/arm64"],
+    buildArgs: { MODE: "release" },
+    sourceDateEpoch: 1700000000,
+    dockerfile: "Dockerfile",
+    builderVersion: "1.4.2",
+};
+
 const sha = (algorithm: string, s: string) => createHash(algorithm).update(s).digest("hex");
 
 describe("signing @integration", () => {
@@ -193,15 +203,7 @@ describe("signing @integration", () => {
     it("signRelease: signature, SPDX SBOM of each platform's files, SLSA v1 provenance, all verifiable", async () => {
         const repo = uniqueRepo(LOCAL, "sign-release");
         const img = await pushTarImage(repo);
-        const r = await signRelease(client, repo, img.digest, key, {
-            source: "https://git.example.com/team/hello",
-            gitSha: "0123abc0123abc0123abc0123abc0123abc0123a",
-            platforms: ["linux/amd64", "linux/arm64"],
-            buildArgs: { MODE: "release" },
-            sourceDateEpoch: 1700000000,
-            dockerfile: "Dockerfile",
-            builderVersion: "1.4.2",
-        });
+        const r = await signRelease(client, repo, img.digest, key, PROVENANCE);
         assert.deepStrictEqual(r.attestations.predicateTypes, [
             "https://spdx.dev/Document",
             "https://slsa.dev/provenance/v1",
@@ -271,15 +273,7 @@ describe("signing @integration", () => {
         });
         // Idempotent: signing the same release again adds no layer (the payloads are the same bytes).
         const before = (await client.getManifest(repo, artifactTag(img.digest, "att"))).digest;
-        await signRelease(client, repo, img.digest, key, {
-            source: "https://git.example.com/team/hello",
-            gitSha: "0123abc0123abc0123abc0123abc0123abc0123a",
-            platforms: ["linux/amd64", "linux/arm64"],
-            buildArgs: { MODE: "release" },
-            sourceDateEpoch: 1700000000,
-            dockerfile: "Dockerfile",
-            builderVersion: "1.4.2",
-        });
+        await signRelease(client, repo, img.digest, key, PROVENANCE);
         assert.strictEqual((await client.getManifest(repo, artifactTag(img.digest, "att"))).digest, before);
     });
 
