@@ -62,6 +62,41 @@ export interface PublishResult {
     retagged: RetagResult[];
 }
 
+/** Blob uploads in flight at once: both platforms' layers go up together, each distinct blob once. */
+const UPLOAD_CONCURRENCY = 4;
+
+/** Runs `fn` over `items`, `limit` at a time; after a failure nothing new starts, and the first is thrown. */
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const worker = async (): Promise<void> => {
+        while (failure === undefined && next < items.length) {
+            const item = items[next++];
+            try {
+                await fn(item);
+            } catch (e) {
+                failure ??= { error: e };
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    if (failure !== undefined) throw failure.error;
+}
+
+/** Each platform's config and layers by the digest its manifest names, a blob two platforms share once. */
+function distinctBlobs(images: BuiltPlatform[]): Buffer[] {
+    const byDigest = new Map<string, Buffer>();
+    for (const img of images) {
+        const m = JSON.parse(img.manifest.toString("utf8")) as {
+            config: { digest: string };
+            layers: { digest: string }[];
+        };
+        const blobs = [img.config, ...img.layers];
+        [m.config, ...m.layers].forEach((d, i) => byDigest.set(d.digest, blobs[i]));
+    }
+    return [...byDigest.values()];
+}
+
 interface BuiltPlatform {
     platform: Platform;
     config: Buffer;
@@ -165,8 +200,8 @@ async function reusable(
 
 /**
  * Build once, tag many: one engine build per platform, layers and configs pushed by digest (each blob
- * once), per-platform manifests pushed by digest (no arch tags), one OCI index pushed by digest, then
- * the tag set applied by retag, all checked before the first tag is written.
+ * once, several at a time), per-platform manifests pushed by digest (no arch tags), one OCI index
+ * pushed by digest, then the tag set applied by retag, all checked before the first tag is written.
  */
 export async function publishImage(o: PublishOptions): Promise<PublishResult> {
     if (o.platforms.length === 0)
@@ -206,20 +241,20 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
             platforms.map((p) => buildPlatform(engine, o, p, labels, buildArgs)),
         );
         built = true;
-        platformDigests = {};
-        for (const img of images) {
-            for (const blob of [img.config, ...img.layers]) {
-                const r = await o.client.pushBlob(o.repository, blob);
-                if (r.uploaded) bytesUploaded += blob.length;
-            }
-            const d = await o.client.putManifest(
-                o.repository,
-                sha256Digest(img.manifest),
-                img.manifest,
-                OCI_MANIFEST,
-            );
-            platformDigests[platformKey(img.platform)] = d;
-        }
+        // Every blob before any manifest, every manifest before the index: nothing ever names a blob
+        // the registry lacks. pushBlob skips a blob the registry already has, so only new bytes count.
+        await eachLimited(distinctBlobs(images), UPLOAD_CONCURRENCY, async (blob) => {
+            const r = await o.client.pushBlob(o.repository, blob);
+            if (r.uploaded) bytesUploaded += blob.length;
+        });
+        const manifestDigests = await Promise.all(
+            images.map((img) =>
+                o.client.putManifest(o.repository, sha256Digest(img.manifest), img.manifest, OCI_MANIFEST),
+            ),
+        );
+        platformDigests = Object.fromEntries(
+            images.map((img, i) => [platformKey(img.platform), manifestDigests[i]]),
+        );
         const annotations = Object.fromEntries(
             Object.entries(labels).filter(([k]) => k.startsWith("org.opencontainers.image.")),
         );

@@ -235,15 +235,19 @@ export async function copyImage(client: RegistryClient, o: CopyOptions): Promise
      * digest, or an artifact's tag) when given, else by digest unless the target already has it.
      */
     const copyManifest = async (digest: string, reference?: string): Promise<void> => {
-        // Whether the target has it and what the source holds, in one round trip.
-        const [there, m] = await Promise.all([
+        // Whether the target has it and what the source holds, in one round trip; what the source
+        // says does not matter when the target already has it.
+        const [there, got] = await Promise.allSettled([
             reference === undefined ? client.headManifest(to.name, digest) : undefined,
             client.getManifest(from.name, digest),
         ]);
-        if (there !== undefined) {
+        if (there.status === "rejected") throw there.reason;
+        if (there.value !== undefined) {
             result.manifests.present++;
             return;
         }
+        if (got.status === "rejected") throw got.reason;
+        const m = got.value;
         if (isIndexMediaType(m.mediaType) || Array.isArray(m.json.manifests)) {
             const children = (m.json.manifests ?? []).map((c) => c.digest);
             await pool(children, limit, (c) => copyManifest(c));
