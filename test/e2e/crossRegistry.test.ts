@@ -6,7 +6,17 @@ import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { RegistryClient } from "../../src/registry";
 import { AUTH_CREDS, pushTestImage, TestImage } from "../fixtures/registry/testImage";
 import { parsePrivateKey, signDigest } from "../../src/signing";
-import { engineEnv, expectFailure, git, kubectl, projectCopy, SIGNING, timings, uniqueRun } from "./harness";
+import {
+    deploymentImage,
+    engineEnv,
+    expectFailure,
+    git,
+    kubectl,
+    projectCopy,
+    SIGNING,
+    timings,
+    uniqueRun,
+} from "./harness";
 
 /**
  * Issue 9 under a real `pulumi up`: prod pulls from its own registry (127.0.0.1:5001, htpasswd), and
@@ -43,16 +53,7 @@ describe("e2e: prod in its own registry: pulumi up copies the pin there before d
             { stackName: "prod", workDir: dir },
             { envVars: { ...engineEnv(stateDir), DOCKER_CONFIG: dockerConfig(loggedIn) } },
         );
-    const image = () =>
-        kubectl([
-            "get",
-            "deployment",
-            "hello",
-            "-n",
-            ns,
-            "-o",
-            "jsonpath={.spec.template.spec.containers[0].image}",
-        ]);
+    const image = () => deploymentImage(ns);
     /** prod requires signed digests: each test image is signed in the source, as a release would be. */
     const signed = async (img: TestImage): Promise<TestImage> => {
         const key = parsePrivateKey(fs.readFileSync(SIGNING.key, "utf8"), SIGNING.password, SIGNING.key);

@@ -11,6 +11,7 @@ import {
     engineEnv,
     expectFailure,
     git,
+    deploymentImage,
     kubectl,
     projectCopy,
     registryDigest,
@@ -43,16 +44,6 @@ describe("e2e: the README's flows under a real pulumi up", function () {
 
     const log = (s: string) => fs.appendFileSync(logFile, s);
     const cli = (args: string[]) => run("node", [path.join(dir, "bin", "image-release.js"), ...args], dir);
-    const deploymentImage = (ns: string) =>
-        kubectl([
-            "get",
-            "deployment",
-            "hello",
-            "-n",
-            ns,
-            "-o",
-            "jsonpath={.spec.template.spec.containers[0].image}",
-        ]);
     /** `pulumi stack output release --json`, written where `promote --from <stack>` reads it. */
     const recordOutputs = async (name: string): Promise<ReleaseRecord> => {
         const out = await run(

@@ -60,6 +60,19 @@ export function kubectl(args: string[]): string {
     }
 }
 
+/** The image the app's Deployment runs in `namespace`, as the cluster has it. */
+export function deploymentImage(namespace: string): string {
+    return kubectl([
+        "get",
+        "deployment",
+        "hello",
+        "-n",
+        namespace,
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].image}",
+    ]);
+}
+
 /** The registry's own answer: the Docker-Content-Digest of a HEAD, or undefined on 404. */
 export async function registryDigest(repository: string, reference: string): Promise<string | undefined> {
     const name = repository.slice(repository.indexOf("/") + 1);
