@@ -5,7 +5,8 @@ import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { RegistryClient } from "../src/registry";
 import { pushTestImage } from "../test/fixtures/registry/testImage";
-import { CONSUMER_TSCONFIG, kubectl, projectCopy, uniqueRun } from "../test/e2e/harness";
+import { CONSUMER_TSCONFIG, kubectl, projectCopy, SIGNING, uniqueRun } from "../test/e2e/harness";
+import { parsePrivateKey, signDigest } from "../src/signing";
 import { log, median, timed } from "./measure";
 
 const RUNS = 3;
@@ -78,6 +79,9 @@ export async function benchPulumiOverhead(root: string): Promise<OverheadBenchRe
         const client = new RegistryClient({ retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 500 } });
         log(`pulumi overhead: prod pinned to a test index in ${r.repository}`);
         const img = await pushTestImage(client, r.repository, `bench-${r.id}`);
+        // prod requires a signed digest (its default) and trusts the test key: sign it as a release would.
+        const key = parsePrivateKey(fs.readFileSync(SIGNING.key, "utf8"), SIGNING.password, SIGNING.key);
+        await signDigest(client, r.repository, img.indexDigest, key);
         const dir = projectCopy(r);
         const prodFile = path.join(dir, "stacks", "Pulumi.prod.yaml");
         fs.writeFileSync(
