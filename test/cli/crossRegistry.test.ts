@@ -2,17 +2,11 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { promote, release, rollback, run } from "../../src/cli";
-import { PublishOptions, PublishResult } from "../../src/build";
+import { PublishResult } from "../../src/build";
 import { RegistryClient } from "../../src/registry";
+import { fakePublish } from "../fixtures/cli/fakePublish";
 import { commitAll, makeRepo } from "../fixtures/cli/repo";
-import {
-    AUTH_CREDS,
-    LOCAL,
-    LOCAL_AUTH,
-    pushLayeredImage,
-    pushTestImage,
-    uniqueRepo,
-} from "../fixtures/registry/testImage";
+import { AUTH_CREDS, LOCAL, LOCAL_AUTH, pushTestImage, uniqueRepo } from "../fixtures/registry/testImage";
 
 const retry = { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 };
 const authed = new RegistryClient({ credentials: { [LOCAL_AUTH]: AUTH_CREDS }, retry });
@@ -179,25 +173,7 @@ describe("cli promotion across registries @integration", () => {
             retry,
             onTransfer: (e) => (uploaded[e.registry] = (uploaded[e.registry] ?? 0) + e.bytes),
         });
-        let built = 0;
-        // The build itself is publish's (tested on its own); here it pushes a fixed two-arch image.
-        const publish = async (p: PublishOptions): Promise<PublishResult> => {
-            built++;
-            const img = await pushLayeredImage(p.client, p.repository, "mirror", 256 * 1024);
-            const retagged = await p.client.applyTags(p.repository, img.indexDigest, p.tags);
-            return {
-                digest: img.indexDigest,
-                ref: `${p.repository}@${img.indexDigest}`,
-                tags: p.tags,
-                heldBack: [],
-                platformDigests: img.platformDigests,
-                labels: {},
-                contextHash: "",
-                bytesUploaded: img.blobBytes,
-                built: true,
-                retagged,
-            };
-        };
+        const { publish, builds } = fakePublish("mirror");
         const dir = makeRepo(primary, `sha256:${"3".repeat(64)}`);
         const r = await release(
             {
@@ -211,7 +187,7 @@ describe("cli promotion across registries @integration", () => {
             { client: counting, publish },
         );
         const blobBytes = r.mirrors[1].bytesCopied;
-        assert.strictEqual(built, 1);
+        assert.strictEqual(builds(), 1);
         assert.deepStrictEqual(
             r.mirrors.map((m) => [m.to, m.alreadyPresent, m.blobs, m.tags.map((t) => t.tag)]),
             [

@@ -1,9 +1,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { notes, promote, renderNotes, rollback, verify } from "../../src/cli";
+import { notes, promote, release, renderNotes, rollback, verify } from "../../src/cli";
+import { fakePublish } from "../fixtures/cli/fakePublish";
 import { RegistryClient } from "../../src/registry";
-import { parsePrivateKey, readPublicKeys, signRelease } from "../../src/signing";
+import { parsePrivateKey, readPublicKeys, signRelease, verifySignature } from "../../src/signing";
 import { commitAll, makeRepo } from "../fixtures/cli/repo";
 import { AUTH_CREDS, LOCAL, LOCAL_AUTH, pushTestImage, uniqueRepo } from "../fixtures/registry/testImage";
 
@@ -152,5 +153,46 @@ describe("cli promotion into a stack that requires signatures @integration", () 
             ),
         );
         assert.strictEqual(read(dir, "prod"), pinned);
+    });
+
+    it("release signs when IMAGE_RELEASE_SIGNING_KEY is set; mirrors carry the signature; a wrong password stops it before the build", async () => {
+        const primary = uniqueRepo(LOCAL, "signed-release");
+        const mirror = uniqueRepo(LOCAL_AUTH, "signed-mirror");
+        const dir = makeRepo(primary, `sha256:${"8".repeat(64)}`);
+        const o = {
+            repoRoot: dir,
+            stacksDir: path.join(dir, "stacks"),
+            context: "stacks",
+            repository: primary,
+            version: "2.2.0",
+        };
+        const env = {
+            IMAGE_RELEASE_SIGNING_KEY: path.join(SIGNING, "cosign.key"),
+            IMAGE_RELEASE_SIGNING_PASSWORD: "nope",
+        };
+        const refused = fakePublish("signed-release");
+        await assert.rejects(release(o, { client, publish: refused.publish, env }), {
+            message: `release refused: ${env.IMAGE_RELEASE_SIGNING_KEY}: wrong password for the cosign key`,
+        });
+        assert.strictEqual(refused.builds(), 0);
+
+        const { publish } = fakePublish("signed-release");
+        const r = await release(
+            { ...o, mirrors: [mirror] },
+            { client, publish, env: { ...env, IMAGE_RELEASE_SIGNING_PASSWORD: "image-release-test-only" } },
+        );
+        const trusted = readPublicKeys([path.join(SIGNING, "cosign.pub")]);
+        const digest = r.record.digest;
+        assert.deepStrictEqual(
+            [r.signed?.signature.keyId, r.signed?.attestations.predicateTypes, r.signed?.referrers],
+            [trusted[0].id, ["https://spdx.dev/Document", "https://slsa.dev/provenance/v1"], "unsupported"],
+        );
+        assert.deepStrictEqual(r.mirrors[0].artifacts, [
+            { tag: `${digest.replace(":", "-")}.sig`, result: "copied" },
+            { tag: `${digest.replace(":", "-")}.att`, result: "copied" },
+        ]);
+        for (const repo of [primary, mirror]) {
+            assert.strictEqual((await verifySignature(client, repo, digest, trusted)).keyId, trusted[0].id);
+        }
     });
 });
