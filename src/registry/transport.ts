@@ -1,0 +1,126 @@
+import { createHash } from "crypto";
+import * as http from "http";
+import * as https from "https";
+import { Readable, Transform, TransformCallback, pipeline } from "stream";
+import { RegistryProtocolError } from "./errors";
+import { describeNetworkError } from "./retry";
+
+/*
+ * The byte path of blob transfers: node:http(s) exchanges whose bodies stream, and the hash check a
+ * streamed blob passes through. The protocol (auth, retries, status handling) stays in client.ts.
+ */
+
+/**
+ * Passes a blob's bytes through while hashing them, always one chunk behind: the last chunk goes out
+ * only once the whole blob hashed to `digest` and has the descriptor's size. So an upload fed by it
+ * never receives its full Content-Length of wrong bytes and cannot complete under the wrong name.
+ */
+export class VerifyingStream extends Transform {
+    bytes = 0;
+    /** Set when the bytes are not the blob's: the copy fails with this text. */
+    problem: string | undefined;
+    private readonly hash = createHash("sha256");
+    private held: Buffer | undefined;
+
+    constructor(
+        private readonly blob: { digest: string; size: number },
+        private readonly what: string,
+    ) {
+        super();
+    }
+
+    override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+        this.hash.update(chunk);
+        this.bytes += chunk.length;
+        if (this.bytes > this.blob.size) {
+            done(this.fail(`is larger than its descriptor's ${this.blob.size} bytes`));
+            return;
+        }
+        const previous = this.held;
+        this.held = chunk;
+        done(null, previous);
+    }
+
+    override _flush(done: TransformCallback): void {
+        const got = `sha256:${this.hash.digest("hex")}`;
+        if (got !== this.blob.digest) {
+            done(this.fail(`has content digest ${got} (${this.bytes} bytes read)`));
+        } else if (this.bytes !== this.blob.size) {
+            done(this.fail(`has ${this.bytes} bytes, its descriptor says ${this.blob.size}`));
+        } else {
+            done(null, this.held);
+        }
+    }
+
+    private fail(why: string): Error {
+        this.problem = `blob ${this.what} ${why}; nothing was written under ${this.blob.digest}`;
+        return new Error(this.problem);
+    }
+}
+
+/** The errno of a node:http failure (or fetch's wrapped one): worth another try. */
+export function networkCause(e: unknown): string | undefined {
+    return describeNetworkError(e) ?? (e as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/**
+ * One node:http(s) exchange, resolved at the reply's headers with its body unread. Blob bytes go
+ * through here rather than fetch, whose web streams cost more CPU than the copy itself: measured on
+ * 100 MB, a streamed copy took ~0.4 s of CPU instead of ~0.65 s, and a Buffer upload ~0.1 s instead
+ * of ~0.33 s (fetch stays for everything small, where its redirect and auth handling is all we need).
+ */
+export function exchange(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+    body?: Buffer | { from: Readable; through: Transform },
+): Promise<http.IncomingMessage> {
+    return new Promise((resolve, reject) => {
+        const send = url.protocol === "https:" ? https.request : http.request;
+        const req = send(url, { method, headers, signal }, resolve);
+        req.on("error", reject);
+        // Once the reply is in, a later pipe failure (an early answer) is the reply's business.
+        if (body === undefined || Buffer.isBuffer(body)) req.end(body);
+        else pipeline(body.from, body.through, req, (e) => e && reject(e));
+    });
+}
+
+export function readAll(res: http.IncomingMessage): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve(Buffer.concat(chunks)));
+        res.on("error", reject);
+        // A reply cut short (the connection dropped) closes without its end: the same as a reset.
+        res.on("close", () => {
+            if (!res.complete) reject(Object.assign(new Error("reply cut short"), { code: "ECONNRESET" }));
+        });
+    });
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * GET following redirects, as fetch does: registries send blob reads to storage (S3, GCS, a CDN) on
+ * another host, which must not see the registry's Authorization.
+ */
+export async function getFollowing(
+    url: string,
+    auth: string | undefined,
+    signal: AbortSignal,
+): Promise<http.IncomingMessage> {
+    let at = new URL(url);
+    let authorization = auth;
+    for (let hop = 0; hop < 20; hop++) {
+        const res = await exchange(at, "GET", authorization ? { Authorization: authorization } : {}, signal);
+        const location = res.headers.location;
+        if (!REDIRECTS.has(res.statusCode ?? 0) || !location) return res;
+        res.resume();
+        const next = new URL(location, at);
+        // Once off the registry's origin, never again: fetch's rule too.
+        if (next.origin !== at.origin) authorization = undefined;
+        at = next;
+    }
+    throw new RegistryProtocolError(`GET ${url} redirected more than 20 times`);
+}
