@@ -10,9 +10,9 @@ export {
     PartialTagError,
 } from "./errors";
 export { RegistryClient, registryBaseUrl } from "./client";
-export type { RegistryClientOptions, RetagResult } from "./client";
+export type { KnownTagState, RegistryClientOptions, RetagResult } from "./client";
 export { copyImage } from "./copy";
-export type { CopyOptions, CopyResult } from "./copy";
+export type { ArtifactOutcome, CopyOptions, CopyResult } from "./copy";
 export type { ImageDescription, PlatformEntry } from "./describe";
 export { normalizePlatform, platformString } from "./describe";
 export {
