@@ -1,5 +1,6 @@
 import { isImmutableTag, ociLabels, pinned, supersededFloatingTags } from "../release";
 import {
+    eachLimited,
     ImmutableTagError,
     ManifestNotFoundError,
     MissingPlatformError,
@@ -64,24 +65,6 @@ export interface PublishResult {
 
 /** Blob uploads in flight at once: both platforms' layers go up together, each distinct blob once. */
 const UPLOAD_CONCURRENCY = 4;
-
-/** Runs `fn` over `items`, `limit` at a time; after a failure nothing new starts, and the first is thrown. */
-async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-    let next = 0;
-    let failure: { error: unknown } | undefined;
-    const worker = async (): Promise<void> => {
-        while (failure === undefined && next < items.length) {
-            const item = items[next++];
-            try {
-                await fn(item);
-            } catch (e) {
-                failure ??= { error: e };
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    if (failure !== undefined) throw failure.error;
-}
 
 /** Each platform's config and layers by the digest its manifest names, a blob two platforms share once. */
 function distinctBlobs(images: BuiltPlatform[]): Buffer[] {

@@ -1,4 +1,5 @@
 import * as path from "path";
+import { verifyFirstHolder } from "../registry";
 import { isDigest } from "../release";
 import {
     CliDeps,
@@ -104,11 +105,17 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
     });
     // The source stack's own pin may not be copied into its repository yet (merged, not yet `pulumi up`):
     // then its bytes are still where that pin came from.
-    const origin =
+    const candidates =
         source.digest === digest && source.sourceRepository !== undefined
-            ? await firstHolding(deps, digest, [repository, source.sourceRepository])
-            : repository;
-    const verified = await deps.client.verify(`${origin}@${digest}`, target.platforms);
+            ? [repository, source.sourceRepository]
+            : [repository];
+    const held = await verifyFirstHolder(
+        deps.client,
+        candidates.map((r) => `${r}@${digest}`),
+        target.platforms,
+    );
+    const origin = candidates[held.index];
+    const verified = held.description;
     const signed = await signatureFor(deps, target, o.repoRoot, origin, digest);
     const evidence =
         recorded?.digest === digest
@@ -146,12 +153,4 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
         platforms: target.platforms,
         previousDigest: target.digest,
     };
-}
-
-/** The first repository that serves the digest (the last one when none does, for its error). */
-async function firstHolding(deps: CliDeps, digest: string, repositories: string[]): Promise<string> {
-    for (const r of repositories.slice(0, -1)) {
-        if ((await deps.client.headManifest(r, digest)) !== undefined) return r;
-    }
-    return repositories[repositories.length - 1];
 }

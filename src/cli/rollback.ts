@@ -1,5 +1,5 @@
 import * as path from "path";
-import { ImageDescription, ManifestNotFoundError } from "../registry";
+import { ImageDescription, ManifestNotFoundError, verifyFirstHolder } from "../registry";
 import { isDigest } from "../release";
 import { CliDeps, digestPrefix, loadStackSnapshot, signatureFor, signedEvidence } from "./context";
 import { CliError } from "./errors";
@@ -68,22 +68,23 @@ export async function rollback(o: RollbackOptions, deps: CliDeps): Promise<Rollb
         (r): r is string => r !== undefined && r !== stack.repository,
     );
     const holders = [stack.repository, ...new Set(elsewhere)];
-    let verified: ImageDescription | undefined;
-    let origin = stack.repository;
-    for (const repository of holders) {
-        try {
-            verified = await deps.client.verify(`${repository}@${digest}`, stack.platforms);
-            origin = repository;
-            break;
-        } catch (e) {
-            if (!(e instanceof ManifestNotFoundError)) throw e;
-        }
-    }
-    if (verified === undefined) {
-        throw new CliError(
-            `digest ${digest} is no longer in ${holders.join(" or ")} (garbage-collected?); refusing to roll back to it`,
+    let held: { index: number; description: ImageDescription };
+    try {
+        held = await verifyFirstHolder(
+            deps.client,
+            holders.map((r) => `${r}@${digest}`),
+            stack.platforms,
         );
+    } catch (e) {
+        if (e instanceof ManifestNotFoundError) {
+            throw new CliError(
+                `digest ${digest} is no longer in ${holders.join(" or ")} (garbage-collected?); refusing to roll back to it`,
+            );
+        }
+        throw e;
     }
+    const origin = holders[held.index];
+    const verified = held.description;
     const signed = await signatureFor(deps, stack, o.repoRoot, origin, digest);
     // Found in the stack's own repository: the restored pin keeps the provenance it had.
     const sourceRepository = origin !== stack.repository ? origin : pick.sourceRepository;

@@ -1,12 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PLATFORMS } from "../release";
-import {
-    ImageDescription,
-    ManifestNotFoundError,
-    RegistryClient,
-    RegistryUnavailableError,
-} from "../registry";
+import { ImageDescription, RegistryClient, RegistryUnavailableError, verifyFirstHolder } from "../registry";
 import { RegistryCopyResource } from "../providers";
 import { copiedTags, imageCopy, sourceRepositoryProblems } from "./imageCopy";
 import { changeCause, deploymentAnnotations, podAnnotations, ReleaseMetadata } from "./annotations";
@@ -371,13 +366,9 @@ export async function verifyPinnedImage(
     sourceRef?: string,
 ): Promise<ImageDescription> {
     try {
-        try {
-            return await client.verify(ref, platforms);
-        } catch (err) {
-            // Not copied yet: the source's bytes are what the copy will put there, byte for byte.
-            if (!(err instanceof ManifestNotFoundError) || sourceRef === undefined) throw err;
-            return await client.verify(sourceRef, platforms);
-        }
+        // Not copied yet: the source's bytes are what the copy will put there, byte for byte.
+        const refs = sourceRef === undefined ? [ref] : [ref, sourceRef];
+        return (await verifyFirstHolder(client, refs, platforms)).description;
     } catch (err) {
         const detail = err instanceof Error ? err.message : String(err);
         const hint =

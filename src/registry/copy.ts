@@ -1,6 +1,7 @@
 import { isDigest, isImmutableTag, isTag, parseReference } from "../release";
 import type { RegistryClient, RetagResult } from "./client";
 import { ImmutableTagError, ManifestNotFoundError, RegistryError, RegistryProtocolError } from "./errors";
+import { eachLimited, limiter } from "./limit";
 import { Descriptor, Manifest, isIndexMediaType } from "./mediatypes";
 
 export interface CopyOptions {
@@ -58,41 +59,6 @@ type Head = { digest: string } | undefined;
 
 /** Layers a registry must not redistribute (Windows base layers) are fetched from their URLs instead. */
 const FOREIGN_LAYER = /\.foreign\./;
-
-/** Runs `fn` over `items` with at most `limit` in flight; the first failure is thrown after all settle. */
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-    let next = 0;
-    const errors: unknown[] = [];
-    const worker = async (): Promise<void> => {
-        while (next < items.length) {
-            const item = items[next++];
-            try {
-                await fn(item);
-            } catch (e) {
-                errors.push(e);
-                next = items.length;
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-    if (errors.length > 0) throw errors[0];
-}
-
-/** At most `limit` of the functions it runs are in flight at once; the rest wait their turn in order. */
-function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
-    let active = 0;
-    const waiting: (() => void)[] = [];
-    return async <T>(fn: () => Promise<T>): Promise<T> => {
-        if (active >= limit) await new Promise<void>((r) => waiting.push(r));
-        active++;
-        try {
-            return await fn();
-        } finally {
-            active--;
-            waiting.shift()?.();
-        }
-    };
-}
 
 function repository(name: string, what: string): { registry: string; name: string } {
     const r = parseReference(name);
@@ -250,12 +216,12 @@ export async function copyImage(client: RegistryClient, o: CopyOptions): Promise
         const m = got.value;
         if (isIndexMediaType(m.mediaType) || Array.isArray(m.json.manifests)) {
             const children = (m.json.manifests ?? []).map((c) => c.digest);
-            await pool(children, limit, (c) => copyManifest(c));
+            await eachLimited(children, limit, (c) => copyManifest(c));
         } else {
             const blobs = [...(m.json.config ? [m.json.config] : []), ...(m.json.layers ?? [])].filter(
                 (b) => !FOREIGN_LAYER.test(b.mediaType ?? ""),
             );
-            await pool(blobs, limit, copyBlob);
+            await eachLimited(blobs, limit, copyBlob);
         }
         await client.putManifest(to.name, reference ?? digest, m.bytes, m.mediaType);
         result.manifests.copied++;
@@ -291,7 +257,7 @@ export async function copyImage(client: RegistryClient, o: CopyOptions): Promise
             .map((a, i) => ({ ...a, digest: sourceArtifacts[i]?.digest }))
             .filter((a) => a.result === "copied");
         // Signatures before tags: a tag never names an image whose signature the target lacks.
-        await pool(toCopy, limit, (a) => copyManifest(a.digest!, a.tag));
+        await eachLimited(toCopy, limit, (a) => copyManifest(a.digest!, a.tag));
     }
 
     if (tags.length > 0) {

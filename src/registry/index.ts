@@ -12,6 +12,8 @@ export {
 export { RegistryClient, registryBaseUrl } from "./client";
 export type { KnownTagState, RegistryClientOptions, RetagResult } from "./client";
 export { copyImage } from "./copy";
+export { eachLimited } from "./limit";
+export { verifyFirstHolder } from "./holder";
 export type { ArtifactOutcome, CopyOptions, CopyResult } from "./copy";
 export type { ImageDescription, PlatformEntry } from "./describe";
 export { normalizePlatform, platformString } from "./describe";
