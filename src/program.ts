@@ -204,25 +204,14 @@ async function verifiedPin(
     digest: string,
 ): Promise<{ client: Pick<RegistryClient, "verify">; signedBy?: string }> {
     const ref = `${cfg.repository}@${digest}`;
+    // One client for both checks: a token the first one fetched serves the second.
+    const client = new RegistryClient(VERIFY_CLIENT_OPTIONS);
     try {
         // A pin promoted from another repository is verified there until `up` copies it here.
         const source = cfg.sourceRepository !== undefined ? `${cfg.sourceRepository}@${digest}` : undefined;
-        const d = await verifyPinnedImage(
-            new RegistryClient(VERIFY_CLIENT_OPTIONS),
-            ref,
-            cfg.platforms,
-            APP,
-            undefined,
-            source,
-        );
+        const d = await verifyPinnedImage(client, ref, cfg.platforms, APP, undefined, source);
         // The signature lives beside the image: in the repository the check just found the digest in.
-        const signed = await requiredSignature(
-            new RegistryClient(VERIFY_CLIENT_OPTIONS),
-            cfg,
-            projectRoot(),
-            d.name,
-            digest,
-        );
+        const signed = await requiredSignature(client, cfg, projectRoot(), d.name, digest);
         return {
             client: { verify: () => Promise.resolve(d) },
             ...(signed ? { signedBy: signed.keyId } : {}),

@@ -5,11 +5,11 @@ import { CliDeps, loadStack, readOutputs, StackOptions } from "./context";
 import { CliError } from "./errors";
 import {
     artifactTag,
+    describeAttestation,
     readArtifact,
     readAttestations,
     readPublicKeys,
-    SigningError,
-    verifySignature,
+    trustedSigners,
 } from "../signing";
 import { mapLimit } from "./status";
 
@@ -48,14 +48,7 @@ async function signatureNotes(
     if (sig === undefined) return {};
     const paths = [...new Set(stacks.flatMap((s) => s.signingKeys ?? []))];
     const keys = readPublicKeys(paths, repoRoot);
-    const verifiedBy: string[] = [];
-    for (const k of keys) {
-        try {
-            verifiedBy.push((await verifySignature(deps.client, repository, digest, [k])).keyId);
-        } catch (e) {
-            if (!(e instanceof SigningError)) throw e;
-        }
-    }
+    const verifiedBy = await trustedSigners(deps.client, repository, digest, sig.layers, keys);
     const atts = await readAttestations(deps.client, repository, digest, keys);
     return {
         signature: {
@@ -63,9 +56,7 @@ async function signatureNotes(
             signatures: sig.layers.length,
             verifiedBy,
         },
-        attestations: atts.map(
-            (a) => `${a.predicateType} (${a.keyId ? `signed by ${a.keyId}` : "unverified"})`,
-        ),
+        attestations: atts.map(describeAttestation),
     };
 }
 

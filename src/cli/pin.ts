@@ -11,7 +11,7 @@ import { CliError } from "./errors";
 import { PullRequestText, writePullRequest } from "./pullRequest";
 import { copyImage, CopyOptions, CopyResult, ImageDescription, RegistryAuthError } from "../registry";
 import { computeTagSet, GitError, runGit, writeFileAtomic } from "../release";
-import { artifactTag } from "../signing";
+import { signatureArtifactTags } from "../signing";
 
 export interface PinChange {
     stack: StackImageConfig;
@@ -75,7 +75,7 @@ function copyFrom(c: PinChange, from: string): CopyOptions {
             ? computeTagSet({ version: c.version, gitSha: c.gitSha }).immutable
             : [];
     // The signature and attestations travel with the digest, so the target stack can verify it at home.
-    const artifactTags = [artifactTag(c.digest, "sig"), artifactTag(c.digest, "att")];
+    const artifactTags = signatureArtifactTags(c.digest);
     return { from, to: c.stack.repository, digest: c.digest, tags, artifactTags };
 }
 

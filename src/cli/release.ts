@@ -17,9 +17,9 @@ import {
 } from "../release";
 import { copyImage, CopyResult } from "../registry";
 import {
-    artifactTag,
     builderVersion,
     SignedRelease,
+    signatureArtifactTags,
     signingKeyFromEnv,
     SigningError,
     SigningKey,
@@ -200,7 +200,7 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
                 to,
                 digest: published.digest,
                 tags: published.tags,
-                artifactTags: [artifactTag(published.digest, "sig"), artifactTag(published.digest, "att")],
+                artifactTags: signatureArtifactTags(published.digest),
             }),
         );
         deps.onProgress?.(`mirrored ${published.digest} to ${to}`);

@@ -4,7 +4,13 @@ import { computeTagSet, isSemver, PINNED_STACKS, ReleaseRecord } from "../releas
 import { listStacks, StackConfigError, StackImageConfig, stackFile } from "../stackconfig";
 import { CliDeps, loadStack, outputsDir, readOutputs, StackOptions } from "./context";
 import { CliError } from "./errors";
-import { readAttestations, readPublicKeys, requiredSignature, SigningError } from "../signing";
+import {
+    describeAttestation,
+    readAttestations,
+    readPublicKeys,
+    requiredSignature,
+    SigningError,
+} from "../signing";
 import { mapLimit } from "./status";
 
 export interface VerifyOptions extends StackOptions {
@@ -57,9 +63,7 @@ async function stackSignature(
             stack: s.stack,
             digest,
             ...(v ? { signedBy: v.keyId } : {}),
-            attestations: atts.map(
-                (a) => `${a.predicateType} (${a.keyId ? `signed by ${a.keyId}` : "unverified"})`,
-            ),
+            attestations: atts.map(describeAttestation),
         };
     } catch (e) {
         if (!(e instanceof SigningError)) throw e;

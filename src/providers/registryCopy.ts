@@ -41,7 +41,7 @@ async function copy(inputs: RegistryCopyInputs): Promise<RegistryCopyOutputs> {
         digest: inputs.digest,
         tags: inputs.tags,
         // The signature and attestations come along, so the target is verified on its own.
-        artifactTags: [signing.artifactTag(inputs.digest, "sig"), signing.artifactTag(inputs.digest, "att")],
+        artifactTags: signing.signatureArtifactTags(inputs.digest),
     });
     return { ...inputs, ref: `${inputs.to}@${inputs.digest}`, bytesCopied: r.bytesCopied };
 }

@@ -3,6 +3,7 @@ export { keyId, parsePrivateKey, parsePublicKey, readPublicKeys, signingKeyFromE
 export type { SigningKey, TrustedKey } from "./keys";
 export {
     artifactTag,
+    signatureArtifactTags,
     DSSE_ENVELOPE,
     SIGNATURE_ANNOTATION,
     SIMPLE_SIGNING,
@@ -13,7 +14,7 @@ export {
 } from "./layout";
 export { attest, signBytes, signDigest, statementFor } from "./sign";
 export type { InTotoStatement, SignatureRecord } from "./sign";
-export { readAttestations, verifySignature } from "./verify";
+export { describeAttestation, readAttestations, trustedSigners, verifySignature } from "./verify";
 export type { AttestationInfo, VerifiedSignature } from "./verify";
 export { buildSbom } from "./sbom";
 export { builderVersion, provenancePredicate } from "./provenance";

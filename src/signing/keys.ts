@@ -1,4 +1,11 @@
-import { createHash, createPrivateKey, createPublicKey, KeyObject, scryptSync } from "crypto";
+import {
+    createHash,
+    createPrivateKey,
+    createPublicKey,
+    KeyObject,
+    scryptSync,
+    verify as cryptoVerify,
+} from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import nacl from "tweetnacl";
@@ -20,6 +27,24 @@ export interface TrustedKey {
     id: string;
     /** Where it was read from (a path), for messages. */
     source: string;
+}
+
+/**
+ * Whether `signatureB64` (base64 ASN.1 DER ECDSA over SHA-256, cosign's encoding) signs `bytes` for
+ * `publicKey`. A missing or malformed signature is simply not a match.
+ */
+export function verifiesWith(publicKey: KeyObject, bytes: Buffer, signatureB64: string | undefined): boolean {
+    if (!signatureB64) return false;
+    try {
+        return cryptoVerify(
+            "sha256",
+            bytes,
+            { key: publicKey, dsaEncoding: "der" },
+            Buffer.from(signatureB64, "base64"),
+        );
+    } catch {
+        return false;
+    }
 }
 
 /** The fingerprint every message uses for a public key. */

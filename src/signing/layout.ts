@@ -19,6 +19,11 @@ export function artifactTag(digest: string, kind: "sig" | "att"): string {
     return `${digest.replace(":", "-")}.${kind}`;
 }
 
+/** The tags of a digest's signature and attestations: what travels with it when it is copied. */
+export function signatureArtifactTags(digest: string): string[] {
+    return [artifactTag(digest, "sig"), artifactTag(digest, "att")];
+}
+
 /** The simple-signing payload cosign signs, byte for byte as cosign's Go marshalling writes it. */
 export function simpleSigningPayload(repository: string, digest: string): Buffer {
     return Buffer.from(

@@ -1,7 +1,8 @@
-import { sign as cryptoSign, verify as cryptoVerify } from "crypto";
+import { sign as cryptoSign } from "crypto";
 import { RegistryClient, sha256Digest } from "../registry";
 import { appendArtifactLayer } from "./artifacts";
-import { SigningKey } from "./keys";
+import { SigningKey, verifiesWith } from "./keys";
+import { envelopeSignedBy, readEnvelope } from "./verify";
 import {
     artifactTag,
     DSSE_ENVELOPE,
@@ -19,16 +20,6 @@ export interface SignatureRecord {
     keyId: string;
     /** The `.sig` manifest's digest after this signature was added. */
     manifestDigest: string;
-}
-
-function verifiesWith(key: SigningKey, bytes: Buffer, signatureB64: string | undefined): boolean {
-    if (!signatureB64) return false;
-    return cryptoVerify(
-        "sha256",
-        bytes,
-        { key: key.publicKey, dsaEncoding: "der" },
-        Buffer.from(signatureB64, "base64"),
-    );
 }
 
 /** ASN.1 DER ECDSA over SHA-256, base64: cosign's `dev.cosignproject.cosign/signature` value. */
@@ -54,7 +45,7 @@ export async function signDigest(
         // This key already signed this payload: signing again would only add a second, random signature.
         async (l) =>
             l.digest === sha256Digest(payload) &&
-            verifiesWith(key, payload, l.annotations?.[SIGNATURE_ANNOTATION]),
+            verifiesWith(key.publicKey, payload, l.annotations?.[SIGNATURE_ANNOTATION]),
     );
     return { ref: `${repository}:${tag}`, keyId: key.id, manifestDigest };
 }
@@ -116,14 +107,8 @@ export async function attest(
         // in its random signature.
         async (l) => {
             if (l.mediaType !== DSSE_ENVELOPE) return false;
-            const env = JSON.parse((await client.getBlob(repository, l.digest)).toString("utf8")) as {
-                payload?: string;
-                signatures?: { sig?: string }[];
-            };
-            return (
-                env.payload === payload.toString("base64") &&
-                (env.signatures ?? []).some((s) => verifiesWith(key, pae(IN_TOTO, payload), s.sig))
-            );
+            const env = await readEnvelope(client, repository, l.digest);
+            return env.payloadB64 === payload.toString("base64") && envelopeSignedBy(env, key.publicKey);
         },
     );
     return {

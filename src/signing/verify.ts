@@ -1,8 +1,8 @@
-import { verify as cryptoVerify } from "crypto";
+import { KeyObject } from "crypto";
 import { RegistryClient } from "../registry";
-import { readArtifact } from "./artifacts";
+import { ArtifactLayer, readArtifact } from "./artifacts";
 import { SigningError } from "./errors";
-import { TrustedKey } from "./keys";
+import { TrustedKey, verifiesWith } from "./keys";
 import {
     artifactTag,
     DSSE_ENVELOPE,
@@ -35,17 +35,90 @@ function keyList(keys: TrustedKey[]): string {
     return keys.map((k) => `${k.id} (${k.source})`).join(", ");
 }
 
-function verifies(key: TrustedKey, bytes: Buffer, signatureB64: string): boolean {
-    try {
-        return cryptoVerify(
-            "sha256",
-            bytes,
-            { key: key.publicKey, dsaEncoding: "der" },
-            Buffer.from(signatureB64, "base64"),
-        );
-    } catch {
-        return false;
+/** A DSSE envelope as an attestation layer holds it. */
+export interface DsseEnvelope {
+    payloadType?: string;
+    /** The payload as the envelope spells it (base64), and decoded. */
+    payloadB64: string;
+    payload: Buffer;
+    signatures: { sig?: string }[];
+}
+
+/** The envelope stored as blob `digest` (getBlob checks its hash); malformed JSON throws. */
+export async function readEnvelope(
+    client: RegistryClient,
+    repository: string,
+    digest: string,
+): Promise<DsseEnvelope> {
+    const env = JSON.parse((await client.getBlob(repository, digest)).toString("utf8")) as {
+        payloadType?: string;
+        payload?: string;
+        signatures?: { sig?: string }[];
+    };
+    const payloadB64 = env.payload ?? "";
+    return {
+        ...(env.payloadType !== undefined ? { payloadType: env.payloadType } : {}),
+        payloadB64,
+        payload: Buffer.from(payloadB64, "base64"),
+        signatures: env.signatures ?? [],
+    };
+}
+
+/** Some signature of the envelope verifies, with `publicKey`, over its in-toto PAE. */
+export function envelopeSignedBy(env: DsseEnvelope, publicKey: KeyObject): boolean {
+    return env.signatures.some((s) => verifiesWith(publicKey, pae(IN_TOTO, env.payload), s.sig));
+}
+
+/** How `verify` and `notes` show one attestation: its predicate type and who signed it. */
+export function describeAttestation(a: AttestationInfo): string {
+    return `${a.predicateType} (${a.keyId ? `signed by ${a.keyId}` : "unverified"})`;
+}
+
+/**
+ * What the simple-signing layers of a `.sig` manifest say about `digest`: the trusted keys whose
+ * signature holds for it (in layer, then key order, each once), and the digests that signatures by a
+ * trusted key name instead. Each payload is fetched once; getBlob checks it hashes to its digest.
+ */
+async function signatureVerdicts(
+    client: RegistryClient,
+    repository: string,
+    digest: string,
+    layers: ArtifactLayer[],
+    keys: TrustedKey[],
+): Promise<{ signers: TrustedKey[]; otherDigests: string[] }> {
+    const signers: TrustedKey[] = [];
+    const otherDigests: string[] = [];
+    for (const layer of layers) {
+        const signature = layer.annotations?.[SIGNATURE_ANNOTATION];
+        if (layer.mediaType !== SIMPLE_SIGNING || !signature) continue;
+        const payload = await client.getBlob(repository, layer.digest);
+        for (const key of keys) {
+            if (!verifiesWith(key.publicKey, payload, signature)) continue;
+            let claims: { critical?: { image?: { "docker-manifest-digest"?: string }; type?: string } };
+            try {
+                claims = JSON.parse(payload.toString("utf8")) as typeof claims;
+            } catch {
+                continue;
+            }
+            const signed = claims.critical?.image?.["docker-manifest-digest"];
+            if (claims.critical?.type !== SIGNATURE_TYPE) continue;
+            if (signed !== digest) otherDigests.push(`${signed} (key ${key.id})`);
+            else if (!signers.includes(key)) signers.push(key);
+        }
     }
+    return { signers, otherDigests };
+}
+
+/** The ids of the trusted keys that signed `digest`, in `keys` order, from its `.sig` manifest's layers. */
+export async function trustedSigners(
+    client: RegistryClient,
+    repository: string,
+    digest: string,
+    layers: ArtifactLayer[],
+    keys: TrustedKey[],
+): Promise<string[]> {
+    const { signers } = await signatureVerdicts(client, repository, digest, layers, keys);
+    return keys.filter((k) => signers.includes(k)).map((k) => k.id);
 }
 
 /**
@@ -69,34 +142,15 @@ export async function verifySignature(
             `${ref} is not signed (no signature in ${repository}:${tag}); trusted key(s): ${keyList(keys)}`,
         );
     }
-    const otherDigests: string[] = [];
-    for (const layer of layers) {
-        const signature = layer.annotations?.[SIGNATURE_ANNOTATION];
-        if (!signature) continue;
-        // getBlob checks the payload hashes to the digest the manifest names.
-        const payload = await client.getBlob(repository, layer.digest);
-        for (const key of keys) {
-            if (!verifies(key, payload, signature)) continue;
-            let claims: { critical?: { image?: { "docker-manifest-digest"?: string }; type?: string } };
-            try {
-                claims = JSON.parse(payload.toString("utf8")) as typeof claims;
-            } catch {
-                continue;
-            }
-            const signed = claims.critical?.image?.["docker-manifest-digest"];
-            if (claims.critical?.type !== SIGNATURE_TYPE) continue;
-            if (signed !== digest) {
-                otherDigests.push(`${signed} (key ${key.id})`);
-                continue;
-            }
-            return {
-                digest,
-                keyId: key.id,
-                keySource: key.source,
-                ref: `${repository}:${tag}`,
-                signatures: layers.length,
-            };
-        }
+    const { signers, otherDigests } = await signatureVerdicts(client, repository, digest, layers, keys);
+    if (signers.length > 0) {
+        return {
+            digest,
+            keyId: signers[0].id,
+            keySource: signers[0].source,
+            ref: `${repository}:${tag}`,
+            signatures: layers.length,
+        };
     }
     if (otherDigests.length > 0) {
         throw new SigningError(
@@ -122,20 +176,13 @@ export async function readAttestations(
         const predicateType = layer.annotations?.[PREDICATE_TYPE_ANNOTATION] ?? "unknown";
         let keyId: string | undefined;
         try {
-            const env = JSON.parse((await client.getBlob(repository, layer.digest)).toString("utf8")) as {
-                payloadType?: string;
-                payload?: string;
-                signatures?: { sig?: string }[];
-            };
-            const payload = Buffer.from(env.payload ?? "", "base64");
-            const statement = JSON.parse(payload.toString("utf8")) as {
+            const env = await readEnvelope(client, repository, layer.digest);
+            const statement = JSON.parse(env.payload.toString("utf8")) as {
                 subject?: { digest?: { sha256?: string } }[];
             };
             const about = statement.subject?.some((s) => `sha256:${s.digest?.sha256}` === digest);
             if (env.payloadType === IN_TOTO && about) {
-                keyId = keys.find((k) =>
-                    (env.signatures ?? []).some((s) => s.sig && verifies(k, pae(IN_TOTO, payload), s.sig)),
-                )?.id;
+                keyId = keys.find((k) => envelopeSignedBy(env, k.publicKey))?.id;
             }
         } catch {
             keyId = undefined;
