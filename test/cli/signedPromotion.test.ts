@@ -147,11 +147,12 @@ describe("cli promotion into a stack that requires signatures @integration", () 
         );
         commitAll(dir, "prod on a placeholder", 6);
         const pinned = read(dir, "prod");
-        await assert.rejects(rollback({ ...o, stack: "prod", to: b.indexDigest }, { client }), (e: Error) =>
-            e.message.startsWith(
-                `stack "prod" requires a signed digest: ${prodRepo}@${b.indexDigest} is not signed`,
-            ),
+        const keyIds = readPublicKeys(["keys/other.pub", "keys/cosign.pub"], dir).map(
+            (k) => `${k.id} (${k.source})`,
         );
+        await assert.rejects(rollback({ ...o, stack: "prod", to: b.indexDigest }, { client }), {
+            message: `stack "prod" requires a signed digest: ${prodRepo}@${b.indexDigest} is not signed (no signature in ${prodRepo}:${b.indexDigest.replace(":", "-")}.sig); trusted key(s): ${keyIds.join(", ")}`,
+        });
         assert.strictEqual(read(dir, "prod"), pinned);
     });
 

@@ -347,7 +347,8 @@ describe("registry copyImage @integration", () => {
             copyImage(client, { from: source, to, digest: img.indexDigest, tags: ["latest", "3.1.0"] }),
             (e: Error) =>
                 e instanceof ImmutableTagError &&
-                e.message.startsWith(`tag 3.1.0 in ${to} already points at ${other.indexDigest};`),
+                e.message ===
+                    `tag 3.1.0 in ${to} already points at ${other.indexDigest}; refusing to move it to ${img.indexDigest} (immutable tag; use force to override)`,
         );
         assert.strictEqual((await client.headManifest(to, "3.1.0"))?.digest, other.indexDigest);
         assert.strictEqual(await client.headManifest(to, "latest"), undefined);
