@@ -3,7 +3,7 @@ import * as fs from "fs";
 import { Readable } from "stream";
 import * as zlib from "zlib";
 import * as tar from "tar-stream";
-import { imageIndex, imageManifest } from "../src/build";
+import { imageIndex, imageManifest } from "../src/builder";
 import {
     copyImage,
     CopyResult,

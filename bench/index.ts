@@ -194,7 +194,7 @@ function releasePeerFigures(r: ReleasePeersResult): Figure[] {
             display: `${worstPhase.split(" ")[0]} ${worstSeconds.toFixed(2)} s`,
             goal: "reported when 6a misses",
             detail:
-                `phase medians (n=${p.runs} fresh releases, replayed with src/build's functions): ${steps(p.phases)} = ` +
+                `phase medians (n=${p.runs} fresh releases, replayed with src/builder's functions): ${steps(p.phases)} = ` +
                 `${sum.toFixed(2)} s vs publish median ${ours.median?.toFixed(2)} s. Same work done otherwise: ` +
                 `${steps(p.alternatives)}. Layer tars ${p.layerTarBytes} B -> gzip ${p.layerGzipBytes} B ` +
                 `(${((p.layerGzipBytes / p.layerTarBytes - 1) * 100).toFixed(3)}%): deflate finds nothing to ` +

@@ -1,4 +1,4 @@
-import { runProcess } from "../src/build";
+import { runProcess } from "../src/builder";
 import { RegistryClient } from "../src/registry";
 
 /** One row of the bench table. `pass` is undefined when the issue states no goal for the figure. */

@@ -2,7 +2,7 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_DOCKER, runProcess } from "../src/build";
+import { DEFAULT_DOCKER, runProcess } from "../src/builder";
 import { Credential, RegistryClient, isIndexMediaType } from "../src/registry";
 import { seconds } from "./measure";
 import { removeLocal } from "./promote";

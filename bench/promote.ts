@@ -1,6 +1,6 @@
 import { randomBytes } from "crypto";
 import { MANIFEST_ACCEPT, RegistryClient, registryBaseUrl } from "../src/registry";
-import { DEFAULT_DOCKER } from "../src/build";
+import { DEFAULT_DOCKER } from "../src/builder";
 import { log, median, runCommand, timed } from "./measure";
 
 export interface PromoteBenchResult {

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BuildCache, DockerEngine, EngineBuild, publishImage, PublishResult } from "../src/build";
+import { BuildCache, DockerEngine, EngineBuild, publishImage, PublishResult } from "../src/builder";
 import { RegistryClient } from "../src/registry";
 import { computeTagSet } from "../src/release";
 import { log, timed } from "./measure";

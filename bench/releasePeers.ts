@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import * as zlib from "zlib";
-import { DockerEngine, gzipLayer, normalizeLayer, publishImage, readDockerSave } from "../src/build";
+import { DockerEngine, gzipLayer, normalizeLayer, publishImage, readDockerSave } from "../src/builder";
 import { RegistryClient } from "../src/registry";
 import { deleteRepoManifests, log, median, timed } from "./measure";
 import { ARCHES, payload, PAYLOAD_BYTES } from "./payload";

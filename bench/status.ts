@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { randomBytes } from "crypto";
-import { status } from "../src/cli";
+import { status } from "../src/flows";
 import { OCI_INDEX, RegistryClient, sha256Digest } from "../src/registry";
 import { deleteRepoManifests, timed } from "./measure";
 

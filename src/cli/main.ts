@@ -1,19 +1,24 @@
 #!/usr/bin/env node
 import * as path from "path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { publishImage } from "../build";
+import { publishImage } from "../builder";
 import { RegistryClient } from "../registry";
-import { CliDeps } from "./context";
-import { CliError } from "./errors";
-import { history } from "./history";
-import { notes, renderNotes } from "./notes";
+import {
+    CliDeps,
+    history,
+    notes,
+    promote,
+    Refusal,
+    UsageRefusal,
+    release,
+    RELEASE_DEFAULTS,
+    renderNotes,
+    rollback,
+    status,
+    tags,
+    verify,
+} from "../flows";
 import { renderHistory, renderRelease, renderPin, renderStatus, renderTags, renderVerify } from "./output";
-import { promote } from "./promote";
-import { release, RELEASE_DEFAULTS } from "./release";
-import { rollback } from "./rollback";
-import { status } from "./status";
-import { tags } from "./tags";
-import { verify } from "./verify";
 
 interface Io {
     out: (s: string) => void;
@@ -191,7 +196,7 @@ export async function run(argv: string[], io: Io, deps?: CliDeps): Promise<numbe
             return e.exitCode === 0 ? 0 : 2;
         }
         io.err(`image-release: ${(e as Error).message}\n`);
-        return e instanceof CliError ? e.exitCode : 1;
+        return e instanceof UsageRefusal ? 2 : e instanceof Refusal ? 1 : 1;
     }
 }
 

@@ -1,13 +1,15 @@
 import { CopyResult } from "../registry";
 import { TagSet } from "../release";
-import { digestPrefix } from "./context";
-import { StackHistoryEntry } from "./gitHistory";
-import { renderNotes } from "./notes";
-import { ReleaseResult } from "./release";
-import { PromoteResult } from "./promote";
-import { RollbackResult } from "./rollback";
-import { StackStatus } from "./status";
-import { VerifyResult } from "./verify";
+import {
+    digestPrefix,
+    PromoteResult,
+    ReleaseResult,
+    renderNotes,
+    RollbackResult,
+    StackHistoryEntry,
+    StackStatus,
+    VerifyResult,
+} from "../flows";
 
 function table(rows: string[][]): string {
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

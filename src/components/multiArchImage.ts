@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Credential } from "../registry";
 import * as semver from "semver";
-import { hashContext } from "../build";
+import { hashContext } from "../builder";
 import { MultiArchImageResource } from "../providers";
 import {
     CHANNELS,

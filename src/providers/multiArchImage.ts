@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type * as buildModule from "../build";
+import type * as buildModule from "../builder";
 import type * as registryModule from "../registry";
 import type * as signingModule from "../signing";
 import { loadModule, MODULES } from "./loader";

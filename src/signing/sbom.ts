@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import * as zlib from "zlib";
-import { readTar } from "../build/archive";
+import { readTar } from "../builder/archive";
 import { isIndexMediaType, Manifest, RegistryClient } from "../registry";
 
 export interface SbomOptions {

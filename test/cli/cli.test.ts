@@ -9,10 +9,10 @@ import {
     pickRollbackTarget,
     promote,
     rollback,
-    run,
     status,
     StackHistoryEntry,
-} from "../../src/cli";
+} from "../../src/flows";
+import { run } from "../../src/cli";
 import { RegistryClient } from "../../src/registry";
 import { startProxy } from "../fixtures/registry/proxy";
 import { pushTestImage, TestImage } from "../fixtures/registry/testImage";

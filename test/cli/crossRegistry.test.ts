@@ -1,8 +1,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { promote, release, rollback, run } from "../../src/cli";
-import { PublishResult } from "../../src/build";
+import { promote, release, rollback } from "../../src/flows";
+import { run } from "../../src/cli";
+import { PublishResult } from "../../src/builder";
 import { RegistryClient } from "../../src/registry";
 import { fakePublish } from "../fixtures/cli/fakePublish";
 import { commitAll, makeRepo } from "../fixtures/cli/repo";

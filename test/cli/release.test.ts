@@ -3,7 +3,7 @@ import { execFile } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { promote } from "../../src/cli";
+import { promote } from "../../src/flows";
 import { RegistryClient } from "../../src/registry";
 import { copyCheckout as copyCheckoutFixture, SHIPPED_REPOSITORY } from "../fixtures/checkout";
 import { git } from "../fixtures/cli/repo";

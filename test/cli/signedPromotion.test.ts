@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { notes, promote, release, renderNotes, rollback, verify } from "../../src/cli";
+import { notes, promote, release, renderNotes, rollback, verify } from "../../src/flows";
 import { fakePublish } from "../fixtures/cli/fakePublish";
 import { RegistryClient } from "../../src/registry";
 import { parsePrivateKey, readPublicKeys, signRelease, verifySignature } from "../../src/signing";

@@ -10,7 +10,7 @@ import {
     settle,
 } from "../helpers/mocks";
 import type { MultiArchImage as MultiArchImageT } from "../../src/components/multiArchImage";
-import { hashContext } from "../../src/build";
+import { hashContext } from "../../src/builder";
 
 const REPO = "127.0.0.1:5000/image-release/hello";
 

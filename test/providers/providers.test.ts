@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildError, hashContext } from "../../src/build";
+import { BuildError, hashContext } from "../../src/builder";
 import {
     imageDiff,
     MultiArchImageInputs,

@@ -12,7 +12,7 @@ import {
     EngineBuild,
     publishImage,
     PublishOptions,
-} from "../../src/build";
+} from "../../src/builder";
 import { ociLabels } from "../../src/release";
 import {
     ImmutableTagError,
@@ -32,7 +32,7 @@ const exec = promisify(execFile);
 const DOCKER = "/usr/bin/docker";
 const ROOT = path.resolve(__dirname, "..", "..");
 const HELLO = path.join(ROOT, "examples", "hello");
-const FAILING = path.join(ROOT, "test", "fixtures", "build", "failing");
+const FAILING = path.join(ROOT, "test", "fixtures", "builder", "failing");
 const CREDENTIALS_FILE = path.join(
     process.env.IMAGE_RELEASE_STATE_DIR ?? "/var/tmp/image-release-local",
     "registry-5001",

@@ -3,7 +3,7 @@ import * as semver from "semver";
 import { computeTagSet, isSemver, PINNED_STACKS, ReleaseRecord } from "../release";
 import { listStacks, StackConfigError, StackImageConfig, stackFile } from "../stackconfig";
 import { CliDeps, loadStack, outputsDir, readOutputs, StackOptions } from "./context";
-import { CliError } from "./errors";
+import { UsageRefusal } from "./refusal";
 import {
     describeAttestation,
     readAttestations,
@@ -101,7 +101,7 @@ function releaseRecords(repoRoot: string, findings: string[]): ReleaseRecord[] {
 export async function verify(o: VerifyOptions, deps: CliDeps): Promise<VerifyResult> {
     // Else a typo is looked up as a tag and reported as a registry finding ("tag nope not found").
     if (o.version !== undefined && !isSemver(o.version)) {
-        throw new CliError(`--version "${o.version}" is not a semver version (X.Y.Z, e.g. 1.4.2)`, 2);
+        throw new UsageRefusal(`--version "${o.version}" is not a semver version (X.Y.Z, e.g. 1.4.2)`);
     }
     const findings: string[] = [];
     const stacks: StackImageConfig[] = [];

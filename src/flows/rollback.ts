@@ -2,7 +2,7 @@ import * as path from "path";
 import { ImageDescription, ManifestNotFoundError, verifyFirstHolder } from "../registry";
 import { isDigest } from "../release";
 import { CliDeps, digestPrefix, loadStackSnapshot, signatureFor, signedEvidence } from "./context";
-import { CliError } from "./errors";
+import { Refusal } from "./refusal";
 import { distinctDigests, StackHistoryEntry, stackFileHistory } from "./gitHistory";
 import { applyPin, PinOptions, PinResult } from "./pin";
 
@@ -31,26 +31,26 @@ export function pickRollbackTarget(
     let pick: StackHistoryEntry | undefined;
     if (to === undefined || /^\d+$/.test(to)) {
         const steps = to === undefined ? 1 : Number(to);
-        if (steps < 1) throw new CliError(`--to ${to}: steps must be at least 1`);
+        if (steps < 1) throw new Refusal(`--to ${to}: steps must be at least 1`);
         pick = older[steps - 1];
         if (!pick) {
-            throw new CliError(
+            throw new Refusal(
                 `stack "${stack}" has only ${older.length} earlier digest(s) in git history; cannot go back ${steps}`,
             );
         }
     } else if (to.startsWith("sha256:")) {
-        if (!isDigest(to)) throw new CliError(`--to "${to}" is not a digest (sha256:<64 hex>)`);
+        if (!isDigest(to)) throw new Refusal(`--to "${to}" is not a digest (sha256:<64 hex>)`);
         if (to === current)
-            throw new CliError(
+            throw new Refusal(
                 `stack "${stack}" already runs ${to}; refusing to roll back to the current digest`,
             );
         pick = older.find((e) => e.digest === to);
-        if (!pick) throw new CliError(`digest ${to} never ran in stack "${stack}" (not in git history)`);
+        if (!pick) throw new Refusal(`digest ${to} never ran in stack "${stack}" (not in git history)`);
     } else {
         pick = entries.find((e) => e.version === to && e.digest !== undefined);
-        if (!pick) throw new CliError(`version ${to} never ran in stack "${stack}" (not in git history)`);
+        if (!pick) throw new Refusal(`version ${to} never ran in stack "${stack}" (not in git history)`);
         if (pick.digest === current) {
-            throw new CliError(
+            throw new Refusal(
                 `stack "${stack}" already runs ${to} (${current}); refusing to roll back to the current digest`,
             );
         }
@@ -77,7 +77,7 @@ export async function rollback(o: RollbackOptions, deps: CliDeps): Promise<Rollb
         );
     } catch (e) {
         if (e instanceof ManifestNotFoundError) {
-            throw new CliError(
+            throw new Refusal(
                 `digest ${digest} is no longer in ${holders.join(" or ")} (garbage-collected?); refusing to roll back to it`,
             );
         }

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { BuildError, parsePlatform, PublishOptions, PublishResult } from "../build";
+import { BuildError, parsePlatform, PublishOptions, PublishResult } from "../builder";
 import {
     assertCleanBuildContext,
     computeTagSet,
@@ -26,10 +26,10 @@ import {
     signRelease,
 } from "../signing";
 import { CliDeps, outputsFile } from "./context";
-import { CliError } from "./errors";
+import { Refusal } from "./refusal";
 import { notes, ReleaseNotes } from "./notes";
 
-/** src/build's publishImage, or a fault-injecting stand-in in tests. */
+/** src/builder's publishImage, or a fault-injecting stand-in in tests. */
 export type PublishFn = (o: PublishOptions) => Promise<PublishResult>;
 
 export interface ReleaseOptions {
@@ -109,7 +109,7 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
     // A fresh build may only land in dev: retagging :staging/:prod or writing their outputs here would
     // skip the promotion path (review, "ran in the source stack", platform checks).
     if (channel !== "dev") {
-        throw new CliError(
+        throw new Refusal(
             `release --channel "${channel}" is not allowed: a release builds into "dev" only; staging and prod get a build through \`image-release promote\` (e.g. \`image-release promote --from dev --to staging\`)`,
         );
     }
@@ -121,31 +121,31 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
         try {
             parsePlatform(p);
         } catch (e) {
-            if (e instanceof BuildError) throw new CliError(e.message);
+            if (e instanceof BuildError) throw new Refusal(e.message);
             throw e;
         }
     }
     const mirrors = o.mirrors ?? [];
     const mirrorErrors = mirrorProblems(repository, mirrors);
-    if (mirrorErrors.length > 0) throw new CliError(mirrorErrors.join("\n"));
+    if (mirrorErrors.length > 0) throw new Refusal(mirrorErrors.join("\n"));
     // A bad key or password must fail before the build, not after the push.
     let key: SigningKey | undefined;
     try {
         key = signingKeyFromEnv(deps.env ?? process.env);
     } catch (e) {
-        if (e instanceof SigningError) throw new CliError(`release refused: ${e.message}`);
+        if (e instanceof SigningError) throw new Refusal(`release refused: ${e.message}`);
         throw e;
     }
     const context = path.resolve(o.repoRoot, o.context ?? RELEASE_DEFAULTS.context);
     if (!fs.existsSync(context) || !fs.statSync(context).isDirectory()) {
-        throw new CliError(`release refused: the build context ${context} is not a directory`);
+        throw new Refusal(`release refused: the build context ${context} is not a directory`);
     }
     const git = contextCommitInfo(context);
     // Before anything is built or pushed: a dirty context would be tagged git-<sha> without being <sha>.
     try {
         assertCleanBuildContext(context, git.sha, "release refused");
     } catch (e) {
-        if (e instanceof DirtyTreeError) throw new CliError(e.message);
+        if (e instanceof DirtyTreeError) throw new Refusal(e.message);
         throw e;
     }
     const epoch = sourceDateEpoch(deps.env ?? process.env, git.commitTime);

@@ -10,7 +10,7 @@ import {
     STACK_NAME,
     stackFile,
 } from "../stackconfig";
-import { CliError } from "./errors";
+import { Refusal } from "./refusal";
 import { requiredSignature, SigningError, VerifiedSignature } from "../signing";
 
 export interface CliDeps {
@@ -32,10 +32,10 @@ export function loadStackSnapshot(
     stack: string,
 ): { config: StackImageConfig; snapshot: StackFileSnapshot } {
     if (!STACK_NAME.test(stack)) {
-        throw new CliError(`invalid stack name "${stack}": use lowercase letters, digits and dashes`);
+        throw new Refusal(`invalid stack name "${stack}": use lowercase letters, digits and dashes`);
     }
     if (!fs.existsSync(stackFile(o.stacksDir, stack))) {
-        throw new CliError(
+        throw new Refusal(
             `unknown stack "${stack}": no ${stackFile(o.stacksDir, stack)} (known stacks: ${listStacks(o.stacksDir).join(", ")})`,
         );
     }
@@ -57,7 +57,7 @@ export function readOutputs(repoRoot: string, stack: string): ReleaseRecord | un
     try {
         json = JSON.parse(fs.readFileSync(file, "utf8"));
     } catch (e) {
-        throw new CliError(`${file}: not valid JSON: ${(e as Error).message}`);
+        throw new Refusal(`${file}: not valid JSON: ${(e as Error).message}`);
     }
     return validateReleaseRecord(json, file);
 }
@@ -73,7 +73,7 @@ export async function signatureFor(
     try {
         return await requiredSignature(deps.client, stack, repoRoot, repository, digest);
     } catch (e) {
-        if (e instanceof SigningError) throw new CliError(e.message);
+        if (e instanceof SigningError) throw new Refusal(e.message);
         throw e;
     }
 }

@@ -11,7 +11,7 @@ import {
     signatureFor,
     signedEvidence,
 } from "./context";
-import { CliError } from "./errors";
+import { Refusal } from "./refusal";
 import { distinctDigests, stackFileHistory } from "./gitHistory";
 import { applyPin, PinOptions, PinResult } from "./pin";
 
@@ -50,24 +50,24 @@ export function checkRanInSource(digest: string, from: string, to: string, ev: R
     if (ev.recorded === digest || ev.committed.includes(digest)) return;
     const never = `digest ${digest} never ran in stack "${from}" (not in its committed history or recorded outputs)`;
     if (ev.onDisk === digest) {
-        throw new CliError(
+        throw new Refusal(
             `${never}: it is pinned only in the uncommitted ${ev.sourceFile}; commit or merge the promotion to "${from}" first, then promote it to "${to}"`,
         );
     }
-    throw new CliError(`${never}; refusing to promote it to "${to}"`);
+    throw new Refusal(`${never}; refusing to promote it to "${to}"`);
 }
 
 export async function promote(o: PromoteOptions, deps: CliDeps): Promise<PromoteResult> {
-    if (o.from === o.to) throw new CliError(`cannot promote stack "${o.to}" to itself`);
+    if (o.from === o.to) throw new Refusal(`cannot promote stack "${o.to}" to itself`);
     const source = loadStack(o, o.from);
     // The target's text is read once: its config and the hash the final write is checked against
     // come from the same bytes, however long the registry checks below take.
     const { config: target, snapshot } = loadStackSnapshot(o, o.to);
     if (target.promoteFrom === undefined) {
-        throw new CliError(`stack "${o.to}" takes no promotions (it has no image-release:promoteFrom)`);
+        throw new Refusal(`stack "${o.to}" takes no promotions (it has no image-release:promoteFrom)`);
     }
     if (target.promoteFrom !== o.from) {
-        throw new CliError(
+        throw new Refusal(
             `stack "${o.to}" accepts promotions only from "${target.promoteFrom}" (image-release:promoteFrom); refusing to promote from "${o.from}"`,
         );
     }
@@ -80,16 +80,16 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
     let repository = source.repository;
     if (!digest) {
         if (!recorded) {
-            throw new CliError(
+            throw new Refusal(
                 `stack "${o.from}" has no image-release:digest and no ${outputsFile(o.repoRoot, o.from)}; run \`image-release release\` first`,
             );
         }
         ({ digest, version, gitSha, repository } = recorded);
     }
     if (!isDigest(digest))
-        throw new CliError(`source digest "${digest}" of stack "${o.from}" is not sha256:<64 hex>`);
+        throw new Refusal(`source digest "${digest}" of stack "${o.from}" is not sha256:<64 hex>`);
     if (digest === target.digest) {
-        throw new CliError(`stack "${o.to}" already runs ${digest}; nothing to promote`);
+        throw new Refusal(`stack "${o.to}" already runs ${digest}; nothing to promote`);
     }
     const sourceFile = path.relative(o.repoRoot, source.file);
     // The history costs a `git show` per commit: not needed when the recorded outputs prove the digest.

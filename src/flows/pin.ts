@@ -7,7 +7,7 @@ import {
     writeStackFile,
 } from "../stackconfig";
 import { CliDeps, StackOptions } from "./context";
-import { CliError } from "./errors";
+import { Refusal } from "./refusal";
 import { PullRequestText, writePullRequest } from "./pullRequest";
 import { copyImage, CopyOptions, CopyResult, ImageDescription, RegistryAuthError } from "../registry";
 import { computeTagSet, GitError, runGit, writeFileAtomic } from "../release";
@@ -177,7 +177,7 @@ async function copyInto(deps: CliDeps, copy: CopyOptions): Promise<CopyResult> {
         return await copyImage(deps.client, copy);
     } catch (e) {
         if (e instanceof RegistryAuthError) {
-            throw new CliError(
+            throw new Refusal(
                 `cannot copy ${copy.digest} from ${copy.from} to ${copy.to}: ${e.message}; nothing was written (log in with \`docker login ${e.registry}\` or check the credentials for ${e.registry})`,
             );
         }
@@ -190,7 +190,7 @@ function gitPrecheck(repoRoot: string, branch: string): string {
     try {
         gitRun(repoRoot, ["rev-parse", "--verify", "-q", "HEAD"]);
     } catch {
-        throw new CliError(`--git: ${repoRoot} is not a git repository with a commit`);
+        throw new Refusal(`--git: ${repoRoot} is not a git repository with a commit`);
     }
     gitRun(repoRoot, ["check-ref-format", "--branch", branch]);
     let exists = true;
@@ -199,7 +199,7 @@ function gitPrecheck(repoRoot: string, branch: string): string {
     } catch {
         exists = false;
     }
-    if (exists) throw new CliError(`--git: branch ${branch} already exists; delete it or merge it first`);
+    if (exists) throw new Refusal(`--git: branch ${branch} already exists; delete it or merge it first`);
     try {
         return gitRun(repoRoot, ["symbolic-ref", "-q", "--short", "HEAD"]).trim();
     } catch {
@@ -224,6 +224,6 @@ function gitRun(repoRoot: string, args: string[]): string {
     try {
         return runGit(repoRoot, args);
     } catch (e) {
-        throw new CliError((e as GitError).message);
+        throw new Refusal((e as GitError).message);
     }
 }

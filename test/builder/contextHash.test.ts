@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BuildError, contextFiles, hashContext } from "../../src/build";
+import { BuildError, contextFiles, hashContext } from "../../src/builder";
 
 /** A fresh context per test, so edits never leak between cases. */
 function makeContext(files: Record<string, string | { link: string } | { exec: string }>): string {

@@ -2,7 +2,7 @@ import * as path from "path";
 import { readVersion, writeFileAtomic } from "../release";
 import { listStacks, StackImageConfig } from "../stackconfig";
 import { CliDeps, loadStack, readOutputs, StackOptions } from "./context";
-import { CliError } from "./errors";
+import { Refusal } from "./refusal";
 import {
     artifactTag,
     describeAttestation,
@@ -68,9 +68,9 @@ export async function notes(o: NotesOptions, deps: CliDeps): Promise<ReleaseNote
     const stacks = listStacks(o.stacksDir).map((s) => loadStack(o, s));
     // `release` records where it pushed; `notes` right after it must describe that same image.
     const repository = o.repository ?? readOutputs(o.repoRoot, "dev")?.repository ?? stacks[0]?.repository;
-    if (!repository) throw new CliError(`no --repository given and no stacks in ${o.stacksDir}`);
+    if (!repository) throw new Refusal(`no --repository given and no stacks in ${o.stacksDir}`);
     const head = await deps.client.headManifest(repository, version);
-    if (!head) throw new CliError(`tag ${version} not found in repo ${repository}; release it first`);
+    if (!head) throw new Refusal(`tag ${version} not found in repo ${repository}; release it first`);
     const d = await deps.client.describe(`${repository}@${head.digest}`);
     const all = await deps.client.listTags(repository);
     const heads = await mapLimit(all, 16, async (t) => ({

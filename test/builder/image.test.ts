@@ -7,7 +7,7 @@ import {
     Platform,
     platformKey,
     reproducibleConfig,
-} from "../../src/build";
+} from "../../src/builder";
 
 // sha256("abc") and sha256("") are the textbook values, so the expected JSON below is independent of our code.
 const ABC = "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";

@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as zlib from "zlib";
 import * as tar from "tar-stream";
-import { BuildError, gzipLayer, normalizeLayer, readDockerSave } from "../../src/build";
-import { readTar } from "../../src/build/archive";
+import { BuildError, gzipLayer, normalizeLayer, readDockerSave } from "../../src/builder";
+import { readTar } from "../../src/builder/archive";
 
 interface Entry {
     header: Partial<tar.Header> & { name: string };
