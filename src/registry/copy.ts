@@ -1,8 +1,10 @@
-import { isDigest, isImmutableTag, isTag, parseReference } from "../release";
-import type { RegistryClient, RetagResult } from "./client";
-import { ImmutableTagError, ManifestNotFoundError, RegistryError, RegistryProtocolError } from "./errors";
-import { eachLimited, limiter } from "./limit";
-import { Descriptor, Manifest, isIndexMediaType } from "./mediatypes";
+import { isDigest, isTag, parseReference, planTagMoves } from "../release";
+import type { RegistryClient } from "./client";
+import { CopyCounts, TreeCopy } from "./copyTree";
+import { ManifestNotFoundError, RegistryError, RegistryProtocolError } from "./errors";
+import { eachLimited } from "./limit";
+import type { Manifest } from "./mediatypes";
+import { RetagResult, refuseImmutable } from "./moveTags";
 
 export interface CopyOptions {
     /** The repository that holds the digest, without tag or digest. */
@@ -39,17 +41,16 @@ export interface CopyOptions {
  */
 export type ArtifactOutcome = "copied" | "present" | "absent" | "kept-target";
 
-export interface CopyResult {
+export interface CopyResult extends CopyCounts {
     digest: string;
     from: string;
     to: string;
     /** The target already had the index: none of the image was sent. */
     alreadyPresent: boolean;
-    /** Blobs and manifests of the image and of any artifacts copied with it. */
-    blobs: { mounted: number; copied: number; present: number };
-    manifests: { copied: number; present: number };
-    /** Blob bytes streamed into the target (mounted blobs move none). */
-    bytesCopied: number;
+    /*
+     * From CopyCounts: `blobs` and `manifests` of the image and of any artifacts copied with it, and
+     * `bytesCopied`, the blob bytes streamed into the target (mounted blobs move none).
+     */
     tags: RetagResult[];
     /** One entry per requested artifact tag, in the order asked; `[]` when none were. */
     artifacts: { tag: string; result: ArtifactOutcome }[];
@@ -57,15 +58,38 @@ export interface CopyResult {
 
 type Head = { digest: string } | undefined;
 
-/** Layers a registry must not redistribute (Windows base layers) are fetched from their URLs instead. */
-const FOREIGN_LAYER = /\.foreign\./;
+interface Repository {
+    registry: string;
+    name: string;
+}
 
-function repository(name: string, what: string): { registry: string; name: string } {
+function repository(name: string, what: string): Repository {
     const r = parseReference(name);
     if (r.tag !== undefined || r.digest !== undefined) {
         throw new RegistryError(`copy ${what} "${name}" must be a repository without a tag or digest`);
     }
     return { registry: r.registry, name: r.name };
+}
+
+/** The copy's inputs, refused before any request when they cannot be right. */
+function checkOptions(o: CopyOptions): {
+    from: Repository;
+    to: Repository;
+    tags: string[];
+    artifactTags: string[];
+} {
+    const from = repository(o.from, "source");
+    const to = repository(o.to, "target");
+    if (!isDigest(o.digest)) {
+        throw new RegistryError(`copy needs a digest sha256:<64 hex>, got "${o.digest}"`);
+    }
+    if (from.name === to.name) throw new RegistryError(`copy source and target are both ${to.name}`);
+    const artifactTags = [...new Set(o.artifactTags ?? [])];
+    const badArtifact = artifactTags.find((t) => !isTag(t));
+    if (badArtifact !== undefined) {
+        throw new RegistryError(`artifact tag "${badArtifact}" is not a tag: must match [\\w][\\w.-]{0,127}`);
+    }
+    return { from, to, tags: [...new Set(o.tags ?? [])], artifactTags };
 }
 
 /** The manifest by digest, or undefined when the repository lacks it; getManifest checks its hash. */
@@ -92,6 +116,61 @@ function artifactOutcome(source: Head, target: Head): ArtifactOutcome {
     return target.digest === source.digest ? "present" : "kept-target";
 }
 
+/** Where the copy starts: what the target and the source hold, read together before anything is sent. */
+interface FirstRound {
+    /** The target's index, when it already has it (hashed as it was read). */
+    present: Manifest | undefined;
+    /** Where each requested tag points in the target. */
+    tagHeads: Head[];
+    sourceArtifacts: Head[];
+    targetArtifacts: Head[];
+}
+
+/**
+ * Reads only, together: is it there already, where does each requested tag point (an immutable one
+ * refuses the copy here, before anything is sent), and where do the artifacts live on both sides.
+ */
+async function firstRound(
+    client: RegistryClient,
+    o: CopyOptions,
+    c: ReturnType<typeof checkOptions>,
+): Promise<FirstRound> {
+    const [present, tagHeads, sourceArtifacts, targetArtifacts] = await Promise.all([
+        manifestIfPresent(client, c.to.name, o.digest),
+        headsOf(client, c.to.name, c.tags),
+        headsOf(client, c.from.name, c.artifactTags),
+        headsOf(client, c.to.name, c.artifactTags),
+    ]);
+    const heads = new Map(c.tags.map((t, i) => [t, tagHeads[i]?.digest]));
+    refuseImmutable(c.to.name, o.digest, planTagMoves({ digest: o.digest, tags: c.tags, heads }).refused);
+    return { present, tagHeads, sourceArtifacts, targetArtifacts };
+}
+
+/**
+ * Copies the image tree and reads back, together: the index, which must now hash to the digest
+ * (getManifest checks what it got), and where the tags and artifact tags point after a copy that may
+ * have taken minutes.
+ */
+async function copyTree(
+    client: RegistryClient,
+    tree: TreeCopy,
+    o: CopyOptions,
+    c: ReturnType<typeof checkOptions>,
+): Promise<{ index: Manifest; tagHeads: Head[]; targetArtifacts: Head[] }> {
+    await tree.copyManifest(o.digest, o.digest);
+    const [index, tagHeads, targetArtifacts] = await Promise.all([
+        client.getManifest(c.to.name, o.digest),
+        headsOf(client, c.to.name, c.tags),
+        headsOf(client, c.to.name, c.artifactTags),
+    ]);
+    if (index.digest !== o.digest) {
+        throw new RegistryProtocolError(
+            `${c.to.name}@${o.digest} serves content with digest ${index.digest}`,
+        );
+    }
+    return { index, tagHeads, targetArtifacts };
+}
+
 /**
  * Copies an image by digest from one repository to another: blobs first, then each platform's
  * manifest, the index last, each by digest. So a tag (applied after the index) never points at a
@@ -103,24 +182,12 @@ function artifactOutcome(source: Head, target: Head): ArtifactOutcome {
  * round plus the tag writes.
  */
 export async function copyImage(client: RegistryClient, o: CopyOptions): Promise<CopyResult> {
-    const from = repository(o.from, "source");
-    const to = repository(o.to, "target");
-    if (!isDigest(o.digest)) {
-        throw new RegistryError(`copy needs a digest sha256:<64 hex>, got "${o.digest}"`);
-    }
-    if (from.name === to.name) throw new RegistryError(`copy source and target are both ${to.name}`);
-    const tags = [...new Set(o.tags ?? [])];
-    const artifactTags = [...new Set(o.artifactTags ?? [])];
-    const badArtifact = artifactTags.find((t) => !isTag(t));
-    if (badArtifact !== undefined) {
-        throw new RegistryError(`artifact tag "${badArtifact}" is not a tag: must match [\\w][\\w.-]{0,127}`);
-    }
-    const canMount = (o.mount ?? true) && from.registry === to.registry;
+    const c = checkOptions(o);
     const limit = o.concurrency ?? 4;
     const result: CopyResult = {
         digest: o.digest,
-        from: from.name,
-        to: to.name,
+        from: c.from.name,
+        to: c.to.name,
         alreadyPresent: false,
         blobs: { mounted: 0, copied: 0, present: 0 },
         manifests: { copied: 0, present: 0 },
@@ -128,142 +195,43 @@ export async function copyImage(client: RegistryClient, o: CopyOptions): Promise
         tags: [],
         artifacts: [],
     };
-
-    // Reads only, together: is it there already (a present index is hashed as it is read), where does
-    // each requested tag point (an immutable one may refuse the copy), and where do the artifacts live.
-    const [present, tagHeads, sourceArtifacts, targetArtifacts] = await Promise.all([
-        manifestIfPresent(client, to.name, o.digest),
-        headsOf(client, to.name, tags),
-        headsOf(client, from.name, artifactTags),
-        headsOf(client, to.name, artifactTags),
-    ]);
-    const refused = tags
-        .map((t, i) => ({ t, head: tagHeads[i] }))
-        .filter((x) => isImmutableTag(x.t) && x.head !== undefined && x.head.digest !== o.digest)
-        .map((x) => new ImmutableTagError(to.name, x.t, x.head!.digest, o.digest));
-    if (refused.length === 1) throw refused[0];
-    if (refused.length > 1) throw new RegistryError(refused.map((e) => e.message).join("; "));
+    const first = await firstRound(client, o, c);
+    const outcomes = (target: Head[]): CopyResult["artifacts"] =>
+        c.artifactTags.map((tag, i) => ({
+            tag,
+            result: artifactOutcome(first.sourceArtifacts[i], target[i]),
+        }));
+    result.alreadyPresent = first.present !== undefined;
 
     if (o.checkOnly) {
-        result.alreadyPresent = present !== undefined;
         // The source must hold it, or the real copy would fail after the dry run said yes.
-        if (present === undefined) await client.getManifest(from.name, o.digest);
-        result.artifacts = artifactTags.map((tag, i) => ({
-            tag,
-            result: artifactOutcome(sourceArtifacts[i], targetArtifacts[i]),
-        }));
+        if (first.present === undefined) await client.getManifest(c.from.name, o.digest);
+        result.artifacts = outcomes(first.targetArtifacts);
         return result;
     }
 
-    const blobsDone = new Map<string, Promise<void>>();
-    // One budget for every platform's blobs, so `concurrency` bounds the transfers, not each level.
-    const inFlight = limiter(Math.max(1, limit));
-    let failed: Error | undefined;
-    const copyBlob = (d: Descriptor): Promise<void> => {
-        // Platforms often share a blob (a common base layer): one transfer, every manifest waits on it.
-        let p = blobsDone.get(d.digest);
-        if (p === undefined) {
-            // Once one transfer failed the copy is lost: the ones still waiting do not start.
-            p = inFlight(async () => {
-                if (failed !== undefined) throw failed;
-                try {
-                    await transferBlob(d);
-                } catch (e) {
-                    failed ??= e as Error;
-                    throw e;
-                }
-            });
-            blobsDone.set(d.digest, p);
-        }
-        return p;
-    };
-    const transferBlob = async (d: Descriptor): Promise<void> => {
-        if (await client.hasBlob(to.name, d.digest)) {
-            result.blobs.present++;
-            return;
-        }
-        let session: string | undefined;
-        if (canMount) {
-            const m = await client.mountBlob(to.name, d.digest, from.name);
-            if (m.mounted) {
-                result.blobs.mounted++;
-                return;
-            }
-            session = m.uploadUrl;
-        }
-        // Read after the await: several transfers finish concurrently, each adds its own bytes.
-        const bytes = await client.copyBlob(from.name, to.name, d, session);
-        result.bytesCopied += bytes;
-        result.blobs.copied++;
-    };
-    /**
-     * Copies the tree under `digest` and then the manifest itself: under `reference` (the image's
-     * digest, or an artifact's tag) when given, else by digest unless the target already has it.
-     */
-    const copyManifest = async (digest: string, reference?: string): Promise<void> => {
-        // Whether the target has it and what the source holds, in one round trip; what the source
-        // says does not matter when the target already has it.
-        const [there, got] = await Promise.allSettled([
-            reference === undefined ? client.headManifest(to.name, digest) : undefined,
-            client.getManifest(from.name, digest),
-        ]);
-        if (there.status === "rejected") throw there.reason;
-        if (there.value !== undefined) {
-            result.manifests.present++;
-            return;
-        }
-        if (got.status === "rejected") throw got.reason;
-        const m = got.value;
-        if (isIndexMediaType(m.mediaType) || Array.isArray(m.json.manifests)) {
-            const children = (m.json.manifests ?? []).map((c) => c.digest);
-            await eachLimited(children, limit, (c) => copyManifest(c));
-        } else {
-            const blobs = [...(m.json.config ? [m.json.config] : []), ...(m.json.layers ?? [])].filter(
-                (b) => !FOREIGN_LAYER.test(b.mediaType ?? ""),
-            );
-            await eachLimited(blobs, limit, copyBlob);
-        }
-        await client.putManifest(to.name, reference ?? digest, m.bytes, m.mediaType);
-        result.manifests.copied++;
-    };
+    const mount = (o.mount ?? true) && c.from.registry === c.to.registry;
+    const tree = new TreeCopy(client, c.from.name, c.to.name, { mount, concurrency: limit }, result);
+    const now =
+        first.present !== undefined
+            ? { index: first.present, tagHeads: first.tagHeads, targetArtifacts: first.targetArtifacts }
+            : await copyTree(client, tree, o, c);
 
-    let index = present;
-    let tagsNow = tagHeads;
-    let artifactsNow = targetArtifacts;
-    if (index !== undefined) {
-        result.alreadyPresent = true;
-    } else {
-        await copyManifest(o.digest, o.digest);
-        // Read back together: the index, which must now hash to the digest (getManifest checks what it
-        // got), and where the tags and artifact tags point after a copy that may have taken minutes.
-        [index, tagsNow, artifactsNow] = await Promise.all([
-            client.getManifest(to.name, o.digest),
-            headsOf(client, to.name, tags),
-            headsOf(client, to.name, artifactTags),
-        ]);
-        if (index.digest !== o.digest) {
-            throw new RegistryProtocolError(
-                `${to.name}@${o.digest} serves content with digest ${index.digest}`,
-            );
-        }
-    }
-
-    if (artifactTags.length > 0) {
-        result.artifacts = artifactTags.map((tag, i) => ({
-            tag,
-            result: artifactOutcome(sourceArtifacts[i], artifactsNow[i]),
-        }));
+    if (c.artifactTags.length > 0) {
+        result.artifacts = outcomes(now.targetArtifacts);
         const toCopy = result.artifacts
-            .map((a, i) => ({ ...a, digest: sourceArtifacts[i]?.digest }))
+            .map((a, i) => ({ ...a, digest: first.sourceArtifacts[i]?.digest }))
             .filter((a) => a.result === "copied");
         // Signatures before tags: a tag never names an image whose signature the target lacks.
-        await eachLimited(toCopy, limit, (a) => copyManifest(a.digest!, a.tag));
+        await eachLimited(toCopy, limit, (a) => tree.copyManifest(a.digest!, a.tag));
     }
 
-    if (tags.length > 0) {
+    if (c.tags.length > 0) {
         // Written with the index bytes just read; applyTags re-checks immutability with these heads.
-        const heads = new Map<string, Head>(tags.map((t, i) => [t, tagsNow[i]]));
-        result.tags = await client.applyTags(to.name, o.digest, tags, { known: { manifest: index, heads } });
+        const heads = new Map<string, Head>(c.tags.map((t, i) => [t, now.tagHeads[i]]));
+        result.tags = await client.applyTags(c.to.name, o.digest, c.tags, {
+            known: { manifest: now.index, heads },
+        });
     }
     return result;
 }

@@ -1,4 +1,12 @@
-import { Descriptor, Manifest, isIndexMediaType } from "./mediatypes";
+import { parseReference } from "../release";
+import { getBlob } from "./blobs";
+import { configDescriptor, indexChildren, isIndex } from "./descriptors";
+import { MalformedManifestError, MissingPlatformError, RegistryProtocolError } from "./errors";
+import { getManifest } from "./manifests";
+import { Descriptor, Manifest } from "./mediatypes";
+import type { Session } from "./session";
+
+/* What an image is, read from its manifests and config: platforms, digests, labels, created. */
 
 export interface PlatformEntry {
     platform: string; // "os/arch[/variant]"
@@ -40,7 +48,7 @@ export function normalizePlatform(p: string): string {
 
 /** Index entries that are real images; buildx attestations use platform unknown/unknown. */
 export function platformDescriptors(index: Manifest): Descriptor[] {
-    return (index.json.manifests ?? []).filter(
+    return indexChildren(index).filter(
         (d) =>
             d.platform !== undefined &&
             !(d.platform.os === "unknown" && d.platform.architecture === "unknown"),
@@ -88,4 +96,47 @@ export function describeFrom(
     };
 }
 
-export { isIndexMediaType };
+async function readConfig(session: Session, name: string, manifest: Manifest): Promise<ImageConfig> {
+    const desc = configDescriptor(manifest);
+    if (!desc)
+        throw new MalformedManifestError(name, manifest.digest, "image manifest has no config descriptor");
+    const bytes = await getBlob(session, name, desc.digest);
+    try {
+        return JSON.parse(bytes.toString("utf8")) as ImageConfig;
+    } catch (e) {
+        throw new RegistryProtocolError(
+            `config ${desc.digest} in ${name} is not valid JSON: ${(e as Error).message}`,
+        );
+    }
+}
+
+/** An index's platforms (the first one's config gives the labels), or a single image's own. */
+export async function describeImage(session: Session, ref: string): Promise<ImageDescription> {
+    const r = parseReference(ref);
+    const top = await getManifest(session, r.name, r.digest ?? r.tag ?? "latest");
+    if (isIndex(top)) {
+        const entries = platformDescriptors(top).map(entryFromDescriptor);
+        let config: ImageConfig = {};
+        if (entries.length > 0) {
+            const first = await getManifest(session, r.name, entries[0].digest);
+            config = await readConfig(session, r.name, first);
+        }
+        return describeFrom(r.name, top, entries, config);
+    }
+    const config = await readConfig(session, r.name, top);
+    return describeFrom(r.name, top, [entryFromConfig(top, config)], config);
+}
+
+/** The description, once every required platform is there. */
+export async function verifyImage(
+    session: Session,
+    ref: string,
+    requiredPlatforms: string[],
+): Promise<ImageDescription> {
+    const d = await describeImage(session, ref);
+    const present = d.platforms.map((p) => p.platform);
+    const missing = requiredPlatforms.filter((p) => !present.includes(normalizePlatform(p)));
+    // A single manifest has exactly one platform, so requiring two already yields a missing one here.
+    if (missing.length > 0) throw new MissingPlatformError(d.name, d.digest, missing, present);
+    return d;
+}

@@ -1,8 +1,92 @@
-/** Base class so callers can catch every registry failure in one place. */
+/**
+ * One entry of a registry's error body, `{"errors": [{"code", "message", "detail"}]}`.
+ * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#error-codes
+ */
+export interface RegistryDiagnostic {
+    code: string;
+    message: string;
+    detail?: unknown;
+}
+
+/** The exchange an error came from: what was asked, where, and what the registry answered. */
+export interface ReplyFacts {
+    method: string;
+    /** Where the reply came from, after any redirect. */
+    url: string;
+    status: number;
+    statusText: string;
+    body?: Buffer;
+}
+
+/** A reply together with how messages name its request, as `checkStatus` needs it. */
+export interface CheckedReply extends ReplyFacts {
+    /** The request as messages name it: "HEAD manifest 1.0 in r", "listing tags of r". */
+    what: string;
+    /** Quote the reply body in a refusal: a registry says in it why it refused a write. */
+    quoteBody?: boolean;
+}
+
+/** Statuses worth the same request again (go-containerregistry's list, plus every 5xx as before). */
+export function isTemporaryStatus(status: number): boolean {
+    return status >= 500 || status === 408 || status === 429;
+}
+
+/** Error codes that say "try again" rather than "this request is wrong". */
+const TEMPORARY_CODES = new Set(["BLOB_UPLOAD_INVALID", "TOOMANYREQUESTS", "UNKNOWN", "UNAVAILABLE"]);
+
+/** The well-formed entries of an `errors[]` body; anything else (HTML, text, no body) gives none. */
+export function diagnosticsOf(body: Buffer | undefined): RegistryDiagnostic[] {
+    if (body === undefined || body.length === 0) return [];
+    let json: unknown;
+    try {
+        json = JSON.parse(body.toString("utf8"));
+    } catch {
+        return [];
+    }
+    const errors = (json as { errors?: unknown } | null)?.errors;
+    if (!Array.isArray(errors)) return [];
+    return errors
+        .filter((d): d is Record<string, unknown> => typeof d === "object" && d !== null)
+        .filter((d) => typeof d.code === "string")
+        .map((d) => ({
+            code: d.code as string,
+            message: typeof d.message === "string" ? d.message : "",
+            ...(d.detail !== undefined ? { detail: d.detail } : {}),
+        }));
+}
+
+/**
+ * Base class so callers can catch every registry failure in one place. When the failure came from a
+ * reply, it carries the request's method and URL, the status, and the registry's `errors[]`, like
+ * go-containerregistry's transport.Error; `temporary` says whether trying again may help.
+ */
 export class RegistryError extends Error {
-    constructor(message: string) {
+    readonly method?: string;
+    readonly url?: string;
+    readonly status?: number;
+    readonly errors: RegistryDiagnostic[];
+    readonly temporary: boolean;
+
+    /** `from`: the reply this failure came from, or an earlier registry error whose facts it repeats. */
+    constructor(message: string, from?: ReplyFacts | RegistryError) {
         super(message);
         this.name = new.target.name;
+        if (from instanceof RegistryError) {
+            this.method = from.method;
+            this.url = from.url;
+            this.status = from.status;
+            this.errors = from.errors;
+        } else {
+            this.method = from?.method;
+            this.url = from?.url;
+            this.status = from?.status;
+            this.errors = diagnosticsOf(from?.body);
+        }
+        this.temporary =
+            this.status !== undefined &&
+            (this.errors.length > 0
+                ? this.errors.every((d) => TEMPORARY_CODES.has(d.code))
+                : isTemporaryStatus(this.status));
     }
 }
 
@@ -11,9 +95,11 @@ export class RegistryAuthError extends RegistryError {
         public readonly registry: string,
         public readonly scope: string,
         public readonly status: number,
+        reply?: ReplyFacts,
     ) {
         super(
             `authentication failed for ${registry} (scope "${scope}"): ${status} ${status === 403 ? "Forbidden" : "Unauthorized"}`,
+            reply,
         );
     }
 }
@@ -22,12 +108,25 @@ export class ManifestNotFoundError extends RegistryError {
     constructor(
         public readonly repository: string,
         public readonly reference: string,
+        reply?: ReplyFacts,
     ) {
         super(
             reference.startsWith("sha256:")
                 ? `digest ${reference} not found in repo ${repository}`
                 : `tag ${reference} not found in repo ${repository}`,
+            reply,
         );
+    }
+}
+
+/** A blob (a layer, a config, a signature payload) the repository does not hold. */
+export class BlobNotFoundError extends RegistryError {
+    constructor(
+        public readonly repository: string,
+        public readonly digest: string,
+        reply?: ReplyFacts,
+    ) {
+        super(`blob ${digest} not found in repo ${repository}`, reply);
     }
 }
 
@@ -64,8 +163,10 @@ export class RegistryUnavailableError extends RegistryError {
         public readonly registry: string,
         public readonly attempts: number,
         public readonly causeText: string,
+        /** The last attempt's reply, when it got one (a 503), rather than a network failure. */
+        reply?: ReplyFacts,
     ) {
-        super(`registry ${registry} unreachable after ${attempts} attempts: ${causeText}`);
+        super(`registry ${registry} unreachable after ${attempts} attempts: ${causeText}`, reply);
     }
 }
 
@@ -74,8 +175,9 @@ export class MalformedManifestError extends RegistryError {
         public readonly repository: string,
         public readonly reference: string,
         public readonly detail: string,
+        reply?: ReplyFacts,
     ) {
-        super(`manifest ${reference} in ${repository} is not valid JSON: ${detail}`);
+        super(`manifest ${reference} in ${repository} is not valid JSON: ${detail}`, reply);
     }
 }
 
@@ -93,6 +195,30 @@ export class PartialTagError extends RegistryError {
     ) {
         super(
             `applying tags to ${repository} failed: ${causeError.message}; applied: ${applied.join(", ") || "none"}; not applied: ${notApplied.join(", ") || "none"}; restored to previous digest: ${restored.join(", ") || "none"}`,
+            causeError instanceof RegistryError ? causeError : undefined,
         );
     }
+}
+
+/** At most this much of a refusal's body goes into its message. */
+const QUOTED_BODY_CHARS = 300;
+
+/**
+ * The one place a reply's status line and body become message text. Everything a registry says that
+ * reaches a message passes here, so this is where its text is made safe to print.
+ */
+function statusText(reply: CheckedReply): string {
+    const line = `${reply.status} ${reply.statusText}`.trim();
+    if (!reply.quoteBody) return line;
+    return `${line}: ${(reply.body ?? Buffer.alloc(0)).toString("utf8").slice(0, QUOTED_BODY_CHARS)}`;
+}
+
+/** The error for a reply whose status its request does not accept: "<what> answered <status>". */
+export function statusError(reply: CheckedReply): RegistryProtocolError {
+    return new RegistryProtocolError(`${reply.what} answered ${statusText(reply)}`, reply);
+}
+
+/** Throws `statusError(reply)` unless the reply's status is one of `ok` (go-containerregistry's CheckError). */
+export function checkStatus(reply: CheckedReply, ...ok: number[]): void {
+    if (!ok.includes(reply.status)) throw statusError(reply);
 }

@@ -1,11 +1,12 @@
 import type { RegistryClient } from "./client";
 import type { ImageDescription } from "./describe";
-import { ManifestNotFoundError } from "./errors";
+import { BlobNotFoundError, ManifestNotFoundError } from "./errors";
 
 /**
  * Verifies the first of `refs` (the same digest in several repositories) whose repository holds it:
- * one that lacks it is passed over, any other refusal (a missing platform, a 401) stops at once. When
- * none holds it, the last one's not-found is thrown. Used where a pin may still live only where it came
+ * one that lacks it (its manifest, or a blob the check reads: a half-collected image) is passed over,
+ * any other refusal (a missing platform, a 401) stops at once. When none holds it, the last one's
+ * not-found is thrown. Used where a pin may still live only where it came
  * from (a promotion's source, a repository the stack used to pull from).
  */
 export async function verifyFirstHolder(
@@ -17,7 +18,8 @@ export async function verifyFirstHolder(
         try {
             return { index, description: await client.verify(ref, platforms) };
         } catch (e) {
-            if (!(e instanceof ManifestNotFoundError) || index === refs.length - 1) throw e;
+            const lacks = e instanceof ManifestNotFoundError || e instanceof BlobNotFoundError;
+            if (!lacks || index === refs.length - 1) throw e;
         }
     }
     throw new Error("verifyFirstHolder: no reference given");

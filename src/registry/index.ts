@@ -2,6 +2,7 @@ export {
     RegistryError,
     RegistryAuthError,
     ManifestNotFoundError,
+    BlobNotFoundError,
     MissingPlatformError,
     ImmutableTagError,
     RegistryUnavailableError,
@@ -9,8 +10,11 @@ export {
     RegistryProtocolError,
     PartialTagError,
 } from "./errors";
-export { RegistryClient, registryBaseUrl } from "./client";
-export type { KnownTagState, RegistryClientOptions, RetagResult } from "./client";
+export type { RegistryDiagnostic, ReplyFacts } from "./errors";
+export { RegistryClient } from "./client";
+export type { KnownTagState, RegistryClientOptions, RetagResult, TransferEvent } from "./client";
+export { registryBaseUrl } from "./endpoints";
+export type { ManifestHead } from "./manifests";
 export { copyImage } from "./copy";
 export { eachLimited } from "./limit";
 export { verifyFirstHolder } from "./holder";

@@ -7,7 +7,7 @@ import { describeNetworkError } from "./retry";
 
 /*
  * The byte path of blob transfers: node:http(s) exchanges whose bodies stream, and the hash check a
- * streamed blob passes through. The protocol (auth, retries, status handling) stays in client.ts.
+ * streamed blob passes through. The protocol (auth, retries, status handling) stays in session.ts and blobs.ts.
  */
 
 /**
@@ -99,28 +99,59 @@ export function readAll(res: http.IncomingMessage): Promise<Buffer> {
     });
 }
 
+/** Enough of an error body for its `errors[]`; a registry that sends more is not read further. */
+const ERROR_BODY_BYTES = 64 * 1024;
+
+/** Reads at most ERROR_BODY_BYTES of a reply that refused, then lets the rest go. */
+export function readErrorBody(res: http.IncomingMessage): Promise<Buffer> {
+    return new Promise((resolve) => {
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        const done = (): void => resolve(Buffer.concat(chunks).subarray(0, ERROR_BODY_BYTES));
+        res.on("data", (c: Buffer) => {
+            chunks.push(c);
+            bytes += c.length;
+            if (bytes >= ERROR_BODY_BYTES) {
+                res.destroy();
+                done();
+            }
+        });
+        res.on("end", done);
+        // A body cut short still says what it said: the status is what matters.
+        res.on("error", done);
+        res.on("close", done);
+    });
+}
+
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
  * GET following redirects, as fetch does: registries send blob reads to storage (S3, GCS, a CDN) on
- * another host, which must not see the registry's Authorization.
+ * another host, which must not see the registry's Authorization. Resolves at the last reply's headers,
+ * with the URL it came from.
  */
 export async function getFollowing(
     url: string,
     auth: string | undefined,
     signal: AbortSignal,
-): Promise<http.IncomingMessage> {
+): Promise<{ res: http.IncomingMessage; url: URL }> {
     let at = new URL(url);
     let authorization = auth;
+    let last = { status: 0, statusText: "", url: at };
     for (let hop = 0; hop < 20; hop++) {
         const res = await exchange(at, "GET", authorization ? { Authorization: authorization } : {}, signal);
         const location = res.headers.location;
-        if (!REDIRECTS.has(res.statusCode ?? 0) || !location) return res;
+        if (!REDIRECTS.has(res.statusCode ?? 0) || !location) return { res, url: at };
         res.resume();
+        last = { status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", url: at };
         const next = new URL(location, at);
         // Once off the registry's origin, never again: fetch's rule too.
         if (next.origin !== at.origin) authorization = undefined;
         at = next;
     }
-    throw new RegistryProtocolError(`GET ${url} redirected more than 20 times`);
+    throw new RegistryProtocolError(`GET ${url} redirected more than 20 times`, {
+        ...last,
+        method: "GET",
+        url: last.url.toString(),
+    });
 }

@@ -10,6 +10,8 @@ export {
     TagSet,
     TagSetOptions,
 } from "./tags";
+export { planTagMoves, tagWriteOrder } from "./tagMoves";
+export type { TagMove, TagMoveInput, TagMovePlan, TagRefusal } from "./tagMoves";
 export { DEFAULT_PLATFORMS, isPlatformName } from "./platforms";
 export { assertCleanBuildContext, DirtyTreeError, GitError, runGit, uncommittedFiles } from "./git";
 export { writeFileAtomic } from "./writeFileAtomic";

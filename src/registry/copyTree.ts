@@ -1,0 +1,108 @@
+import type { RegistryClient } from "./client";
+import { imageBlobs, indexChildren, isIndex } from "./descriptors";
+import { eachLimited, limiter } from "./limit";
+import type { Descriptor } from "./mediatypes";
+
+/** What a copy moved, counted as it goes; copyImage reports it. */
+export interface CopyCounts {
+    blobs: { mounted: number; copied: number; present: number };
+    manifests: { copied: number; present: number };
+    bytesCopied: number;
+}
+
+export interface TreeCopyOptions {
+    /** Same-registry blobs arrive by cross-repository mount. */
+    mount: boolean;
+    /** Blob transfers in flight at once, across every manifest of the tree. */
+    concurrency: number;
+}
+
+/**
+ * Copies manifests with everything under them from one repository to another, children before
+ * parents and blobs before the manifest that names them, so no manifest ever lands in the target
+ * before what it references. One instance per copy: its blob budget and its record of blobs already
+ * sent span every manifest it copies (the image's platforms and the artifacts beside it).
+ */
+export class TreeCopy {
+    private readonly blobsDone = new Map<string, Promise<void>>();
+    private readonly inFlight: <T>(fn: () => Promise<T>) => Promise<T>;
+    private failed: Error | undefined;
+
+    constructor(
+        private readonly client: RegistryClient,
+        private readonly from: string,
+        private readonly to: string,
+        private readonly options: TreeCopyOptions,
+        private readonly counts: CopyCounts,
+    ) {
+        // One budget for every platform's blobs, so `concurrency` bounds the transfers, not each level.
+        this.inFlight = limiter(Math.max(1, options.concurrency));
+    }
+
+    /**
+     * Copies the tree under `digest` and then the manifest itself: under `reference` (the image's
+     * digest, or an artifact's tag) when given, else by digest unless the target already has it.
+     */
+    async copyManifest(digest: string, reference?: string): Promise<void> {
+        // Whether the target has it and what the source holds, in one round trip; what the source
+        // says does not matter when the target already has it.
+        const [there, got] = await Promise.allSettled([
+            reference === undefined ? this.client.headManifest(this.to, digest) : undefined,
+            this.client.getManifest(this.from, digest),
+        ]);
+        if (there.status === "rejected") throw there.reason;
+        if (there.value !== undefined) {
+            this.counts.manifests.present++;
+            return;
+        }
+        if (got.status === "rejected") throw got.reason;
+        const m = got.value;
+        if (isIndex(m)) {
+            const children = indexChildren(m).map((c) => c.digest);
+            await eachLimited(children, this.options.concurrency, (c) => this.copyManifest(c));
+        } else {
+            await eachLimited(imageBlobs(m), this.options.concurrency, (b) => this.copyBlob(b));
+        }
+        await this.client.putManifest(this.to, reference ?? digest, m.bytes, m.mediaType);
+        this.counts.manifests.copied++;
+    }
+
+    private copyBlob(d: Descriptor): Promise<void> {
+        // Platforms often share a blob (a common base layer): one transfer, every manifest waits on it.
+        let p = this.blobsDone.get(d.digest);
+        if (p === undefined) {
+            // Once one transfer failed the copy is lost: the ones still waiting do not start.
+            p = this.inFlight(async () => {
+                if (this.failed !== undefined) throw this.failed;
+                try {
+                    await this.transferBlob(d);
+                } catch (e) {
+                    this.failed ??= e as Error;
+                    throw e;
+                }
+            });
+            this.blobsDone.set(d.digest, p);
+        }
+        return p;
+    }
+
+    private async transferBlob(d: Descriptor): Promise<void> {
+        if (await this.client.hasBlob(this.to, d.digest)) {
+            this.counts.blobs.present++;
+            return;
+        }
+        let session: string | undefined;
+        if (this.options.mount) {
+            const m = await this.client.mountBlob(this.to, d.digest, this.from);
+            if (m.mounted) {
+                this.counts.blobs.mounted++;
+                return;
+            }
+            session = m.uploadUrl;
+        }
+        // Read after the await: several transfers finish concurrently, each adds its own bytes.
+        const bytes = await this.client.copyBlob(this.from, this.to, d, session);
+        this.counts.bytesCopied += bytes;
+        this.counts.blobs.copied++;
+    }
+}

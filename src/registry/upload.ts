@@ -1,0 +1,257 @@
+import * as http from "http";
+import { Readable, Transform } from "stream";
+import { hasBlob, startUpload } from "./blobs";
+import { sha256Digest } from "./digest";
+import {
+    Repo,
+    blobUrl,
+    closingUploadUrl,
+    mountScope,
+    pullScope,
+    pushScope,
+    repoOf,
+    requireDigest,
+} from "./endpoints";
+import {
+    BlobNotFoundError,
+    CheckedReply,
+    RegistryAuthError,
+    RegistryError,
+    RegistryProtocolError,
+    RegistryUnavailableError,
+    ReplyFacts,
+    statusError,
+} from "./errors";
+import { RetryableError, withRetry } from "./retry";
+import type { Session } from "./session";
+import { VerifyingStream, exchange, getFollowing, networkCause, readAll, readErrorBody } from "./transport";
+
+/*
+ * The bytes of a blob into a repository: a monolithic upload from memory (`pushBlob`), or a stream
+ * from another repository on any registry (`copyBlob`). Both go through node:http (transport.ts),
+ * and an attempt that fails part way starts over with a fresh upload session.
+ */
+
+type UploadBody = Buffer | { from: Readable; through: Transform };
+
+/** Remembers a 401 on an upload: the first gets one more attempt, whose POST authenticates afresh. */
+interface UploadAttempts {
+    unauthorized: boolean;
+}
+
+/** Monolithic upload; skipped when the blob already exists so re-pushes move no bytes. */
+export async function pushBlob(
+    session: Session,
+    name: string,
+    bytes: Buffer,
+): Promise<{ digest: string; uploaded: boolean }> {
+    const repo = repoOf(name);
+    const digest = sha256Digest(bytes);
+    if (await hasBlob(session, name, digest)) return { digest, uploaded: false };
+    const attempts: UploadAttempts = { unauthorized: false };
+    await withRetry(
+        session.retry,
+        async () => {
+            const started = await startUpload(session, repo);
+            let put: CheckedReply;
+            try {
+                const signal = AbortSignal.timeout(session.transferTimeout(bytes.length));
+                put = await upload(session, repo, started.url, { digest, size: bytes.length }, bytes, signal);
+            } catch (e) {
+                const cause = networkCause(e);
+                if (cause) throw new RetryableError(cause);
+                throw e;
+            }
+            checkUpload(put, repo, attempts);
+        },
+        (n, cause, last) => new RegistryUnavailableError(repo.registry, n, cause, last.reply),
+    );
+    session.transferred(repo, digest, bytes.length);
+    return { digest, uploaded: true };
+}
+
+/**
+ * The PUT that closes an upload session, through node:http: fetch copies a Buffer or a stream body
+ * through web streams at several times the CPU. The POST that opened the session (in startUpload,
+ * with the source's scope too when it asked for a mount) settled which Authorization to send.
+ */
+async function upload(
+    session: Session,
+    target: Repo,
+    sessionUrl: string,
+    blob: { digest: string; size: number },
+    body: UploadBody,
+    signal: AbortSignal,
+    mountedFrom?: Repo,
+): Promise<CheckedReply> {
+    const auth =
+        session.authorization(target.registry, pushScope(target)) ??
+        (mountedFrom
+            ? session.authorization(target.registry, mountScope(target, mountedFrom.path))
+            : undefined);
+    const url = closingUploadUrl(sessionUrl, blob.digest);
+    const put = await exchange(
+        url,
+        "PUT",
+        {
+            "Content-Type": "application/octet-stream",
+            "Content-Length": String(blob.size),
+            ...(auth ? { Authorization: auth } : {}),
+        },
+        signal,
+        body,
+    );
+    return {
+        method: "PUT",
+        url: url.toString(),
+        status: put.statusCode ?? 0,
+        statusText: put.statusMessage ?? "",
+        body: await readAll(put),
+        what: `uploading blob ${blob.digest} to ${target.name}`,
+        quoteBody: true,
+    };
+}
+
+/** Throws unless the upload answered 201; what is worth another attempt throws RetryableError. */
+function checkUpload(put: CheckedReply, target: Repo, attempts: UploadAttempts): void {
+    if (put.status === 201) return;
+    if (put.status === 401 && !attempts.unauthorized) {
+        // A token that lapsed mid-transfer: the next attempt's POST authenticates afresh.
+        attempts.unauthorized = true;
+        throw new RetryableError("401 Unauthorized on upload", put);
+    }
+    if (put.status === 401 || put.status === 403) {
+        throw new RegistryAuthError(target.registry, pushScope(target), put.status, put);
+    }
+    const refused = statusError(put);
+    if (refused.temporary) throw new RetryableError(`${put.status} ${put.statusText}`, put);
+    throw refused;
+}
+
+/**
+ * A blob's GET with its body unread. Auth comes from what the session already learned; a challenge
+ * is answered there (a HEAD), and the GET is sent once more with what it learned.
+ */
+async function openBlob(
+    session: Session,
+    source: Repo,
+    digest: string,
+    signal: AbortSignal,
+): Promise<{ res: http.IncomingMessage; url: URL }> {
+    const url = blobUrl(source, digest);
+    const scope = pullScope(source);
+    const what = `GET blob ${digest} in ${source.name}`;
+    let got: { res: http.IncomingMessage; url: URL };
+    try {
+        got = await getFollowing(url, session.authorization(source.registry, scope), signal);
+        if (got.res.statusCode === 401) {
+            got.res.resume();
+            await session.request(source.registry, { method: "HEAD", url, scope, what });
+            got = await getFollowing(url, session.authorization(source.registry, scope), signal);
+        }
+    } catch (e) {
+        const cause = e instanceof RegistryError ? undefined : networkCause(e);
+        if (cause) throw new RetryableError(cause);
+        throw e;
+    }
+    const status = got.res.statusCode ?? 0;
+    if (status === 200) return got;
+    const reply: CheckedReply = {
+        method: "GET",
+        url: got.url.toString(),
+        status,
+        statusText: got.res.statusMessage ?? "",
+        body: await readErrorBody(got.res),
+        what,
+    };
+    if (status === 404) throw new BlobNotFoundError(source.name, digest, reply);
+    if (status === 401 || status === 403) throw new RegistryAuthError(source.registry, scope, status, reply);
+    const refused = statusError(reply);
+    if (refused.temporary) throw new RetryableError(`${status} ${reply.statusText}`.trim(), reply);
+    throw refused;
+}
+
+/**
+ * Streams one blob from `from` into `to` (any two registries, each with its own credentials): the
+ * GET's body is the PUT's body, hashed on the way, with no temporary file and no whole-blob buffer.
+ * An interrupted transfer starts over with a fresh GET and upload session.
+ */
+export async function copyBlob(
+    session: Session,
+    from: string,
+    to: string,
+    blob: { digest: string; size: number },
+    uploadUrlHint?: string,
+): Promise<number> {
+    const source = repoOf(from);
+    const target = repoOf(to);
+    requireDigest(blob.digest);
+    // A mount the registry refused left an upload session open: the first attempt uses it.
+    let hint = uploadUrlHint;
+    const attempts: UploadAttempts = { unauthorized: false };
+    return withRetry(
+        session.retry,
+        () => {
+            const mountSession = hint;
+            hint = undefined;
+            return copyAttempt(session, source, target, blob, attempts, mountSession);
+        },
+        (n, cause, last) =>
+            new RegistryUnavailableError(
+                source.registry === target.registry
+                    ? source.registry
+                    : `${source.registry} or ${target.registry}`,
+                n,
+                `copying blob ${blob.digest} from ${source.name} to ${target.name}: ${cause}`,
+                last.reply,
+            ),
+    );
+}
+
+/** One GET piped into one upload; returns the bytes moved. */
+async function copyAttempt(
+    session: Session,
+    source: Repo,
+    target: Repo,
+    blob: { digest: string; size: number },
+    attempts: UploadAttempts,
+    mountSession: string | undefined,
+): Promise<number> {
+    const signal = AbortSignal.timeout(session.transferTimeout(blob.size));
+    // The upload session and the source's reply are independent: one round trip for both.
+    const [started, opened] = await Promise.allSettled([
+        mountSession ?? startUpload(session, target).then((s) => s.url),
+        openBlob(session, source, blob.digest, signal),
+    ]);
+    if (started.status === "rejected") {
+        if (opened.status === "fulfilled") opened.value.res.destroy();
+        throw started.reason;
+    }
+    if (opened.status === "rejected") throw opened.reason;
+    const got = opened.value;
+    const verifying = new VerifyingStream(blob, `${source.name}@${blob.digest}`);
+    const mountedFrom = mountSession !== undefined ? source : undefined;
+    let put: CheckedReply;
+    try {
+        const body = { from: got.res, through: verifying };
+        put = await upload(session, target, started.value, blob, body, signal, mountedFrom);
+    } catch (e) {
+        if (verifying.problem) throw new RegistryProtocolError(verifying.problem, sourceFacts(got));
+        const cause = networkCause(e);
+        if (cause) throw new RetryableError(cause);
+        throw e;
+    } finally {
+        // Read to the end on success; on an early answer or a failure, stop reading the source.
+        got.res.destroy();
+    }
+    if (verifying.problem) throw new RegistryProtocolError(verifying.problem, sourceFacts(got));
+    checkUpload(put, target, attempts);
+    session.transferred(target, blob.digest, verifying.bytes);
+    return verifying.bytes;
+}
+
+/** The source's reply, for a refusal of the bytes it sent. */
+function sourceFacts(got: { res: http.IncomingMessage; url: URL }): ReplyFacts {
+    const status = got.res.statusCode ?? 0;
+    return { method: "GET", url: got.url.toString(), status, statusText: got.res.statusMessage ?? "" };
+}
