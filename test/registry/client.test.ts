@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { randomBytes } from "crypto";
 import {
+    BlobNotFoundError,
     ImmutableTagError,
     ManifestNotFoundError,
     MissingPlatformError,
@@ -19,6 +20,7 @@ import {
     LOCAL_AUTH,
     TEST_CREATED,
     TEST_LABELS,
+    TestImage,
     pushTestImage,
     uniqueRepo,
 } from "../fixtures/registry/testImage";
@@ -26,12 +28,7 @@ import {
 const NO_RETRY = { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 };
 
 describe("RegistryClient against 127.0.0.1:5000 and :5001 @integration", () => {
-    let transferred = 0;
-    const client = new RegistryClient({
-        retry: NO_RETRY,
-        dockerConfigPath: "/nonexistent/config.json",
-        onTransfer: (e) => (transferred += e.bytes),
-    });
+    const client = new RegistryClient({ retry: NO_RETRY, dockerConfigPath: "/nonexistent/config.json" });
 
     it("pings the anonymous registry", async () => {
         assert.strictEqual(await client.ping(LOCAL), 200);
@@ -78,23 +75,39 @@ describe("RegistryClient against 127.0.0.1:5000 and :5001 @integration", () => {
         );
     });
 
-    describe("one pushed index", () => {
-        const name = uniqueRepo(LOCAL, "client");
-        let img: Awaited<ReturnType<typeof pushTestImage>>;
-        before(async () => {
-            transferred = 0;
-            img = await pushTestImage(client, name);
-        });
+    describe("one pushed index, in a repository of each test's own", () => {
+        /** A fresh repository holding one pushed index, its tags already pointing at it. */
+        async function pushed(area: string, tags: string[] = []): Promise<{ name: string; img: TestImage }> {
+            const name = uniqueRepo(LOCAL, area);
+            const img = await pushTestImage(client, name);
+            if (tags.length > 0) await client.applyTags(name, img.indexDigest, tags);
+            return { name, img };
+        }
 
-        it("counted the blob bytes once and skips them on re-push", async () => {
-            assert.strictEqual(transferred, img.blobBytes);
-            transferred = 0;
-            const again = await pushTestImage(client, name);
+        /** A client that adds up the blob bytes it uploads. */
+        function counting(): { client: RegistryClient; transferred: () => number; reset: () => void } {
+            let n = 0;
+            const c = new RegistryClient({
+                retry: NO_RETRY,
+                dockerConfigPath: "/nonexistent/config.json",
+                onTransfer: (e) => (n += e.bytes),
+            });
+            return { client: c, transferred: () => n, reset: () => (n = 0) };
+        }
+
+        it("counts the blob bytes once and skips them on re-push", async () => {
+            const name = uniqueRepo(LOCAL, "repush");
+            const c = counting();
+            const img = await pushTestImage(c.client, name);
+            assert.strictEqual(c.transferred(), img.blobBytes);
+            c.reset();
+            const again = await pushTestImage(c.client, name);
             assert.strictEqual(again.indexDigest, img.indexDigest);
-            assert.strictEqual(transferred, 0);
+            assert.strictEqual(c.transferred(), 0);
         });
 
         it("applyTags points 4 tags at the index digest", async () => {
+            const { name, img } = await pushed("applytags");
             const tags = ["1.4.2", "1.4", "1", "git-0123abc"];
             const results = await client.applyTags(name, img.indexDigest, tags);
             assert.deepStrictEqual(
@@ -117,14 +130,16 @@ describe("RegistryClient against 127.0.0.1:5000 and :5001 @integration", () => {
         });
 
         it("retag keeps the digest and uploads no blob", async () => {
-            transferred = 0;
-            const r = await client.retag(name, img.indexDigest, "staging");
+            const { name, img } = await pushed("retag");
+            const c = counting();
+            const r = await c.client.retag(name, img.indexDigest, "staging");
             assert.deepStrictEqual(r, { tag: "staging", digest: img.indexDigest });
-            assert.strictEqual((await client.getManifest(name, "staging")).digest, img.indexDigest);
-            assert.strictEqual(transferred, 0);
+            assert.strictEqual((await c.client.getManifest(name, "staging")).digest, img.indexDigest);
+            assert.strictEqual(c.transferred(), 0);
         });
 
         it("re-pointing an immutable tag at the same digest is a no-op", async () => {
+            const { name, img } = await pushed("noop", ["1.4.2"]);
             assert.deepStrictEqual(await client.retag(name, img.indexDigest, "1.4.2"), {
                 tag: "1.4.2",
                 digest: img.indexDigest,
@@ -133,6 +148,7 @@ describe("RegistryClient against 127.0.0.1:5000 and :5001 @integration", () => {
         });
 
         it("describe gives platforms, digests, labels and created", async () => {
+            const { name, img } = await pushed("describe", ["1.4.2"]);
             const d = await client.describe(`${name}:1.4.2`);
             assert.deepStrictEqual(d, {
                 name,
@@ -160,6 +176,7 @@ describe("RegistryClient against 127.0.0.1:5000 and :5001 @integration", () => {
         });
 
         it("describe of a single platform manifest reads its config", async () => {
+            const { name, img } = await pushed("describe-one");
             const d = await client.describe(`${name}@${img.platformDigests["linux/arm64"]}`);
             assert.strictEqual(d.mediaType, OCI_MANIFEST);
             assert.deepStrictEqual(d.platforms, [
@@ -174,6 +191,7 @@ describe("RegistryClient against 127.0.0.1:5000 and :5001 @integration", () => {
         });
 
         it("verify passes for both platforms and names a missing one exactly", async () => {
+            const { name, img } = await pushed("verify");
             const ok = await client.verify(`${name}@${img.indexDigest}`, ["linux/amd64", "linux/arm64"]);
             assert.strictEqual(ok.digest, img.indexDigest);
             await assert.rejects(
@@ -195,12 +213,16 @@ describe("RegistryClient against 127.0.0.1:5000 and :5001 @integration", () => {
         });
 
         it("a missing digest gives the exact not-found message", async () => {
+            const { name } = await pushed("missing");
             const missing = "sha256:" + "0".repeat(64);
             await assert.rejects(
                 client.getManifest(name, missing),
                 (e: unknown) =>
                     e instanceof ManifestNotFoundError &&
-                    e.message === `digest ${missing} not found in repo ${name}`,
+                    e.message === `digest ${missing} not found in repo ${name}` &&
+                    e.status === 404 &&
+                    e.method === "GET" &&
+                    e.errors[0]?.code === "MANIFEST_UNKNOWN",
             );
             await assert.rejects(
                 client.applyTags(name, missing, ["9.9.9"]),
@@ -211,7 +233,24 @@ describe("RegistryClient against 127.0.0.1:5000 and :5001 @integration", () => {
             assert.strictEqual(await client.headManifest(name, "9.9.9"), undefined);
         });
 
+        it("a missing blob is a BlobNotFoundError with its own message, not a manifest's", async () => {
+            const { name } = await pushed("missing-blob");
+            const missing = "sha256:" + "1".repeat(64);
+            await assert.rejects(
+                client.getBlob(name, missing),
+                (e: unknown) =>
+                    e instanceof BlobNotFoundError &&
+                    !(e instanceof ManifestNotFoundError) &&
+                    e.message === `blob ${missing} not found in repo ${name}` &&
+                    e.status === 404 &&
+                    e.url === `http://${name.replace("/", "/v2/")}/blobs/${missing}` &&
+                    e.errors[0]?.code === "BLOB_UNKNOWN",
+            );
+            assert.strictEqual(await client.hasBlob(name, missing), false);
+        });
+
         it("moving an immutable tag is refused, force allows it, floating tags move", async () => {
+            const { name, img } = await pushed("immutable", ["1.4.2", "1.4", "1", "git-0123abc"]);
             const other = await pushTestImage(client, name, "two");
             await assert.rejects(
                 client.retag(name, other.indexDigest, "1.4.2"),
@@ -240,6 +279,7 @@ describe("RegistryClient against 127.0.0.1:5000 and :5001 @integration", () => {
         });
 
         it("deletes a manifest only with confirm", async () => {
+            const name = uniqueRepo(LOCAL, "delete");
             const third = await pushTestImage(client, name, "three");
             await assert.rejects(
                 // @ts-expect-error the guard must also hold for untyped callers
