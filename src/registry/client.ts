@@ -72,7 +72,7 @@ export class RegistryClient {
         return mountBlob(this.session, to, digest, from);
     }
 
-    /** Streams one blob from `from` into `to` (into `uploadUrlHint`'s session if given); returns its bytes. */
+    /** Streams one blob from `from` into `to` (into the session `uploadUrlHint` names); returns its size. */
     copyBlob(
         from: string,
         to: string,

@@ -71,13 +71,17 @@ function repository(name: string, what: string): Repository {
     return { registry: r.registry, name: r.name };
 }
 
-/** The copy's inputs, refused before any request when they cannot be right. */
-function checkOptions(o: CopyOptions): {
+/** The copy's inputs, checked, each tag once. */
+interface CopyInputs {
     from: Repository;
     to: Repository;
+    digest: string;
     tags: string[];
     artifactTags: string[];
-} {
+}
+
+/** Refuses, before any request, inputs that cannot be right. */
+function checkOptions(o: CopyOptions): CopyInputs {
     const from = repository(o.from, "source");
     const to = repository(o.to, "target");
     if (!isDigest(o.digest)) {
@@ -89,7 +93,7 @@ function checkOptions(o: CopyOptions): {
     if (badArtifact !== undefined) {
         throw new RegistryError(`artifact tag "${badArtifact}" is not a tag: must match [\\w][\\w.-]{0,127}`);
     }
-    return { from, to, tags: [...new Set(o.tags ?? [])], artifactTags };
+    return { from, to, digest: o.digest, tags: [...new Set(o.tags ?? [])], artifactTags };
 }
 
 /** The manifest by digest, or undefined when the repository lacks it; getManifest checks its hash. */
@@ -130,19 +134,15 @@ interface FirstRound {
  * Reads only, together: is it there already, where does each requested tag point (an immutable one
  * refuses the copy here, before anything is sent), and where do the artifacts live on both sides.
  */
-async function firstRound(
-    client: RegistryClient,
-    o: CopyOptions,
-    c: ReturnType<typeof checkOptions>,
-): Promise<FirstRound> {
+async function firstRound(client: RegistryClient, c: CopyInputs): Promise<FirstRound> {
     const [present, tagHeads, sourceArtifacts, targetArtifacts] = await Promise.all([
-        manifestIfPresent(client, c.to.name, o.digest),
+        manifestIfPresent(client, c.to.name, c.digest),
         headsOf(client, c.to.name, c.tags),
         headsOf(client, c.from.name, c.artifactTags),
         headsOf(client, c.to.name, c.artifactTags),
     ]);
     const heads = new Map(c.tags.map((t, i) => [t, tagHeads[i]?.digest]));
-    refuseImmutable(c.to.name, o.digest, planTagMoves({ digest: o.digest, tags: c.tags, heads }).refused);
+    refuseImmutable(c.to.name, c.digest, planTagMoves({ digest: c.digest, tags: c.tags, heads }).refused);
     return { present, tagHeads, sourceArtifacts, targetArtifacts };
 }
 
@@ -151,21 +151,20 @@ async function firstRound(
  * (getManifest checks what it got), and where the tags and artifact tags point after a copy that may
  * have taken minutes.
  */
-async function copyTree(
+async function copyAndReadBack(
     client: RegistryClient,
     tree: TreeCopy,
-    o: CopyOptions,
-    c: ReturnType<typeof checkOptions>,
+    c: CopyInputs,
 ): Promise<{ index: Manifest; tagHeads: Head[]; targetArtifacts: Head[] }> {
-    await tree.copyManifest(o.digest, o.digest);
+    await tree.copyManifest(c.digest, c.digest);
     const [index, tagHeads, targetArtifacts] = await Promise.all([
-        client.getManifest(c.to.name, o.digest),
+        client.getManifest(c.to.name, c.digest),
         headsOf(client, c.to.name, c.tags),
         headsOf(client, c.to.name, c.artifactTags),
     ]);
-    if (index.digest !== o.digest) {
+    if (index.digest !== c.digest) {
         throw new RegistryProtocolError(
-            `${c.to.name}@${o.digest} serves content with digest ${index.digest}`,
+            `${c.to.name}@${c.digest} serves content with digest ${index.digest}`,
         );
     }
     return { index, tagHeads, targetArtifacts };
@@ -195,7 +194,7 @@ export async function copyImage(client: RegistryClient, o: CopyOptions): Promise
         tags: [],
         artifacts: [],
     };
-    const first = await firstRound(client, o, c);
+    const first = await firstRound(client, c);
     const outcomes = (target: Head[]): CopyResult["artifacts"] =>
         c.artifactTags.map((tag, i) => ({
             tag,
@@ -215,7 +214,7 @@ export async function copyImage(client: RegistryClient, o: CopyOptions): Promise
     const now =
         first.present !== undefined
             ? { index: first.present, tagHeads: first.tagHeads, targetArtifacts: first.targetArtifacts }
-            : await copyTree(client, tree, o, c);
+            : await copyAndReadBack(client, tree, c);
 
     if (c.artifactTags.length > 0) {
         result.artifacts = outcomes(now.targetArtifacts);

@@ -207,7 +207,7 @@ const QUOTED_BODY_CHARS = 300;
  * The one place a reply's status line and body become message text. Everything a registry says that
  * reaches a message passes here, so this is where its text is made safe to print.
  */
-function statusText(reply: CheckedReply): string {
+function statusLine(reply: CheckedReply): string {
     const line = `${reply.status} ${reply.statusText}`.trim();
     if (!reply.quoteBody) return line;
     return `${line}: ${(reply.body ?? Buffer.alloc(0)).toString("utf8").slice(0, QUOTED_BODY_CHARS)}`;
@@ -215,10 +215,10 @@ function statusText(reply: CheckedReply): string {
 
 /** The error for a reply whose status its request does not accept: "<what> answered <status>". */
 export function statusError(reply: CheckedReply): RegistryProtocolError {
-    return new RegistryProtocolError(`${reply.what} answered ${statusText(reply)}`, reply);
+    return new RegistryProtocolError(`${reply.what} answered ${statusLine(reply)}`, reply);
 }
 
-/** Throws `statusError(reply)` unless the reply's status is one of `ok` (go-containerregistry's CheckError). */
+/** Throws `statusError(reply)` unless the reply's status is one of `ok` (ggcr's transport.CheckError). */
 export function checkStatus(reply: CheckedReply, ...ok: number[]): void {
     if (!ok.includes(reply.status)) throw statusError(reply);
 }

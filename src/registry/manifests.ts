@@ -38,7 +38,7 @@ export function headDescriptor(reply: Reply): ManifestHead {
     };
 }
 
-/** A GET's bytes as a manifest: JSON with an object at the top, hashing to `reference` if that is a digest. */
+/** A GET's bytes as a manifest: a JSON object that hashes to `reference` when that is a digest. */
 export function decodeManifest(repo: Repo, reference: string, reply: Reply): Manifest {
     let json: Manifest["json"];
     try {

@@ -123,7 +123,7 @@ export class Session {
         return reply;
     }
 
-    /** What a request for `scope` carries before any challenge: a cached token, or Basic for a registry that asked. */
+    /** What a request for `scope` carries before any challenge: a cached token, or Basic if asked before. */
     authorization(registry: string, scope: string): string | undefined {
         const token = this.tokens.get(registry, scope);
         if (token) return `Bearer ${token}`;

@@ -7,7 +7,8 @@ import { describeNetworkError } from "./retry";
 
 /*
  * The byte path of blob transfers: node:http(s) exchanges whose bodies stream, and the hash check a
- * streamed blob passes through. The protocol (auth, retries, status handling) stays in session.ts and blobs.ts.
+ * streamed blob passes through. The protocol (auth, retries, status handling) is the session's and
+ * upload.ts's.
  */
 
 /**

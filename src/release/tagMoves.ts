@@ -14,7 +14,7 @@ export interface TagMove {
     previousDigest?: string;
     /** False when the tag already names the digest: nothing to send. */
     write: boolean;
-    /** Where the tag goes back to if a later write fails: set for a floating tag that named another digest. */
+    /** Where the tag goes back to if a later write fails: for a floating tag that named another digest. */
     restoreTo?: string;
 }
 
