@@ -246,6 +246,38 @@ describe("components/PinnedDeployment", () => {
         assert.ok(registrationOf("hello-deployment").dependencies.includes(copyUrn));
     });
 
+    // The git tag that travels with a copy is the release's own (release/tags.ts): `git-<7>`, whatever
+    // length of sha the stack file holds, so `pulumi up` and the CLI's copy write the same tag.
+    const copiedTagRows: { name: string; version: string; gitSha: string; tags: string[] }[] = [
+        { name: "a 7-hex gitSha", version: "1.4.2", gitSha: "0123abc", tags: ["1.4.2", "git-0123abc"] },
+        {
+            name: "a 40-hex gitSha",
+            version: "1.4.2",
+            gitSha: "0123abc4567890def0123abc4567890def012345",
+            tags: ["1.4.2", "git-0123abc"],
+        },
+        {
+            name: "a pre-release and a 12-hex gitSha",
+            version: "2.0.0-rc.1",
+            gitSha: "0123abc45678",
+            tags: ["2.0.0-rc.1", "git-0123abc"],
+        },
+    ];
+    for (const row of copiedTagRows) {
+        it(`sourceRepository: the copy carries X.Y.Z and git-<7> for ${row.name}`, async () => {
+            new PinnedDeployment("hello", {
+                ...base,
+                version: row.version,
+                gitSha: row.gitSha,
+                repository: "127.0.0.1:5001/prod/hello",
+                sourceRepository: REPO,
+            });
+            await settle();
+            const [copy] = recorded.filter((r) => r.type.includes(":dynamic:"));
+            assert.deepStrictEqual(copy.inputs.tags, row.tags);
+        });
+    }
+
     it("sourceRepository: verification falls back to the source while the target lacks the digest", async () => {
         const SOURCE = "127.0.0.1:5000/image-release/staging";
         const calls: string[] = [];
