@@ -18,10 +18,9 @@ export {
     multiArchImageProblems,
     RegistryCredentials,
 } from "./multiArchImage";
+export { deploymentSpec, DeploymentSpecInput } from "./deploymentSpec";
 export {
     DEFAULT_REVISION_HISTORY_LIMIT,
-    deploymentSpec,
-    DeploymentSpecInput,
     PinnedDeployment,
     PinnedDeploymentArgs,
     pinnedDeploymentProblems,

@@ -5,7 +5,8 @@ import { copiedTags, DEFAULT_PLATFORMS } from "../release";
 import { RegistryClient } from "../registry";
 import { RegistryCopyResource } from "../providers";
 import { copiedTagProblems, imageCopy, sourceRepositoryProblems } from "./imageCopy";
-import { changeCause, deploymentAnnotations, podAnnotations, ReleaseMetadata } from "./annotations";
+import { changeCause, deploymentAnnotations, ReleaseMetadata } from "./annotations";
+import { deploymentSpec } from "./deploymentSpec";
 import { platformDigestsOf, verifyPin } from "./pinVerification";
 import {
     ArgProblem,
@@ -143,47 +144,6 @@ export interface PinnedDeploymentArgs {
      * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests
      */
     readonly verifiedPin?: VerifiedPin;
-}
-
-/**
- * Inputs to the pure spec builder. Plain values give a plain spec; an Output stays a leaf of its own,
- * so a preview that does not know the digest yet still knows the selector and every other field.
- */
-export interface DeploymentSpecInput {
-    readonly appName: string;
-    readonly image: pulumi.Input<string>;
-    readonly release: pulumi.Input<ReleaseMetadata>;
-    readonly replicas: pulumi.Input<number>;
-    readonly containerPort: pulumi.Input<number>;
-    readonly revisionHistoryLimit: pulumi.Input<number>;
-}
-
-/** The Deployment `spec`; pure so that tests pin its exact shape. */
-export function deploymentSpec(i: DeploymentSpecInput) {
-    const labels = { app: i.appName };
-    return {
-        replicas: i.replicas,
-        revisionHistoryLimit: i.revisionHistoryLimit,
-        selector: { matchLabels: labels },
-        template: {
-            metadata: {
-                labels,
-                annotations: isPlain(i.release)
-                    ? podAnnotations(i.release)
-                    : pulumi.output(i.release).apply(podAnnotations),
-            },
-            spec: {
-                containers: [
-                    {
-                        name: i.appName,
-                        image: i.image,
-                        imagePullPolicy: "IfNotPresent",
-                        ports: [{ containerPort: i.containerPort }],
-                    },
-                ],
-            },
-        },
-    };
 }
 
 /**

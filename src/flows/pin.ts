@@ -226,7 +226,8 @@ export async function applyPin(
     // The bytes go first: a pin is written only once the stack's own repository serves its digest.
     if (plan.copy) result.copied = await copyInto(deps, plan.copy);
     writeStackFile(c.snapshot, plan.after, { beforeRename: o.beforeRename });
-    Object.assign(result, await commitAndRetag(o, c, deps, plan, branch), { written: true });
+    Object.assign(result, await commitAndRetag(o, c, deps, plan, branch));
+    result.written = true;
     if (branch)
         result.pr = await writePullRequest(o, c, deps, { title, branch: branch.name, diff: plan.diff });
     return result;

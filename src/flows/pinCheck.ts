@@ -80,10 +80,7 @@ async function step<T>(name: PinRefusal["step"], run: () => Promise<T>): Promise
  * once), covers the platforms, and, when the stack requires it, is signed there by a trusted key.
  * Reading signatures needs a whole client; verifying alone needs only `verify`.
  */
-export function checkPin(
-    o: PinCheckOptions & { signature: SignatureRule },
-    deps: { client: RegistryClient },
-): Promise<VerifiedPin>;
+export function checkPin(o: PinCheckOptions, deps: { client: RegistryClient }): Promise<VerifiedPin>;
 export function checkPin(
     o: PinCheckOptions & { signature?: undefined },
     deps: { client: Pick<RegistryClient, "verify"> },
