@@ -7,8 +7,9 @@ import {
     PinnedDeployment,
     PinnedJob,
     VERIFY_CLIENT_OPTIONS,
-    verifyPinnedImage,
+    verificationFailure,
 } from "./components";
+import { checkPin, PinRefusal, Refusal, stackPinCheck, VerifiedPin } from "./flows";
 import { RegistryClient } from "./registry";
 import {
     assertCleanBuildContext,
@@ -20,7 +21,6 @@ import {
     resolveImageSource,
     sourceDateEpoch,
 } from "./release";
-import { requiredSignature } from "./signing";
 import { PROJECT, StackConfigError, stackFile, StackImageConfig, validateStackConfig } from "./stackconfig";
 
 const APP = "hello";
@@ -191,33 +191,20 @@ function runBuild(stack: string, cfg: StackImageConfig, build: { context: string
     };
 }
 
-/** A pin that fails the registry or signature check: the program stops before its first resource. */
-class PinVerificationError extends Error {}
-
 /**
- * Checks the pinned digest in the registry before anything is registered, so a missing digest, or
- * one without a required platform, stops `pulumi preview` with the check's message alone; the
- * components then reuse that answer instead of asking the registry again.
+ * The stack's pin check, once, before anything is registered: the digest is where the stack pulls it
+ * (its repository, or its sourceRepository until `up` copies it), covers its platforms, and is signed
+ * by a trusted key when the stack requires it. A refusal stops `pulumi preview` with its message alone;
+ * the registry's is worded as PinnedDeployment's own check would word it.
  */
-async function verifiedPin(
-    cfg: StackImageConfig,
-    digest: string,
-): Promise<{ client: Pick<RegistryClient, "verify">; signedBy?: string }> {
-    const ref = `${cfg.repository}@${digest}`;
-    // One client for both checks: a token the first one fetched serves the second.
+async function checkedPin(cfg: StackImageConfig, digest: string): Promise<VerifiedPin> {
+    // One client for both steps: a token the first one fetched serves the second.
     const client = new RegistryClient(VERIFY_CLIENT_OPTIONS);
     try {
-        // A pin promoted from another repository is verified there until `up` copies it here.
-        const source = cfg.sourceRepository !== undefined ? `${cfg.sourceRepository}@${digest}` : undefined;
-        const d = await verifyPinnedImage(client, ref, cfg.platforms, APP, undefined, source);
-        // The signature lives beside the image: in the repository the check just found the digest in.
-        const signed = await requiredSignature(client, cfg, projectRoot(), d.name, digest);
-        return {
-            client: { verify: () => Promise.resolve(d) },
-            ...(signed ? { signedBy: signed.keyId } : {}),
-        };
+        return await checkPin(stackPinCheck(cfg, digest, projectRoot()), { client });
     } catch (e) {
-        throw new PinVerificationError((e as Error).message);
+        if (e instanceof PinRefusal && e.step === "registry") throw new Refusal(verificationFailure(APP, e));
+        throw e;
     }
 }
 
@@ -232,8 +219,8 @@ async function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
     }
     const version = cfg.version as string;
     const gitSha = cfg.gitSha as string;
-    const pin = cfg.verifyDigest || cfg.requireSignature ? await verifiedPin(cfg, digest) : undefined;
-    const registryClient = cfg.verifyDigest ? pin?.client : undefined;
+    // The signature is read where the digest is, so a required one is checked even without verifyDigest.
+    const pin = cfg.verifyDigest || cfg.requireSignature ? await checkedPin(cfg, digest) : undefined;
     const k8sOpts = kubernetesOptions(stack, cfg);
     const deployment = new PinnedDeployment(
         APP,
@@ -246,9 +233,9 @@ async function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
             platforms: cfg.platforms,
             namespace: cfg.namespace,
             verifyDigest: cfg.verifyDigest,
-            ...(registryClient ? { registryClient } : {}),
+            ...(cfg.verifyDigest && pin ? { verifiedPin: pin } : {}),
             ...(cfg.sourceRepository !== undefined ? { sourceRepository: cfg.sourceRepository } : {}),
-            ...(pin?.signedBy ? { signedBy: pin.signedBy } : {}),
+            ...(pin?.signature ? { signedBy: pin.signature.keyId } : {}),
         },
         k8sOpts,
     );
@@ -310,11 +297,7 @@ async function run(): Promise<Record<string, unknown>> {
     try {
         return await configure();
     } catch (e) {
-        if (
-            e instanceof StackConfigError ||
-            e instanceof DirtyTreeError ||
-            e instanceof PinVerificationError
-        ) {
+        if (e instanceof StackConfigError || e instanceof DirtyTreeError || e instanceof Refusal) {
             throw new pulumi.RunError(e.message);
         }
         throw e;

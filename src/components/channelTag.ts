@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { isChannelTag } from "../release";
 import { RegistryCopyResource, RegistryTagResource } from "../providers";
 import { imageCopy, sourceRepositoryProblems } from "./imageCopy";
 import type { RegistryCredentials } from "./multiArchImage";
@@ -45,7 +46,7 @@ export function channelProblems(channel: string | undefined): pulumi.InputProper
     if (channel === undefined || channel === "") {
         return [{ propertyPath: "channel", reason: "is required" }];
     }
-    if (!/^[a-z][a-z0-9-]{0,127}$/.test(channel) || channel.startsWith("git-")) {
+    if (!isChannelTag(channel)) {
         return [
             { propertyPath: "channel", reason: `is not a channel name like "staging" (got "${channel}")` },
         ];

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isImmutableTag } from "../release";
+import { gitTag, ReleaseRuleError, versionTag } from "../release";
 import { RegistryCopyResource } from "../providers";
 import type { RegistryCredentials } from "./multiArchImage";
 import { ArgProblem, repositoryProblems } from "./validate";
@@ -22,12 +22,26 @@ export function sourceRepositoryProblems(
     return problems;
 }
 
+/** Checks one tag rule, as the arg it is about; a rule error is that arg's problem. */
+function tagRuleProblems(propertyPath: string, rule: () => unknown): ArgProblem[] {
+    try {
+        rule();
+        return [];
+    } catch (e) {
+        if (!(e instanceof ReleaseRuleError)) throw e;
+        return [{ propertyPath, reason: `cannot name the copy's tag: ${e.message}` }];
+    }
+}
+
 /**
- * The tags a copy carries into the target: only the ones that name this one build forever (X.Y.Z,
- * git-<sha>). Floating tags there belong to the target's own channel.
+ * With a copy, `version` and `gitSha` name the tags it carries (`copiedTags`: X.Y.Z and git-<7>), so
+ * each must make one. Missing ones are left to the required-arg check.
  */
-export function copiedTags(version: string, gitSha: string): string[] {
-    return [version, `git-${gitSha}`].filter((t) => isImmutableTag(t));
+export function copiedTagProblems(version: string | undefined, gitSha: string | undefined): ArgProblem[] {
+    return [
+        ...(version ? tagRuleProblems("version", () => versionTag(version)) : []),
+        ...(gitSha ? tagRuleProblems("gitSha", () => gitTag(gitSha)) : []),
+    ];
 }
 
 /**

@@ -18,15 +18,13 @@ export {
     multiArchImageProblems,
     RegistryCredentials,
 } from "./multiArchImage";
+export { deploymentSpec, DeploymentSpecInput } from "./deploymentSpec";
 export {
     DEFAULT_REVISION_HISTORY_LIMIT,
-    VERIFY_CLIENT_OPTIONS,
-    deploymentSpec,
-    DeploymentSpecInput,
     PinnedDeployment,
     PinnedDeploymentArgs,
     pinnedDeploymentProblems,
-    verifyPinnedImage,
 } from "./pinnedDeployment";
+export { platformDigestsOf, VERIFY_CLIENT_OPTIONS, verificationFailure, verifyPin } from "./pinVerification";
 export { jobAnnotations, jobName, jobSpec, JobSpecInput, PinnedJob, PinnedJobArgs } from "./pinnedJob";
 export { digestProblems, repositoryProblems, throwIfProblems } from "./validate";

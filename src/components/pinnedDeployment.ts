@@ -1,10 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_PLATFORMS } from "../release";
-import { ImageDescription, RegistryClient, RegistryUnavailableError, verifyFirstHolder } from "../registry";
+import { VerifiedPin } from "../flows";
+import { copiedTags, DEFAULT_PLATFORMS } from "../release";
+import { RegistryClient } from "../registry";
 import { RegistryCopyResource } from "../providers";
-import { copiedTags, imageCopy, sourceRepositoryProblems } from "./imageCopy";
-import { changeCause, deploymentAnnotations, podAnnotations, ReleaseMetadata } from "./annotations";
+import { copiedTagProblems, imageCopy, sourceRepositoryProblems } from "./imageCopy";
+import { changeCause, deploymentAnnotations, ReleaseMetadata } from "./annotations";
+import { deploymentSpec } from "./deploymentSpec";
+import { platformDigestsOf, verifyPin } from "./pinVerification";
 import {
     ArgProblem,
     checkedArgs,
@@ -35,15 +38,6 @@ const SPEC_DEFAULTS = {
     replicas: 1,
     containerPort: 8080,
     revisionHistoryLimit: DEFAULT_REVISION_HISTORY_LIMIT,
-};
-
-/**
- * A preview must answer quickly when the registry is down: three tries 200 ms and 400 ms apart, and
- * 10 s per request (a black-holed host), instead of the client's general-purpose 4 x 30 s.
- */
-export const VERIFY_CLIENT_OPTIONS = {
-    timeoutMs: 10_000,
-    retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 1000 },
 };
 
 export interface PinnedDeploymentArgs {
@@ -140,47 +134,16 @@ export interface PinnedDeploymentArgs {
      * https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md
      */
     readonly signedBy?: pulumi.Input<string>;
-}
-
-/**
- * Inputs to the pure spec builder. Plain values give a plain spec; an Output stays a leaf of its own,
- * so a preview that does not know the digest yet still knows the selector and every other field.
- */
-export interface DeploymentSpecInput {
-    readonly appName: string;
-    readonly image: pulumi.Input<string>;
-    readonly release: pulumi.Input<ReleaseMetadata>;
-    readonly replicas: pulumi.Input<number>;
-    readonly containerPort: pulumi.Input<number>;
-    readonly revisionHistoryLimit: pulumi.Input<number>;
-}
-
-/** The Deployment `spec`; pure so that tests pin its exact shape. */
-export function deploymentSpec(i: DeploymentSpecInput) {
-    const labels = { app: i.appName };
-    return {
-        replicas: i.replicas,
-        revisionHistoryLimit: i.revisionHistoryLimit,
-        selector: { matchLabels: labels },
-        template: {
-            metadata: {
-                labels,
-                annotations: isPlain(i.release)
-                    ? podAnnotations(i.release)
-                    : pulumi.output(i.release).apply(podAnnotations),
-            },
-            spec: {
-                containers: [
-                    {
-                        name: i.appName,
-                        image: i.image,
-                        imagePullPolicy: "IfNotPresent",
-                        ports: [{ containerPort: i.containerPort }],
-                    },
-                ],
-            },
-        },
-    };
+    /**
+     * The pin check's answer for this digest (`checkPin`, which the program runs once before any
+     * resource, with the stack's signature rule): the component takes its platform digests from it
+     * instead of asking the registry again. Not an Input: it stays in the program, never sent to the
+     * engine. Default: none (the component checks the digest itself when `verifyDigest` is on).
+     * Conflicts with `verifyDigest: false`, which ignores it, and with a pin of another digest, which is
+     * refused; makes `registryClient` unused.
+     * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests
+     */
+    readonly verifiedPin?: VerifiedPin;
 }
 
 /**
@@ -196,6 +159,9 @@ export function pinnedDeploymentProblems(args: PinnedDeploymentArgs): ArgProblem
     if (isPlain(args.platforms)) problems.push(...platformProblems("platforms", args.platforms));
     if (isPlain(args.sourceRepository) && isPlain(args.repository))
         problems.push(...sourceRepositoryProblems(args.sourceRepository, args.repository));
+    // A copy carries the release's X.Y.Z and git-<7> tags, so the version and sha must make them.
+    if (args.sourceRepository !== undefined && isPlain(args.version) && isPlain(args.gitSha))
+        problems.push(...copiedTagProblems(args.version, args.gitSha));
     if (isPlain(args.namespace)) problems.push(...namespaceProblems("namespace", args.namespace));
     if (isPlain(args.replicas)) problems.push(...nonNegativeIntegerProblems("replicas", args.replicas));
     if (isPlain(args.containerPort)) problems.push(...portProblems("containerPort", args.containerPort));
@@ -203,6 +169,52 @@ export function pinnedDeploymentProblems(args: PinnedDeploymentArgs): ArgProblem
         problems.push(...nonNegativeIntegerProblems("revisionHistoryLimit", args.revisionHistoryLimit));
     }
     return problems;
+}
+
+/** The args every child derives from: checked (now if plain, once known if Outputs) and defaulted. */
+function checkedDeploymentArgs(name: string, args: PinnedDeploymentArgs) {
+    // Args that are Outputs skip the constructor's check; they get the same rules, and the same single
+    // error naming every bad arg, once known and before anything derived from them reaches the engine.
+    return checkedArgs(
+        "PinnedDeployment",
+        name,
+        {
+            repository: args.repository,
+            digest: args.digest,
+            version: args.version,
+            gitSha: args.gitSha,
+            promotedFrom: args.promotedFrom,
+            platforms: args.platforms,
+            namespace: args.namespace,
+            replicas: args.replicas,
+            containerPort: args.containerPort,
+            revisionHistoryLimit: args.revisionHistoryLimit,
+            verifyDigest: args.verifyDigest,
+            sourceRepository: args.sourceRepository,
+            signedBy: args.signedBy,
+        },
+        pinnedDeploymentProblems,
+    ).apply((resolved) => ({
+        ...resolved,
+        platforms: resolved.platforms ?? [...DEFAULT_PLATFORMS],
+        namespace: resolved.namespace ?? SPEC_DEFAULTS.namespace,
+        replicas: resolved.replicas ?? SPEC_DEFAULTS.replicas,
+        containerPort: resolved.containerPort ?? SPEC_DEFAULTS.containerPort,
+        revisionHistoryLimit: resolved.revisionHistoryLimit ?? SPEC_DEFAULTS.revisionHistoryLimit,
+    }));
+}
+
+type CheckedDeploymentArgs = ReturnType<typeof checkedDeploymentArgs>;
+
+/** What the annotations and the change-cause say about the release. */
+function releaseMetadata(c: pulumi.Unwrap<CheckedDeploymentArgs>): ReleaseMetadata {
+    return {
+        version: c.version,
+        digest: c.digest,
+        gitSha: c.gitSha,
+        promotedFrom: c.promotedFrom,
+        ...(c.signedBy ? { signedBy: c.signedBy } : {}),
+    };
 }
 
 /**
@@ -225,69 +237,11 @@ export class PinnedDeployment extends pulumi.ComponentResource {
 
     constructor(name: string, args: PinnedDeploymentArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("image-release:deploy:PinnedDeployment", name, {}, opts);
-        // Args that are Outputs skip the constructor's check; they get the same rules, and the same single
-        // error naming every bad arg, once known and before anything derived from them reaches the engine.
-        const checked = checkedArgs(
-            "PinnedDeployment",
-            name,
-            {
-                repository: args.repository,
-                digest: args.digest,
-                version: args.version,
-                gitSha: args.gitSha,
-                promotedFrom: args.promotedFrom,
-                platforms: args.platforms,
-                namespace: args.namespace,
-                replicas: args.replicas,
-                containerPort: args.containerPort,
-                revisionHistoryLimit: args.revisionHistoryLimit,
-                verifyDigest: args.verifyDigest,
-                sourceRepository: args.sourceRepository,
-                signedBy: args.signedBy,
-            },
-            pinnedDeploymentProblems,
-        ).apply((resolved) => ({
-            ...resolved,
-            platforms: resolved.platforms ?? [...DEFAULT_PLATFORMS],
-            namespace: resolved.namespace ?? SPEC_DEFAULTS.namespace,
-            replicas: resolved.replicas ?? SPEC_DEFAULTS.replicas,
-            containerPort: resolved.containerPort ?? SPEC_DEFAULTS.containerPort,
-            revisionHistoryLimit: resolved.revisionHistoryLimit ?? SPEC_DEFAULTS.revisionHistoryLimit,
-        }));
-        // A plain arg was checked above and stays plain (with its default): `checked` waits for every
-        // arg, the digest too, and a preview that cannot see the namespace or the selector plans the
-        // Deployment as a replacement instead of an update.
-        const namespace = plainOr(args.namespace, SPEC_DEFAULTS.namespace, checked.namespace);
-        const containerPort = plainOr(args.containerPort, SPEC_DEFAULTS.containerPort, checked.containerPort);
-        const client = args.registryClient;
-        // During a preview an unbuilt digest is unknown, so this apply (and the check) waits for `up`;
-        // a digest known from config is checked in the preview itself.
-        const verified = checked.apply(async (c) => {
-            const ref = `${c.repository}@${c.digest}`;
-            if (c.verifyDigest === false) {
-                return { ref, platformDigests: {} };
-            }
-            const d = await verifyPinnedImage(
-                client ?? new RegistryClient(VERIFY_CLIENT_OPTIONS),
-                ref,
-                c.platforms,
-                name,
-                this,
-                c.sourceRepository !== undefined ? `${c.sourceRepository}@${c.digest}` : undefined,
-            );
-            return { ref, platformDigests: platformDigestsOf(d) };
-        });
+        const checked = checkedDeploymentArgs(name, args);
+        const verified = this.verified(name, args, checked);
         this.image = verified.ref;
         this.platformDigests = verified.platformDigests;
-
-        const release = checked.apply((c): ReleaseMetadata => ({
-            version: c.version,
-            digest: c.digest,
-            gitSha: c.gitSha,
-            promotedFrom: c.promotedFrom,
-            ...(c.signedBy ? { signedBy: c.signedBy } : {}),
-        }));
-        const annotations = release.apply(deploymentAnnotations);
+        const release = checked.apply(releaseMetadata);
         this.changeCause = release.apply(changeCause);
 
         // The bytes reach `repository` before the Deployment points at them there.
@@ -298,45 +252,14 @@ export class PinnedDeployment extends pulumi.ComponentResource {
             { tags: checked.apply((c) => copiedTags(c.version, c.gitSha)) },
             this,
         );
-
-        this.deployment = new k8s.apps.v1.Deployment(
-            `${name}-deployment`,
-            {
-                metadata: { name, namespace, labels: { app: name }, annotations },
-                // Only what waits for the digest (image, pod annotations) is unknown in a preview.
-                spec: deploymentSpec({
-                    appName: name,
-                    image: this.image,
-                    release,
-                    replicas: plainOr(args.replicas, SPEC_DEFAULTS.replicas, checked.replicas),
-                    containerPort,
-                    revisionHistoryLimit: plainOr(
-                        args.revisionHistoryLimit,
-                        SPEC_DEFAULTS.revisionHistoryLimit,
-                        checked.revisionHistoryLimit,
-                    ),
-                }),
-            },
-            { parent: this, ...(this.copy ? { dependsOn: [this.copy] } : {}) },
-        );
+        this.deployment = this.deploymentOf(name, args, checked, release);
 
         // Carries the Deployment as a dependency: whatever consumes the digest (a ChannelTag) is held
         // until the Deployment was applied, and never registered if verification or the apply failed.
         this.digest = pulumi.all([verified, checked.digest, this.deployment.urn]).apply(([, d]) => d);
 
         if (args.service === true) {
-            this.service = new k8s.core.v1.Service(
-                `${name}-service`,
-                {
-                    metadata: { name, namespace, labels: { app: name } },
-                    spec: {
-                        type: "ClusterIP",
-                        selector: { app: name },
-                        ports: [{ port: containerPort, targetPort: containerPort }],
-                    },
-                },
-                { parent: this, dependsOn: [this.deployment] },
-            );
+            this.service = this.serviceOf(name, args, checked);
         }
 
         this.registerOutputs({
@@ -346,38 +269,83 @@ export class PinnedDeployment extends pulumi.ComponentResource {
             changeCause: this.changeCause,
         });
     }
-}
 
-/** Platform -> manifest digest, in the index's order. */
-export function platformDigestsOf(d: Pick<ImageDescription, "platforms">): Record<string, string> {
-    return Object.fromEntries(d.platforms.map((p) => [p.platform, p.digest]));
-}
+    /**
+     * `repository@digest` and its platform digests, once the registry check passed (or at once when
+     * `verifyDigest` is off). During a preview an unbuilt digest is unknown, so the check waits for
+     * `up`; a digest known from config is checked in the preview itself.
+     */
+    private verified(name: string, args: PinnedDeploymentArgs, checked: CheckedDeploymentArgs) {
+        const given = { pin: args.verifiedPin, client: args.registryClient };
+        return checked.apply(async (c) => {
+            const ref = `${c.repository}@${c.digest}`;
+            if (c.verifyDigest === false) {
+                return { ref, platformDigests: {} };
+            }
+            const pin = await verifyPin(c, given, name, this);
+            return { ref, platformDigests: platformDigestsOf(pin.description) };
+        });
+    }
 
-/**
- * Wraps the registry's exact error so the engine reports which component failed and why. An
- * unreachable registry also says how to preview without one.
- */
-export async function verifyPinnedImage(
-    client: Pick<RegistryClient, "verify">,
-    ref: string,
-    platforms: string[],
-    name: string,
-    resource?: pulumi.Resource,
-    sourceRef?: string,
-): Promise<ImageDescription> {
-    try {
-        // Not copied yet: the source's bytes are what the copy will put there, byte for byte.
-        const refs = sourceRef === undefined ? [ref] : [ref, sourceRef];
-        return (await verifyFirstHolder(client, refs, platforms)).description;
-    } catch (err) {
-        const detail = err instanceof Error ? err.message : String(err);
-        const hint =
-            err instanceof RegistryUnavailableError
-                ? " (set verifyDigest: false, image-release:verifyDigest in the stack file, to preview without a registry)"
-                : "";
-        throw new pulumi.ResourceError(
-            `PinnedDeployment "${name}": digest verification failed: ${detail}${hint}`,
-            resource,
+    private deploymentOf(
+        name: string,
+        args: PinnedDeploymentArgs,
+        checked: CheckedDeploymentArgs,
+        release: pulumi.Output<ReleaseMetadata>,
+    ): k8s.apps.v1.Deployment {
+        // A plain arg was checked above and stays plain (with its default): `checked` waits for every
+        // arg, the digest too, and a preview that cannot see the namespace or the selector plans the
+        // Deployment as a replacement instead of an update.
+        const namespace = plainOr(args.namespace, SPEC_DEFAULTS.namespace, checked.namespace);
+        return new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata: {
+                    name,
+                    namespace,
+                    labels: { app: name },
+                    annotations: release.apply(deploymentAnnotations),
+                },
+                // Only what waits for the digest (image, pod annotations) is unknown in a preview.
+                spec: deploymentSpec({
+                    appName: name,
+                    image: this.image,
+                    release,
+                    replicas: plainOr(args.replicas, SPEC_DEFAULTS.replicas, checked.replicas),
+                    containerPort: plainOr(
+                        args.containerPort,
+                        SPEC_DEFAULTS.containerPort,
+                        checked.containerPort,
+                    ),
+                    revisionHistoryLimit: plainOr(
+                        args.revisionHistoryLimit,
+                        SPEC_DEFAULTS.revisionHistoryLimit,
+                        checked.revisionHistoryLimit,
+                    ),
+                }),
+            },
+            { parent: this, ...(this.copy ? { dependsOn: [this.copy] } : {}) },
+        );
+    }
+
+    private serviceOf(
+        name: string,
+        args: PinnedDeploymentArgs,
+        checked: CheckedDeploymentArgs,
+    ): k8s.core.v1.Service {
+        const namespace = plainOr(args.namespace, SPEC_DEFAULTS.namespace, checked.namespace);
+        const containerPort = plainOr(args.containerPort, SPEC_DEFAULTS.containerPort, checked.containerPort);
+        return new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: { name, namespace, labels: { app: name } },
+                spec: {
+                    type: "ClusterIP",
+                    selector: { app: name },
+                    ports: [{ port: containerPort, targetPort: containerPort }],
+                },
+            },
+            { parent: this, dependsOn: [this.deployment] },
         );
     }
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isDigest, isPlatformName, parseReference } from "../release";
-import { rfc1123LabelProblem } from "../stackconfig/model";
+import { rfc1123LabelProblem } from "../stackconfig";
 
 /** A problem with one component arg; `reason` quotes the bad value. */
 export type ArgProblem = pulumi.InputPropertyErrorDetails;

@@ -1,4 +1,5 @@
-import { CliDeps, loadStack, StackOptions } from "./context";
+import { CliDeps } from "./context";
+import { loadStack, StackOptions } from "./stack";
 import { StackHistoryEntry, stackFileHistory } from "./gitHistory";
 
 export interface HistoryOptions extends StackOptions {

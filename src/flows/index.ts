@@ -10,3 +10,17 @@ export { tags, TagsOptions } from "./tags";
 export { notes, renderNotes, NotesOptions, ReleaseNotes } from "./notes";
 export { verify, VerifyOptions, VerifyResult } from "./verify";
 export { release, RELEASE_DEFAULTS, PublishFn, ReleaseOptions, ReleaseDeps, ReleaseResult } from "./release";
+export { loadStackSnapshot, outputsDir } from "./stack";
+export {
+    checkPin,
+    PinCheckOptions,
+    PinRefusal,
+    pullSources,
+    SignatureRule,
+    signedEvidence,
+    stackPinCheck,
+    VerifiedPin,
+} from "./pinCheck";
+export { PinDeps } from "./pin";
+export { PinNotesFn, PinNotesQuery, pullRequestNotes, versionNotes } from "./pinNotes";
+export { PullRequestInput, PullRequestText, pullRequestText } from "./pullRequest";

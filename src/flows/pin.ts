@@ -8,9 +8,11 @@ import {
 } from "../stackconfig";
 import { CliDeps, StackOptions } from "./context";
 import { Refusal } from "./refusal";
-import { PullRequestText, writePullRequest } from "./pullRequest";
+import { commitFile, gitRun, NewBranch, newBranchPrecheck, restore } from "./git";
+import { PinNotesFn, pullRequestNotes } from "./pinNotes";
+import { PullRequestText, pullRequestText } from "./pullRequest";
 import { copyImage, CopyOptions, CopyResult, ImageDescription, RegistryAuthError } from "../registry";
-import { computeTagSet, GitError, runGit, writeFileAtomic } from "../release";
+import { copiedTags, writeFileAtomic } from "../release";
 import { signatureArtifactTags } from "../signing";
 
 export interface PinChange {
@@ -52,6 +54,12 @@ export interface PinOptions extends StackOptions {
     beforeRename?: () => void;
 }
 
+/** What the pin transaction is handed: the registry client, and where the PR's release notes come from. */
+export interface PinDeps extends CliDeps {
+    /** Collects the pinned digest's release notes for the PR. Default: `versionNotes` (./pinNotes). */
+    releaseNotes?: PinNotesFn;
+}
+
 export interface PinResult {
     file: string;
     diff: string;
@@ -65,40 +73,26 @@ export interface PinResult {
     copied?: CopyResult;
 }
 
-/**
- * The copy that puts the digest into the stack's repository, with the release's immutable tags
- * (X.Y.Z, git-<sha>), whose immutability the copy checks in the target before sending anything.
- */
-function copyFrom(c: PinChange, from: string): CopyOptions {
-    const tags =
-        c.version !== undefined && c.gitSha !== undefined
-            ? computeTagSet({ version: c.version, gitSha: c.gitSha }).immutable
-            : [];
-    // The signature and attestations travel with the digest, so the target stack can verify it at home.
-    const artifactTags = signatureArtifactTags(c.digest);
-    return { from, to: c.stack.repository, digest: c.digest, tags, artifactTags };
+/** Everything the transaction will write, worked out before anything is. */
+interface PinPlan {
+    /** The stack file, relative to the repository root. */
+    file: string;
+    after: string;
+    diff: string;
+    commitMessage: string;
+    /** The copy into the stack's repository, when the digest comes from another. */
+    copy?: CopyOptions;
 }
 
-/**
- * The shared write path of promote and rollback. Order matters for "nothing half-applied": the file
- * is written only after every registry check passed, and the channel tag moves only after the write.
- */
-export async function applyPin(
-    o: PinOptions,
-    c: PinChange,
-    deps: CliDeps,
-    title: string,
-): Promise<PinResult> {
-    const snap = c.snapshot;
-    const after = editStackText(c.stack.file, snap.text, {
+function planPin(o: PinOptions, c: PinChange, title: string): PinPlan {
+    const after = editStackText(c.stack.file, c.snapshot.text, {
         digest: c.digest,
         ...(c.version !== undefined ? { version: c.version } : {}),
         ...(c.gitSha !== undefined ? { gitSha: c.gitSha } : {}),
         promotedFrom: c.promotedFrom,
         sourceRepository: c.sourceRepository,
     });
-    const rel = path.relative(o.repoRoot, c.stack.file);
-    const diff = unifiedDiff(rel, snap.text, after);
+    const file = path.relative(o.repoRoot, c.stack.file);
     const commitMessage = [
         title,
         "",
@@ -111,64 +105,19 @@ export async function applyPin(
         ...(c.trailer ?? []),
         "",
     ].join("\n");
-    const result: PinResult = { file: rel, diff, written: false, commitMessage };
     const copy = c.sourceRepository !== undefined ? copyFrom(c, c.sourceRepository) : undefined;
-    if (o.dryRun) {
-        if (copy) result.copied = await copyInto(deps, { ...copy, checkOnly: true });
-        return result;
-    }
-    const branch = o.git
-        ? `${c.kind}/${c.stack.stack}-${c.version ?? "unversioned"}-${c.digest.slice(7, 19)}`
-        : undefined;
-    // Every git precondition is checked before the first write, so a refusal here changes nothing.
-    const start = branch ? gitPrecheck(o.repoRoot, branch) : undefined;
-    // The bytes go first: a pin is written only once the stack's own repository serves its digest.
-    if (copy) result.copied = await copyInto(deps, copy);
-    writeStackFile(snap, after, { beforeRename: o.beforeRename });
-    let committed = false;
-    try {
-        if (branch) {
-            gitRun(o.repoRoot, ["checkout", "-q", "-b", branch]);
-            committed = true;
-            gitRun(o.repoRoot, ["add", "--", rel]);
-            gitRun(o.repoRoot, ["commit", "-q", "-m", commitMessage, "--", rel]);
-            result.branch = branch;
-        }
-        // Last, because it is the one step that cannot be undone locally: an earlier failure never moved it.
-        if (o.retag && c.stack.channel) {
-            const r = await deps.client.retag(c.stack.repository, c.digest, c.stack.channel);
-            result.retagged = {
-                tag: r.tag,
-                ...(r.previousDigest ? { previousDigest: r.previousDigest } : {}),
-            };
-        }
-    } catch (e) {
-        undo(o.repoRoot, snap.file, snap.text, committed && branch && start ? { branch, start } : undefined);
-        throw e;
-    }
-    result.written = true;
-    if (branch) {
-        result.pr = await writePullRequest(
-            o.repoRoot,
-            {
-                title,
-                kind: c.kind,
-                branch,
-                stacksDir: o.stacksDir,
-                from: c.from,
-                to: c.stack.stack,
-                repository: c.stack.repository,
-                version: c.version,
-                digest: c.digest,
-                previousDigest: c.previousDigest,
-                verified: c.verified,
-                evidence: c.evidence,
-                diff,
-            },
-            deps,
-        );
-    }
-    return result;
+    return { file, after, diff: unifiedDiff(file, c.snapshot.text, after), commitMessage, copy };
+}
+
+/**
+ * The copy that puts the digest into the stack's repository, with the release's immutable tags
+ * (X.Y.Z, git-<7>), whose immutability the copy checks in the target before sending anything.
+ */
+function copyFrom(c: PinChange, from: string): CopyOptions {
+    const tags = c.version !== undefined && c.gitSha !== undefined ? copiedTags(c.version, c.gitSha) : [];
+    // The signature and attestations travel with the digest, so the target stack can verify it at home.
+    const artifactTags = signatureArtifactTags(c.digest);
+    return { from, to: c.stack.repository, digest: c.digest, tags, artifactTags };
 }
 
 /** A refused login names the registry and how to fix it; either way no stack file was written yet. */
@@ -185,45 +134,101 @@ async function copyInto(deps: CliDeps, copy: CopyOptions): Promise<CopyResult> {
     }
 }
 
-/** Returns what to check out again on undo: the current branch name, or the commit if HEAD is detached. */
-function gitPrecheck(repoRoot: string, branch: string): string {
+/**
+ * After the write: the commit on the new branch, then the channel tag. A failure puts the file (and
+ * HEAD) back; the tag moves last, because it is the one step that cannot be undone locally.
+ */
+async function commitAndRetag(
+    o: PinOptions,
+    c: PinChange,
+    deps: CliDeps,
+    plan: PinPlan,
+    branch: NewBranch | undefined,
+): Promise<Pick<PinResult, "branch" | "retagged">> {
+    let created = false;
     try {
-        gitRun(repoRoot, ["rev-parse", "--verify", "-q", "HEAD"]);
-    } catch {
-        throw new Refusal(`--git: ${repoRoot} is not a git repository with a commit`);
-    }
-    gitRun(repoRoot, ["check-ref-format", "--branch", branch]);
-    let exists = true;
-    try {
-        gitRun(repoRoot, ["rev-parse", "--verify", "-q", `refs/heads/${branch}`]);
-    } catch {
-        exists = false;
-    }
-    if (exists) throw new Refusal(`--git: branch ${branch} already exists; delete it or merge it first`);
-    try {
-        return gitRun(repoRoot, ["symbolic-ref", "-q", "--short", "HEAD"]).trim();
-    } catch {
-        return gitRun(repoRoot, ["rev-parse", "HEAD"]).trim();
-    }
-}
-
-/** Puts the stack file (and the branch, if one was made) back as they were before the write. */
-function undo(repoRoot: string, file: string, text: string, git?: { branch: string; start: string }): void {
-    if (git) {
-        try {
-            gitRun(repoRoot, ["checkout", "-q", git.start]);
-            gitRun(repoRoot, ["branch", "-q", "-D", git.branch]);
-        } catch {
-            // The file is restored below either way; a leftover branch is visible and harmless.
+        const done: Pick<PinResult, "branch" | "retagged"> = {};
+        if (branch) {
+            gitRun(o.repoRoot, ["checkout", "-q", "-b", branch.name]);
+            created = true;
+            commitFile(o.repoRoot, plan.file, plan.commitMessage);
+            done.branch = branch.name;
         }
+        if (o.retag && c.stack.channel) {
+            const r = await deps.client.retag(c.stack.repository, c.digest, c.stack.channel);
+            done.retagged = { tag: r.tag, ...(r.previousDigest ? { previousDigest: r.previousDigest } : {}) };
+        }
+        return done;
+    } catch (e) {
+        restore(o.repoRoot, c.snapshot.file, c.snapshot.text, created ? branch : undefined);
+        throw e;
     }
-    writeFileAtomic(file, text);
 }
 
-function gitRun(repoRoot: string, args: string[]): string {
-    try {
-        return runGit(repoRoot, args);
-    } catch (e) {
-        throw new Refusal((e as GitError).message);
+/** The branch's pull request, with the pinned digest's release notes, written under `.image-release/pr/`. */
+async function writePullRequest(
+    o: PinOptions,
+    c: PinChange,
+    deps: PinDeps,
+    pr: { title: string; branch: string; diff: string },
+): Promise<PullRequestText> {
+    const q = { repoRoot: o.repoRoot, stacksDir: o.stacksDir, repository: c.stack.repository };
+    const releaseNotes = await pullRequestNotes(
+        { ...q, version: c.version, digest: c.digest },
+        deps,
+        deps.releaseNotes,
+    );
+    const text = pullRequestText(
+        {
+            ...pr,
+            kind: c.kind,
+            from: c.from,
+            to: c.stack.stack,
+            repository: c.stack.repository,
+            version: c.version,
+            digest: c.digest,
+            previousDigest: c.previousDigest,
+            verified: c.verified,
+            evidence: c.evidence,
+        },
+        releaseNotes,
+    );
+    writeFileAtomic(path.join(o.repoRoot, text.file), text.body);
+    return text;
+}
+
+/**
+ * The shared write path of promote and rollback. Order matters for "nothing half-applied": the file
+ * is written only after every registry check passed, and the channel tag moves only after the write.
+ */
+export async function applyPin(
+    o: PinOptions,
+    c: PinChange,
+    deps: PinDeps,
+    title: string,
+): Promise<PinResult> {
+    const plan = planPin(o, c, title);
+    const result: PinResult = {
+        file: plan.file,
+        diff: plan.diff,
+        written: false,
+        commitMessage: plan.commitMessage,
+    };
+    if (o.dryRun) {
+        if (plan.copy) result.copied = await copyInto(deps, { ...plan.copy, checkOnly: true });
+        return result;
     }
+    const name = o.git
+        ? `${c.kind}/${c.stack.stack}-${c.version ?? "unversioned"}-${c.digest.slice(7, 19)}`
+        : undefined;
+    // Every git precondition is checked before the first write, so a refusal here changes nothing.
+    const branch = name !== undefined ? newBranchPrecheck(o.repoRoot, name) : undefined;
+    // The bytes go first: a pin is written only once the stack's own repository serves its digest.
+    if (plan.copy) result.copied = await copyInto(deps, plan.copy);
+    writeStackFile(c.snapshot, plan.after, { beforeRename: o.beforeRename });
+    Object.assign(result, await commitAndRetag(o, c, deps, plan, branch));
+    result.written = true;
+    if (branch)
+        result.pr = await writePullRequest(o, c, deps, { title, branch: branch.name, diff: plan.diff });
+    return result;
 }

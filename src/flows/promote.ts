@@ -1,19 +1,12 @@
 import * as path from "path";
-import { verifyFirstHolder } from "../registry";
-import { isDigest } from "../release";
-import {
-    CliDeps,
-    digestPrefix,
-    loadStack,
-    loadStackSnapshot,
-    outputsFile,
-    readOutputs,
-    signatureFor,
-    signedEvidence,
-} from "./context";
+import { isDigest, ReleaseRecord } from "../release";
+import { StackFileSnapshot, StackImageConfig } from "../stackconfig";
+import { CliDeps, digestPrefix } from "./context";
 import { Refusal } from "./refusal";
 import { distinctDigests, stackFileHistory } from "./gitHistory";
-import { applyPin, PinOptions, PinResult } from "./pin";
+import { applyPin, PinChange, PinDeps, PinOptions, PinResult } from "./pin";
+import { checkPin, signedEvidence, stackPinCheck, VerifiedPin } from "./pinCheck";
+import { loadStack, loadStackSnapshot, outputsFile, readOutputs } from "./stack";
 
 export interface PromoteOptions extends PinOptions {
     from: string;
@@ -57,11 +50,19 @@ export function checkRanInSource(digest: string, from: string, to: string, ev: R
     throw new Refusal(`${never}; refusing to promote it to "${to}"`);
 }
 
-export async function promote(o: PromoteOptions, deps: CliDeps): Promise<PromoteResult> {
+/** The two stacks of a promotion, once the target's promotion path allows it. */
+interface Promotion {
+    source: StackImageConfig;
+    target: StackImageConfig;
+    /** The target's text, read once: the final write is checked against these same bytes. */
+    snapshot: StackFileSnapshot;
+    /** The source's recorded `release` output, if any. */
+    recorded?: ReleaseRecord;
+}
+
+function loadPromotion(o: PromoteOptions): Promotion {
     if (o.from === o.to) throw new Refusal(`cannot promote stack "${o.to}" to itself`);
     const source = loadStack(o, o.from);
-    // The target's text is read once: its config and the hash the final write is checked against
-    // come from the same bytes, however long the registry checks below take.
     const { config: target, snapshot } = loadStackSnapshot(o, o.to);
     if (target.promoteFrom === undefined) {
         throw new Refusal(`stack "${o.to}" takes no promotions (it has no image-release:promoteFrom)`);
@@ -72,25 +73,38 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
         );
     }
     const recorded = readOutputs(o.repoRoot, o.from);
-    let digest = source.digest;
-    let version = source.version;
-    let gitSha = source.gitSha;
-    // A digest is only meaningful with its repository: when the source's image lives elsewhere, it is
-    // copied (by digest, byte-exact) into the target's repository before the pin is written.
-    let repository = source.repository;
-    if (!digest) {
-        if (!recorded) {
-            throw new Refusal(
-                `stack "${o.from}" has no image-release:digest and no ${outputsFile(o.repoRoot, o.from)}; run \`image-release release\` first`,
-            );
-        }
-        ({ digest, version, gitSha, repository } = recorded);
+    return { source, target, snapshot, ...(recorded ? { recorded } : {}) };
+}
+
+/** The source's pin: its stack file's, else what its last run recorded. */
+interface SourcePin {
+    digest: string;
+    version?: string;
+    gitSha?: string;
+    /** A digest is only meaningful with its repository: the one the source pulls it from. */
+    repository: string;
+}
+
+function sourcePin(o: PromoteOptions, p: Promotion): SourcePin {
+    const { source, recorded } = p;
+    const from = source.digest ? source : recorded;
+    if (from?.digest === undefined) {
+        throw new Refusal(
+            `stack "${o.from}" has no image-release:digest and no ${outputsFile(o.repoRoot, o.from)}; run \`image-release release\` first`,
+        );
     }
+    const { digest, version, gitSha, repository } = from;
     if (!isDigest(digest))
         throw new Refusal(`source digest "${digest}" of stack "${o.from}" is not sha256:<64 hex>`);
-    if (digest === target.digest) {
+    if (digest === p.target.digest) {
         throw new Refusal(`stack "${o.to}" already runs ${digest}; nothing to promote`);
     }
+    return { digest, version, gitSha, repository };
+}
+
+/** Refuses a digest the source never ran (committed or recorded); says which proof counts, for the PR. */
+function ranEvidence(o: PromoteOptions, p: Promotion, digest: string): string {
+    const { source, recorded } = p;
     const sourceFile = path.relative(o.repoRoot, source.file);
     // The history costs a `git show` per commit: not needed when the recorded outputs prove the digest.
     const committed =
@@ -103,54 +117,68 @@ export async function promote(o: PromoteOptions, deps: CliDeps): Promise<Promote
         ...(source.digest ? { onDisk: source.digest } : {}),
         sourceFile,
     });
-    // The source stack's own pin may not be copied into its repository yet (merged, not yet `pulumi up`):
-    // then its bytes are still where that pin came from.
+    return recorded?.digest === digest
+        ? `\`${o.from}\` exported it as its \`release\` stack output (${path.relative(o.repoRoot, outputsFile(o.repoRoot, o.from))}: version ${recorded.version}, built in \`${recorded.sourceStack}\`)`
+        : `\`${o.from}\` pinned it in a committed version of ${sourceFile}`;
+}
+
+/**
+ * The target's pin check, where the source has the bytes: its repository, or (its own pin merged but not
+ * yet `pulumi up`) still the repository that pin came from.
+ */
+async function checkForTarget(
+    o: PromoteOptions,
+    p: Promotion,
+    pin: SourcePin,
+    deps: CliDeps,
+): Promise<VerifiedPin> {
     const candidates =
-        source.digest === digest && source.sourceRepository !== undefined
-            ? [repository, source.sourceRepository]
-            : [repository];
-    const held = await verifyFirstHolder(
-        deps.client,
-        candidates.map((r) => `${r}@${digest}`),
-        target.platforms,
-    );
-    const origin = candidates[held.index];
-    const verified = held.description;
-    const signed = await signatureFor(deps, target, o.repoRoot, origin, digest);
-    const evidence =
-        recorded?.digest === digest
-            ? [
-                  `\`${o.from}\` exported it as its \`release\` stack output (${path.relative(o.repoRoot, outputsFile(o.repoRoot, o.from))}: version ${recorded.version}, built in \`${recorded.sourceStack}\`)`,
-              ]
-            : [`\`${o.from}\` pinned it in a committed version of ${sourceFile}`];
-    if (signed) evidence.push(signedEvidence(signed));
-    const r = await applyPin(
-        o,
-        {
-            stack: target,
-            snapshot,
-            digest,
-            version,
-            gitSha,
-            promotedFrom: o.from,
-            sourceRepository: origin === target.repository ? undefined : origin,
-            platforms: target.platforms,
-            previousDigest: target.digest,
-            kind: "promote",
-            verified,
-            evidence,
-            from: o.from,
-        },
-        deps,
-        `Promote ${target.repository.split("/").pop()} ${version ?? digestPrefix(digest)} from ${o.from} to ${o.to}`,
-    );
+        p.source.digest === pin.digest && p.source.sourceRepository !== undefined
+            ? [pin.repository, p.source.sourceRepository]
+            : [pin.repository];
+    return checkPin(stackPinCheck(p.target, pin.digest, o.repoRoot, candidates), deps);
+}
+
+/** What promote writes: the target's pin, copied from wherever the source's bytes are. */
+function promotionPin(
+    o: PromoteOptions,
+    p: Promotion,
+    pin: SourcePin,
+    held: VerifiedPin,
+    ran: string,
+): PinChange {
+    const { target, snapshot } = p;
+    return {
+        stack: target,
+        snapshot,
+        digest: pin.digest,
+        version: pin.version,
+        gitSha: pin.gitSha,
+        promotedFrom: o.from,
+        sourceRepository: held.repository === target.repository ? undefined : held.repository,
+        platforms: target.platforms,
+        previousDigest: target.digest,
+        kind: "promote",
+        verified: held.description,
+        evidence: [ran, ...(held.signature ? [signedEvidence(held.signature)] : [])],
+        from: o.from,
+    };
+}
+
+export async function promote(o: PromoteOptions, deps: PinDeps): Promise<PromoteResult> {
+    const p = loadPromotion(o);
+    const pin = sourcePin(o, p);
+    const ran = ranEvidence(o, p, pin.digest);
+    const held = await checkForTarget(o, p, pin, deps);
+    const title = `Promote ${p.target.repository.split("/").pop()} ${pin.version ?? digestPrefix(pin.digest)} from ${o.from} to ${o.to}`;
+    const r = await applyPin(o, promotionPin(o, p, pin, held, ran), deps, title);
     return {
         ...r,
         from: o.from,
         to: o.to,
-        digest,
-        version,
-        platforms: target.platforms,
-        previousDigest: target.digest,
+        digest: pin.digest,
+        version: pin.version,
+        platforms: p.target.platforms,
+        previousDigest: p.target.digest,
     };
 }

@@ -1,14 +1,12 @@
 import * as path from "path";
 import { ImageDescription } from "../registry";
-import { writeFileAtomic } from "../release";
-import { CliDeps } from "./context";
-import { notes, renderNotes } from "./notes";
+import { ReleaseNotes, renderNotes } from "./notes";
 
 /** A ready pull request for a promotion or rollback branch: `gh pr create --body-file <file>`. */
 export interface PullRequestText {
     title: string;
     body: string;
-    /** Where the body was written, relative to the repository root. */
+    /** Where the body is written, relative to the repository root. */
     file: string;
     /** The commands that open it. */
     open: string;
@@ -18,7 +16,6 @@ export interface PullRequestInput {
     title: string;
     kind: "promote" | "rollback";
     branch: string;
-    stacksDir: string;
     from?: string;
     to: string;
     repository: string;
@@ -33,16 +30,19 @@ export interface PullRequestInput {
     diff: string;
 }
 
+/** The release notes section: the notes without their title, or why there are none. */
+function notesSection(releaseNotes: ReleaseNotes | string): string {
+    if (typeof releaseNotes === "string") return `(${releaseNotes})\n`;
+    // The notes' title line would be a second H1 in the PR body.
+    return renderNotes(releaseNotes).replace(/^# .*\n\n/, "");
+}
+
 /**
  * The PR a reviewer approves: what moves where, what the registry verified, why it may go there, the
- * release notes and the exact pin diff. Written to `.image-release/pr/<branch>.md` (not committed).
+ * release notes (given, or the reason there are none) and the exact pin diff. Pure: it reads nothing and
+ * runs nothing; the body belongs in `.image-release/pr/<branch>.md` (`file`, not committed).
  */
-export async function writePullRequest(
-    repoRoot: string,
-    p: PullRequestInput,
-    deps: CliDeps,
-): Promise<PullRequestText> {
-    const releaseNotes = await notesSection(repoRoot, p, deps);
+export function pullRequestText(p: PullRequestInput, releaseNotes: ReleaseNotes | string): PullRequestText {
     const platforms = p.verified.platforms.map((x) => `| ${x.platform} | \`${x.digest}\` |`);
     const body = [
         `${p.kind === "promote" ? "Promotes" : "Rolls back"} \`${p.to}\` to ${p.version ?? "an unversioned image"}: ` +
@@ -66,7 +66,7 @@ export async function writePullRequest(
         "",
         "## Release notes",
         "",
-        releaseNotes,
+        notesSection(releaseNotes),
         "## The pin diff",
         "",
         "```diff",
@@ -76,28 +76,12 @@ export async function writePullRequest(
         `After merge: \`pulumi preview --stack ${p.to}\` (checks the pin), then \`pulumi up --stack ${p.to}\`.`,
         "",
     ].join("\n");
-    const rel = path.join(".image-release", "pr", `${p.branch}.md`);
-    writeFileAtomic(path.join(repoRoot, rel), body);
+    const file = path.join(".image-release", "pr", `${p.branch}.md`);
     const title = p.title.replace(/"/g, '\\"');
     return {
         title: p.title,
         body,
-        file: rel,
-        open: `git push -u origin ${p.branch} && gh pr create --head ${p.branch} --title "${title}" --body-file ${rel}`,
+        file,
+        open: `git push -u origin ${p.branch} && gh pr create --head ${p.branch} --title "${title}" --body-file ${file}`,
     };
-}
-
-/** The release notes of the version, from the registry; a version without its tag says why not. */
-async function notesSection(repoRoot: string, p: PullRequestInput, deps: CliDeps): Promise<string> {
-    if (p.version === undefined) return "(no version recorded for this pin, so no release notes)\n";
-    try {
-        const n = await notes(
-            { repoRoot, stacksDir: p.stacksDir, version: p.version, repository: p.repository, write: false },
-            deps,
-        );
-        // The notes' title line would be a second H1 in the PR body.
-        return renderNotes(n).replace(/^# .*\n\n/, "");
-    } catch (e) {
-        return `(release notes unavailable: ${(e as Error).message})\n`;
-    }
 }

@@ -1,10 +1,13 @@
 import * as path from "path";
-import { ImageDescription, ManifestNotFoundError, verifyFirstHolder } from "../registry";
+import { ManifestNotFoundError } from "../registry";
 import { isDigest } from "../release";
-import { CliDeps, digestPrefix, loadStackSnapshot, signatureFor, signedEvidence } from "./context";
+import { StackImageConfig } from "../stackconfig";
+import { CliDeps, digestPrefix } from "./context";
 import { Refusal } from "./refusal";
 import { distinctDigests, StackHistoryEntry, stackFileHistory } from "./gitHistory";
-import { applyPin, PinOptions, PinResult } from "./pin";
+import { applyPin, PinChange, PinDeps, PinOptions, PinResult } from "./pin";
+import { checkPin, PinRefusal, signedEvidence, stackPinCheck, VerifiedPin } from "./pinCheck";
+import { loadStackSnapshot } from "./stack";
 
 export interface RollbackOptions extends PinOptions {
     stack: string;
@@ -58,65 +61,76 @@ export function pickRollbackTarget(
     return pick;
 }
 
-export async function rollback(o: RollbackOptions, deps: CliDeps): Promise<RollbackResult> {
-    const { config: stack, snapshot } = loadStackSnapshot(o, o.stack);
-    const pick = pickRollbackTarget(o.stack, stack.digest, stackFileHistory(o.repoRoot, stack.file), o.to);
+/**
+ * The stack's pin check for the earlier digest, which may live besides the stack's repository in the
+ * repository that pin was copied from, or in the stack's own repository of that commit (before a move
+ * to another registry). A digest none of them holds any more is refused as such.
+ */
+async function checkEarlierPin(
+    o: RollbackOptions,
+    stack: StackImageConfig,
+    pick: StackHistoryEntry,
+    deps: CliDeps,
+): Promise<VerifiedPin> {
     const digest = pick.digest as string;
-    // Where the earlier pin's bytes may live besides the stack's repository: the repository that pin was
-    // copied from, or the stack's own repository in that commit (before a move to another registry).
     const elsewhere = [pick.sourceRepository, pick.repository].filter(
         (r): r is string => r !== undefined && r !== stack.repository,
     );
     const holders = [stack.repository, ...new Set(elsewhere)];
-    let held: { index: number; description: ImageDescription };
     try {
-        held = await verifyFirstHolder(
-            deps.client,
-            holders.map((r) => `${r}@${digest}`),
-            stack.platforms,
-        );
+        return await checkPin(stackPinCheck(stack, digest, o.repoRoot, holders), deps);
     } catch (e) {
-        if (e instanceof ManifestNotFoundError) {
+        if (e instanceof PinRefusal && e.step === "registry" && e.reason instanceof ManifestNotFoundError) {
             throw new Refusal(
                 `digest ${digest} is no longer in ${holders.join(" or ")} (garbage-collected?); refusing to roll back to it`,
             );
         }
         throw e;
     }
-    const origin = holders[held.index];
-    const verified = held.description;
-    const signed = await signatureFor(deps, stack, o.repoRoot, origin, digest);
+}
+
+/** What rollback writes: the earlier pin as it was, from wherever its bytes are now. */
+function rollbackPin(
+    o: RollbackOptions,
+    stack: StackImageConfig,
+    snapshot: PinChange["snapshot"],
+    pick: StackHistoryEntry,
+    held: VerifiedPin,
+): PinChange {
     // Found in the stack's own repository: the restored pin keeps the provenance it had.
-    const sourceRepository = origin !== stack.repository ? origin : pick.sourceRepository;
-    const r = await applyPin(
-        o,
-        {
-            stack,
-            snapshot,
-            digest,
-            version: pick.version,
-            gitSha: pick.gitSha,
-            // The restored pin's own origin: the program exports it as release.sourceStack and the
-            // change-cause says "promoted from <it>", which must stay true; the commit says it was a rollback.
-            promotedFrom: pick.promotedFrom,
-            sourceRepository: sourceRepository === stack.repository ? undefined : sourceRepository,
-            platforms: stack.platforms,
-            previousDigest: stack.digest,
-            kind: "rollback",
-            trailer: [`rollback: restores the pin of commit ${pick.commit}`],
-            verified,
-            evidence: [
-                `\`${o.stack}\` ran it before: commit ${pick.commit} pinned it in ${path.relative(o.repoRoot, stack.file)}`,
-                ...(signed ? [signedEvidence(signed)] : []),
-            ],
-        },
-        deps,
-        `Roll back ${o.stack} to ${pick.version ?? digestPrefix(digest)} (${pick.shortCommit})`,
-    );
+    const sourceRepository = held.repository !== stack.repository ? held.repository : pick.sourceRepository;
+    return {
+        stack,
+        snapshot,
+        digest: held.digest,
+        version: pick.version,
+        gitSha: pick.gitSha,
+        // The restored pin's own origin: the program exports it as release.sourceStack and the
+        // change-cause says "promoted from <it>", which must stay true; the commit says it was a rollback.
+        promotedFrom: pick.promotedFrom,
+        sourceRepository: sourceRepository === stack.repository ? undefined : sourceRepository,
+        platforms: stack.platforms,
+        previousDigest: stack.digest,
+        kind: "rollback",
+        trailer: [`rollback: restores the pin of commit ${pick.commit}`],
+        verified: held.description,
+        evidence: [
+            `\`${o.stack}\` ran it before: commit ${pick.commit} pinned it in ${path.relative(o.repoRoot, stack.file)}`,
+            ...(held.signature ? [signedEvidence(held.signature)] : []),
+        ],
+    };
+}
+
+export async function rollback(o: RollbackOptions, deps: PinDeps): Promise<RollbackResult> {
+    const { config: stack, snapshot } = loadStackSnapshot(o, o.stack);
+    const pick = pickRollbackTarget(o.stack, stack.digest, stackFileHistory(o.repoRoot, stack.file), o.to);
+    const held = await checkEarlierPin(o, stack, pick, deps);
+    const title = `Roll back ${o.stack} to ${pick.version ?? digestPrefix(held.digest)} (${pick.shortCommit})`;
+    const r = await applyPin(o, rollbackPin(o, stack, snapshot, pick, held), deps, title);
     return {
         ...r,
         stack: o.stack,
-        digest,
+        digest: held.digest,
         version: pick.version,
         previousDigest: stack.digest,
         commit: pick.commit,

@@ -4,9 +4,13 @@ export {
     CHANNELS,
     Channel,
     computeTagSet,
+    copiedTags,
+    gitTag,
+    isChannelTag,
     isImmutableTag,
     PINNED_STACKS,
     supersededFloatingTags,
+    versionTag,
     TagSet,
     TagSetOptions,
 } from "./tags";

@@ -58,22 +58,50 @@ function existingReleases(tags: string[]): semver.SemVer[] {
     return out;
 }
 
-/** The tags one release pushes, all pointing at the same index digest. */
-export function computeTagSet(o: TagSetOptions): TagSet {
-    const notes: string[] = [];
-    let version = o.version;
+/** A version as its tags spell it: without a leading "v", checked as semver. */
+function parseVersion(given: string, notes: string[]): semver.SemVer {
+    let version = given;
     if (/^v[0-9]/.test(version)) {
         version = version.slice(1);
-        notes.push(`stripped leading "v" from version "${o.version}"`);
+        notes.push(`stripped leading "v" from version "${given}"`);
     }
     if (!/^[0-9]/.test(version) || !isSemver(version)) {
         throw new ReleaseRuleError(
-            `version "${o.version}" is not a semver version (expected X.Y.Z[-pre][+build])`,
+            `version "${given}" is not a semver version (expected X.Y.Z[-pre][+build])`,
         );
     }
-    if (!GIT_SHA.test(o.gitSha)) {
-        throw new ReleaseRuleError(`git sha "${o.gitSha}" is not 7-40 hex characters`);
+    return new semver.SemVer(version);
+}
+
+/** The X.Y.Z tag: build metadata is refused, or mapped to "_" ("+" is not valid in an OCI tag). */
+function fullVersionTag(
+    given: string,
+    v: semver.SemVer,
+    mode: TagSetOptions["buildMetadata"],
+    notes: string[],
+): string {
+    if (v.build.length === 0) return checkTag(v.version);
+    const build = v.build.join(".");
+    if (mode !== "underscore") {
+        throw new ReleaseRuleError(
+            `version "${given}" has build metadata "+${build}", which is not valid in an image tag; ` +
+                `drop it or set buildMetadata: "underscore"`,
+        );
     }
+    const full = `${v.version}_${build}`;
+    notes.push(`mapped build metadata "+${build}" to "_${build}" in tag "${full}"`);
+    return checkTag(full);
+}
+
+function checkGitSha(gitSha: string): void {
+    if (!GIT_SHA.test(gitSha)) {
+        throw new ReleaseRuleError(`git sha "${gitSha}" is not 7-40 hex characters`);
+    }
+}
+
+/** The refusals of the options themselves, in the order a user fixes them. */
+function checkOptions(o: TagSetOptions, mode: string): void {
+    checkGitSha(o.gitSha);
     if (o.channel !== undefined && !CHANNELS.includes(o.channel)) {
         throw new ReleaseRuleError(`channel "${String(o.channel)}" is not one of ${CHANNELS.join(", ")}`);
     }
@@ -82,28 +110,20 @@ export function computeTagSet(o: TagSetOptions): TagSet {
             `"latest" is not allowed with channel "${o.channel}" (only dev or no channel may move latest)`,
         );
     }
-    const mode = o.buildMetadata ?? "refuse";
     if (mode !== "refuse" && mode !== "underscore") {
-        throw new ReleaseRuleError(`buildMetadata "${String(mode)}" is not one of refuse, underscore`);
+        throw new ReleaseRuleError(`buildMetadata "${mode}" is not one of refuse, underscore`);
     }
-    const v = new semver.SemVer(version);
-    let full = v.version;
-    if (v.build.length > 0) {
-        const build = v.build.join(".");
-        if (mode === "refuse") {
-            throw new ReleaseRuleError(
-                `version "${o.version}" has build metadata "+${build}", which is not valid in an image tag; ` +
-                    `drop it or set buildMetadata: "underscore"`,
-            );
-        }
-        full = `${v.version}_${build}`;
-        notes.push(`mapped build metadata "+${build}" to "_${build}" in tag "${full}"`);
-    }
-    const git = `git-${o.gitSha.toLowerCase().slice(0, 7)}`;
-    const immutable = [checkTag(full), git];
-    const floating: string[] = [];
-    const isPre = v.prerelease.length > 0;
+}
 
+/**
+ * The floating tags: X.Y and X (no bare 0 unless asked), then the channel and latest; each version tag
+ * and latest only where this version is the highest in its scope.
+ */
+function floatingTags(
+    o: TagSetOptions,
+    v: semver.SemVer,
+    notes: string[],
+): { versions: string[]; named: string[] } {
     const existing = o.onlyIfHighest ? existingReleases(o.onlyIfHighest.existingTags) : [];
     const highestIn = (tag: string, scope: semver.SemVer[]): boolean => {
         const higher = scope.filter((e) => semver.gt(e, v)).sort(semver.rcompare)[0];
@@ -113,41 +133,69 @@ export function computeTagSet(o: TagSetOptions): TagSet {
         }
         return true;
     };
-    const minorTag = `${v.major}.${v.minor}`;
-    const majorTag = `${v.major}`;
+    const isPre = v.prerelease.length > 0;
+    const versions: string[] = [];
     if (!isPre) {
-        if (
-            highestIn(
-                minorTag,
-                existing.filter((e) => e.major === v.major && e.minor === v.minor),
-            )
-        ) {
-            floating.push(minorTag);
-        }
-        if (v.major === 0 && !o.includeMajorZero) {
-            // A bare "0" would float across breaking 0.x releases, so it is opt-in.
-        } else if (
-            highestIn(
-                majorTag,
-                existing.filter((e) => e.major === v.major),
-            )
-        ) {
-            floating.push(majorTag);
-        }
+        const minorTag = `${v.major}.${v.minor}`;
+        const sameMinor = existing.filter((e) => e.major === v.major && e.minor === v.minor);
+        if (highestIn(minorTag, sameMinor)) versions.push(minorTag);
+        // A bare "0" would float across breaking 0.x releases, so it is opt-in.
+        const majorTag = `${v.major}`;
+        const sameMajor = existing.filter((e) => e.major === v.major);
+        if ((v.major !== 0 || o.includeMajorZero) && highestIn(majorTag, sameMajor)) versions.push(majorTag);
     }
-    const tail: string[] = [];
-    if (o.channel !== undefined) {
-        tail.push(o.channel);
-    }
+    const named: string[] = o.channel !== undefined ? [o.channel] : [];
     if (o.allowLatest) {
         if (isPre) {
             notes.push(`not moving "latest": ${v.version} is a pre-release`);
         } else if (highestIn("latest", existing)) {
-            tail.push("latest");
+            named.push("latest");
         }
     }
-    const tags = [full, ...floating, git, ...tail];
-    return { version: v.version, tags, immutable, floating: [...floating, ...tail], notes };
+    return { versions, named };
+}
+
+/** The tags one release pushes, all pointing at the same index digest. */
+export function computeTagSet(o: TagSetOptions): TagSet {
+    const notes: string[] = [];
+    const v = parseVersion(o.version, notes);
+    const mode = o.buildMetadata ?? "refuse";
+    checkOptions(o, String(mode));
+    const full = fullVersionTag(o.version, v, mode, notes);
+    const git = gitTag(o.gitSha);
+    const { versions, named } = floatingTags(o, v, notes);
+    return {
+        version: v.version,
+        tags: [full, ...versions, git, ...named],
+        immutable: [full, git],
+        floating: [...versions, ...named],
+        notes,
+    };
+}
+
+/** The X.Y.Z tag of a release version (a leading "v" dropped); build metadata is refused. */
+export function versionTag(version: string): string {
+    return fullVersionTag(version, parseVersion(version, []), "refuse", []);
+}
+
+/** The `git-<7>` tag of a commit: its first 7 hex characters, lowercase, whatever length of sha is given. */
+export function gitTag(gitSha: string): string {
+    checkGitSha(gitSha);
+    return `git-${gitSha.toLowerCase().slice(0, 7)}`;
+}
+
+/**
+ * The tags that travel with a digest copied into another repository (a promotion across registries,
+ * `pulumi up` of a pin with a sourceRepository): only the ones that name this one build forever, X.Y.Z
+ * and git-<7>. Floating tags there belong to the target's own channel.
+ */
+export function copiedTags(version: string, gitSha: string): string[] {
+    return computeTagSet({ version, gitSha }).immutable;
+}
+
+/** A channel is a floating tag a stack moves: a lowercase name no release tag (X.Y.Z, git-…) can take. */
+export function isChannelTag(tag: string): boolean {
+    return /^[a-z][a-z0-9-]{0,127}$/.test(tag) && !tag.startsWith("git-");
 }
 
 /**

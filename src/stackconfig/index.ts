@@ -1,5 +1,6 @@
 export {
     PROJECT,
+    rfc1123LabelProblem,
     STACK_NAME,
     StackConfigError,
     StackImageConfig,

@@ -188,6 +188,41 @@ describe("components/PinnedDeployment", () => {
         outputOf: (c) => (c as InstanceType<typeof PinnedDeployment>).image,
     });
 
+    // A copy's tags come from version and gitSha (release/tags.ts copiedTags), so with a sourceRepository
+    // both must make a tag. Given as Outputs, the copy's inputs carry the same refusal as the Deployment's.
+    const badCopyTags: { name: string; args: Partial<PinnedDeploymentArgs>; message: string }[] = [
+        {
+            name: "a copy whose version and gitSha make no tag (the copy carries X.Y.Z and git-<7>)",
+            args: { sourceRepository: "127.0.0.1:5001/other/hello", version: "1.4", gitSha: "main" },
+            message:
+                header +
+                'version: cannot name the copy\'s tag: version "1.4" is not a semver version (expected X.Y.Z[-pre][+build])\n' +
+                '  gitSha: cannot name the copy\'s tag: git sha "main" is not 7-40 hex characters',
+        },
+        {
+            name: "a copy whose version has build metadata",
+            args: { sourceRepository: "127.0.0.1:5001/other/hello", version: "1.4.2+b5" },
+            message:
+                header +
+                'version: cannot name the copy\'s tag: version "1.4.2+b5" has build metadata "+b5", which is not valid in an image tag; drop it or set buildMetadata: "underscore"',
+        },
+    ];
+    for (const c of badCopyTags) {
+        it(`refuses ${c.name}, plain or as Outputs, and registers nothing else`, async () => {
+            assert.throws(
+                () => new PinnedDeployment("x", { ...base, ...c.args }),
+                (e: unknown) => pulumi.InputPropertiesError.isInstance(e) && e.message === c.message,
+            );
+            const lifted = Object.fromEntries(Object.entries(c.args).map(([k, v]) => [k, pulumi.output(v)]));
+            const d = new PinnedDeployment("x", { ...base, ...lifted });
+            await assertRejects(d.image, c.message, ["metadata", "spec", "outputs", "from"]);
+            assert.deepStrictEqual(
+                recorded.map((r) => r.type),
+                ["image-release:deploy:PinnedDeployment", "image-release:deploy:PinnedDeployment"],
+            );
+        });
+    }
+
     it("accepts the bounds: 0 replicas, ports 1 and 65535, a 63-character namespace", async () => {
         const ns = "a" + "-0".repeat(31);
         assert.strictEqual(ns.length, 63);
@@ -246,6 +281,38 @@ describe("components/PinnedDeployment", () => {
         assert.ok(registrationOf("hello-deployment").dependencies.includes(copyUrn));
     });
 
+    // The git tag that travels with a copy is the release's own (release/tags.ts): `git-<7>`, whatever
+    // length of sha the stack file holds, so `pulumi up` and the CLI's copy write the same tag.
+    const copiedTagRows: { name: string; version: string; gitSha: string; tags: string[] }[] = [
+        { name: "a 7-hex gitSha", version: "1.4.2", gitSha: "0123abc", tags: ["1.4.2", "git-0123abc"] },
+        {
+            name: "a 40-hex gitSha",
+            version: "1.4.2",
+            gitSha: "0123abc4567890def0123abc4567890def012345",
+            tags: ["1.4.2", "git-0123abc"],
+        },
+        {
+            name: "a pre-release and a 12-hex gitSha",
+            version: "2.0.0-rc.1",
+            gitSha: "0123abc45678",
+            tags: ["2.0.0-rc.1", "git-0123abc"],
+        },
+    ];
+    for (const row of copiedTagRows) {
+        it(`sourceRepository: the copy carries X.Y.Z and git-<7> for ${row.name}`, async () => {
+            new PinnedDeployment("hello", {
+                ...base,
+                version: row.version,
+                gitSha: row.gitSha,
+                repository: "127.0.0.1:5001/prod/hello",
+                sourceRepository: REPO,
+            });
+            await settle();
+            const [copy] = recorded.filter((r) => r.type.includes(":dynamic:"));
+            assert.deepStrictEqual(copy.inputs.tags, row.tags);
+        });
+    }
+
     it("sourceRepository: verification falls back to the source while the target lacks the digest", async () => {
         const SOURCE = "127.0.0.1:5000/image-release/staging";
         const calls: string[] = [];
@@ -266,6 +333,86 @@ describe("components/PinnedDeployment", () => {
             "linux/amd64": "sha256:" + "a".repeat(64),
         });
         assert.deepStrictEqual(calls, [`${REPO}@${D}`, `${SOURCE}@${D}`]);
+    });
+
+    describe("verifiedPin: the pin check the program already ran", () => {
+        const SOURCE = "127.0.0.1:5000/image-release/staging";
+        const AMD = "sha256:" + "a".repeat(64);
+        const ARM = "sha256:" + "b".repeat(64);
+        const pin = (over: { digest?: string; repository?: string; platforms?: string[] } = {}) => ({
+            digest: over.digest ?? D,
+            repository: over.repository ?? REPO,
+            description: {
+                name: over.repository ?? REPO,
+                mediaType: "application/vnd.oci.image.index.v1+json",
+                digest: over.digest ?? D,
+                platforms: (over.platforms ?? ["linux/amd64", "linux/arm64"]).map((p) => ({
+                    platform: p,
+                    os: "linux",
+                    architecture: p.split("/")[1],
+                    digest: p.endsWith("amd64") ? AMD : ARM,
+                    size: 1,
+                })),
+                labels: {},
+            },
+        });
+        const refusing = {
+            verify: async (): Promise<never> => assert.fail("asked the registry despite a verified pin"),
+        };
+
+        const accepted: { name: string; args: Partial<PinnedDeploymentArgs> }[] = [
+            { name: "in the repository", args: { verifiedPin: pin() } },
+            {
+                name: "in the sourceRepository, not copied yet",
+                args: { sourceRepository: SOURCE, verifiedPin: pin({ repository: SOURCE }) },
+            },
+        ];
+        for (const a of accepted) {
+            it(`is taken as is, with no registry call: ${a.name}`, async () => {
+                const c = new PinnedDeployment("v", {
+                    ...base,
+                    verifyDigest: true,
+                    registryClient: refusing,
+                    ...a.args,
+                });
+                assert.deepStrictEqual(await promiseOf(c.platformDigests), {
+                    "linux/amd64": AMD,
+                    "linux/arm64": ARM,
+                });
+                assert.strictEqual(await promiseOf(c.image), `${REPO}@${D}`);
+            });
+        }
+
+        const other = "sha256:" + "f".repeat(64);
+        const refused: { name: string; given: ReturnType<typeof pin>; why: string }[] = [
+            { name: "another digest", given: pin({ digest: other }), why: `it is for digest ${other}` },
+            {
+                name: "another repository",
+                given: pin({ repository: SOURCE }),
+                why: `it was verified in ${SOURCE}, not in ${REPO}`,
+            },
+            {
+                name: "fewer platforms",
+                given: pin({ platforms: ["linux/amd64"] }),
+                why: "it lacks platform(s) linux/arm64 (has linux/amd64)",
+            },
+        ];
+        for (const r of refused) {
+            it(`a pin of ${r.name} is refused and no Deployment registers`, async () => {
+                const c = new PinnedDeployment("v", { ...base, verifyDigest: true, verifiedPin: r.given });
+                await assertRejects(
+                    c.image,
+                    `PinnedDeployment "v": verifiedPin does not vouch for ${REPO}@${D}: ${r.why}`,
+                    ["outputs", "spec"],
+                );
+                assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);
+            });
+        }
+
+        it("verifyDigest: false ignores it", async () => {
+            const c = new PinnedDeployment("v", { ...base, verifiedPin: pin({ digest: other }) });
+            assert.deepStrictEqual(await promiseOf(c.platformDigests), {});
+        });
     });
 
     it("sourceRepository: refused when it is the repository itself, or not a repository", async () => {

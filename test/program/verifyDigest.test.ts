@@ -154,6 +154,29 @@ describe("PinnedDeployment verification during preview, against the local regist
             );
         });
 
+        it("checks the pin once, before any resource, and the Deployment takes that answer", async () => {
+            const verify = Object.getOwnPropertyDescriptor(RegistryClient.prototype, "verify");
+            const asked: string[] = [];
+            RegistryClient.prototype.verify = function (
+                this: RegistryClient,
+                ref: string,
+                platforms: string[],
+            ) {
+                asked.push(ref);
+                return (verify?.value as RegistryClient["verify"]).call(this, ref, platforms);
+            };
+            try {
+                const out = await runStaging({
+                    "image-release:repository": repo,
+                    "image-release:digest": both.indexDigest,
+                });
+                assert.deepStrictEqual(out.platformDigests, both.platformDigests);
+            } finally {
+                Object.defineProperty(RegistryClient.prototype, "verify", verify as PropertyDescriptor);
+            }
+            assert.deepStrictEqual(asked, [`${repo}@${both.indexDigest}`]);
+        });
+
         it("a pin that lacks a platform stops the stack: no Deployment and no channel tag", async () => {
             await setMocks("staging", true);
             pulumi.runtime.setAllConfig(

@@ -1,5 +1,13 @@
 import * as assert from "assert";
-import { computeTagSet, isImmutableTag, supersededFloatingTags, TagSetOptions } from "../../src/release";
+import {
+    computeTagSet,
+    copiedTags,
+    gitTag,
+    isChannelTag,
+    isImmutableTag,
+    supersededFloatingTags,
+    TagSetOptions,
+} from "../../src/release";
 
 const SHA = "0123abc4567890def0123abc4567890def012345";
 
@@ -274,6 +282,83 @@ describe("isImmutableTag", () => {
     ];
     for (const [tag, want] of cases) {
         it(`${tag} -> ${String(want)}`, () => assert.strictEqual(isImmutableTag(tag), want));
+    }
+});
+
+// One rule for the tags a copied digest carries: the CLI's promotion copy and `pulumi up` of a pin with
+// a sourceRepository both call it, so a 40-hex gitSha gives the same git-<7> tag either way.
+describe("copiedTags", () => {
+    const rows: { name: string; version: string; gitSha: string; want?: string[]; error?: string }[] = [
+        { name: "7-hex sha", version: "1.4.2", gitSha: "0123abc", want: ["1.4.2", "git-0123abc"] },
+        { name: "40-hex sha", version: "1.4.2", gitSha: SHA, want: ["1.4.2", "git-0123abc"] },
+        { name: "uppercase sha", version: "1.4.2", gitSha: "ABCDEF0123", want: ["1.4.2", "git-abcdef0"] },
+        { name: "pre-release", version: "2.0.0-rc.1", gitSha: SHA, want: ["2.0.0-rc.1", "git-0123abc"] },
+        { name: "leading v", version: "v1.4.2", gitSha: SHA, want: ["1.4.2", "git-0123abc"] },
+        {
+            name: "not semver",
+            version: "1.4",
+            gitSha: SHA,
+            error: 'version "1.4" is not a semver version (expected X.Y.Z[-pre][+build])',
+        },
+        {
+            name: "build metadata",
+            version: "1.4.2+b5",
+            gitSha: SHA,
+            error: 'version "1.4.2+b5" has build metadata "+b5", which is not valid in an image tag; drop it or set buildMetadata: "underscore"',
+        },
+        {
+            name: "short sha",
+            version: "1.4.2",
+            gitSha: "0123ab",
+            error: 'git sha "0123ab" is not 7-40 hex characters',
+        },
+    ];
+    for (const r of rows) {
+        it(`${r.name}: ${r.version} ${r.gitSha} -> ${r.want ? `[${r.want.join(", ")}]` : "refused"}`, () => {
+            if (r.want) assert.deepStrictEqual(copiedTags(r.version, r.gitSha), r.want);
+            else
+                assert.throws(() => copiedTags(r.version, r.gitSha), {
+                    name: "ReleaseRuleError",
+                    message: r.error,
+                });
+        });
+    }
+    it("names exactly the immutable tags of the release's tag set", () => {
+        for (const r of rows.filter((x) => x.want)) {
+            const set = computeTagSet({ version: r.version, gitSha: r.gitSha, channel: "prod" });
+            assert.deepStrictEqual(copiedTags(r.version, r.gitSha), set.immutable);
+            assert.ok(set.immutable.every((t) => isImmutableTag(t)));
+        }
+    });
+});
+
+describe("gitTag", () => {
+    const rows: [string, string][] = [
+        ["0123abc", "git-0123abc"],
+        [SHA, "git-0123abc"],
+        ["ABCDEF0", "git-abcdef0"],
+    ];
+    for (const [sha, want] of rows) it(`${sha} -> ${want}`, () => assert.strictEqual(gitTag(sha), want));
+    it("refuses a non-sha", () =>
+        assert.throws(() => gitTag("main"), { message: 'git sha "main" is not 7-40 hex characters' }));
+});
+
+describe("isChannelTag", () => {
+    const cases: [string, boolean][] = [
+        ["staging", true],
+        ["prod", true],
+        ["canary-eu", true],
+        ["git-0123abc", false],
+        ["git-main", false],
+        ["1.4.2", false],
+        ["Prod", false],
+        ["-x", false],
+        ["", false],
+        ["a".repeat(129), false],
+    ];
+    for (const [tag, want] of cases) {
+        it(`${tag.length > 20 ? `${tag.length} chars` : JSON.stringify(tag)} -> ${String(want)}`, () =>
+            assert.strictEqual(isChannelTag(tag), want));
     }
 });
 
