@@ -10,4 +10,6 @@ bash scripts/cluster-up.sh
 # shellcheck source=toolchain/env.sh
 . scripts/toolchain/env.sh
 export KUBECONFIG="$STATE_DIR/cluster/kubeconfig"
+# With no arguments the whole suite; else what the arguments name (a file, --grep …).
+if [ "$#" -eq 0 ] || [ "${1#-}" != "$1" ]; then set -- "test/e2e/**/*.test.ts" "$@"; fi
 exec npx mocha --config "${E2E_MOCHARC:-test/e2e/.mocharc.json}" "$@"
