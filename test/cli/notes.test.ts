@@ -6,6 +6,7 @@ import * as path from "path";
 import { notes, release, tags, verify } from "../../src/flows";
 import { PublishResult } from "../../src/builder";
 import { RegistryClient } from "../../src/registry";
+import { Channel } from "../../src/release";
 import { pushTestImage, TEST_LABELS, TestImage } from "../fixtures/registry/testImage";
 import { commitAll, makeRepo } from "../fixtures/cli/repo";
 
@@ -26,7 +27,7 @@ function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr:
 
 describe("cli tags", () => {
     const rows: {
-        args: { version: string; gitSha: string; channel?: string };
+        args: { version: string; gitSha: string; channel?: Channel };
         want?: string[];
         err?: string;
     }[] = [
