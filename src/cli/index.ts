@@ -1,1 +1,2 @@
-export { run } from "./main";
+export { cliProgram, run } from "./main";
+export type { CommandContext, Io } from "./context";

@@ -4,12 +4,12 @@ export { StackHistoryEntry, stackFileHistory, distinctDigests } from "./gitHisto
 export { applyPin, PinChange, PinOptions, PinResult } from "./pin";
 export { checkRanInSource, promote, PromoteOptions, PromoteResult, RanEvidence } from "./promote";
 export { rollback, pickRollbackTarget, RollbackOptions, RollbackResult } from "./rollback";
-export { status, mapLimit, StackStatus, StatusOptions } from "./status";
+export { status, StackStatus, StatusOptions } from "./status";
+export { mapLimit } from "./limit";
 export { history, HistoryOptions } from "./history";
 export { tags, TagsOptions } from "./tags";
-export { notes, renderNotes, NotesOptions, ReleaseNotes } from "./notes";
+export { notes, notesForDigest, renderNotes, DigestNotesOptions, NotesOptions, ReleaseNotes } from "./notes";
 export { verify, VerifyOptions, VerifyResult } from "./verify";
-export { release, RELEASE_DEFAULTS, PublishFn, ReleaseOptions, ReleaseDeps, ReleaseResult } from "./release";
 export { loadStackSnapshot, outputsDir } from "./stack";
 export {
     checkPin,
@@ -24,3 +24,13 @@ export {
 export { PinDeps } from "./pin";
 export { PinNotesFn, PinNotesQuery, pullRequestNotes, versionNotes } from "./pinNotes";
 export { PullRequestInput, PullRequestText, pullRequestText } from "./pullRequest";
+export { release, RELEASE_DEFAULTS, ReleaseOptions, ReleaseDeps, ReleaseResult } from "./release";
+export {
+    buildPushSign,
+    provenanceDockerfile,
+    provenanceInput,
+    BuildPushSignDeps,
+    BuildPushSignOptions,
+    BuiltImage,
+    PublishFn,
+} from "./buildPushSign";

@@ -11,7 +11,7 @@ import {
     readPublicKeys,
     trustedSigners,
 } from "../signing";
-import { mapLimit } from "./status";
+import { mapLimit } from "./limit";
 
 export interface NotesOptions extends StackOptions {
     version?: string;
@@ -62,6 +62,54 @@ async function signatureNotes(
 
 const REVISION = "org.opencontainers.image.revision";
 
+/** One known digest to describe: what a promotion or rollback already has in hand. */
+export interface DigestNotesOptions extends StackOptions {
+    repository: string;
+    digest: string;
+    version: string;
+    /** The tags the caller knows point at `digest` (e.g. the ones it copied); the registry is not listed. */
+    tags: string[];
+}
+
+/**
+ * The notes of one digest the caller already knows (the pull-request text of a promotion): one
+ * describe of the index and its signature, no tag listing and no HEAD per tag. Writes nothing.
+ */
+export async function notesForDigest(o: DigestNotesOptions, deps: CliDeps): Promise<ReleaseNotes> {
+    const stacks = listStacks(o.stacksDir).map((s) => loadStack(o, s));
+    return describeRelease(o, stacks, deps);
+}
+
+async function describeRelease(
+    o: DigestNotesOptions,
+    stacks: StackImageConfig[],
+    deps: CliDeps,
+): Promise<ReleaseNotes> {
+    const d = await deps.client.describe(`${o.repository}@${o.digest}`);
+    const gitSha = d.labels[REVISION];
+    return {
+        version: o.version,
+        repository: o.repository,
+        digest: d.digest,
+        tags: sortTags(o.tags, o.version),
+        platformDigests: Object.fromEntries(d.platforms.map((p) => [p.platform, p.digest])),
+        ...(gitSha ? { gitSha } : {}),
+        labels: Object.fromEntries(Object.entries(d.labels).sort(([a], [b]) => a.localeCompare(b))),
+        stacks: stacks.filter((s) => runs(o.repoRoot, s, o.repository, d.digest)).map((s) => s.stack),
+        ...(await signatureNotes(deps, o.repoRoot, stacks, o.repository, d.digest)),
+    };
+}
+
+/** Every tag of `repository` that points at `digest`: a listing, then one HEAD per tag. */
+async function tagsOf(deps: CliDeps, repository: string, digest: string): Promise<string[]> {
+    const all = await deps.client.listTags(repository);
+    const heads = await mapLimit(all, 16, async (t) => ({
+        t,
+        h: await deps.client.headManifest(repository, t),
+    }));
+    return heads.filter((x) => x.h?.digest === digest).map((x) => x.t);
+}
+
 /** Everything comes from the registry and the stack files, so notes can be regenerated at any time. */
 export async function notes(o: NotesOptions, deps: CliDeps): Promise<ReleaseNotes> {
     const version = o.version ?? readVersion(o.repoRoot);
@@ -71,26 +119,8 @@ export async function notes(o: NotesOptions, deps: CliDeps): Promise<ReleaseNote
     if (!repository) throw new Refusal(`no --repository given and no stacks in ${o.stacksDir}`);
     const head = await deps.client.headManifest(repository, version);
     if (!head) throw new Refusal(`tag ${version} not found in repo ${repository}; release it first`);
-    const d = await deps.client.describe(`${repository}@${head.digest}`);
-    const all = await deps.client.listTags(repository);
-    const heads = await mapLimit(all, 16, async (t) => ({
-        t,
-        h: await deps.client.headManifest(repository, t),
-    }));
-    const tags = heads.filter((x) => x.h?.digest === d.digest).map((x) => x.t);
-    const running = stacks.filter((s) => runs(o.repoRoot, s, repository, d.digest)).map((s) => s.stack);
-    const gitSha = d.labels[REVISION];
-    const n: ReleaseNotes = {
-        version,
-        repository,
-        digest: d.digest,
-        tags: sortTags(tags, version),
-        platformDigests: Object.fromEntries(d.platforms.map((p) => [p.platform, p.digest])),
-        ...(gitSha ? { gitSha } : {}),
-        labels: Object.fromEntries(Object.entries(d.labels).sort(([a], [b]) => a.localeCompare(b))),
-        stacks: running,
-        ...(await signatureNotes(deps, o.repoRoot, stacks, repository, d.digest)),
-    };
+    const tags = await tagsOf(deps, repository, head.digest);
+    const n = await describeRelease({ ...o, repository, digest: head.digest, version, tags }, stacks, deps);
     if (o.write !== false) {
         const dir = path.join(o.repoRoot, ".image-release", "notes");
         writeFileAtomic(path.join(dir, `${version}.md`), renderNotes(n));

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { BuildError, parsePlatform, PublishOptions, PublishResult } from "../builder";
+import { BuildError, parsePlatform, PublishResult } from "../builder";
 import {
     assertCleanBuildContext,
     computeTagSet,
@@ -17,20 +17,16 @@ import {
 } from "../release";
 import { copyImage, CopyResult } from "../registry";
 import {
-    builderVersion,
     SignedRelease,
     signatureArtifactTags,
     signingKeyFromEnv,
     SigningError,
     SigningKey,
-    signRelease,
 } from "../signing";
+import { buildPushSign, BuildPushSignDeps } from "./buildPushSign";
 import { CliDeps, outputsFile } from "./context";
 import { Refusal } from "./refusal";
 import { notes, ReleaseNotes } from "./notes";
-
-/** src/builder's publishImage, or a fault-injecting stand-in in tests. */
-export type PublishFn = (o: PublishOptions) => Promise<PublishResult>;
 
 export interface ReleaseOptions {
     repoRoot: string;
@@ -52,10 +48,8 @@ export interface ReleaseOptions {
     mirrors?: string[];
 }
 
-export interface ReleaseDeps extends CliDeps {
-    publish: PublishFn;
-    /** Build progress (engine build, index push, cache reuse); the CLI sends it to stderr. */
-    onProgress?: (line: string) => void;
+/** `publish` defaults to src/builder's publishImage; `onProgress` gets the build's progress lines. */
+export interface ReleaseDeps extends CliDeps, BuildPushSignDeps {
     env?: Record<string, string | undefined>;
 }
 
@@ -103,19 +97,20 @@ export const RELEASE_DEFAULTS = {
     channel: "dev",
 };
 
-/** Build once, push one index with the whole tag set, record it where `promote --from dev` looks. */
-export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<ReleaseResult> {
-    const channel = o.channel ?? RELEASE_DEFAULTS.channel;
-    // A fresh build may only land in dev: retagging :staging/:prod or writing their outputs here would
-    // skip the promotion path (review, "ran in the source stack", platform checks).
-    if (channel !== "dev") {
-        throw new Refusal(
-            `release --channel "${channel}" is not allowed: a release builds into "dev" only; staging and prod get a build through \`image-release promote\` (e.g. \`image-release promote --from dev --to staging\`)`,
-        );
-    }
-    const version = o.version ?? readVersion(o.repoRoot);
-    const repository = o.repository ?? RELEASE_DEFAULTS.repository;
-    const platforms = o.platforms ?? RELEASE_DEFAULTS.platforms;
+/** What `release` settled before building: every check that must not fail after a multi-minute build. */
+interface CheckedRelease {
+    /** A release builds into dev only. */
+    channel: "dev";
+    version: string;
+    repository: string;
+    platforms: string[];
+    mirrors: string[];
+    context: string;
+    key?: SigningKey;
+    git: { sha: string; commitTime: number };
+}
+
+function checkPlatforms(platforms: string[]): void {
     // Before anything is built: a typo such as linux/s390 would otherwise fail minutes into a build.
     for (const p of platforms) {
         try {
@@ -125,17 +120,19 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
             throw e;
         }
     }
-    const mirrors = o.mirrors ?? [];
-    const mirrorErrors = mirrorProblems(repository, mirrors);
-    if (mirrorErrors.length > 0) throw new Refusal(mirrorErrors.join("\n"));
+}
+
+function signingKey(env: Record<string, string | undefined>): SigningKey | undefined {
     // A bad key or password must fail before the build, not after the push.
-    let key: SigningKey | undefined;
     try {
-        key = signingKeyFromEnv(deps.env ?? process.env);
+        return signingKeyFromEnv(env);
     } catch (e) {
         if (e instanceof SigningError) throw new Refusal(`release refused: ${e.message}`);
         throw e;
     }
+}
+
+function checkContext(o: ReleaseOptions): { context: string; git: { sha: string; commitTime: number } } {
     const context = path.resolve(o.repoRoot, o.context ?? RELEASE_DEFAULTS.context);
     if (!fs.existsSync(context) || !fs.statSync(context).isDirectory()) {
         throw new Refusal(`release refused: the build context ${context} is not a directory`);
@@ -148,26 +145,77 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
         if (e instanceof DirtyTreeError) throw new Refusal(e.message);
         throw e;
     }
+    return { context, git };
+}
+
+function checkRelease(o: ReleaseOptions, deps: ReleaseDeps): CheckedRelease {
+    const channel = o.channel ?? RELEASE_DEFAULTS.channel;
+    // A fresh build may only land in dev: retagging :staging/:prod or writing their outputs here would
+    // skip the promotion path (review, "ran in the source stack", platform checks).
+    if (channel !== "dev") {
+        throw new Refusal(
+            `release --channel "${channel}" is not allowed: a release builds into "dev" only; staging and prod get a build through \`image-release promote\` (e.g. \`image-release promote --from dev --to staging\`)`,
+        );
+    }
+    const version = o.version ?? readVersion(o.repoRoot);
+    const repository = o.repository ?? RELEASE_DEFAULTS.repository;
+    const platforms = o.platforms ?? RELEASE_DEFAULTS.platforms;
+    checkPlatforms(platforms);
+    const mirrors = o.mirrors ?? [];
+    const mirrorErrors = mirrorProblems(repository, mirrors);
+    if (mirrorErrors.length > 0) throw new Refusal(mirrorErrors.join("\n"));
+    const key = signingKey(deps.env ?? process.env);
+    return { channel, version, repository, platforms, mirrors, key, ...checkContext(o) };
+}
+
+/**
+ * From the registry that now holds the build: same-registry mirrors mount, others stream each blob
+ * once. Called before the record is written, so it is written only when every mirror holds the digest
+ * and its tags.
+ */
+async function mirror(c: CheckedRelease, published: PublishResult, deps: ReleaseDeps): Promise<CopyResult[]> {
+    const mirrored: CopyResult[] = [];
+    for (const to of c.mirrors) {
+        mirrored.push(
+            await copyImage(deps.client, {
+                from: c.repository,
+                to,
+                digest: published.digest,
+                tags: published.tags,
+                artifactTags: signatureArtifactTags(published.digest),
+            }),
+        );
+        deps.onProgress?.(`mirrored ${published.digest} to ${to}`);
+    }
+    return mirrored;
+}
+
+/** Build once, push one index with the whole tag set, record it where `promote --from dev` looks. */
+export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<ReleaseResult> {
+    const c = checkRelease(o, deps);
+    const { version, repository, platforms, channel, git } = c;
     const epoch = sourceDateEpoch(deps.env ?? process.env, git.commitTime);
-    const tagSet = computeTagSet({ version, gitSha: git.sha, channel });
-    const published = await deps.publish({
-        context,
-        repository,
-        platforms,
-        labels: ociLabels({
+    const { published, signed } = await buildPushSign(
+        {
+            context: c.context,
+            repository,
+            platforms,
+            labels: ociLabels({
+                version,
+                revision: git.sha,
+                created: epoch,
+                source: resolveImageSource(o.repoRoot),
+            }),
             version,
-            revision: git.sha,
-            created: epoch,
-            source: resolveImageSource(o.repoRoot),
-        }),
-        version,
-        gitSha: git.sha,
-        sourceDateEpoch: epoch,
-        tags: tagSet.tags,
-        client: deps.client,
-        ...(o.force ? { force: true } : {}),
-        ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
-    });
+            gitSha: git.sha,
+            sourceDateEpoch: epoch,
+            tags: computeTagSet({ version, gitSha: git.sha, channel }).tags,
+            ...(o.force ? { force: true } : {}),
+            ...(c.key ? { key: c.key } : {}),
+        },
+        deps,
+    );
+    const mirrored = await mirror(c, published, deps);
     const record: ReleaseRecord = {
         repository,
         version,
@@ -179,40 +227,13 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
         gitSha: git.sha,
         sourceStack: channel,
     };
-    const source = resolveImageSource(o.repoRoot) ?? "";
-    const signed = key
-        ? await signRelease(deps.client, repository, published.digest, key, {
-              source,
-              gitSha: git.sha,
-              platforms,
-              buildArgs: {},
-              sourceDateEpoch: epoch,
-              builderVersion: builderVersion(),
-          })
-        : undefined;
-    // From the registry that now holds the build: same-registry mirrors mount, others stream each blob
-    // once. The record is written only when every mirror holds the digest and its tags.
-    const mirrored: CopyResult[] = [];
-    for (const to of mirrors) {
-        mirrored.push(
-            await copyImage(deps.client, {
-                from: repository,
-                to,
-                digest: published.digest,
-                tags: published.tags,
-                artifactTags: signatureArtifactTags(published.digest),
-            }),
-        );
-        deps.onProgress?.(`mirrored ${published.digest} to ${to}`);
-    }
     const file = outputsFile(o.repoRoot, channel);
     writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
-    const n = await notes({ ...o, version, repository }, deps);
     return {
         record,
         built: published.built,
         outputsFile: path.relative(o.repoRoot, file),
-        notes: n,
+        notes: await notes({ ...o, version, repository }, deps),
         mirrors: mirrored,
         ...(signed ? { signed } : {}),
     };

@@ -1,6 +1,7 @@
 import * as path from "path";
 import { listStacks } from "../stackconfig";
 import { CliDeps, loadStack, outputsFile, readOutputs, StackOptions } from "./context";
+import { mapLimit } from "./limit";
 
 export interface StackStatus {
     stack: string;
@@ -18,24 +19,6 @@ export interface StackStatus {
     /** A human sentence for such an inconsistency; `status` shows it under the table. */
     warning?: string;
     error?: string;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; order of results follows `items`. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-    // NaN or 0 would start no worker at all and return holes for every item, as if all had failed.
-    if (!Number.isInteger(limit) || limit < 1) {
-        throw new RangeError(`mapLimit: limit must be an integer >= 1 (got ${limit})`);
-    }
-    const out: R[] = new Array<R>(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
-            out[i] = await fn(items[i]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-    return out;
 }
 
 export interface StatusOptions extends StackOptions {

@@ -11,7 +11,7 @@ import {
     requiredSignature,
     SigningError,
 } from "../signing";
-import { mapLimit } from "./status";
+import { mapLimit } from "./limit";
 
 export interface VerifyOptions extends StackOptions {
     /** Check only this version's tags; default every X.Y.Z tag in each repository. */
@@ -40,10 +40,10 @@ export interface StackSignature {
 async function stackSignature(
     deps: CliDeps,
     s: StackImageConfig,
+    digest: string,
     repoRoot: string,
     findings: string[],
 ): Promise<StackSignature | undefined> {
-    const digest = s.digest as string;
     if (!s.requireSignature && (s.signingKeys ?? []).length === 0) return undefined;
     try {
         const v = await requiredSignature(
@@ -94,16 +94,8 @@ function releaseRecords(repoRoot: string, findings: string[]): ReleaseRecord[] {
     return out;
 }
 
-/**
- * Findings, not exceptions: the point of `verify` is to list everything wrong at once, so a broken
- * stack file becomes a finding and the other checks still run.
- */
-export async function verify(o: VerifyOptions, deps: CliDeps): Promise<VerifyResult> {
-    // Else a typo is looked up as a tag and reported as a registry finding ("tag nope not found").
-    if (o.version !== undefined && !isSemver(o.version)) {
-        throw new UsageRefusal(`--version "${o.version}" is not a semver version (X.Y.Z, e.g. 1.4.2)`);
-    }
-    const findings: string[] = [];
+/** Every stack file; one that does not load (or names `latest`) is a finding, and the others still count. */
+function readStacks(o: VerifyOptions, findings: string[]): StackImageConfig[] {
     const stacks: StackImageConfig[] = [];
     for (const name of listStacks(o.stacksDir)) {
         const text = fs.readFileSync(stackFile(o.stacksDir, name), "utf8");
@@ -123,65 +115,106 @@ export async function verify(o: VerifyOptions, deps: CliDeps): Promise<VerifyRes
             findings.push(`stack ${s.stack} does not pin a digest (image-release:digest)`);
         }
     }
-    // A pin the registry no longer has (garbage-collected, deleted, never pushed) fails the next deploy.
-    const pins = stacks.filter((s) => s.digest !== undefined);
-    const found = await mapLimit(pins, 16, (s) => deps.client.headManifest(s.repository, s.digest as string));
+    return stacks;
+}
+
+/** A pin the registry no longer has (garbage-collected, deleted, never pushed) fails the next deploy. */
+async function checkPins(
+    o: VerifyOptions,
+    stacks: StackImageConfig[],
+    deps: CliDeps,
+    findings: string[],
+): Promise<StackSignature[]> {
+    const pins = stacks.flatMap((s) => (s.digest !== undefined ? [{ s, digest: s.digest }] : []));
+    const found = await mapLimit(pins, 16, (p) => deps.client.headManifest(p.s.repository, p.digest));
     const signatures: StackSignature[] = [];
-    for (const [i, s] of pins.entries()) {
+    for (const [i, { s, digest }] of pins.entries()) {
         if (!found[i]) {
-            findings.push(`stack ${s.stack} pins ${s.digest}, which is not in ${s.repository}`);
+            findings.push(`stack ${s.stack} pins ${digest}, which is not in ${s.repository}`);
             continue;
         }
-        const sig = await stackSignature(deps, s, o.repoRoot, findings);
+        const sig = await stackSignature(deps, s, digest, o.repoRoot, findings);
         if (sig) signatures.push(sig);
     }
+    return signatures;
+}
+
+/** The git sha of a released digest: what the release recorded for it, else the image's revision label. */
+async function releasedGitSha(
+    deps: CliDeps,
+    records: ReleaseRecord[],
+    repo: string,
+    digest: string,
+): Promise<string | undefined> {
+    const recorded = records.find((r) => r.repository === repo && r.digest === digest)?.gitSha;
+    return recorded ?? (await deps.client.describe(`${repo}@${digest}`)).labels[REVISION];
+}
+
+/** Every tag that version `v` owns must point at the digest of `v` itself. */
+async function checkVersion(
+    deps: CliDeps,
+    repo: string,
+    v: string,
+    all: string[],
+    records: ReleaseRecord[],
+    findings: string[],
+): Promise<void> {
+    const head = await deps.client.headManifest(repo, v);
+    if (!head) {
+        findings.push(`${repo}: tag ${v} not found`);
+        return;
+    }
+    const want = head.digest;
+    // git-<sha7> is immutable like X.Y.Z, so the sha comes from what the release recorded for this
+    // digest, or else from the image's own revision label.
+    const gitSha = await releasedGitSha(deps, records, repo, want);
+    if (gitSha === undefined) {
+        findings.push(
+            `${repo}: ${v} (${want}) has no git sha (no release record, no ${REVISION} label); cannot check its git-<sha> tag`,
+        );
+    }
+    let expected: string[];
+    try {
+        // The release rules decide which tags this version owns: X.Y and X only while it is the
+        // highest release in their line, no bare "0" for 0.x.
+        expected = computeTagSet({
+            version: v,
+            gitSha: gitSha ?? "0000000",
+            onlyIfHighest: { existingTags: all },
+        }).tags.filter((t) => t !== v && (gitSha !== undefined || !t.startsWith("git-")));
+    } catch (e) {
+        findings.push(`${repo}: ${v} (${want}): ${(e as Error).message}`);
+        return;
+    }
+    const heads = await mapLimit(expected, 16, async (t) => ({
+        t,
+        h: await deps.client.headManifest(repo, t),
+    }));
+    for (const { t, h } of heads) {
+        if (!h) findings.push(`${repo}: tag ${t} missing (expected ${want}, the digest of ${v})`);
+        else if (h.digest !== want)
+            findings.push(`${repo}: tag ${t} points at ${h.digest}, but ${v} is ${want}`);
+    }
+}
+
+/**
+ * Findings, not exceptions: the point of `verify` is to list everything wrong at once, so a broken
+ * stack file becomes a finding and the other checks still run.
+ */
+export async function verify(o: VerifyOptions, deps: CliDeps): Promise<VerifyResult> {
+    // Else a typo is looked up as a tag and reported as a registry finding ("tag nope not found").
+    if (o.version !== undefined && !isSemver(o.version)) {
+        throw new UsageRefusal(`--version "${o.version}" is not a semver version (X.Y.Z, e.g. 1.4.2)`);
+    }
+    const findings: string[] = [];
+    const stacks = readStacks(o, findings);
+    const signatures = await checkPins(o, stacks, deps, findings);
     const records = releaseRecords(o.repoRoot, findings);
-    const repos = [...new Set(stacks.map((s) => s.repository))].sort();
-    for (const repo of repos) {
+    for (const repo of [...new Set(stacks.map((s) => s.repository))].sort()) {
         const all = await deps.client.listTags(repo);
         const releases = all.filter((t) => semver.valid(t) === t);
         const versions = o.version ? [o.version.replace(/^v/, "")] : releases.sort(semver.compare);
-        for (const v of versions) {
-            const head = await deps.client.headManifest(repo, v);
-            if (!head) {
-                findings.push(`${repo}: tag ${v} not found`);
-                continue;
-            }
-            const want = head.digest;
-            // git-<sha7> is immutable like X.Y.Z, so the sha comes from what the release recorded for
-            // this digest, or else from the image's own revision label.
-            let gitSha = records.find((r) => r.repository === repo && r.digest === want)?.gitSha;
-            if (gitSha === undefined) {
-                gitSha = (await deps.client.describe(`${repo}@${want}`)).labels[REVISION];
-            }
-            if (gitSha === undefined) {
-                findings.push(
-                    `${repo}: ${v} (${want}) has no git sha (no release record, no ${REVISION} label); cannot check its git-<sha> tag`,
-                );
-            }
-            let expected: string[];
-            try {
-                // The release rules decide which tags this version owns: X.Y and X only while it is the
-                // highest release in their line, no bare "0" for 0.x.
-                expected = computeTagSet({
-                    version: v,
-                    gitSha: gitSha ?? "0000000",
-                    onlyIfHighest: { existingTags: all },
-                }).tags.filter((t) => t !== v && (gitSha !== undefined || !t.startsWith("git-")));
-            } catch (e) {
-                findings.push(`${repo}: ${v} (${want}): ${(e as Error).message}`);
-                continue;
-            }
-            const heads = await mapLimit(expected, 16, async (t) => ({
-                t,
-                h: await deps.client.headManifest(repo, t),
-            }));
-            for (const { t, h } of heads) {
-                if (!h) findings.push(`${repo}: tag ${t} missing (expected ${want}, the digest of ${v})`);
-                else if (h.digest !== want)
-                    findings.push(`${repo}: tag ${t} points at ${h.digest}, but ${v} is ${want}`);
-            }
-        }
+        for (const v of versions) await checkVersion(deps, repo, v, all, records, findings);
     }
     return { ok: findings.length === 0, findings, signatures };
 }

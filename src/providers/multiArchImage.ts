@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type * as buildModule from "../builder";
+import type * as builderModule from "../builder";
+import type * as flowsModule from "../flows";
 import type * as registryModule from "../registry";
 import type * as signingModule from "../signing";
 import { loadModule, MODULES } from "./loader";
@@ -94,42 +95,35 @@ function client(inputs: MultiArchImageInputs): registryModule.RegistryClient {
 }
 
 async function publish(inputs: MultiArchImageInputs): Promise<MultiArchImageOutputs> {
-    const build = loadModule<typeof buildModule>(MODULES.build);
-    const r = await build.publishImage({
-        context: inputs.context,
-        dockerfile: inputs.dockerfile,
-        repository: inputs.repository,
-        platforms: inputs.platforms,
-        buildArgs: inputs.buildArgs,
-        labels: inputs.labels,
-        version: inputs.version,
-        gitSha: inputs.gitSha,
-        sourceDateEpoch: inputs.sourceDateEpoch,
-        tags: inputs.tags,
-        force: inputs.force,
-        onlyIfHighest: inputs.onlyIfHighest,
-        client: client(inputs),
-    });
-    // The private key never enters the program or the state: the provider reads it from its environment.
+    // The private key never enters the program or the state: the provider reads it from its environment,
+    // before the build, so a bad key or password fails before anything is pushed.
     const signing = loadModule<typeof signingModule>(MODULES.signing);
     const key = signing.signingKeyFromEnv();
-    const signed = key
-        ? await signing.signRelease(client(inputs), inputs.repository, r.digest, key, {
-              source: inputs.labels["org.opencontainers.image.source"] ?? "",
-              gitSha: inputs.gitSha,
-              platforms: inputs.platforms,
-              buildArgs: inputs.buildArgs,
-              sourceDateEpoch: inputs.sourceDateEpoch,
-              dockerfile: inputs.dockerfile,
-              builderVersion: signing.builderVersion(),
-          })
-        : undefined;
+    const flows = loadModule<typeof flowsModule>(MODULES.flows);
+    const { published, signed } = await flows.buildPushSign(
+        {
+            context: inputs.context,
+            dockerfile: inputs.dockerfile,
+            repository: inputs.repository,
+            platforms: inputs.platforms,
+            buildArgs: inputs.buildArgs,
+            labels: inputs.labels,
+            version: inputs.version,
+            gitSha: inputs.gitSha,
+            sourceDateEpoch: inputs.sourceDateEpoch,
+            tags: inputs.tags,
+            force: inputs.force,
+            onlyIfHighest: inputs.onlyIfHighest,
+            ...(key ? { key } : {}),
+        },
+        { client: client(inputs) },
+    );
     return {
         ...inputs,
-        digest: r.digest,
-        ref: r.ref,
-        platformDigests: r.platformDigests,
-        heldBackTags: r.heldBack,
+        digest: published.digest,
+        ref: published.ref,
+        platformDigests: published.platformDigests,
+        heldBackTags: published.heldBack,
         ...(signed ? { signedBy: signed.signature.keyId } : {}),
     };
 }
@@ -155,8 +149,8 @@ export const multiArchImageProvider: pulumi.dynamic.ResourceProvider = {
         news: MultiArchImageInputs,
     ): Promise<pulumi.dynamic.UpdateResult> {
         if (needsRebuild(olds, news)) return { outs: await publish(news) };
-        const build = loadModule<typeof buildModule>(MODULES.build);
-        const applied = await build.applyTagSet({
+        const builder = loadModule<typeof builderModule>(MODULES.builder);
+        const applied = await builder.applyTagSet({
             client: client(news),
             repository: news.repository,
             digest: olds.digest,

@@ -3,10 +3,11 @@ import { execFile } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { promote } from "../../src/flows";
+import { run } from "../../src/cli";
 import { RegistryClient } from "../../src/registry";
 import { copyCheckout as copyCheckoutFixture, SHIPPED_REPOSITORY } from "../fixtures/checkout";
-import { git } from "../fixtures/cli/repo";
+import { git, makeRepo } from "../fixtures/cli/repo";
+import { runIn } from "../helpers/cli";
 
 const client = new RegistryClient({
     retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 },
@@ -242,10 +243,63 @@ describe("cli release @integration", function () {
         for (const t of tags2) assert.strictEqual((await client.headManifest(repo, t))?.digest, digest2, t);
 
         // What the release recorded is what `promote --from dev` picks up.
-        const p = await promote(
-            { repoRoot: dir, stacksDir: path.join(dir, "stacks"), from: "dev", to: "staging", dryRun: true },
+        const promoted = await runIn(
+            ["promote", "--repo-root", dir, "--from", "dev", "--to", "staging", "--dry-run", "--json"],
             { client },
         );
+        assert.strictEqual(promoted.code, 0, promoted.stderr);
+        const p = JSON.parse(promoted.stdout) as { digest: string; version: string; written: boolean };
         assert.deepStrictEqual([p.digest, p.version, p.written], [digest2, version, false]);
     });
+});
+
+const deps = { client };
+
+describe("cli release --channel", () => {
+    for (const channel of ["staging", "prod", "qa"]) {
+        it(`refuses "${channel}" with exit code 1 before building anything`, async () => {
+            const dir = makeRepo("127.0.0.1:5000/test-cli/never-pushed", `sha256:${"0".repeat(64)}`);
+            const want = `release --channel "${channel}" is not allowed: a release builds into "dev" only; staging and prod get a build through \`image-release promote\` (e.g. \`image-release promote --from dev --to staging\`)`;
+            const out: string[] = [];
+            const code = await run(
+                ["release", "--repo-root", dir, "--channel", channel],
+                { out: (s) => out.push(s), err: (s) => out.push(s) },
+                deps,
+            );
+            assert.deepStrictEqual([code, out.join("")], [1, `image-release: ${want}\n`]);
+            assert.strictEqual(fs.existsSync(path.join(dir, ".image-release")), false);
+        });
+    }
+});
+
+describe("cli release --platforms", () => {
+    const known =
+        "amd64, arm64, arm, 386, ppc64le, ppc64, s390x, riscv64, loong64, mips64le, mips64, mipsle, mips, wasm";
+    const rows: { platforms: string; err: string }[] = [
+        {
+            platforms: "linux/amd64,linux/s390",
+            err: `platform "linux/s390" has unknown architecture "s390" (known: ${known})`,
+        },
+        {
+            platforms: "linux/amd64,amd64",
+            err: `platform "amd64" is not os/arch[/variant], e.g. linux/amd64`,
+        },
+        {
+            platforms: "linx/amd64",
+            err: `platform "linx/amd64" has unknown os "linx" (known: linux, windows, darwin, freebsd, netbsd, openbsd, solaris, illumos, aix)`,
+        },
+    ];
+    for (const r of rows) {
+        it(`refuses ${r.platforms} with exit code 1 before building anything`, async () => {
+            const dir = makeRepo("127.0.0.1:5000/test-cli/never-pushed", `sha256:${"0".repeat(64)}`);
+            const out: string[] = [];
+            const code = await run(
+                ["release", "--repo-root", dir, "--version", "1.0.0", "--platforms", r.platforms],
+                { out: (s) => out.push(s), err: (s) => out.push(s) },
+                deps,
+            );
+            assert.deepStrictEqual([code, out.join("")], [1, `image-release: ${r.err}\n`]);
+            assert.strictEqual(fs.existsSync(path.join(dir, ".image-release")), false);
+        });
+    }
 });

@@ -24,6 +24,8 @@ import {
 } from "../../src/providers";
 import { ociLabels } from "../../src/release";
 import { ImmutableTagError, RegistryClient } from "../../src/registry";
+import { builderVersion, readPublicKeys, SigningError } from "../../src/signing";
+import { readProvenance } from "../fixtures/cli/provenance";
 import { pushTestImage } from "../fixtures/registry/testImage";
 
 const exec = promisify(execFile);
@@ -31,6 +33,11 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const HELLO = path.join(ROOT, "examples", "hello");
 const EPOCH = 1700000000;
 const SHA = "0123abc";
+const SIGNING = path.join(ROOT, "test", "fixtures", "signing");
+const SIGNING_ENV = {
+    IMAGE_RELEASE_SIGNING_KEY: path.join(SIGNING, "cosign.key"),
+    IMAGE_RELEASE_SIGNING_PASSWORD: "image-release-test-only",
+};
 const NO_CHANGE = { changes: false, replaces: [], deleteBeforeReplace: false };
 const UPDATE = { changes: true, replaces: [], deleteBeforeReplace: false };
 
@@ -260,7 +267,7 @@ describe("providers against the real engine and registry @integration", function
 
     it("serializes both providers without node_modules or a copy of the registry client", async () => {
         for (const [name, provider, modules] of [
-            ["multiArchImage", multiArchImageProvider, ["build", "registry", "signing"]],
+            ["multiArchImage", multiArchImageProvider, ["builder", "registry", "signing", "flows"]],
             ["registryTag", registryTagProvider, ["registry"]],
             ["registryCopy", registryCopyProvider, ["registry", "signing"]],
         ] as const) {
@@ -277,6 +284,8 @@ describe("providers against the real engine and registry @integration", function
                 "withRetry",
                 "function publishImage",
                 "function normalizeLayer",
+                "function buildPushSign",
+                "function signRelease",
             ])
                 assert.ok(!s.text.includes(copied), `${name} carries a copy: ${copied}`);
             for (const m of modules)
@@ -343,6 +352,48 @@ describe("providers against the real engine and registry @integration", function
         assert.deepStrictEqual(outs.platformDigests, image.platformDigests);
         assert.strictEqual(r.id, `${repository}@${image.digest}`);
         image = outs;
+    });
+
+    it("create signs through the one build-push-sign: the provenance release records, before nothing is rebuilt", async () => {
+        // The same repository and inputs: the build cache holds the digest, so no engine call; then it signs.
+        const r = await withEnv(SIGNING_ENV, () =>
+            multiArchImageProvider.create(imageInputs({ repository: image.repository })),
+        );
+        const outs = r.outs as MultiArchImageOutputs;
+        const trusted = readPublicKeys([path.join(SIGNING, "cosign.pub")]);
+        assert.deepStrictEqual([outs.digest, outs.signedBy], [image.digest, trusted[0].id]);
+        const dependency = { digest: { gitCommit: SHA } };
+        assert.deepStrictEqual(await readProvenance(client, image.repository, image.digest), {
+            buildDefinition: {
+                buildType: "https://github.com/pulumi-image-release/build/v1",
+                externalParameters: {
+                    source: dependency,
+                    dockerfile: "examples/hello/Dockerfile",
+                    platforms: ["linux/amd64", "linux/arm64"],
+                    buildArgs: {},
+                },
+                internalParameters: { SOURCE_DATE_EPOCH: String(EPOCH) },
+                resolvedDependencies: [dependency],
+            },
+            runDetails: { builder: { id: `pkg:npm/pulumi-image-release@${builderVersion()}` } },
+        });
+    });
+
+    it("a wrong signing password fails before the build, not after the push", async () => {
+        const env = {
+            ...SIGNING_ENV,
+            IMAGE_RELEASE_SIGNING_PASSWORD: "wrong",
+            IMAGE_RELEASE_DOCKER: "/bin/false",
+            IMAGE_RELEASE_CACHE_DIR: path.join(tmp, "no-cache"),
+        };
+        const repository = repo("wrong-password");
+        await assert.rejects(
+            withEnv(env, () => multiArchImageProvider.create(imageInputs({ repository }))),
+            (e: unknown) =>
+                e instanceof SigningError &&
+                e.message === `${SIGNING_ENV.IMAGE_RELEASE_SIGNING_KEY}: wrong password for the cosign key`,
+        );
+        assert.deepStrictEqual(await client.listTags(repository), []);
     });
 
     it("a tags-only update retags without the engine; a rebuild-worthy one would need it", async () => {

@@ -2,12 +2,18 @@ import * as assert from "assert";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { checkRanInSource, promote, RanEvidence, release, rollback } from "../../src/flows";
-import { run } from "../../src/cli";
+import { checkRanInSource, promote, RanEvidence, rollback } from "../../src/flows";
 import { ImageDescription, RegistryClient } from "../../src/registry";
 import { sha256Text } from "../../src/stackconfig";
 import { pushTestImage, TestImage } from "../fixtures/registry/testImage";
-import { commitAll, makeRepo, writeDevOutputs, writeStackOutputs } from "../fixtures/cli/repo";
+import {
+    commitAll,
+    makeRepo,
+    readStack as read,
+    stackPath,
+    writeDevOutputs,
+    writeStackOutputs,
+} from "../fixtures/cli/repo";
 
 const client = new RegistryClient({
     retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 },
@@ -30,14 +36,6 @@ class RacingClient extends RegistryClient {
         this.raced = true;
         return d;
     }
-}
-
-function stackPath(dir: string, stack: string): string {
-    return path.join(dir, "stacks", `Pulumi.${stack}.yaml`);
-}
-
-function read(dir: string, stack: string): string {
-    return fs.readFileSync(stackPath(dir, stack), "utf8");
 }
 
 describe("promotion path rule (pure)", () => {
@@ -124,19 +122,9 @@ describe("promotion safety @integration", () => {
         const file = stackPath(dir, "staging");
         const before = read(dir, "staging");
         fs.writeFileSync(`${file}.lock`, "4242\n");
-        const out: string[] = [];
-        const code = await run(
-            ["promote", "--repo-root", dir, "--from", "dev", "--to", "staging"],
-            { out: (s) => out.push(s), err: (s) => out.push(s) },
-            deps,
-        );
-        assert.deepStrictEqual(
-            [code, out.join("")],
-            [
-                1,
-                `image-release: ${file}.lock exists: another image-release is writing ${file}; refusing to write (delete the lock file if no other run is in progress)\n`,
-            ],
-        );
+        await assert.rejects(promote({ ...o, from: "dev", to: "staging" }, deps), {
+            message: `${file}.lock exists: another image-release is writing ${file}; refusing to write (delete the lock file if no other run is in progress)`,
+        });
         assert.strictEqual(read(dir, "staging"), before);
         assert.strictEqual(fs.readFileSync(`${file}.lock`, "utf8"), "4242\n");
         fs.unlinkSync(`${file}.lock`);
@@ -195,142 +183,4 @@ describe("promotion safety @integration", () => {
         });
         assert.strictEqual(read(dir, "staging"), staging);
     });
-
-    const cases: { name: string; args: string[]; err: string }[] = [
-        {
-            name: "to itself",
-            args: ["--from", "dev", "--to", "dev"],
-            err: `cannot promote stack "dev" to itself`,
-        },
-        {
-            name: "to itself, a stack that takes promotions",
-            args: ["--from", "staging", "--to", "staging"],
-            err: `cannot promote stack "staging" to itself`,
-        },
-        {
-            name: "into a stack without promoteFrom",
-            args: ["--from", "staging", "--to", "dev"],
-            err: `stack "dev" takes no promotions (it has no image-release:promoteFrom)`,
-        },
-    ];
-    for (const c of cases) {
-        it(`promote ${c.name} is refused with its own message`, async () => {
-            writeDevOutputs(dir, repo, img1.indexDigest, "1.4.1", img1.platformDigests);
-            const before = ["dev", "staging", "prod"].map((s) => read(dir, s));
-            const out: string[] = [];
-            const code = await run(
-                ["promote", "--repo-root", dir, ...c.args],
-                { out: (s) => out.push(s), err: (s) => out.push(s) },
-                deps,
-            );
-            assert.deepStrictEqual(
-                [code, out.join(""), ["dev", "staging", "prod"].map((s) => read(dir, s))],
-                [1, `image-release: ${c.err}\n`, before],
-            );
-        });
-    }
-
-    it("--from other than the target's promoteFrom is refused, naming both", async () => {
-        fs.writeFileSync(
-            stackPath(dir, "prod"),
-            read(dir, "prod").replace("promoteFrom: staging", "promoteFrom: canary"),
-        );
-        const prod = read(dir, "prod");
-        const out: string[] = [];
-        const code = await run(
-            ["promote", "--repo-root", dir, "--from", "staging", "--to", "prod"],
-            { out: (s) => out.push(s), err: (s) => out.push(s) },
-            deps,
-        );
-        assert.deepStrictEqual(
-            [code, out.join("")],
-            [
-                1,
-                `image-release: stack "prod" accepts promotions only from "canary" (image-release:promoteFrom); refusing to promote from "staging"\n`,
-            ],
-        );
-        assert.strictEqual(read(dir, "prod"), prod);
-    });
-});
-
-describe("release --channel", () => {
-    for (const channel of ["staging", "prod", "qa"]) {
-        it(`refuses "${channel}" before building anything`, async () => {
-            const dir = makeRepo("127.0.0.1:5000/test-cli/never-pushed", `sha256:${"0".repeat(64)}`);
-            let built = 0;
-            const want = `release --channel "${channel}" is not allowed: a release builds into "dev" only; staging and prod get a build through \`image-release promote\` (e.g. \`image-release promote --from dev --to staging\`)`;
-            await assert.rejects(
-                release(
-                    { repoRoot: dir, stacksDir: path.join(dir, "stacks"), channel },
-                    {
-                        client,
-                        publish: () => {
-                            built++;
-                            return Promise.reject(new Error("must not build"));
-                        },
-                    },
-                ),
-                { message: want },
-            );
-            const out: string[] = [];
-            const code = await run(
-                ["release", "--repo-root", dir, "--channel", channel],
-                { out: (s) => out.push(s), err: (s) => out.push(s) },
-                deps,
-            );
-            assert.deepStrictEqual([code, out.join(""), built], [1, `image-release: ${want}\n`, 0]);
-            assert.strictEqual(fs.existsSync(path.join(dir, ".image-release")), false);
-        });
-    }
-});
-
-describe("release --platforms", () => {
-    const known =
-        "amd64, arm64, arm, 386, ppc64le, ppc64, s390x, riscv64, loong64, mips64le, mips64, mipsle, mips, wasm";
-    const rows: { platforms: string; err: string }[] = [
-        {
-            platforms: "linux/amd64,linux/s390",
-            err: `platform "linux/s390" has unknown architecture "s390" (known: ${known})`,
-        },
-        {
-            platforms: "linux/amd64,amd64",
-            err: `platform "amd64" is not os/arch[/variant], e.g. linux/amd64`,
-        },
-        {
-            platforms: "linx/amd64",
-            err: `platform "linx/amd64" has unknown os "linx" (known: linux, windows, darwin, freebsd, netbsd, openbsd, solaris, illumos, aix)`,
-        },
-    ];
-    for (const r of rows) {
-        it(`refuses ${r.platforms} before building anything`, async () => {
-            const dir = makeRepo("127.0.0.1:5000/test-cli/never-pushed", `sha256:${"0".repeat(64)}`);
-            let built = 0;
-            await assert.rejects(
-                release(
-                    {
-                        repoRoot: dir,
-                        stacksDir: path.join(dir, "stacks"),
-                        version: "1.0.0",
-                        platforms: r.platforms.split(","),
-                    },
-                    {
-                        client,
-                        publish: () => {
-                            built++;
-                            return Promise.reject(new Error("must not build"));
-                        },
-                    },
-                ),
-                { message: r.err },
-            );
-            const out: string[] = [];
-            const code = await run(
-                ["release", "--repo-root", dir, "--version", "1.0.0", "--platforms", r.platforms],
-                { out: (s) => out.push(s), err: (s) => out.push(s) },
-                deps,
-            );
-            assert.deepStrictEqual([code, out.join(""), built], [1, `image-release: ${r.err}\n`, 0]);
-            assert.strictEqual(fs.existsSync(path.join(dir, ".image-release")), false);
-        });
-    }
 });

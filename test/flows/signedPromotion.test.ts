@@ -50,7 +50,7 @@ async function stagingRuns(dir: string, digest: string, n: number): Promise<void
     commitAll(dir, `staging runs ${digest.slice(7, 19)}`, n);
 }
 
-describe("cli promotion into a stack that requires signatures @integration", () => {
+describe("promotion into a stack that requires signatures @integration", () => {
     const provenance = {
         source: "",
         gitSha: "aaaaaaa",

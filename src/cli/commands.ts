@@ -1,0 +1,27 @@
+import { Command } from "commander";
+import { CommandContext } from "./context";
+import { historyCommand } from "./history";
+import { notesCommand } from "./notes";
+import { promoteCommand } from "./promote";
+import { releaseCommand } from "./release";
+import { rollbackCommand } from "./rollback";
+import { statusCommand } from "./status";
+import { tagsCommand } from "./tags";
+import { verifyCommand } from "./verify";
+
+/** Every command, in the order `--help` lists them. */
+export function addCommands(program: Command, ctx: CommandContext): Command {
+    for (const add of [
+        tagsCommand,
+        releaseCommand,
+        promoteCommand,
+        rollbackCommand,
+        statusCommand,
+        historyCommand,
+        notesCommand,
+        verifyCommand,
+    ]) {
+        add(program, ctx);
+    }
+    return program;
+}

@@ -1,0 +1,20 @@
+import { CliDeps } from "../flows";
+
+/** Where a command writes: stdout and stderr in the binary, strings in tests. */
+export interface Io {
+    out: (s: string) => void;
+    err: (s: string) => void;
+}
+
+/** What every command runs with: its output and the registry client of the flows. */
+export interface CommandContext {
+    io: Io;
+    deps: CliDeps;
+    /** The exit code of a command that completed: 1 when it reports findings or per-stack errors. */
+    exitCode: number;
+}
+
+/** The result as pretty JSON with `--json`, else the human text; stdout holds only the result. */
+export function emit(io: Io, json: boolean, value: unknown, human: string): void {
+    io.out(json ? JSON.stringify(value, null, 2) + "\n" : human);
+}

@@ -1,0 +1,91 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { notes, notesForDigest, renderNotes } from "../../src/flows";
+import { RegistryClient } from "../../src/registry";
+import { NotesRepo, notesRepo, releasedForNotes } from "../fixtures/cli/notes";
+import { testClient } from "../fixtures/cli/scenarios";
+
+const client = testClient();
+const deps = { client };
+
+/** The test client, counting the calls that walk a repository's tags. */
+class CountingClient extends RegistryClient {
+    public calls: string[] = [];
+    constructor() {
+        super({ retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 }, timeoutMs: 5000 });
+    }
+    async listTags(name: string): Promise<string[]> {
+        this.calls.push(`listTags ${name}`);
+        return super.listTags(name);
+    }
+    async headManifest(name: string, ref: string): ReturnType<RegistryClient["headManifest"]> {
+        this.calls.push(`headManifest ${name}:${ref}`);
+        return super.headManifest(name, ref);
+    }
+}
+
+describe("notes @integration", () => {
+    let c: NotesRepo;
+
+    before(async () => {
+        c = await notesRepo(client);
+    });
+
+    it("notes: Markdown and JSON, exact, and files written", async () => {
+        const { dir, want, md } = c;
+        const n = await notes({ stacksDir: path.join(dir, "stacks"), repoRoot: dir, version: "1.4.2" }, deps);
+        assert.deepStrictEqual(n, want);
+        assert.strictEqual(
+            fs.readFileSync(path.join(dir, ".image-release", "notes", "1.4.2.md"), "utf8"),
+            md,
+        );
+        assert.strictEqual(
+            fs.readFileSync(path.join(dir, ".image-release", "notes", "1.4.2.json"), "utf8"),
+            JSON.stringify(want, null, 2) + "\n",
+        );
+    });
+
+    it("notes: unknown version is refused", async () => {
+        const { repo, dir } = c;
+        await assert.rejects(
+            notes({ stacksDir: path.join(dir, "stacks"), repoRoot: dir, version: "9.9.9" }, deps),
+            {
+                message: `tag 9.9.9 not found in repo ${repo}; release it first`,
+            },
+        );
+    });
+
+    it("notesForDigest: the notes of one known digest from the tags the caller knows; no tag listing, no HEAD, no file", async () => {
+        const { repo, img, dir, want, md } = c;
+        const counting = new CountingClient();
+        const notesDir = path.join(dir, ".image-release", "notes");
+        fs.rmSync(notesDir, { recursive: true, force: true });
+        const n = await notesForDigest(
+            {
+                stacksDir: path.join(dir, "stacks"),
+                repoRoot: dir,
+                repository: repo,
+                digest: img.indexDigest,
+                version: "1.4.2",
+                // In any order: the notes list them in the tag set's order.
+                tags: ["staging", "git-0123abc", "1", "1.4.2", "1.4"],
+            },
+            { client: counting },
+        );
+        assert.deepStrictEqual([n, renderNotes(n), counting.calls], [want, md, []]);
+        assert.strictEqual(fs.existsSync(notesDir), false);
+    });
+});
+
+describe("release notes and `notes` agree on which stacks run the release @integration", () => {
+    it("release --repository elsewhere: both say dev runs it (dev's record counts), byte-identical", async () => {
+        const { dir, result: r, md } = await releasedForNotes(client);
+        const file = path.join(dir, ".image-release", "notes", "3.1.0.md");
+        assert.deepStrictEqual([r.notes.stacks, fs.readFileSync(file, "utf8")], [["dev"], md]);
+        const json = fs.readFileSync(path.join(dir, ".image-release", "notes", "3.1.0.json"), "utf8");
+        // `notes` right after, with no repository: the release's repository, the same text.
+        const n = await notes({ stacksDir: path.join(dir, "stacks"), repoRoot: dir, version: "3.1.0" }, deps);
+        assert.deepStrictEqual([renderNotes(n), JSON.stringify(n, null, 2) + "\n"], [md, json]);
+    });
+});
