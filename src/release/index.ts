@@ -30,3 +30,12 @@ export {
     sourceUrlFromGitRemote,
     sourceUrlFromPackageRepository,
 } from "./source";
+export {
+    CONTAINER_FIELDS,
+    ContainerImage,
+    Workload,
+    WorkloadKind,
+    WORKLOAD_KINDS,
+    workloadImages,
+    workloadOf,
+} from "./workloads";
