@@ -1,5 +1,6 @@
 import { KeyObject } from "crypto";
 import { RegistryClient } from "../registry";
+import { redactCredentials } from "../release";
 import { ArtifactLayer, readArtifact } from "./artifacts";
 import { SigningError } from "./errors";
 import { TrustedKey, verifiesWith } from "./keys";
@@ -131,7 +132,7 @@ export async function verifySignature(
     digest: string,
     keys: TrustedKey[],
 ): Promise<VerifiedSignature> {
-    const ref = `${repository}@${digest}`;
+    const ref = `${redactCredentials(repository)}@${digest}`;
     if (keys.length === 0) throw new SigningError(`cannot verify ${ref}: no trusted public key configured`);
     const tag = artifactTag(digest, "sig");
     const sig = await readArtifact(client, repository, tag);
