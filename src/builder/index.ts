@@ -1,5 +1,5 @@
 export { BuildError } from "./errors";
-export { contextFiles, hashContext } from "./contextHash";
+export { contextFiles, hashContext, specialFileType } from "./contextHash";
 export { DockerEngine, DEFAULT_DOCKER, runProcess } from "./engine";
 export type { EngineBuild, Exec } from "./engine";
 export { readDockerSave, readTar, normalizeLayer, gzipLayer } from "./archive";

@@ -11,7 +11,14 @@ export {
     TagSetOptions,
 } from "./tags";
 export { DEFAULT_PLATFORMS, isPlatformName } from "./platforms";
-export { assertCleanBuildContext, DirtyTreeError, GitError, runGit, uncommittedFiles } from "./git";
+export {
+    assertCleanBuildContext,
+    DirtyTreeError,
+    GitError,
+    ignoredFiles,
+    runGit,
+    uncommittedFiles,
+} from "./git";
 export { writeFileAtomic } from "./writeFileAtomic";
 export {
     contextCommitInfo,
@@ -39,3 +46,4 @@ export {
     workloadImages,
     workloadOf,
 } from "./workloads";
+export { ContextIgnore, contextIgnore, dockerignoreFile } from "./dockerignore";
