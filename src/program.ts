@@ -144,7 +144,7 @@ function runBuild(stack: string, cfg: StackImageConfig, build: { context: string
     const gitSha = cfg.gitSha ?? commit.sha;
     // The git-<sha> tag and the revision label say "this is commit <sha>": only true of a clean context.
     if (cfg.gitSha === undefined) {
-        assertCleanBuildContext(context, commit.sha, `${cfg.file}: image-release:build`);
+        assertCleanBuildContext(context, commit.sha, `${cfg.file}: image-release:build`, build.dockerfile);
     }
     const image = new MultiArchImage(APP, {
         context,

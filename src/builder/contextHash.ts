@@ -1,31 +1,41 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import dockerignore, { Ignore } from "@balena/dockerignore";
+import { contextIgnore } from "../release";
 import { BuildError } from "./errors";
 
-function loadDockerignore(context: string): Ignore {
-    const file = path.join(context, ".dockerignore");
-    const patterns = fs.existsSync(file)
-        ? fs
-              .readFileSync(file, "utf8")
-              .split(/\r?\n/)
-              .map((l) => l.trim())
-              .filter((l) => l !== "" && !l.startsWith("#"))
-        : [];
-    return dockerignore().add(patterns);
+/**
+ * What a directory entry is when it is none of the three things a build context can carry (a regular
+ * file, a directory, a symlink); undefined for those three.
+ */
+export function specialFileType(e: {
+    isFIFO(): boolean;
+    isSocket(): boolean;
+    isBlockDevice(): boolean;
+    isCharacterDevice(): boolean;
+}): string | undefined {
+    if (e.isFIFO()) return "FIFO (named pipe)";
+    if (e.isSocket()) return "socket";
+    if (e.isBlockDevice()) return "block device";
+    if (e.isCharacterDevice()) return "character device";
+    return undefined;
 }
 
 /**
  * Every path the engine would see, relative and `/`-separated, directories with a trailing `/` (an empty
- * directory is part of what COPY creates), sorted so the hash never depends on readdir order.
+ * directory is part of what COPY creates), sorted so the hash never depends on readdir order. The
+ * ignore rules are BuildKit's for `dockerfile`: its own `<Dockerfile>.dockerignore` wins over the
+ * context's `.dockerignore`. A FIFO, socket or device that would be sent is refused by name before
+ * anything reads it: reading a FIFO blocks forever, and BuildKit drops a FIFO and turns a socket into
+ * an empty file, so no image could be what the context holds.
  */
-export function contextFiles(context: string): string[] {
+export function contextFiles(context: string, dockerfile = "Dockerfile"): string[] {
     if (!fs.existsSync(context) || !fs.statSync(context).isDirectory()) {
         throw new BuildError(`build context "${context}" is not a directory`);
     }
-    const ig = loadDockerignore(context);
+    const ig = contextIgnore(context, dockerfile);
     const out: string[] = [];
+    const special: string[] = [];
     const walk = (rel: string) => {
         const entries = fs.readdirSync(path.join(context, rel), { withFileTypes: true });
         for (const e of entries) {
@@ -36,10 +46,20 @@ export function contextFiles(context: string): string[] {
                 walk(r);
                 continue;
             }
-            if (!ig.ignores(r)) out.push(r);
+            if (ig.ignores(r)) continue;
+            const type = specialFileType(e);
+            if (type !== undefined) special.push(`"${r}" (${type})`);
+            else out.push(r);
         }
     };
     walk("");
+    if (special.length > 0) {
+        special.sort();
+        const more = special.length > 20 ? `, and ${special.length - 20} more` : "";
+        throw new BuildError(
+            `build context "${context}" holds ${special.length} file(s) that are not regular files, directories or symlinks: ${special.slice(0, 20).join(", ")}${more}; an image cannot hold them as they are. Delete them, or exclude them in ${ig.shown}`,
+        );
+    }
     return out.sort();
 }
 
@@ -59,7 +79,7 @@ export function hashContext(
         h.update(`${b.length}:`);
         h.update(b);
     };
-    for (const rel of contextFiles(context)) {
+    for (const rel of contextFiles(context, dockerfile)) {
         const abs = path.join(context, rel);
         field(rel);
         if (rel.endsWith("/")) {

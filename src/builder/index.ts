@@ -1,8 +1,8 @@
 export { BuildError } from "./errors";
-export { contextFiles, hashContext } from "./contextHash";
+export { contextFiles, hashContext, specialFileType } from "./contextHash";
 export { DockerEngine, DEFAULT_DOCKER, runProcess } from "./engine";
 export type { EngineBuild, Exec } from "./engine";
-export { readDockerSave, normalizeLayer, gzipLayer } from "./archive";
+export { readDockerSave, readTar, normalizeLayer, gzipLayer } from "./archive";
 export { parsePlatform, platformKey, reproducibleConfig, imageManifest, imageIndex } from "./image";
 export type { Platform } from "./image";
 export { BuildCache, buildKey, defaultCacheDir } from "./cache";

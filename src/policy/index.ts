@@ -7,10 +7,13 @@ export {
     missingOciLabels,
     REQUIRED_OCI_LABELS,
     resourceViolations,
-    SIGNED_BY_ANNOTATION,
-    SIGNED_STACKS,
     stackOfUrn,
-    unsignedViolation,
-    WORKLOAD_TYPES,
     workloadImages,
 } from "./validators";
+export {
+    SIGNED_BY_ANNOTATION,
+    SIGNED_DIGEST_CONFIG_SCHEMA,
+    SIGNED_STACKS,
+    SignedDigestConfig,
+    unsignedWorkloadViolation,
+} from "./signature";

@@ -1,17 +1,12 @@
-import { isDigest, PINNED_STACKS } from "../release";
+import {
+    isDigest,
+    PINNED_STACKS,
+    redactCredentials,
+    workloadImages as podImages,
+    workloadOf,
+} from "../release";
+import { SignedDigestConfig, unsignedWorkloadViolation } from "./signature";
 /** Pure policy rules; the CrossGuard pack and the tests both call these. */
-
-/** Where each workload type keeps its pod spec, given its (unwrapped) inputs. */
-const POD_SPEC_PATHS = {
-    "kubernetes:apps/v1:Deployment": ["spec", "template", "spec"],
-    "kubernetes:batch/v1:Job": ["spec", "template", "spec"],
-    "kubernetes:core/v1:Pod": ["spec"],
-    "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
-} as const satisfies Record<string, readonly string[]>;
-
-export type WorkloadType = keyof typeof POD_SPEC_PATHS;
-
-export const WORKLOAD_TYPES = Object.keys(POD_SPEC_PATHS) as readonly WorkloadType[];
 
 export const REQUIRED_OCI_LABELS = [
     "org.opencontainers.image.source",
@@ -19,38 +14,31 @@ export const REQUIRED_OCI_LABELS = [
     "org.opencontainers.image.version",
 ];
 
-interface PodSpecLike {
-    containers?: { image?: string }[];
-    initContainers?: { image?: string }[];
-}
-
-/** Container images of a Deployment, Job, Pod or CronJob, given its (unwrapped) inputs. */
+/**
+ * Container images of any workload kind (src/release/workloads.ts), given its (unwrapped) inputs;
+ * none for anything else.
+ */
 export function workloadImages(type: string, props: Record<string, unknown>): string[] {
-    const path = (POD_SPEC_PATHS as Record<string, readonly string[] | undefined>)[type];
-    if (path === undefined) {
-        return [];
-    }
-    let node: unknown = props;
-    for (const key of path) {
-        node = typeof node === "object" && node !== null ? (node as Record<string, unknown>)[key] : undefined;
-    }
-    const podSpec = node as PodSpecLike | undefined;
-    const containers = [...(podSpec?.initContainers ?? []), ...(podSpec?.containers ?? [])];
-    return containers.map((c) => c.image).filter((i): i is string => typeof i === "string");
+    const w = workloadOf(type);
+    return w === undefined ? [] : podImages(w.kind, props).map((c) => c.image);
 }
 
 /** `no-latest-tag`: an image with neither tag nor digest means `latest` too. */
 export function latestTagViolation(image: string): string | undefined {
-    if (image.includes("@")) {
+    const at = image.lastIndexOf("@");
+    // Pinned only by something digest-shaped after the last "@" (a user:password@ is not a pin).
+    if (at >= 0 && /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(image.slice(at + 1))) {
         return undefined;
     }
-    const lastSegment = image.slice(image.lastIndexOf("/") + 1);
+    const name = at >= 0 ? image.slice(at + 1) : image;
+    const lastSegment = name.slice(name.lastIndexOf("/") + 1);
     const colon = lastSegment.lastIndexOf(":");
+    const shown = redactCredentials(image);
     if (colon < 0) {
-        return `image "${image}" has no tag or digest (implicitly :latest); pin it by digest`;
+        return `image "${shown}" has no tag or digest (implicitly :latest); pin it by digest`;
     }
     if (lastSegment.slice(colon + 1) === "latest") {
-        return `image "${image}" uses the :latest tag; pin it by digest`;
+        return `image "${shown}" uses the :latest tag; pin it by digest`;
     }
     return undefined;
 }
@@ -64,7 +52,7 @@ export function digestPinViolation(stack: string, image: string): string | undef
     if (at >= 0 && isDigest(image.slice(at + 1))) {
         return undefined;
     }
-    return `stack ${stack} requires digest-pinned images (repo@sha256:<64 hex>); got "${image}"`;
+    return `stack ${stack} requires digest-pinned images (repo@sha256:<64 hex>); got "${redactCredentials(image)}"`;
 }
 
 /** `oci-labels-present`: the labels a release needs to be traced back to its source. */
@@ -81,32 +69,16 @@ export function stackOfUrn(urn: string): string {
 export type PolicyName =
     "no-latest-tag" | "digest-pins-required" | "oci-labels-present" | "signed-digest-required";
 
-/** Stacks whose Deployments must run a digest a trusted key signed. */
-export const SIGNED_STACKS = ["prod"];
-export const SIGNED_BY_ANNOTATION = "image-release/signed-by";
-
-/**
- * `signed-digest-required`: a prod Deployment carries the key that verified its digest's signature
- * (`image-release/signed-by`), which the program sets only after the check passed in the registry.
- */
-export function unsignedViolation(stack: string, annotations: unknown): string | undefined {
-    if (!SIGNED_STACKS.includes(stack)) return undefined;
-    const signedBy =
-        typeof annotations === "object" && annotations !== null
-            ? (annotations as Record<string, unknown>)[SIGNED_BY_ANNOTATION]
-            : undefined;
-    if (typeof signedBy === "string" && /^sha256:[0-9a-f]{16}$/.test(signedBy)) return undefined;
-    return `stack ${stack} requires a digest signed by a trusted key: the Deployment has no ${SIGNED_BY_ANNOTATION} annotation (set image-release:signingKey; the program verifies the signature before it deploys)`;
-}
-
 /**
  * Every violation for one resource, as the pack reports them; with `only`, just that policy's. A
  * policy reads only the properties it judges: during a preview a workload's spec can be unknown, and
  * @pulumi/policy fails a policy that touches an unknown value, so the label policy never reads one.
+ * `config` is signed-digest-required's own pack config (its trusted key ids).
  */
 export function resourceViolations(
     r: { type: string; urn: string; props: Record<string, unknown> },
     only?: PolicyName,
+    config: SignedDigestConfig = {},
 ): {
     policy: PolicyName;
     message: string;
@@ -122,14 +94,8 @@ export function resourceViolations(
             if (pin) out.push({ policy: "digest-pins-required", message: pin });
         }
     }
-    // The stack is checked first: a dev preview's annotations may be unknown, and must not be read.
-    if (
-        wants("signed-digest-required") &&
-        r.type === "kubernetes:apps/v1:Deployment" &&
-        SIGNED_STACKS.includes(stackOfUrn(r.urn))
-    ) {
-        const metadata = r.props.metadata as Record<string, unknown> | undefined;
-        const unsigned = unsignedViolation(stackOfUrn(r.urn), metadata?.annotations);
+    if (wants("signed-digest-required")) {
+        const unsigned = unsignedWorkloadViolation(stackOfUrn(r.urn), r, config);
         if (unsigned) out.push({ policy: "signed-digest-required", message: unsigned });
     }
     if (wants("oci-labels-present") && isMultiArchImageResource(r.type, r.props)) {

@@ -1,4 +1,5 @@
 import { execFileSync } from "child_process";
+import { contextIgnore } from "./dockerignore";
 
 /** A git command that failed; `reason` is the first line git printed (or the spawn error). */
 export class GitError extends Error {
@@ -59,18 +60,53 @@ export class DirtyTreeError extends Error {
 }
 
 /**
- * Refuses to build `dir` when it differs from HEAD: the image would carry the `git-<sha>` tag and the
- * revision label of a commit whose content it is not. Names every changed path (up to 20).
+ * Files under `dir` that git ignores (.gitignore, .git/info/exclude, core.excludesFile) and so no commit
+ * holds: each one, also inside an ignored folder, relative to `dir` and `/`-separated, sorted.
  */
-export function assertCleanBuildContext(dir: string, sha: string, what: string): void {
+export function ignoredFiles(dir: string): string[] {
+    return runGit(dir, ["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", "."])
+        .split("\0")
+        .filter((f) => f !== "")
+        .sort();
+}
+
+/** "a, b, c" for the first 20, then how many more. */
+function listed(paths: string[]): string {
+    const more = paths.length > 20 ? `, and ${paths.length - 20} more` : "";
+    return `${paths.slice(0, 20).join(", ")}${more}`;
+}
+
+/**
+ * Refuses to build `dir` when what the builder would be sent is not commit `sha`: the image would carry
+ * the `git-<sha>` tag and the revision label of a commit whose content it is not. Two ways: a change
+ * git sees (modified, staged, deleted, untracked), or a file git ignores that the ignore file BuildKit
+ * applies to `dockerfile` does not leave out (a `.env`, a key, a local cache), which would ship in the
+ * image unseen. Names every path (up to 20).
+ */
+export function assertCleanBuildContext(
+    dir: string,
+    sha: string,
+    what: string,
+    dockerfile = "Dockerfile",
+): void {
+    const short = sha.slice(0, 7);
     const dirty = uncommittedFiles(dir);
-    if (dirty.length === 0) return;
-    const shown = dirty.slice(0, 20).join(", ");
-    const more = dirty.length > 20 ? `, and ${dirty.length - 20} more` : "";
+    if (dirty.length > 0) {
+        throw new DirtyTreeError(
+            `${what}: the build context ${dir} has ${dirty.length} uncommitted change(s) (${listed(dirty)}); ` +
+                `the image would not be commit ${short}, which its git-${short} tag and ` +
+                `org.opencontainers.image.revision label would name. Commit or stash them, then build again`,
+            dirty,
+        );
+    }
+    const ignore = contextIgnore(dir, dockerfile);
+    const sent = ignoredFiles(dir).filter((f) => !ignore.ignores(f));
+    if (sent.length === 0) return;
     throw new DirtyTreeError(
-        `${what}: the build context ${dir} has ${dirty.length} uncommitted change(s) (${shown}${more}); ` +
-            `the image would not be commit ${sha.slice(0, 7)}, which its git-${sha.slice(0, 7)} tag and ` +
-            `org.opencontainers.image.revision label would name. Commit or stash them, then build again`,
-        dirty,
+        `${what}: the build context ${dir} holds ${sent.length} file(s) that git ignores but the builder would send (${listed(sent)}); ` +
+            `no commit holds them, so the image would not be commit ${short}, which its git-${short} tag and ` +
+            `org.opencontainers.image.revision label would name, and an ignored file is often a secret. ` +
+            `Exclude them in ${ignore.shown} or delete them, then build again`,
+        sent,
     );
 }

@@ -17,7 +17,14 @@ export {
 export { planTagMoves, tagWriteOrder } from "./tagMoves";
 export type { TagMove, TagMoveInput, TagMovePlan, TagRefusal } from "./tagMoves";
 export { DEFAULT_PLATFORMS, isPlatformName } from "./platforms";
-export { assertCleanBuildContext, DirtyTreeError, GitError, runGit, uncommittedFiles } from "./git";
+export {
+    assertCleanBuildContext,
+    DirtyTreeError,
+    GitError,
+    ignoredFiles,
+    runGit,
+    uncommittedFiles,
+} from "./git";
 export { writeFileAtomic } from "./writeFileAtomic";
 export {
     contextCommitInfo,
@@ -36,3 +43,13 @@ export {
     sourceUrlFromGitRemote,
     sourceUrlFromPackageRepository,
 } from "./source";
+export {
+    CONTAINER_FIELDS,
+    ContainerImage,
+    Workload,
+    WorkloadKind,
+    WORKLOAD_KINDS,
+    workloadImages,
+    workloadOf,
+} from "./workloads";
+export { ContextIgnore, contextIgnore, dockerignoreFile } from "./dockerignore";

@@ -82,21 +82,53 @@ function splitRegistry(input: string, name: string): { registry: string; path: s
     return { registry, path };
 }
 
+/** `user:password@` (or a lone token) before the host, up to the last "@" ahead of the first "/". */
+const USERINFO_RE = /^[^/]+@(?=[^/@]+\/)/;
+const URL_USERINFO_RE = /^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i;
+
+/** The userinfo that starts `s`, unless what follows it is really `name@<algorithm>:<hex>`. */
+function userinfoOf(s: string): string | undefined {
+    const m = USERINFO_RE.exec(s);
+    if (m === null) return undefined;
+    return /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-f]{32,}$/i.test(s.slice(m[0].length)) ? undefined : m[0];
+}
+
+/**
+ * `s` with the credentials of `user:password@host/…`, `scheme://user:password@host/…` or a bare
+ * `user:password@host[:port]` replaced by `<redacted>`: what every message that quotes a reference or
+ * URL quotes. Anything else is unchanged.
+ */
+export function redactCredentials(s: string): string {
+    if (URL_USERINFO_RE.test(s)) return s.replace(URL_USERINFO_RE, "$1<redacted>@");
+    const userinfo = userinfoOf(s);
+    if (userinfo !== undefined) return `<redacted>@${s.slice(userinfo.length)}`;
+    // No path at all: `user:password@host` (a `name:tag@sha256:…` keeps its name).
+    const at = s.lastIndexOf("@");
+    if (
+        at > 0 &&
+        !s.includes("/") &&
+        s.slice(0, at).includes(":") &&
+        !/^sha(256|384|512):/.test(s.slice(at + 1))
+    ) {
+        return `<redacted>@${s.slice(at + 1)}`;
+    }
+    return s;
+}
+
 export function parseReference(s: string): ImageReference {
-    const input = s;
+    // Every refusal quotes the input, never the password in it.
+    const input = redactCredentials(s);
     if (s.trim() === "") throw new ReleaseRuleError(`invalid reference "${input}": empty`);
     if (/\s/.test(s)) throw new ReleaseRuleError(`invalid reference "${input}": contains whitespace`);
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s);
     if (scheme) {
         throw new ReleaseRuleError(
-            `invalid reference "${s.replace(/\/\/[^/@]*@/, "//<redacted>@")}": a reference has no URL scheme (drop "${scheme[1]}://")`,
+            `invalid reference "${input}": a reference has no URL scheme (drop "${scheme[1]}://")`,
         );
     }
-    const userinfo = /^[^/@]+@(?=[^/]+\/)/.exec(s);
-    if (userinfo && !/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-f]{32,}$/i.test(s.slice(userinfo[0].length))) {
-        // user:password@host/repo: never echo the secret, even in an error.
+    if (userinfoOf(s) !== undefined) {
         throw new ReleaseRuleError(
-            `invalid reference "<redacted>@${s.slice(userinfo[0].length)}": credentials do not belong in an image reference (use docker login or the credentials argument)`,
+            `invalid reference "${input}": credentials do not belong in an image reference (use docker login or the credentials argument)`,
         );
     }
 

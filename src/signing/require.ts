@@ -1,4 +1,5 @@
 import type { RegistryClient } from "../registry";
+import { redactCredentials } from "../release";
 import { SigningError } from "./errors";
 import { readPublicKeys } from "./keys";
 import { VerifiedSignature, verifySignature } from "./verify";
@@ -26,7 +27,7 @@ export async function requiredSignature(
     const keys = policy.signingKeys ?? [];
     if (keys.length === 0) {
         throw new SigningError(
-            `stack "${policy.stack}" requires signed digests (image-release:requireSignature, on by default for prod) but names no trusted key: set image-release:signingKey to the public key(s), e.g. cosign.pub from \`cosign generate-key-pair\`, or set image-release:requireSignature: "false"; refusing ${repository}@${digest}`,
+            `stack "${policy.stack}" requires signed digests (image-release:requireSignature, on by default for prod) but names no trusted key: set image-release:signingKey to the public key(s), e.g. cosign.pub from \`cosign generate-key-pair\`, or set image-release:requireSignature: "false"; refusing ${redactCredentials(repository)}@${digest}`,
         );
     }
     const trusted = readPublicKeys(keys, root);

@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import * as zlib from "zlib";
-import { readTar } from "../builder/archive";
+import { readTar } from "../builder";
 import { isIndexMediaType, Manifest, RegistryClient } from "../registry";
 
 export interface SbomOptions {
@@ -55,6 +55,74 @@ function hex(algorithm: "sha256" | "sha1", b: Buffer): string {
     return createHash(algorithm).update(b).digest("hex");
 }
 
+/** The platform images an SBOM describes: each child of an index (attestation children aside), or the image itself. */
+function platformImages(top: Manifest, digest: string): { digest: string; platform: string }[] {
+    if (!isIndexMediaType(top.mediaType) && !Array.isArray(top.json.manifests)) {
+        return [{ digest, platform: "single" }];
+    }
+    return (top.json.manifests ?? [])
+        .filter((m) => m.platform && m.platform.os !== "unknown")
+        .map((m) => ({
+            digest: m.digest,
+            platform: `${m.platform!.os}/${m.platform!.architecture}${m.platform!.variant ? `/${m.platform!.variant}` : ""}`,
+        }));
+}
+
+/** One platform image's SPDX package, its files, and the relationships that tie them together. */
+async function platformPackage(
+    client: RegistryClient,
+    repository: string,
+    p: { digest: string; platform: string },
+): Promise<{ pkg: Record<string, unknown>; files: SpdxFile[]; relationships: Record<string, string>[] }> {
+    const pkgId = `SPDXRef-Package-${p.platform.replace(/[^A-Za-z0-9.-]/g, "-")}`;
+    const { files: content, unreadable } = await imageFiles(
+        client,
+        repository,
+        await client.getManifest(repository, p.digest),
+    );
+    const files: SpdxFile[] = [];
+    const relationships: Record<string, string>[] = [];
+    const sha1s: string[] = [];
+    content.forEach(([name, body], i) => {
+        const sha1 = hex("sha1", body);
+        sha1s.push(sha1);
+        const id = `${pkgId.replace("Package", "File")}-${i + 1}`;
+        files.push({
+            fileName: `./${name}`,
+            SPDXID: id,
+            checksums: [
+                { algorithm: "SHA256", checksumValue: hex("sha256", body) },
+                { algorithm: "SHA1", checksumValue: sha1 },
+            ],
+        });
+        relationships.push({ spdxElementId: pkgId, relationshipType: "CONTAINS", relatedSpdxElement: id });
+    });
+    const analyzed = unreadable.length === 0;
+    const pkg = {
+        name: `${repository} ${p.platform}`,
+        SPDXID: pkgId,
+        downloadLocation: "NOASSERTION",
+        filesAnalyzed: analyzed,
+        ...(analyzed
+            ? {
+                  packageVerificationCode: {
+                      packageVerificationCodeValue: createHash("sha1")
+                          .update(sha1s.sort().join(""))
+                          .digest("hex"),
+                  },
+              }
+            : { comment: `files listed only from readable layers: ${unreadable.join("; ")}` }),
+        checksums: [{ algorithm: "SHA256", checksumValue: p.digest.replace(/^sha256:/, "") }],
+        primaryPackagePurpose: "CONTAINER",
+    };
+    relationships.push({
+        spdxElementId: "SPDXRef-DOCUMENT",
+        relationshipType: "DESCRIBES",
+        relatedSpdxElement: pkgId,
+    });
+    return { pkg, files, relationships };
+}
+
 /**
  * An SPDX 2.3 document for `repository@digest`: one package per platform image, each listing the
  * files of that image with their SHA-256 (and the SHA-1 that SPDX's verification code needs).
@@ -66,67 +134,14 @@ export async function buildSbom(
     o: SbomOptions,
 ): Promise<Record<string, unknown>> {
     const top = await client.getManifest(repository, digest);
-    const platforms =
-        isIndexMediaType(top.mediaType) || Array.isArray(top.json.manifests)
-            ? (top.json.manifests ?? [])
-                  .filter((m) => m.platform && m.platform.os !== "unknown")
-                  .map((m) => ({
-                      digest: m.digest,
-                      platform: `${m.platform!.os}/${m.platform!.architecture}${m.platform!.variant ? `/${m.platform!.variant}` : ""}`,
-                  }))
-            : [{ digest, platform: "single" }];
     const packages: Record<string, unknown>[] = [];
     const files: SpdxFile[] = [];
     const relationships: Record<string, string>[] = [];
-    for (const p of platforms) {
-        const pkgId = `SPDXRef-Package-${p.platform.replace(/[^A-Za-z0-9.-]/g, "-")}`;
-        const { files: content, unreadable } = await imageFiles(
-            client,
-            repository,
-            await client.getManifest(repository, p.digest),
-        );
-        const sha1s: string[] = [];
-        content.forEach(([name, body], i) => {
-            const sha1 = hex("sha1", body);
-            sha1s.push(sha1);
-            const id = `${pkgId.replace("Package", "File")}-${i + 1}`;
-            files.push({
-                fileName: `./${name}`,
-                SPDXID: id,
-                checksums: [
-                    { algorithm: "SHA256", checksumValue: hex("sha256", body) },
-                    { algorithm: "SHA1", checksumValue: sha1 },
-                ],
-            });
-            relationships.push({
-                spdxElementId: pkgId,
-                relationshipType: "CONTAINS",
-                relatedSpdxElement: id,
-            });
-        });
-        const analyzed = unreadable.length === 0;
-        packages.push({
-            name: `${repository} ${p.platform}`,
-            SPDXID: pkgId,
-            downloadLocation: "NOASSERTION",
-            filesAnalyzed: analyzed,
-            ...(analyzed
-                ? {
-                      packageVerificationCode: {
-                          packageVerificationCodeValue: createHash("sha1")
-                              .update(sha1s.sort().join(""))
-                              .digest("hex"),
-                      },
-                  }
-                : { comment: `files listed only from readable layers: ${unreadable.join("; ")}` }),
-            checksums: [{ algorithm: "SHA256", checksumValue: p.digest.replace(/^sha256:/, "") }],
-            primaryPackagePurpose: "CONTAINER",
-        });
-        relationships.push({
-            spdxElementId: "SPDXRef-DOCUMENT",
-            relationshipType: "DESCRIBES",
-            relatedSpdxElement: pkgId,
-        });
+    for (const p of platformImages(top, digest)) {
+        const one = await platformPackage(client, repository, p);
+        packages.push(one.pkg);
+        files.push(...one.files);
+        relationships.push(...one.relationships);
     }
     return {
         spdxVersion: "SPDX-2.3",

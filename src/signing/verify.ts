@@ -1,5 +1,6 @@
 import { KeyObject } from "crypto";
 import { RegistryClient } from "../registry";
+import { redactCredentials } from "../release";
 import { ArtifactLayer, readArtifact } from "./artifacts";
 import { SigningError } from "./errors";
 import { TrustedKey, verifiesWith } from "./keys";
@@ -8,7 +9,6 @@ import {
     DSSE_ENVELOPE,
     IN_TOTO,
     pae,
-    PREDICATE_TYPE_ANNOTATION,
     SIGNATURE_ANNOTATION,
     SIGNATURE_TYPE,
     SIMPLE_SIGNING,
@@ -132,7 +132,7 @@ export async function verifySignature(
     digest: string,
     keys: TrustedKey[],
 ): Promise<VerifiedSignature> {
-    const ref = `${repository}@${digest}`;
+    const ref = `${redactCredentials(repository)}@${digest}`;
     if (keys.length === 0) throw new SigningError(`cannot verify ${ref}: no trusted public key configured`);
     const tag = artifactTag(digest, "sig");
     const sig = await readArtifact(client, repository, tag);
@@ -162,7 +162,21 @@ export async function verifySignature(
     );
 }
 
-/** The attestations in `sha256-<hex>.att`: each one's predicate type, and which trusted key signed it. */
+/**
+ * The predicate type an in-toto statement states, when it is a URI a terminal can show as is (printable
+ * ASCII, no spaces): anything else is "unknown" rather than text that could rewrite the screen.
+ */
+function statedPredicateType(statement: { predicateType?: unknown }): string {
+    const t = statement.predicateType;
+    return typeof t === "string" && /^[\x21-\x7e]{1,512}$/.test(t) ? t : "unknown";
+}
+
+/**
+ * The attestations in `sha256-<hex>.att`: each one's predicate type, and which trusted key signed it.
+ * The type is read from the DSSE payload, which the signature covers, as `cosign verify-attestation
+ * --type` does; the layer's `predicateType` annotation is unsigned, so anyone who can push the tag
+ * could make it say anything, and it is never read.
+ */
 export async function readAttestations(
     client: RegistryClient,
     repository: string,
@@ -173,13 +187,15 @@ export async function readAttestations(
     const out: AttestationInfo[] = [];
     for (const layer of att?.layers ?? []) {
         if (layer.mediaType !== DSSE_ENVELOPE) continue;
-        const predicateType = layer.annotations?.[PREDICATE_TYPE_ANNOTATION] ?? "unknown";
+        let predicateType = "unknown";
         let keyId: string | undefined;
         try {
             const env = await readEnvelope(client, repository, layer.digest);
             const statement = JSON.parse(env.payload.toString("utf8")) as {
                 subject?: { digest?: { sha256?: string } }[];
+                predicateType?: unknown;
             };
+            predicateType = statedPredicateType(statement);
             const about = statement.subject?.some((s) => `sha256:${s.digest?.sha256}` === digest);
             if (env.payloadType === IN_TOTO && about) {
                 keyId = keys.find((k) => envelopeSignedBy(env, k.publicKey))?.id;

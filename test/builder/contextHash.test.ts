@@ -1,8 +1,10 @@
 import * as assert from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { BuildError, contextFiles, hashContext } from "../../src/builder";
+import { BuildError, contextFiles, hashContext, specialFileType } from "../../src/builder";
 
 /** A fresh context per test, so edits never leak between cases. */
 function makeContext(files: Record<string, string | { link: string } | { exec: string }>): string {
@@ -206,6 +208,166 @@ describe("build context hash", () => {
                 e.message === `Dockerfile "Dockerfile.nope" not found in build context "${d}"`,
         );
     });
+});
+
+describe("build context: the ignore file BuildKit reads", () => {
+    const dirs: string[] = [];
+    const ctx = (files: Parameters<typeof makeContext>[0]): string => {
+        const d = makeContext(files);
+        dirs.push(d);
+        return d;
+    };
+    after(() => {
+        for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    });
+    const FILES = { Dockerfile: "FROM scratch\nCOPY . /ctx/\n", a: "a", b: "b", "sub/s": "s" };
+
+    // One row per layout: the ignore files present, the Dockerfile built, and what the engine is sent.
+    const rows: { name: string; files: Record<string, string>; dockerfile?: string; sent: string[] }[] = [
+        {
+            name: "only .dockerignore",
+            files: { ...FILES, ".dockerignore": "b\n" },
+            sent: [".dockerignore", "Dockerfile", "a", "sub/", "sub/s"],
+        },
+        {
+            name: "Dockerfile.dockerignore wins over .dockerignore",
+            files: { ...FILES, ".dockerignore": "b\n", "Dockerfile.dockerignore": "a\n" },
+            sent: [".dockerignore", "Dockerfile", "Dockerfile.dockerignore", "b", "sub/", "sub/s"],
+        },
+        {
+            name: "an empty Dockerfile.dockerignore still wins (nothing is left out)",
+            files: { ...FILES, ".dockerignore": "b\n", "Dockerfile.dockerignore": "" },
+            sent: [".dockerignore", "Dockerfile", "Dockerfile.dockerignore", "a", "b", "sub/", "sub/s"],
+        },
+        {
+            name: "another Dockerfile's ignore file is not this one's",
+            files: { ...FILES, ".dockerignore": "b\n", "Other.dockerignore": "a\n" },
+            sent: [".dockerignore", "Dockerfile", "Other.dockerignore", "a", "sub/", "sub/s"],
+        },
+        {
+            name: "a Dockerfile in a subfolder takes the ignore file beside it",
+            files: {
+                ...FILES,
+                "build/Dockerfile.prod": "FROM scratch\n",
+                "build/Dockerfile.prod.dockerignore": "sub\nbuild\n",
+            },
+            dockerfile: "build/Dockerfile.prod",
+            sent: ["Dockerfile", "a", "b"],
+        },
+        {
+            name: "patterns are case-sensitive, as the engine's are",
+            files: { ...FILES, ".dockerignore": "secret\n", SECRET: "1", secret: "2" },
+            sent: [".dockerignore", "Dockerfile", "SECRET", "a", "b", "sub/", "sub/s"],
+        },
+        {
+            name: "only a # in column 1 starts a comment; a BOM is not part of the first line",
+            files: { ...FILES, ".dockerignore": "\uFEFF#a\n  #keep\n", "#keep": "k" },
+            sent: [".dockerignore", "Dockerfile", "a", "b", "sub/", "sub/s"],
+        },
+    ];
+    for (const row of rows) {
+        it(row.name, () => {
+            assert.deepStrictEqual(contextFiles(ctx(row.files), row.dockerfile), row.sent);
+        });
+    }
+
+    it("a Dockerfile outside the context brings its own ignore file", () => {
+        const outside = ctx({ "Dockerfile.ci": "FROM scratch\n", "Dockerfile.ci.dockerignore": "a\nsub\n" });
+        const d = ctx({ ...FILES, ".dockerignore": "b\n" });
+        assert.deepStrictEqual(contextFiles(d, path.join(outside, "Dockerfile.ci")), [
+            ".dockerignore",
+            "Dockerfile",
+            "b",
+        ]);
+    });
+
+    it("the hash honours Dockerfile.dockerignore: a file it leaves out never changes the hash", () => {
+        const files = { ...FILES, ".dockerignore": "b\n", "Dockerfile.dockerignore": "a\n" };
+        const before = hashContext(ctx(files));
+        assert.strictEqual(hashContext(ctx({ ...files, a: "changed" })), before);
+        assert.notStrictEqual(hashContext(ctx({ ...files, b: "changed" })), before);
+    });
+});
+
+describe("build context: files that are not regular files, directories or symlinks", () => {
+    const dirs: string[] = [];
+    const servers: net.Server[] = [];
+    after(() => {
+        for (const s of servers) s.close();
+        for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    });
+    /** A context holding a FIFO at app/pipe and a listening socket at run.sock. */
+    const withSpecials = async (dockerignore?: string): Promise<string> => {
+        const d = makeContext({
+            Dockerfile: "FROM scratch\n",
+            "app/main": "x",
+            ...(dockerignore !== undefined ? { ".dockerignore": dockerignore } : {}),
+        });
+        dirs.push(d);
+        execFileSync("mkfifo", [path.join(d, "app", "pipe")]);
+        const server = net.createServer();
+        servers.push(server);
+        await new Promise<void>((resolve) => server.listen(path.join(d, "run.sock"), resolve));
+        return d;
+    };
+
+    it("refuses them by name and type before anything reads them (a FIFO used to hang the hash)", async () => {
+        const d = await withSpecials();
+        const message =
+            `build context "${d}" holds 2 file(s) that are not regular files, directories or symlinks: ` +
+            `"app/pipe" (FIFO (named pipe)), "run.sock" (socket); an image cannot hold them as they are. ` +
+            `Delete them, or exclude them in .dockerignore`;
+        assert.throws(
+            () => contextFiles(d),
+            (e: unknown) => e instanceof BuildError && e.message === message,
+        );
+        assert.throws(
+            () => hashContext(d),
+            (e: unknown) => e instanceof BuildError && e.message === message,
+        );
+    });
+
+    it("names the ignore file in force", async () => {
+        const d = await withSpecials("nothing\n");
+        fs.writeFileSync(path.join(d, "Dockerfile.dockerignore"), "run.sock\n");
+        assert.throws(
+            () => contextFiles(d),
+            (e: unknown) =>
+                e instanceof BuildError &&
+                e.message ===
+                    `build context "${d}" holds 1 file(s) that are not regular files, directories or symlinks: ` +
+                        `"app/pipe" (FIFO (named pipe)); an image cannot hold them as they are. ` +
+                        `Delete them, or exclude them in Dockerfile.dockerignore`,
+        );
+    });
+
+    it("the ones the ignore file leaves out are never sent, so never refused", async () => {
+        const d = await withSpecials("app/pipe\n*.sock\n");
+        assert.deepStrictEqual(contextFiles(d), [".dockerignore", "Dockerfile", "app/", "app/main"]);
+        assert.match(hashContext(d), /^sha256:[0-9a-f]{64}$/);
+    });
+
+    const kinds: [string, string | undefined][] = [
+        ["FIFO", "FIFO (named pipe)"],
+        ["Socket", "socket"],
+        ["BlockDevice", "block device"],
+        ["CharacterDevice", "character device"],
+        ["none", undefined],
+    ];
+    for (const [kind, type] of kinds) {
+        it(`names a ${kind === "none" ? "regular file" : kind}: ${type ?? "not special"}`, () => {
+            const is = (k: string) => () => k === kind;
+            assert.strictEqual(
+                specialFileType({
+                    isFIFO: is("FIFO"),
+                    isSocket: is("Socket"),
+                    isBlockDevice: is("BlockDevice"),
+                    isCharacterDevice: is("CharacterDevice"),
+                }),
+                type,
+            );
+        });
+    }
 });
 
 const GOLDEN = "sha256:fbfa2b9990336000535d76916996a7c75566216452e9de2d8302a9b5898b4e17";

@@ -257,7 +257,18 @@ describe("e2e: the README's flows under a real pulumi up", function () {
         const p = await promoteAndMerge("staging", "prod");
         assert.strictEqual(p.digest, d1);
         const pack = path.join(dir, "src", "policy", "pack");
-        const up = await stacks.prod.up({ onOutput: log, policyPacks: [pack] });
+        // The pack trusts the release key by its id, through its own config: it sees no stack config.
+        const trusted = parsePublicKey(fs.readFileSync(path.join(dir, SIGNING.pub), "utf8"), SIGNING.pub).id;
+        const packConfig = path.join(stateDir, "policy-config.json");
+        fs.writeFileSync(
+            packConfig,
+            JSON.stringify({ "signed-digest-required": { trustedKeys: [trusted] } }),
+        );
+        const up = await stacks.prod.up({
+            onOutput: log,
+            policyPacks: [pack],
+            policyPackConfigs: [packConfig],
+        });
         assert.strictEqual(up.outputs.digest.value, d1);
         assert.ok(
             up.stdout.includes(`Policies:\n    ✅ image-release@v1.4.2 (local: ${pack})\n`),
@@ -276,7 +287,7 @@ describe("e2e: the README's flows under a real pulumi up", function () {
                 "-o",
                 "jsonpath={.metadata.annotations.image-release/signed-by}",
             ]),
-            parsePublicKey(fs.readFileSync(path.join(dir, SIGNING.pub), "utf8"), SIGNING.pub).id,
+            trusted,
         );
 
         // dev without an image source (this copy has no git remote and package.json no repository):

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { assertCleanBuildContext, DirtyTreeError, uncommittedFiles } from "../../src/release";
+import { assertCleanBuildContext, DirtyTreeError, ignoredFiles, uncommittedFiles } from "../../src/release";
 import { commitAll, git } from "../fixtures/cli/repo";
 
 /** A repo with app/{a,b,c} and other/x committed; each row changes it, then lists app/. */
@@ -102,6 +102,167 @@ describe("assertCleanBuildContext", () => {
                 e.files.length === 23 &&
                 e.message.includes("?? app/n19), and 3 more); ") === false &&
                 e.message.includes("?? app/n19, and 3 more); "),
+        );
+    });
+});
+
+/** A repo whose app/ context ignores secrets and caches in git, committed, with nothing ignored on disk yet. */
+function ignoringRepo(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-git-ignored-"));
+    const files: Record<string, string> = {
+        "app/Dockerfile": "FROM scratch\nCOPY . /app/\n",
+        "app/.gitignore": ".env\n*.pem\nnode_modules/\n",
+        "app/main": "x\n",
+        ".gitignore": "*.log\n",
+        "other/x": "x\n",
+    };
+    for (const [f, body] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+        fs.writeFileSync(path.join(dir, f), body);
+    }
+    git(dir, ["init", "-q", "-b", "main"]);
+    git(dir, ["config", "user.name", "t"]);
+    git(dir, ["config", "user.email", "t@example.test"]);
+    commitAll(dir, "init", 1);
+    return dir;
+}
+
+/** Writes `files` under app/ and commits the ones git does not ignore (the ignore files themselves). */
+function put(dir: string, files: Record<string, string>): void {
+    for (const [f, body] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, "app", f)), { recursive: true });
+        fs.writeFileSync(path.join(dir, "app", f), body);
+    }
+    git(dir, ["add", "-A"]);
+    git(dir, ["commit", "-q", "--allow-empty", "-m", "files"]);
+}
+
+describe("ignoredFiles (what git ignores in a build context)", () => {
+    it("lists each ignored file under the context, relative to it, and nothing outside it", () => {
+        const dir = ignoringRepo();
+        put(dir, {
+            ".env": "TOKEN=1",
+            "keys/deploy.pem": "k",
+            "node_modules/x/index.js": "m",
+            "build.log": "l",
+        });
+        fs.writeFileSync(path.join(dir, "other", "y.log"), "outside the context");
+        fs.writeFileSync(path.join(dir, ".git", "info", "exclude"), "scratch.txt\n");
+        fs.writeFileSync(path.join(dir, "app", "scratch.txt"), "excluded by .git/info/exclude");
+        assert.deepStrictEqual(ignoredFiles(path.join(dir, "app")), [
+            ".env",
+            "build.log",
+            "keys/deploy.pem",
+            "node_modules/x/index.js",
+            "scratch.txt",
+        ]);
+    });
+});
+
+describe("assertCleanBuildContext refuses git-ignored files the builder would send", () => {
+    const refusal = (app: string, sha: string, files: string, n: number, ignoreFile: string) =>
+        `release refused: the build context ${app} holds ${n} file(s) that git ignores but the builder would send (${files}); ` +
+        `no commit holds them, so the image would not be commit ${sha.slice(0, 7)}, which its git-${sha.slice(0, 7)} tag and ` +
+        `org.opencontainers.image.revision label would name, and an ignored file is often a secret. ` +
+        `Exclude them in ${ignoreFile} or delete them, then build again`;
+
+    const rows: {
+        name: string;
+        files: Record<string, string>;
+        dockerfile?: string;
+        refused?: { files: string[]; ignoreFile: string; shown?: string };
+    }[] = [
+        {
+            name: "a .env git ignores and no ignore file leaves out",
+            files: { ".env": "TOKEN=s3cret" },
+            refused: { files: [".env"], ignoreFile: ".dockerignore" },
+        },
+        {
+            name: "a .env and a key that .dockerignore does not leave out",
+            files: { ".env": "TOKEN=s3cret", ".dockerignore": "*.md\n", "keys/deploy.pem": "k" },
+            refused: { files: [".env", "keys/deploy.pem"], ignoreFile: ".dockerignore" },
+        },
+        {
+            name: ".dockerignore leaves them out",
+            files: {
+                ".env": "TOKEN=s3cret",
+                ".dockerignore": ".env\n*.pem\n**/*.pem\n",
+                "keys/deploy.pem": "k",
+            },
+        },
+        {
+            name: "Dockerfile.dockerignore leaves it out, and wins over .dockerignore",
+            files: { ".env": "TOKEN=s3cret", ".dockerignore": "*.md\n", "Dockerfile.dockerignore": ".env\n" },
+        },
+        {
+            name: "another Dockerfile: its own ignore file is not there, so .dockerignore is in force",
+            files: { ".env": "TOKEN=s3cret", ".dockerignore": "*.md\n", "Dockerfile.dockerignore": ".env\n" },
+            dockerfile: "Dockerfile.dev",
+            refused: { files: [".env"], ignoreFile: ".dockerignore" },
+        },
+        {
+            name: "a Dockerfile in a subfolder: the ignore file beside it is in force, and named",
+            files: { ".env": "TOKEN=s3cret", "build/Dockerfile.prod.dockerignore": "*.md\n" },
+            dockerfile: "build/Dockerfile.prod",
+            refused: { files: [".env"], ignoreFile: "build/Dockerfile.prod.dockerignore" },
+        },
+        {
+            name: "a file re-included from an ignored folder (node_modules git ignores)",
+            files: {
+                ".dockerignore": "node_modules\n!node_modules/keep/index.js\n",
+                "node_modules/drop/index.js": "d",
+                "node_modules/keep/index.js": "k",
+            },
+            refused: { files: ["node_modules/keep/index.js"], ignoreFile: ".dockerignore" },
+        },
+        {
+            name: "22 ignored files: 20 named, 2 counted",
+            files: Object.fromEntries(
+                Array.from({ length: 22 }, (_, i) => [`logs/n${String(i).padStart(2, "0")}.log`, "l"]),
+            ),
+            refused: {
+                files: Array.from({ length: 22 }, (_, i) => `logs/n${String(i).padStart(2, "0")}.log`),
+                ignoreFile: ".dockerignore",
+                shown:
+                    Array.from({ length: 20 }, (_, i) => `logs/n${String(i).padStart(2, "0")}.log`).join(
+                        ", ",
+                    ) + ", and 2 more",
+            },
+        },
+    ];
+    for (const row of rows) {
+        it(`${row.refused ? "refuses" : "passes"}: ${row.name}`, () => {
+            const dir = ignoringRepo();
+            put(dir, row.files);
+            const app = path.join(dir, "app");
+            const sha = git(dir, ["rev-parse", "HEAD"]).trim();
+            const check = () => assertCleanBuildContext(app, sha, "release refused", row.dockerfile);
+            if (!row.refused) {
+                check();
+                return;
+            }
+            const r = row.refused;
+            assert.throws(check, (e: unknown) => {
+                assert.ok(e instanceof DirtyTreeError);
+                assert.strictEqual(
+                    e.message,
+                    refusal(app, sha, r.shown ?? r.files.join(", "), r.files.length, r.ignoreFile),
+                );
+                assert.deepStrictEqual(e.files, r.files);
+                return true;
+            });
+        });
+    }
+
+    it("an uncommitted change is reported first, with the message it always had", () => {
+        const dir = ignoringRepo();
+        const app = path.join(dir, "app");
+        const sha = git(dir, ["rev-parse", "HEAD"]).trim();
+        fs.writeFileSync(path.join(app, ".env"), "TOKEN=s3cret");
+        fs.writeFileSync(path.join(app, "main"), "changed\n");
+        assert.throws(
+            () => assertCleanBuildContext(app, sha, "release refused"),
+            (e: unknown) => e instanceof DirtyTreeError && e.files.join() === " M app/main",
         );
     });
 });

@@ -17,8 +17,11 @@ import {
     artifactTag,
     parsePrivateKey,
     readAttestations,
+    pae,
     readPublicKeys,
+    signBytes,
     signDigest,
+    statementFor,
     signRelease,
     verifySignature,
 } from "./signingApi";
@@ -275,6 +278,50 @@ describe("signing @integration", () => {
         const before = (await client.getManifest(repo, artifactTag(img.digest, "att"))).digest;
         await signRelease(client, repo, img.digest, key, PROVENANCE);
         assert.strictEqual((await client.getManifest(repo, artifactTag(img.digest, "att"))).digest, before);
+    });
+
+    it("an attestation's type is the one its signed payload states, never its unsigned annotation", async () => {
+        const repo = uniqueRepo(LOCAL, "sign-att-type");
+        const img = await pushTestImage(client, repo, "att-type");
+        const tag = artifactTag(img.indexDigest, "att");
+        /** A DSSE layer whose envelope carries `payload`, signed by the trusted key, annotated as told. */
+        const layer = async (payload: Buffer, annotations: Record<string, string>) => {
+            const envelope = Buffer.from(
+                JSON.stringify({
+                    payloadType: "application/vnd.in-toto+json",
+                    payload: payload.toString("base64"),
+                    signatures: [
+                        { keyid: "", sig: signBytes(key, pae("application/vnd.in-toto+json", payload)) },
+                    ],
+                }),
+            );
+            await appendArtifactLayerForTest(client, repo, tag, envelope, {
+                mediaType: "application/vnd.dsse.envelope.v1+json",
+                annotations,
+            });
+        };
+        const statement = (predicateType: unknown) =>
+            Buffer.from(JSON.stringify({ ...statementFor(repo, img.indexDigest, "x", {}), predicateType }));
+        // The annotation says provenance; the signed statement is an SBOM.
+        await layer(statement("https://spdx.dev/Document"), {
+            "dev.cosignproject.cosign/signature": "",
+            predicateType: "https://slsa.dev/provenance/v1",
+        });
+        // No annotation at all: the payload still says what it is.
+        await layer(statement("https://slsa.dev/provenance/v1"), {});
+        // A payload that states no usable type: control characters, not a string, not JSON.
+        await layer(statement("https://x.test/\u001b[2Jfake"), {
+            predicateType: "https://spdx.dev/Document",
+        });
+        await layer(statement(42), { predicateType: "https://spdx.dev/Document" });
+        await layer(Buffer.from("not json"), { predicateType: "https://spdx.dev/Document" });
+        assert.deepStrictEqual(await readAttestations(client, repo, img.indexDigest, trusted), [
+            { predicateType: "https://spdx.dev/Document", keyId: trusted[0].id },
+            { predicateType: "https://slsa.dev/provenance/v1", keyId: trusted[0].id },
+            { predicateType: "unknown", keyId: trusted[0].id },
+            { predicateType: "unknown", keyId: trusted[0].id },
+            { predicateType: "unknown" },
+        ]);
     });
 
     it("a registry that serves OCI 1.1 referrers also gets each attestation as a referrer of the index", async () => {
