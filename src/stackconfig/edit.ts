@@ -128,6 +128,12 @@ function insertion(
     return text[at - 1] === "\n" ? { at, end: at, text: line + eol } : { at, end: at, text: eol + line };
 }
 
+// Line breaks to a YAML 1.1 reader such as yaml.v3 (the engine's): NEL, LS and PS end a line there,
+// so a value holding one, written plain or single-quoted, would spill into a config key of its own.
+const LINE_BREAK = /[\n\r\u0085\u2028\u2029]/;
+const UNPRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
+const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE.source, "g");
+
 // yaml.v3 (the engine's reader) takes these plain scalars as numbers: ints in any base, and floats
 // written the way strconv.ParseFloat accepts them ("1234e56" is a float there, not in YAML 1.2).
 const V3_INT = /^[-+]?(0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$/;
@@ -138,7 +144,15 @@ const V3_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
  * YAML 1.2 (this package), YAML 1.1 (yes/no/on/off, sexagesimal, dates) and yaml.v3's number rules.
  */
 export function isPlainSafe(value: string): boolean {
-    if (value === "" || value !== value.trim() || /[\n\r\t]/.test(value)) return false;
+    if (
+        value === "" ||
+        value !== value.trim() ||
+        LINE_BREAK.test(value) ||
+        /\t/.test(value) ||
+        UNPRINTABLE.test(value)
+    ) {
+        return false;
+    }
     if (/^[-?:,[\]{}#&*!|>'"%@`]/.test(value) || /: |:$| #/.test(value)) return false;
     if (V3_INT.test(value) || V3_FLOAT.test(value)) return false;
     for (const version of ["1.1", "1.2"] as const) {
@@ -153,9 +167,23 @@ export function isPlainSafe(value: string): boolean {
 
 /** The value in the quoting style it had, unless that style cannot carry it unchanged. */
 function scalarText(value: string, style: YAML.Scalar.Type | undefined): string {
-    if (style === YAML.Scalar.QUOTE_SINGLE && !/[\n\r]/.test(value)) return `'${value.replace(/'/g, "''")}'`;
-    if (style === YAML.Scalar.QUOTE_DOUBLE || !isPlainSafe(value)) return JSON.stringify(value);
+    if (style === YAML.Scalar.QUOTE_SINGLE && !LINE_BREAK.test(value) && !UNPRINTABLE.test(value)) {
+        return `'${value.replace(/'/g, "''")}'`;
+    }
+    if (style === YAML.Scalar.QUOTE_DOUBLE || !isPlainSafe(value)) return doubleQuoted(value);
     return value;
+}
+
+/**
+ * A double-quoted YAML scalar that every reader takes as `value`: JSON escapes the C0 controls, and
+ * the rest that YAML does not print raw (DEL, C1, the BOM) or that a YAML 1.1 reader takes as a line
+ * break (U+0085, U+2028, U+2029) are written as \uXXXX escapes.
+ */
+function doubleQuoted(value: string): string {
+    return JSON.stringify(value).replace(
+        UNPRINTABLE_ALL,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
 }
 
 export interface WriteOptions {

@@ -8,6 +8,10 @@ import { editStackText, readStackFile, sha256Text, unifiedDiff, writeStackFile }
 const D1 = `sha256:${"1".repeat(64)}`;
 const D2 = `sha256:${"2".repeat(64)}`;
 
+const LS = "\u2028";
+const PS = "\u2029";
+const NEL = "\u0085";
+
 const BASE = `# top comment
 config:
     image-release:repository: r/x
@@ -46,6 +50,12 @@ describe("stackconfig/edit", () => {
             want: "config:\n  image-release:repository: r/x\n",
         },
         {
+            name: "a value with U+2028 is double-quoted with the break escaped, in any prior style",
+            text: "config:\n  image-release:gitSha: 0123abc\n  image-release:version: '1.4.0'\n",
+            edits: { gitSha: `0123abc${LS}image-release:kubeContext: evil`, version: `1.4.1${PS}${NEL}` },
+            want: 'config:\n  image-release:gitSha: "0123abc\\u2028image-release:kubeContext: evil"\n  image-release:version: "1.4.1\\u2029\\u0085"\n',
+        },
+        {
             name: "refuses malformed YAML",
             text: "config:\n  a: [\n",
             edits: { digest: D2 },
@@ -75,7 +85,10 @@ describe("stackconfig/edit", () => {
             if (r.err !== undefined) {
                 assert.throws(() => editStackText("f.yaml", r.text, r.edits), { message: r.err });
             } else {
-                assert.strictEqual(editStackText("f.yaml", r.text, r.edits), r.want);
+                const after = editStackText("f.yaml", r.text, r.edits);
+                assert.strictEqual(after, r.want);
+                // What a YAML 1.1 reader sees: no line break the source did not have.
+                assert.strictEqual(after.split(/[\n\u0085\u2028\u2029]/).length, after.split("\n").length);
             }
         });
     }
