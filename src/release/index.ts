@@ -36,6 +36,8 @@ export {
     sourceDateEpoch,
 } from "./labels";
 export { ReleaseRecord, validateReleaseRecord } from "./record";
+export { isStackName, repositoryProblem, STACK_NAME } from "./names";
+export { showValue } from "./display";
 export * from "./reference";
 export {
     configuredSourceProblem,

@@ -1,11 +1,28 @@
 export {
+    PinnedImage,
     PROJECT,
     rfc1123LabelProblem,
-    STACK_NAME,
+    SIGNED_BY_DEFAULT,
     StackConfigError,
     StackImageConfig,
     TrainingConfig,
-    validateStackConfig,
 } from "./model";
-export { listStacks, parseStackConfigText, readStackConfig, readStackSnapshot, stackFile } from "./read";
-export * from "./edit";
+export { STACK_NAME } from "../release";
+export { KEY_TABLE, PIN_FIELDS, PinField } from "./keys";
+export { KeyRow } from "./rows";
+export { validateStackConfig, ValidateOptions } from "./validate";
+export { readsAsNumber } from "./engineYaml";
+export { singleImageName } from "./images";
+export { DeployablePin, deployablePins, imageKeyLabel, Pin, pinEdits, pinTarget } from "./pin";
+export {
+    listStacks,
+    parseStackConfigText,
+    readStackConfig,
+    readStackSnapshot,
+    stackFile,
+    validateEngineStackConfig,
+} from "./read";
+export { editStackText, isPlainSafe, StackEdits } from "./edit";
+export { readStackFile, sha256Text, StackFileSnapshot, writeStackFile, WriteOptions } from "./write";
+export { unifiedDiff } from "./diff";
+export { distinctDigests, HistoryImage, StackHistoryEntry, stackFileHistory } from "./history";

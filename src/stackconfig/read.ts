@@ -1,14 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { readStackFile, StackFileSnapshot } from "./edit";
-import {
-    malformedYamlError,
-    notAConfigMapError,
-    StackConfigError,
-    StackImageConfig,
-    validateStackConfig,
-} from "./model";
+import { malformedYamlError, notAConfigMapError, StackConfigError, StackImageConfig } from "./model";
+import { validateStackConfig } from "./validate";
+import { readStackFile, StackFileSnapshot } from "./write";
 
 export function stackFile(stacksDir: string, stack: string): string {
     return path.join(stacksDir, `Pulumi.${stack}.yaml`);
@@ -27,9 +22,11 @@ export function listStacks(stacksDir: string): string[] {
 }
 
 /**
- * The `config:` map of a stack file as Pulumi hands it to the program: every scalar is its source
- * text as a string (`gitSha: 1234567` is "1234567", `verifyDigest: true` is "true", `version: 1.10`
- * keeps its zero), while lists and maps stay structured. The YAML failsafe schema is exactly that.
+ * The `config:` map of a stack file as its author wrote it: every scalar is its source text as a
+ * string (`gitSha: 1234567` is "1234567", `verifyDigest: true` is "true", `version: 1.10` keeps its
+ * zero), while lists and maps stay structured. The YAML failsafe schema is exactly that. (The engine
+ * reads the file with yaml.v3, which makes number-like plain scalars numbers: `validateEngineStackConfig`
+ * explains those.)
  */
 export function parseStackConfigText(file: string, text: string): Record<string, unknown> {
     const doc = YAML.parseDocument(text, { prettyErrors: true, schema: "failsafe" });
@@ -75,4 +72,24 @@ export function readStackSnapshot(
     const snapshot = readStackFile(file);
     const config = validateStackConfig(stack, file, parseStackConfigText(file, snapshot.text));
     return { config, snapshot };
+}
+
+/**
+ * The program's read of its stack: `config` is what the engine handed over (every value a string, a
+ * structured one as JSON already decoded), checked against the stack file's own text when the file is
+ * there, so a value Pulumi's YAML reader took as a number (`gitSha: 0123456`, which it makes 42798) is
+ * named as the user wrote it, with the quoting that fixes it.
+ */
+export function validateEngineStackConfig(
+    stack: string,
+    file: string,
+    config: Record<string, unknown>,
+): StackImageConfig {
+    let source: string | undefined;
+    try {
+        source = fs.readFileSync(file, "utf8");
+    } catch {
+        // No file to compare with (config from elsewhere): the values are checked as they came.
+    }
+    return validateStackConfig(stack, file, config, { source });
 }

@@ -187,6 +187,10 @@ describe("isPlainSafe: a plain scalar every reader (YAML 1.1, 1.2, the engine's 
         ["key: value", false],
         ["-x", false],
         ["*alias", false],
+        // Line breaks to YAML 1.1 readers (yaml.v3, the engine's): plain, they would end the line.
+        ["0123abc\u2028image-release:kubeContext: attacker-cluster", false],
+        ["0123abc\u2029x", false],
+        ["0123abc\u0085x", false],
     ];
     for (const [value, safe] of cases) {
         it(`${JSON.stringify(value)} -> ${safe}`, () => assert.strictEqual(isPlainSafe(value), safe));

@@ -8,6 +8,25 @@ import { editStackText, readStackFile, sha256Text, unifiedDiff, writeStackFile }
 const D1 = `sha256:${"1".repeat(64)}`;
 const D2 = `sha256:${"2".repeat(64)}`;
 
+const LS = "\u2028";
+const PS = "\u2029";
+const NEL = "\u0085";
+
+/** A set: each image's pin keys live in its own map. */
+const SET = `config:
+  image-release:images:
+    api:
+      repository: r/api
+      digest: ${D1} # index
+      promotedFrom: dev
+    worker:
+      repository: r/worker
+      digest: ${D1}
+      platforms:
+        - linux/amd64
+  image-release:namespace: shop
+`;
+
 const BASE = `# top comment
 config:
     image-release:repository: r/x
@@ -46,6 +65,69 @@ describe("stackconfig/edit", () => {
             want: "config:\n  image-release:repository: r/x\n",
         },
         {
+            name: "a value with U+2028 is double-quoted with the break escaped, in any prior style",
+            text: "config:\n  image-release:gitSha: 0123abc\n  image-release:version: '1.4.0'\n",
+            edits: { gitSha: `0123abc${LS}image-release:kubeContext: evil`, version: `1.4.1${PS}${NEL}` },
+            want: 'config:\n  image-release:gitSha: "0123abc\\u2028image-release:kubeContext: evil"\n  image-release:version: "1.4.1\\u2029\\u0085"\n',
+        },
+        {
+            name: "after a block list, a new key goes right after the list (not after the line that follows it)",
+            text: "config:\n  image-release:platforms:\n    - linux/amd64\n  # the cluster\n",
+            edits: { promotedFrom: "dev" },
+            want: "config:\n  image-release:platforms:\n    - linux/amd64\n  image-release:promotedFrom: dev\n  # the cluster\n",
+        },
+        {
+            name: "a set: replaces one image's digest in place, keeping its comment",
+            text: SET,
+            edits: { "images.api.digest": D2 },
+            want: SET.replace(`digest: ${D1} # index`, `digest: ${D2} # index`),
+        },
+        {
+            name: "a set: inserts a missing pin key after its predecessor, at the image's indentation",
+            text: SET,
+            edits: { "images.worker.version": "1.5.0", "images.worker.gitSha": "4567890" },
+            want: SET.replace(
+                `      digest: ${D1}\n      platforms:`,
+                `      digest: ${D1}\n      version: 1.5.0\n      gitSha: "4567890"\n      platforms:`,
+            ),
+        },
+        {
+            name: "a set: an image with no pin key yet gets one after its last entry, a block list",
+            text: "config:\n  image-release:images:\n    web:\n      repository: r/web\n      platforms:\n        - linux/amd64\n  image-release:namespace: shop\n",
+            edits: { "images.web.digest": D2 },
+            want: `config:\n  image-release:images:\n    web:\n      repository: r/web\n      platforms:\n        - linux/amd64\n      digest: ${D2}\n  image-release:namespace: shop\n`,
+        },
+        {
+            name: "a set: removes one image's key, and no other",
+            text: SET,
+            edits: { "images.api.promotedFrom": undefined },
+            want: SET.replace("      promotedFrom: dev\n", ""),
+        },
+        {
+            name: "a set: refuses a top-level pin key (the file would hold both forms)",
+            text: SET,
+            edits: { digest: D2 },
+            err: "f.yaml: image-release:digest: this file pins a set (image-release:images); edit image-release:images.<name>.digest instead",
+        },
+        {
+            name: "a set: refuses an image the file does not have",
+            text: SET,
+            edits: { "images.web.digest": D2 },
+            err: "f.yaml: image-release:images.web: no such image (images: api, worker)",
+        },
+        {
+            name: "a set: refuses an image written as a flow map",
+            text: "config:\n  image-release:images:\n    api: {repository: r/api, digest: x}\n",
+            edits: { "images.api.digest": D2 },
+            err: "f.yaml: image-release:images.api is not a block map; write it as one to edit it",
+        },
+        {
+            name: "refuses a key path that is neither a key nor images.<name>.<key>",
+            text: SET,
+            edits: { "images.api": D2 },
+            err: "f.yaml: image-release:images.api: expected <key> or images.<name>.<key> to edit",
+        },
+        {
             name: "refuses malformed YAML",
             text: "config:\n  a: [\n",
             edits: { digest: D2 },
@@ -75,7 +157,10 @@ describe("stackconfig/edit", () => {
             if (r.err !== undefined) {
                 assert.throws(() => editStackText("f.yaml", r.text, r.edits), { message: r.err });
             } else {
-                assert.strictEqual(editStackText("f.yaml", r.text, r.edits), r.want);
+                const after = editStackText("f.yaml", r.text, r.edits);
+                assert.strictEqual(after, r.want);
+                // What a YAML 1.1 reader sees: no line break the source did not have.
+                assert.strictEqual(after.split(/[\n\u0085\u2028\u2029]/).length, after.split("\n").length);
             }
         });
     }

@@ -32,6 +32,8 @@ describe("validateStackConfig", () => {
                 platforms: ["linux/amd64", "linux/arm64"],
                 verifyDigest: true,
                 namespace: "default",
+                images: { hello: { repository: REPO, digest: D, platforms: ["linux/amd64", "linux/arm64"] } },
+                form: "single",
             },
         },
         {
@@ -47,6 +49,8 @@ describe("validateStackConfig", () => {
                 platforms: ["linux/amd64", "linux/arm64"],
                 verifyDigest: true,
                 namespace: "default",
+                images: { hello: { repository: REPO, platforms: ["linux/amd64", "linux/arm64"] } },
+                form: "single",
             },
         },
         {
@@ -84,6 +88,17 @@ describe("validateStackConfig", () => {
                 source: "https://git.example.com/team/hello",
                 signingKeys: ["keys/2026.pub", "keys/2027.pub"],
                 requireSignature: true,
+                images: {
+                    hello: {
+                        repository: REPO,
+                        digest: D,
+                        platforms: ["linux/arm/v7"],
+                        version: "1.4.2",
+                        gitSha: "0123abc",
+                        promotedFrom: "staging",
+                    },
+                },
+                form: "single",
             },
         },
         {
@@ -98,6 +113,15 @@ describe("validateStackConfig", () => {
                 verifyDigest: true,
                 namespace: "default",
                 requireSignature: true,
+                images: {
+                    hello: {
+                        repository: "127.0.0.1:5001/prod/hello",
+                        digest: D,
+                        sourceRepository: REPO,
+                        platforms: ["linux/amd64", "linux/arm64"],
+                    },
+                },
+                form: "single",
             },
         },
         {
@@ -109,6 +133,8 @@ describe("validateStackConfig", () => {
                 platforms: ["linux/amd64", "linux/arm64"],
                 verifyDigest: true,
                 namespace: "default",
+                images: { nginx: { repository: "nginx", platforms: ["linux/amd64", "linux/arm64"] } },
+                form: "single",
             },
         },
         {
@@ -126,6 +152,8 @@ describe("validateStackConfig", () => {
                 verifyDigest: true,
                 namespace: "default",
                 training: { datasetVersion: "clicks-2026-11-01", command: ["--train", "--epochs", "3"] },
+                images: { hello: { repository: REPO, digest: D, platforms: ["linux/amd64", "linux/arm64"] } },
+                form: "single",
             },
         },
         {
@@ -139,6 +167,8 @@ describe("validateStackConfig", () => {
                 verifyDigest: true,
                 namespace: "default",
                 training: { datasetVersion: "v3" },
+                images: { hello: { repository: REPO, digest: D, platforms: ["linux/amd64", "linux/arm64"] } },
+                form: "single",
             },
         },
     ];
@@ -340,7 +370,7 @@ describe("validateStackConfig", () => {
             name: "unknown key (typo)",
             in: cfg({ repository: REPO, digest: D, namepsace: "x" }),
             message: [
-                `${F}: image-release:namepsace: unknown key (known: repository, platforms, channel, promoteFrom, digest, version, gitSha, promotedFrom, sourceRepository, build, verifyDigest, namespace, kubeconfig, kubeContext, source, training, signingKey, requireSignature) (got "x")`,
+                `${F}: image-release:namepsace: unknown key (known: repository, sourceRepository, digest, platforms, version, channel, gitSha, build, verifyDigest, namespace, promoteFrom, promotedFrom, kubeconfig, kubeContext, source, training, signingKey, requireSignature, images) (got "x")`,
             ],
         },
         {
@@ -433,6 +463,17 @@ describe("readStackConfig", () => {
             namespace: "prod",
             signingKeys: ["keys/cosign.pub"],
             requireSignature: true,
+            images: {
+                hello: {
+                    repository: REPO,
+                    digest: D,
+                    platforms: ["linux/amd64", "linux/arm64"],
+                    version: "1.4.2",
+                    gitSha: "0123abc",
+                    promotedFrom: "staging",
+                },
+            },
+            form: "single",
         }));
 
     it("reads dev, ignoring other namespaces", () =>
@@ -445,6 +486,8 @@ describe("readStackConfig", () => {
             build: { context: "examples/hello", dockerfile: "Dockerfile" },
             verifyDigest: true,
             namespace: "default",
+            images: { hello: { repository: REPO, platforms: ["linux/amd64", "linux/arm64"] } },
+            form: "single",
         }));
 
     const errors: { name: string; dir: string; stack: string; message: string }[] = [

@@ -1,0 +1,107 @@
+import * as path from "path";
+import { runGit } from "../release";
+import { HISTORY_FIELDS, rowOf } from "./keys";
+import { PROJECT } from "./model";
+import { parseStackConfigText } from "./read";
+
+/** One image's pin in a revision, each key as that revision wrote it. */
+export interface HistoryImage {
+    digest?: string;
+    version?: string;
+    gitSha?: string;
+    promotedFrom?: string;
+    repository?: string;
+    sourceRepository?: string;
+}
+
+export interface StackHistoryEntry extends HistoryImage {
+    commit: string;
+    shortCommit: string;
+    date: string;
+    author: string;
+    message: string;
+    /**
+     * A revision that pinned a set (`image-release:images`): each image, by name. The single-image
+     * fields then hold the first image by name, as the stack's config does.
+     */
+    images?: Record<string, HistoryImage>;
+}
+
+/** Under the failsafe schema a scalar is its source text; a list or map in its place shows as JSON. */
+function scalar(v: unknown): string {
+    return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The history fields of one image; a digest that is not a string pinned nothing. */
+function imageOf(get: (key: string) => unknown): HistoryImage {
+    const out: Record<string, string> = {};
+    for (const key of HISTORY_FIELDS) {
+        const v = get(key);
+        if (v === undefined || (rowOf(key)?.pin === "set" && typeof v !== "string")) continue;
+        out[key] = scalar(v);
+    }
+    return out;
+}
+
+/** What a revision's config pinned: the single-image keys, or each image of the set. */
+function pinOf(config: Record<string, unknown>): Pick<StackHistoryEntry, keyof HistoryImage | "images"> {
+    const set = config[`${PROJECT}:images`];
+    if (!isMap(set)) return imageOf((key) => config[`${PROJECT}:${key}`]);
+    const images: Record<string, HistoryImage> = {};
+    for (const name of Object.keys(set).sort()) {
+        const member = set[name];
+        if (isMap(member)) images[name] = imageOf((key) => member[key]);
+    }
+    const first = Object.keys(images)[0];
+    return { ...(first !== undefined ? images[first] : {}), images };
+}
+
+/** Every commit that touched the stack file, newest first, with the pin it held after that commit. */
+export function stackFileHistory(repoRoot: string, file: string): StackHistoryEntry[] {
+    const rel = path.relative(repoRoot, path.resolve(file));
+    let log: string;
+    try {
+        log = runGit(repoRoot, ["log", "--format=%H%x1f%cI%x1f%an%x1f%s%x1e", "--", rel]);
+    } catch {
+        return [];
+    }
+    const entries: StackHistoryEntry[] = [];
+    for (const rec of log.split("\x1e")) {
+        const line = rec.trim();
+        if (!line) continue;
+        const [commit, date, author, message] = line.split("\x1f");
+        let config: Record<string, unknown> = {};
+        try {
+            // Strings for every scalar, as Pulumi reads config.
+            config = parseStackConfigText(rel, runGit(repoRoot, ["show", `${commit}:${rel}`]));
+        } catch {
+            // A deleted or malformed revision still appears in history, without a pin.
+        }
+        const when = new Date(date).toISOString();
+        entries.push({
+            commit,
+            shortCommit: commit.slice(0, 7),
+            date: when,
+            author,
+            message,
+            ...pinOf(config),
+        });
+    }
+    return entries;
+}
+
+/** Distinct digests, newest first, keeping the first (newest) entry for each. */
+export function distinctDigests(entries: StackHistoryEntry[]): StackHistoryEntry[] {
+    const seen = new Set<string>();
+    const out: StackHistoryEntry[] = [];
+    for (const e of entries) {
+        if (!e.digest || seen.has(e.digest)) continue;
+        seen.add(e.digest);
+        out.push(e);
+    }
+    return out;
+}

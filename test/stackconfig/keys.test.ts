@@ -1,0 +1,233 @@
+import * as assert from "assert";
+import { KEY_TABLE, PIN_FIELDS, StackImageConfig, validateStackConfig } from "../../src/stackconfig";
+
+const D = `sha256:${"a".repeat(64)}`;
+const D2 = `sha256:${"b".repeat(64)}`;
+const REPO = "127.0.0.1:5000/image-release/hello";
+const REPO2 = "127.0.0.1:5001/prod/hello";
+const F = "stacks/Pulumi.staging.yaml";
+
+function cfg(o: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [`image-release:${k}`, v]));
+}
+
+/**
+ * One row per key of the table: a value it accepts (and the field it fills), and a value it refuses
+ * (with the problem, exactly). Image keys are tried again inside a member of `image-release:images`,
+ * where the same rule names the key by its path.
+ */
+const rows: {
+    key: string;
+    stack?: string;
+    good: unknown;
+    want: Partial<StackImageConfig>;
+    bad: unknown;
+    /** What the message quotes, when it is a part of the bad value. */
+    got?: unknown;
+    problem: (label: (key: string) => string) => string;
+}[] = [
+    {
+        key: "repository",
+        good: REPO2,
+        want: { repository: REPO2 },
+        bad: `${REPO}:1.0`,
+        problem: (l) => `must be a repository without a tag or digest (pin with ${l("digest")})`,
+    },
+    {
+        key: "sourceRepository",
+        good: REPO2,
+        want: { sourceRepository: REPO2 },
+        bad: REPO,
+        problem: (l) => `is ${l("repository")} itself; remove it (nothing to copy)`,
+    },
+    {
+        key: "digest",
+        good: D2,
+        want: { digest: D2 },
+        bad: "sha256:abc",
+        problem: () => "expected sha256:<64 hex>, but it has 3 hex chars",
+    },
+    {
+        key: "platforms",
+        good: ["linux/arm64"],
+        want: { platforms: ["linux/arm64"] },
+        bad: ["amd64"],
+        got: "amd64",
+        problem: () => "expected os/arch[/variant] such as linux/amd64",
+    },
+    {
+        key: "version",
+        good: "1.5.0-rc.1",
+        want: { version: "1.5.0-rc.1" },
+        bad: "1.5",
+        problem: () => "not a semver version",
+    },
+    {
+        key: "channel",
+        good: "staging",
+        want: { channel: "staging" },
+        bad: "qa",
+        problem: () => "expected one of dev, staging, prod",
+    },
+    {
+        key: "gitSha",
+        good: "0123abc",
+        want: { gitSha: "0123abc" },
+        bad: "main",
+        problem: () => "expected 7-40 lowercase hex chars",
+    },
+    {
+        key: "build",
+        stack: "dev",
+        good: { context: "app" },
+        want: { build: { context: "app", dockerfile: "Dockerfile" } },
+        bad: { context: "app", dockerfile: "" },
+        got: "",
+        problem: () => "build.dockerfile must be a non-empty string",
+    },
+    {
+        key: "verifyDigest",
+        good: "false",
+        want: { verifyDigest: false },
+        bad: "no",
+        problem: () => "expected true or false",
+    },
+    {
+        key: "namespace",
+        good: "team-a",
+        want: { namespace: "team-a" },
+        bad: "team-a-",
+        problem: () =>
+            'must be an RFC 1123 label: lowercase alphanumerics or "-", starting and ending with an alphanumeric',
+    },
+    {
+        key: "promoteFrom",
+        good: "dev",
+        want: { promoteFrom: "dev" },
+        bad: "Dev",
+        problem: () => "expected a stack name matching ^[a-z][a-z0-9-]*$",
+    },
+    {
+        key: "promotedFrom",
+        good: "dev",
+        want: { promotedFrom: "dev" },
+        bad: "dev\u2028image-release:kubeContext: evil",
+        problem: () => "expected a stack name matching ^[a-z][a-z0-9-]*$",
+    },
+    {
+        key: "kubeconfig",
+        good: "~/.kube/config",
+        want: { kubeconfig: "~/.kube/config" },
+        bad: "",
+        problem: () => "expected a non-empty string",
+    },
+    {
+        key: "kubeContext",
+        good: "kind-local",
+        want: { kubeContext: "kind-local" },
+        bad: ["kind-local"],
+        problem: () => "expected a non-empty string",
+    },
+    {
+        key: "source",
+        good: "https://git.example.com/team/hello",
+        want: { source: "https://git.example.com/team/hello" },
+        bad: "git@git.example.com:team/hello",
+        problem: () => "expected an http(s) URL without credentials",
+    },
+    {
+        key: "training",
+        good: { datasetVersion: "v3" },
+        want: { training: { datasetVersion: "v3" } },
+        bad: { datasetVersion: "v3", command: "--train" },
+        got: "--train",
+        problem: () => "training.command must be a list of strings",
+    },
+    {
+        key: "signingKey",
+        good: "keys/a.pub",
+        want: { signingKeys: ["keys/a.pub"] },
+        bad: [],
+        problem: () => "expected a public key path, or a list of them (key rotation)",
+    },
+    {
+        key: "requireSignature",
+        good: "true",
+        want: { requireSignature: true },
+        bad: "maybe",
+        problem: () => "expected true or false",
+    },
+    {
+        key: "images",
+        good: { api: { repository: REPO2, digest: D2 } },
+        want: { repository: REPO2, digest: D2, form: "set" },
+        bad: [REPO],
+        problem: () =>
+            "expected a map of image name to a map of repository, sourceRepository, digest, platforms, version, gitSha, promotedFrom",
+    },
+];
+
+/** What a message shows for a value: strings as written (invisible characters escaped), the rest as JSON. */
+function shown(v: unknown): string {
+    const text = typeof v === "string" ? v : JSON.stringify(v);
+    return text.replace(/\u2028/g, "\\u2028");
+}
+
+describe("the key table: one row per key, each accepted and refused with its exact message", () => {
+    it("covers every key of the table, in the table's order", () =>
+        assert.deepStrictEqual(
+            rows.map((r) => r.key),
+            KEY_TABLE.map((r) => r.key),
+        ));
+    it("gives every key a line of help", () =>
+        assert.deepStrictEqual(
+            KEY_TABLE.filter((r) => r.help.length < 10).map((r) => r.key),
+            [],
+        ));
+    it("derives the pin's fields in the order a stack file keeps them", () =>
+        assert.deepStrictEqual(PIN_FIELDS, [
+            "digest",
+            "version",
+            "gitSha",
+            "promotedFrom",
+            "sourceRepository",
+        ]));
+
+    for (const r of rows) {
+        const stack = r.stack ?? "staging";
+        const base = r.key === "images" ? {} : { repository: REPO, digest: D };
+        it(`${r.key}: accepts ${JSON.stringify(r.good)}`, () => {
+            const got = validateStackConfig(stack, F, cfg({ ...base, [r.key]: r.good }));
+            const picked = Object.fromEntries(
+                Object.keys(r.want).map((k) => [k, got[k as keyof StackImageConfig]]),
+            );
+            assert.deepStrictEqual(picked, r.want);
+        });
+        it(`${r.key}: refuses ${JSON.stringify(r.bad)}`, () => {
+            const label = (key: string) => `image-release:${key}`;
+            assert.throws(() => validateStackConfig(stack, F, cfg({ ...base, [r.key]: r.bad })), {
+                name: "StackConfigError",
+                message: `${F}: image-release:${r.key}: ${r.problem(label)} (got "${shown("got" in r ? r.got : r.bad)}")`,
+            });
+        });
+        const row = KEY_TABLE.find((k) => k.key === r.key);
+        if (row === undefined || !("image" in row)) continue;
+        it(`${r.key}: refuses ${JSON.stringify(r.bad)} in an image of a set, naming its path`, () => {
+            const label = (key: string) => `image-release:images.api.${key}`;
+            const member = { repository: REPO, digest: D, [r.key]: r.bad };
+            assert.throws(() => validateStackConfig(stack, F, cfg({ images: { api: member } })), {
+                name: "StackConfigError",
+                message: `${F}: image-release:images.api.${r.key}: ${r.problem(label)} (got "${shown("got" in r ? r.got : r.bad)}")`,
+            });
+        });
+        it(`${r.key}: accepts ${JSON.stringify(r.good)} in an image of a set`, () => {
+            const member = { repository: REPO, digest: D, [r.key]: r.good };
+            const got = validateStackConfig(stack, F, cfg({ images: { api: member } }));
+            const field = Object.keys(r.want)[0];
+            assert.deepStrictEqual(
+                (got.images.api as unknown as Record<string, unknown>)[field],
+                (r.want as Record<string, unknown>)[field],
+            );
+        });
+    }
+});
