@@ -21,7 +21,14 @@ import {
     resolveImageSource,
     sourceDateEpoch,
 } from "./release";
-import { PROJECT, StackConfigError, stackFile, StackImageConfig, validateStackConfig } from "./stackconfig";
+import {
+    deployablePins,
+    PROJECT,
+    StackConfigError,
+    stackFile,
+    StackImageConfig,
+    validateEngineStackConfig,
+} from "./stackconfig";
 
 const APP = "hello";
 
@@ -103,6 +110,7 @@ function trainingJob(
     digest: pulumi.Input<string>,
     gitSha: string,
     opts: pulumi.ComponentResourceOptions,
+    signedBy?: string,
 ): Record<string, pulumi.Output<string>> | undefined {
     if (cfg.training === undefined) return undefined;
     const job = new PinnedJob(
@@ -114,6 +122,7 @@ function trainingJob(
             datasetVersion: cfg.training.datasetVersion,
             command: cfg.training.command,
             namespace: cfg.namespace,
+            ...(signedBy !== undefined ? { signedBy } : {}),
         },
         opts,
     );
@@ -210,15 +219,8 @@ async function checkedPin(cfg: StackImageConfig, digest: string): Promise<Verifi
 
 /** staging/prod: never build; deploy the pinned digest and move the channel tag to it. */
 async function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
-    const missing = (["version", "gitSha"] as const).filter((k) => cfg[k] === undefined);
-    if (missing.length > 0) {
-        const problems = missing.map(
-            (k) => `${cfg.file}: image-release:${k}: required with image-release:digest (got "")`,
-        );
-        throw new StackConfigError(problems.join("\n"), problems);
-    }
-    const version = cfg.version as string;
-    const gitSha = cfg.gitSha as string;
+    // Every pinned image must carry its version and git sha; the stack deploys its first (today's one).
+    const [{ version, gitSha }] = deployablePins(cfg);
     // The signature is read where the digest is, so a required one is checked even without verifyDigest.
     const pin = cfg.verifyDigest || cfg.requireSignature ? await checkedPin(cfg, digest) : undefined;
     const k8sOpts = kubernetesOptions(stack, cfg);
@@ -239,7 +241,7 @@ async function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
         },
         k8sOpts,
     );
-    const training = trainingJob(cfg, deployment.digest, gitSha, k8sOpts);
+    const training = trainingJob(cfg, deployment.digest, gitSha, k8sOpts, pin?.signature?.keyId);
     if (cfg.channel !== undefined) {
         // deployment.digest resolves only once the registry check passed, so a bad pin never moves the tag.
         new ChannelTag(
@@ -277,7 +279,7 @@ async function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
 async function configure(): Promise<Record<string, unknown>> {
     const stack = pulumi.getStack();
     const file = stackFile("stacks", stack);
-    const cfg = validateStackConfig(stack, file, stackConfigRecord());
+    const cfg = validateEngineStackConfig(stack, file, stackConfigRecord());
     if (cfg.digest !== undefined) {
         return await runPinned(stack, cfg, cfg.digest);
     }

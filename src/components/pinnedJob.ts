@@ -1,7 +1,12 @@
 import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ANNOTATION_DATASET, ANNOTATION_DIGEST, ANNOTATION_GIT_SHA } from "./annotations";
+import {
+    ANNOTATION_DATASET,
+    ANNOTATION_DIGEST,
+    ANNOTATION_GIT_SHA,
+    ANNOTATION_SIGNED_BY,
+} from "./annotations";
 import {
     ArgProblem,
     checkedArgs,
@@ -55,6 +60,13 @@ export interface PinnedJobArgs {
      * https://kubernetes.io/docs/concepts/workloads/controllers/job/#pod-backoff-failure-policy
      */
     readonly backoffLimit?: pulumi.Input<number>;
+    /**
+     * The trusted key that verified the digest's signature (`sha256:<16 hex>`), recorded as the Job's
+     * `image-release/signed-by` annotation, which the `signed-digest-required` policy reads. Default: none
+     * (a prod preview with the policy pack then refuses the Job). Conflicts with nothing.
+     * https://docs.sigstore.dev/cosign/verifying/verify/
+     */
+    readonly signedBy?: pulumi.Input<string>;
 }
 
 export interface JobSpecInput {
@@ -65,6 +77,7 @@ export interface JobSpecInput {
     readonly datasetVersion: string;
     readonly command?: string[];
     readonly backoffLimit: number;
+    readonly signedBy?: string;
 }
 
 /**
@@ -90,8 +103,11 @@ export function jobAnnotations(
 /** The complete Job object; pure, so identical config gives an identical spec. */
 export function jobSpec(i: JobSpecInput) {
     const annotations = jobAnnotations(i);
+    // On the Job only: the pod template (immutable) and the Job name stay those of digest, code and data.
+    const signed: Record<string, string> =
+        i.signedBy !== undefined ? { [ANNOTATION_SIGNED_BY]: i.signedBy } : {};
     return {
-        metadata: { name: jobName(i), annotations },
+        metadata: { name: jobName(i), annotations: { ...annotations, ...signed } },
         spec: {
             backoffLimit: i.backoffLimit,
             template: {
@@ -153,6 +169,7 @@ export class PinnedJob extends pulumi.ComponentResource {
                 command: args.command,
                 namespace: args.namespace,
                 backoffLimit: args.backoffLimit,
+                signedBy: args.signedBy,
             },
             pinnedJobProblems,
         ).apply((resolved) => ({
@@ -169,6 +186,7 @@ export class PinnedJob extends pulumi.ComponentResource {
                 datasetVersion: c.datasetVersion,
                 command: c.command,
                 backoffLimit: c.backoffLimit,
+                ...(c.signedBy !== undefined ? { signedBy: c.signedBy } : {}),
             }),
         );
         this.jobName = spec.metadata.name;

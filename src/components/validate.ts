@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isDigest, isPlatformName, parseReference } from "../release";
+import { isDigest, isPlatformName, parseReference, redactCredentials } from "../release";
 import { rfc1123LabelProblem } from "../stackconfig";
 
 /** A problem with one component arg; `reason` quotes the bad value. */
@@ -10,12 +10,14 @@ export function repositoryProblems(propertyPath: string, repository: string | un
     if (repository === undefined || repository === "") {
         return [{ propertyPath, reason: "is required" }];
     }
+    // A `user:password@host/...` typo must never be quoted back (logs, CI output, state).
+    const shown = redactCredentials(repository);
     if (repository.includes("@")) {
-        return [{ propertyPath, reason: `must not contain a digest (got "${repository}")` }];
+        return [{ propertyPath, reason: `must not contain a digest (got "${shown}")` }];
     }
     const lastSegment = repository.slice(repository.lastIndexOf("/") + 1);
     if (lastSegment.includes(":")) {
-        return [{ propertyPath, reason: `must not contain a tag (got "${repository}")` }];
+        return [{ propertyPath, reason: `must not contain a tag (got "${shown}")` }];
     }
     try {
         parseReference(repository);
@@ -23,7 +25,7 @@ export function repositoryProblems(propertyPath: string, repository: string | un
         // The same grammar the registry client and the stack config use, so a name accepted here is
         // never refused later inside an apply.
         const why = (e as Error).message.replace(/^invalid reference "[^"]*": /, "");
-        return [{ propertyPath, reason: `is not a valid repository name: ${why} (got "${repository}")` }];
+        return [{ propertyPath, reason: `is not a valid repository name: ${why} (got "${shown}")` }];
     }
     return [];
 }

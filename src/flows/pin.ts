@@ -1,6 +1,7 @@
 import * as path from "path";
 import {
     editStackText,
+    pinEdits,
     StackFileSnapshot,
     StackImageConfig,
     unifiedDiff,
@@ -85,13 +86,17 @@ interface PinPlan {
 }
 
 function planPin(o: PinOptions, c: PinChange, title: string): PinPlan {
-    const after = editStackText(c.stack.file, c.snapshot.text, {
-        digest: c.digest,
-        ...(c.version !== undefined ? { version: c.version } : {}),
-        ...(c.gitSha !== undefined ? { gitSha: c.gitSha } : {}),
-        promotedFrom: c.promotedFrom,
-        sourceRepository: c.sourceRepository,
-    });
+    const after = editStackText(
+        c.stack.file,
+        c.snapshot.text,
+        pinEdits(c.stack, {
+            digest: c.digest,
+            version: c.version,
+            gitSha: c.gitSha,
+            promotedFrom: c.promotedFrom,
+            sourceRepository: c.sourceRepository,
+        }),
+    );
     const file = path.relative(o.repoRoot, c.stack.file);
     const commitMessage = [
         title,

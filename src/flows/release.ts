@@ -13,6 +13,7 @@ import {
     sourceDateEpoch,
     DEFAULT_PLATFORMS,
     parseReference,
+    redactCredentials,
     writeFileAtomic,
 } from "../release";
 import { copyImage, CopyResult } from "../registry";
@@ -74,16 +75,16 @@ export function mirrorProblems(repository: string, mirrors: string[]): string[] 
             ref = parseReference(m);
         } catch (e) {
             problems.push(
-                `--mirror "${m}": ${(e as Error).message.replace(/^invalid reference "[^"]*": /, "")}`,
+                `--mirror "${redactCredentials(m)}": ${(e as Error).message.replace(/^invalid reference "[^"]*": /, "")}`,
             );
             continue;
         }
         if (ref.tag !== undefined || ref.digest !== undefined) {
-            problems.push(`--mirror "${m}": must be a repository without a tag or digest`);
+            problems.push(`--mirror "${redactCredentials(m)}": must be a repository without a tag or digest`);
         } else if (ref.name === repository) {
-            problems.push(`--mirror "${m}": is the release repository itself`);
+            problems.push(`--mirror "${redactCredentials(m)}": is the release repository itself`);
         } else if (seen.has(ref.name)) {
-            problems.push(`--mirror "${m}": given twice`);
+            problems.push(`--mirror "${redactCredentials(m)}": given twice`);
         }
         seen.add(ref.name);
     }

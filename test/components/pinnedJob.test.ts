@@ -85,6 +85,20 @@ describe("components/PinnedJob", () => {
         );
     });
 
+    it("records the verifying key on the Job only, so the Job name and pod template stay the same", async () => {
+        new PinnedJob("train", { ...base, signedBy: "sha256:0123456789abcdef" });
+        await settle();
+        const signed = ofType("kubernetes:batch/v1:Job")[0].inputs;
+        resetRecorded();
+        new PinnedJob("train", base);
+        await settle();
+        const plain = ofType("kubernetes:batch/v1:Job")[0].inputs;
+        assert.strictEqual(signed.metadata.annotations["image-release/signed-by"], "sha256:0123456789abcdef");
+        assert.strictEqual(plain.metadata.annotations["image-release/signed-by"], undefined);
+        assert.strictEqual(signed.metadata.name, plain.metadata.name);
+        assert.deepStrictEqual(signed.spec, plain.spec);
+    });
+
     it("cuts a long base name to 50 characters, so the name stays within Kubernetes' 63", () => {
         const hash = createHash("sha256").update(`${D}\n0123abc\nv7`).digest("hex");
         assert.strictEqual(

@@ -74,6 +74,11 @@ describe("components/validate", () => {
             ],
         },
         { input: "hello", expected: [] },
+        // Credentials typed into the repository are never quoted back (issue 16 item 8).
+        {
+            input: "user:s3cret@127.0.0.1:5000/hello",
+            expected: ['must not contain a digest (got "<redacted>@127.0.0.1:5000/hello")'],
+        },
     ];
     for (const c of repos) {
         it(`repositoryProblems(${JSON.stringify(c.input)})`, () => {
