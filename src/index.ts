@@ -1,10 +1,9 @@
-// The public API. The program (src/program.ts) and the policy pack are entrypoints, not library API.
+// The public API: the components, their args and outputs, and the error classes a caller may catch.
+// Everything else (spec builders, dynamic resources, the registry client, the flows) is internal: the
+// CLI and the program (src/program.ts) are entrypoints, not library API. See CHANGELOG.md (2.0.0).
 export {
-    changeCause,
     ChannelTag,
     ChannelTagArgs,
-    deploymentSpec,
-    jobSpec,
     MultiArchImage,
     MultiArchImageArgs,
     PinnedDeployment,
@@ -12,32 +11,21 @@ export {
     PinnedJob,
     PinnedJobArgs,
     RegistryCredentials,
-    shortDigest,
 } from "./components";
+export { ReleaseRecord, ReleaseRuleError, DirtyTreeError, GitError } from "./release";
 export {
-    computeTagSet,
-    formatReference,
-    ImageReference,
-    isDigest,
-    isImmutableTag,
-    ociLabels,
-    parseReference,
-    pinned,
-    ReleaseRecord,
-    ReleaseRuleError,
-    TagSet,
-    TagSetOptions,
-} from "./release";
-export {
-    ImageDescription,
+    BlobNotFoundError,
     ImmutableTagError,
+    MalformedManifestError,
     ManifestNotFoundError,
     MissingPlatformError,
+    PartialTagError,
     RegistryAuthError,
-    RegistryClient,
-    RegistryClientOptions,
     RegistryError,
+    RegistryProtocolError,
     RegistryUnavailableError,
 } from "./registry";
-export { readStackConfig, StackConfigError, StackImageConfig, validateStackConfig } from "./stackconfig";
-export { MultiArchImageResource, RegistryTagResource } from "./providers";
+export { StackConfigError } from "./stackconfig";
+export { SigningError } from "./signing";
+export { BuildError } from "./builder";
+export { Refusal, UsageRefusal } from "./flows";

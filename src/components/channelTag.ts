@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isChannelTag } from "../release";
-import { RegistryCopyResource, RegistryTagResource } from "../providers";
+import { RegistryTagResource } from "../providers";
 import { imageCopy, sourceRepositoryProblems } from "./imageCopy";
 import type { RegistryCredentials } from "./multiArchImage";
 import { checkedArgs, digestProblems, isPlain, repositoryProblems } from "./validate";
@@ -74,9 +74,10 @@ export function channelTagProblems(
  */
 export class ChannelTag extends pulumi.ComponentResource {
     public readonly ref: pulumi.Output<string>;
-    public readonly tag: RegistryTagResource;
+    /** The dynamic resource that moves the tag (a CustomResource, for `dependsOn`). */
+    public readonly tag: pulumi.CustomResource;
     /** The copy of the digest into `repository`, when `sourceRepository` is set. */
-    public readonly copy?: RegistryCopyResource;
+    public readonly copy?: pulumi.CustomResource;
 
     constructor(name: string, args: ChannelTagArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("image-release:registry:ChannelTag", name, {}, opts);

@@ -15,7 +15,7 @@ export interface DeploymentSpecInput {
     readonly revisionHistoryLimit: pulumi.Input<number>;
 }
 
-/** The Deployment `spec`; pure so that tests pin its exact shape. */
+/** The Deployment `spec`; pure so that tests pin its exact shape. @internal */
 export function deploymentSpec(i: DeploymentSpecInput) {
     const labels = { app: i.appName };
     return {

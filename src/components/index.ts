@@ -18,7 +18,9 @@ export {
     multiArchImageProblems,
     RegistryCredentials,
 } from "./multiArchImage";
-export { deploymentSpec, DeploymentSpecInput } from "./deploymentSpec";
+export { DeploymentSpecInput } from "./deploymentSpec";
+/** @internal */
+export { deploymentSpec } from "./deploymentSpec";
 export {
     DEFAULT_REVISION_HISTORY_LIMIT,
     PinnedDeployment,
@@ -26,5 +28,7 @@ export {
     pinnedDeploymentProblems,
 } from "./pinnedDeployment";
 export { platformDigestsOf, VERIFY_CLIENT_OPTIONS, verificationFailure, verifyPin } from "./pinVerification";
-export { jobAnnotations, jobName, jobSpec, JobSpecInput, PinnedJob, PinnedJobArgs } from "./pinnedJob";
+export { JobSpecInput, PinnedJob, PinnedJobArgs } from "./pinnedJob";
+/** @internal */
+export { jobAnnotations, jobName, jobSpec } from "./pinnedJob";
 export { digestProblems, repositoryProblems, throwIfProblems } from "./validate";

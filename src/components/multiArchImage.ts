@@ -200,7 +200,8 @@ export class MultiArchImage extends pulumi.ComponentResource {
     public readonly platformDigests: pulumi.Output<Record<string, string>>;
     public readonly labels: pulumi.Output<Record<string, string>>;
     public readonly contextHash: pulumi.Output<string>;
-    public readonly image: MultiArchImageResource;
+    /** The dynamic resource that builds and pushes (a CustomResource, for `dependsOn`). */
+    public readonly image: pulumi.CustomResource;
 
     constructor(name: string, args: MultiArchImageArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("image-release:image:MultiArchImage", name, {}, opts);
@@ -244,7 +245,7 @@ export class MultiArchImage extends pulumi.ComponentResource {
             .all([checked, dockerfile, buildArgs])
             .apply(([c, df, ba]) => hashContext(c.context, df, ba));
 
-        this.image = new MultiArchImageResource(
+        const image = new MultiArchImageResource(
             `${name}-image`,
             {
                 context: checked.context,
@@ -263,13 +264,14 @@ export class MultiArchImage extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.digest = this.image.digest;
-        this.ref = pulumi.interpolate`${args.repository}@${this.image.digest}`;
-        this.heldBackTags = this.image.heldBackTags.apply((h) => h ?? []);
+        this.digest = image.digest;
+        this.ref = pulumi.interpolate`${args.repository}@${image.digest}`;
+        this.heldBackTags = image.heldBackTags.apply((h) => h ?? []);
         this.tags = pulumi
-            .all([this.image.tags, this.heldBackTags])
+            .all([image.tags, this.heldBackTags])
             .apply(([tags, held]) => tags.filter((t) => !held.includes(t)));
-        this.platformDigests = this.image.platformDigests;
+        this.platformDigests = image.platformDigests;
+        this.image = image;
         this.labels = labels;
         this.registerOutputs({
             digest: this.digest,

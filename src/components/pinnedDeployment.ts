@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { VerifiedPin } from "../flows";
 import { copiedTags, DEFAULT_PLATFORMS } from "../release";
 import { RegistryClient } from "../registry";
-import { RegistryCopyResource } from "../providers";
 import { copiedTagProblems, imageCopy, sourceRepositoryProblems } from "./imageCopy";
 import { changeCause, deploymentAnnotations, ReleaseMetadata } from "./annotations";
 import { deploymentSpec } from "./deploymentSpec";
@@ -233,7 +232,7 @@ export class PinnedDeployment extends pulumi.ComponentResource {
     public readonly deployment: k8s.apps.v1.Deployment;
     public readonly service?: k8s.core.v1.Service;
     /** The copy of the digest into `repository`, when `sourceRepository` is set. */
-    public readonly copy?: RegistryCopyResource;
+    public readonly copy?: pulumi.CustomResource;
 
     constructor(name: string, args: PinnedDeploymentArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("image-release:deploy:PinnedDeployment", name, {}, opts);

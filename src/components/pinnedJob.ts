@@ -84,12 +84,14 @@ export interface JobSpecInput {
  * Deterministic: the same digest, code and dataset always give the same Job name (no random suffix).
  * The name is `<baseName, first 50 characters>-<first 10 hex characters of
  * sha256("<digest>\n<gitSha>\n<datasetVersion>")>`, at most 61 characters, inside Kubernetes' 63.
+ * @internal
  */
 export function jobName(i: Pick<JobSpecInput, "baseName" | "digest" | "gitSha" | "datasetVersion">): string {
     const h = createHash("sha256").update(`${i.digest}\n${i.gitSha}\n${i.datasetVersion}`).digest("hex");
     return `${i.baseName.slice(0, 50)}-${h.slice(0, 10)}`;
 }
 
+/** @internal */
 export function jobAnnotations(
     i: Pick<JobSpecInput, "digest" | "gitSha" | "datasetVersion">,
 ): Record<string, string> {
@@ -100,7 +102,7 @@ export function jobAnnotations(
     };
 }
 
-/** The complete Job object; pure, so identical config gives an identical spec. */
+/** The complete Job object; pure, so identical config gives an identical spec. @internal */
 export function jobSpec(i: JobSpecInput) {
     const annotations = jobAnnotations(i);
     // On the Job only: the pod template (immutable) and the Job name stay those of digest, code and data.

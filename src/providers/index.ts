@@ -1,11 +1,17 @@
 export { loadModule, MODULES } from "./loader";
-export { imageDiff, MultiArchImageResource, multiArchImageProvider, needsRebuild } from "./multiArchImage";
+export { imageDiff, multiArchImageProvider, needsRebuild } from "./multiArchImage";
 export type {
     MultiArchImageInputs,
     MultiArchImageOutputs,
     MultiArchImageResourceArgs,
 } from "./multiArchImage";
-export { RegistryTagResource, registryTagProvider, tagDiff } from "./registryTag";
+export { registryTagProvider, tagDiff } from "./registryTag";
 export type { RegistryTagInputs, RegistryTagOutputs, RegistryTagResourceArgs } from "./registryTag";
-export { copyDiff, RegistryCopyResource, registryCopyProvider } from "./registryCopy";
+export { copyDiff, registryCopyProvider } from "./registryCopy";
 export type { RegistryCopyInputs, RegistryCopyOutputs, RegistryCopyResourceArgs } from "./registryCopy";
+/** @internal */
+export { MultiArchImageResource } from "./multiArchImage";
+/** @internal */
+export { RegistryTagResource } from "./registryTag";
+/** @internal */
+export { RegistryCopyResource } from "./registryCopy";

@@ -200,7 +200,7 @@ export interface MultiArchImageResourceArgs {
     onlyIfHighest?: pulumi.Input<boolean>;
 }
 
-/** The dynamic resource behind the MultiArchImage component. */
+/** The dynamic resource behind the MultiArchImage component. @internal */
 export class MultiArchImageResource extends pulumi.dynamic.Resource {
     declare public readonly digest: pulumi.Output<string>;
     declare public readonly ref: pulumi.Output<string>;

@@ -78,7 +78,7 @@ export interface RegistryCopyResourceArgs {
     credentials?: pulumi.Input<Record<string, registryModule.Credential>>;
 }
 
-/** A digest copied into a repository; the child of PinnedDeployment and ChannelTag when they copy. */
+/** A digest copied into a repository; the child of PinnedDeployment and ChannelTag when they copy. @internal */
 export class RegistryCopyResource extends pulumi.dynamic.Resource {
     declare public readonly ref: pulumi.Output<string>;
     declare public readonly digest: pulumi.Output<string>;

@@ -69,7 +69,7 @@ export interface RegistryTagResourceArgs {
     credentials?: pulumi.Input<Record<string, registryModule.Credential>>;
 }
 
-/** A tag moved by retag; the ChannelTag component's child. */
+/** A tag moved by retag; the ChannelTag component's child. @internal */
 export class RegistryTagResource extends pulumi.dynamic.Resource {
     declare public readonly ref: pulumi.Output<string>;
     declare public readonly digest: pulumi.Output<string>;
