@@ -36,3 +36,5 @@ export {
     sourceUrlFromGitRemote,
     sourceUrlFromPackageRepository,
 } from "./source";
+export { code, codeSpan, fencedBlock, inlineText, Markdown, md, showUnprintable, tableRow } from "./markdown";
+export { shellCommand, shellQuote } from "./shellQuote";
