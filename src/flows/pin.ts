@@ -13,7 +13,7 @@ import { commitFile, gitRun, NewBranch, newBranchPrecheck, restore } from "./git
 import { PinNotesFn, pullRequestNotes } from "./pinNotes";
 import { PullRequestText, pullRequestText } from "./pullRequest";
 import { copyImage, CopyOptions, CopyResult, ImageDescription, RegistryAuthError } from "../registry";
-import { copiedTags, writeFileAtomic } from "../release";
+import { copiedTags, Markdown, shellCommand, writeFileAtomic } from "../release";
 import { signatureArtifactTags } from "../signing";
 
 export interface PinChange {
@@ -41,8 +41,8 @@ export interface PinChange {
     trailer?: string[];
     /** The registry's answer when the digest was verified for this stack's platforms (for the PR). */
     verified: ImageDescription;
-    /** Why the digest may be pinned here, one line each (for the PR). */
-    evidence: string[];
+    /** Why the digest may be pinned here, one line each (for the PR), built with `md`. */
+    evidence: Markdown[];
     /** The source stack of a promotion. */
     from?: string;
 }
@@ -132,7 +132,7 @@ async function copyInto(deps: CliDeps, copy: CopyOptions): Promise<CopyResult> {
     } catch (e) {
         if (e instanceof RegistryAuthError) {
             throw new Refusal(
-                `cannot copy ${copy.digest} from ${copy.from} to ${copy.to}: ${e.message}; nothing was written (log in with \`docker login ${e.registry}\` or check the credentials for ${e.registry})`,
+                `cannot copy ${copy.digest} from ${copy.from} to ${copy.to}: ${e.message}; nothing was written (log in with \`${shellCommand(["docker", "login", e.registry])}\` or check the credentials for ${e.registry})`,
             );
         }
         throw e;

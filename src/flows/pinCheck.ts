@@ -1,6 +1,7 @@
 import { ImageDescription, RegistryClient, verifyFirstHolder } from "../registry";
 import { requiredSignature, SignaturePolicy, VerifiedSignature } from "../signing";
 import { StackImageConfig } from "../stackconfig";
+import { code, Markdown, md, shellCommand } from "../release";
 import { Refusal } from "./refusal";
 
 /** A stack's signature rule and the directory its key paths are relative to (the project root). */
@@ -108,6 +109,7 @@ export async function checkPin(
 }
 
 /** The PR's evidence line for a verified signature. */
-export function signedEvidence(s: VerifiedSignature): string {
-    return `signed by trusted key ${s.keyId} (${s.keySource}); \`cosign verify --key ${s.keySource}\` accepts it`;
+export function signedEvidence(s: VerifiedSignature): Markdown {
+    const command = shellCommand(["cosign", "verify", "--key", s.keySource]);
+    return md`signed by trusted key ${s.keyId} (${s.keySource}); ${code(command)} accepts it`;
 }

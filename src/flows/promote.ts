@@ -1,5 +1,5 @@
 import * as path from "path";
-import { isDigest, ReleaseRecord } from "../release";
+import { code, isDigest, Markdown, md, ReleaseRecord } from "../release";
 import { StackFileSnapshot, StackImageConfig } from "../stackconfig";
 import { CliDeps, digestPrefix } from "./context";
 import { Refusal } from "./refusal";
@@ -103,7 +103,7 @@ function sourcePin(o: PromoteOptions, p: Promotion): SourcePin {
 }
 
 /** Refuses a digest the source never ran (committed or recorded); says which proof counts, for the PR. */
-function ranEvidence(o: PromoteOptions, p: Promotion, digest: string): string {
+function ranEvidence(o: PromoteOptions, p: Promotion, digest: string): Markdown {
     const { source, recorded } = p;
     const sourceFile = path.relative(o.repoRoot, source.file);
     // The history costs a `git show` per commit: not needed when the recorded outputs prove the digest.
@@ -118,8 +118,8 @@ function ranEvidence(o: PromoteOptions, p: Promotion, digest: string): string {
         sourceFile,
     });
     return recorded?.digest === digest
-        ? `\`${o.from}\` exported it as its \`release\` stack output (${path.relative(o.repoRoot, outputsFile(o.repoRoot, o.from))}: version ${recorded.version}, built in \`${recorded.sourceStack}\`)`
-        : `\`${o.from}\` pinned it in a committed version of ${sourceFile}`;
+        ? md`${code(o.from)} exported it as its \`release\` stack output (${path.relative(o.repoRoot, outputsFile(o.repoRoot, o.from))}: version ${recorded.version}, built in ${code(recorded.sourceStack)})`
+        : md`${code(o.from)} pinned it in a committed version of ${sourceFile}`;
 }
 
 /**
@@ -145,7 +145,7 @@ function promotionPin(
     p: Promotion,
     pin: SourcePin,
     held: VerifiedPin,
-    ran: string,
+    ran: Markdown,
 ): PinChange {
     const { target, snapshot } = p;
     return {

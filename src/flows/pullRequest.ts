@@ -1,6 +1,8 @@
 import * as path from "path";
 import { ImageDescription } from "../registry";
-import { ReleaseNotes, renderNotes } from "./notes";
+import { codeSpan, fencedBlock, inlineText, Markdown, shellCommand, tableRow } from "../release";
+import { ReleaseNotes } from "./notes";
+import { notesMarkdownBody } from "./notesMarkdown";
 
 /** A ready pull request for a promotion or rollback branch: `gh pr create --body-file <file>`. */
 export interface PullRequestText {
@@ -8,7 +10,7 @@ export interface PullRequestText {
     body: string;
     /** Where the body is written, relative to the repository root. */
     file: string;
-    /** The commands that open it. */
+    /** The commands that open it, every value shell-quoted. */
     open: string;
 }
 
@@ -24,64 +26,111 @@ export interface PullRequestInput {
     previousDigest?: string;
     /** What the registry answered when the digest was verified for the target's platforms. */
     verified: ImageDescription;
-    /** Why the digest may go here: it ran in the source stack, or which commit pinned it before. */
-    evidence: string[];
+    /**
+     * Why the digest may go here: it ran in the source stack, or which commit pinned it before. Built
+     * with `md`, so the record fields in it render as text.
+     */
+    evidence: Markdown[];
     /** The exact change to the stack file, as `--dry-run` prints it. */
     diff: string;
 }
 
+/** GitHub refuses a pull request body longer than this many characters. */
+export const PR_BODY_LIMIT = 65_536;
+
 /** The release notes section: the notes without their title, or why there are none. */
 function notesSection(releaseNotes: ReleaseNotes | string): string {
-    if (typeof releaseNotes === "string") return `(${releaseNotes})\n`;
-    // The notes' title line would be a second H1 in the PR body.
-    return renderNotes(releaseNotes).replace(/^# .*\n\n/, "");
+    return typeof releaseNotes === "string"
+        ? `(${inlineText(releaseNotes)})\n`
+        : notesMarkdownBody(releaseNotes);
+}
+
+/** Where the whole notes are when the PR shows only their start: the `notes` command and its file. */
+function truncatedNotes(p: PullRequestInput): string {
+    const why = "release notes truncated to fit GitHub's 65,536-character limit";
+    if (p.version === undefined) return `(${why})`;
+    const command = shellCommand([
+        "image-release",
+        "notes",
+        "--version",
+        p.version,
+        "--repository",
+        p.repository,
+    ]);
+    const file = path.posix.join(".image-release", "notes", `${p.version}.md`);
+    return `(${why}; ${codeSpan(command)} writes them in full to ${codeSpan(file)})`;
+}
+
+/**
+ * The body within GitHub's limit: only the release notes are cut, at a line, with a pointer to the whole
+ * notes after them; what moves, the verification table and the pin diff always stay whole. A cut table
+ * stays a table of whole rows, and the blank line before the pointer keeps it out of the table.
+ */
+function fitBody(head: string, notes: string, tail: string, pointer: string): string {
+    if (head.length + notes.length + tail.length <= PR_BODY_LIMIT) return head + notes + tail;
+    // The tail starts with the blank line before the next heading, as after whole notes.
+    const note = `${pointer}\n`;
+    const room = PR_BODY_LIMIT - head.length - tail.length - note.length;
+    // Whole lines of the notes, each with its newline, and one more newline for the blank line.
+    const cut = room > 1 ? notes.lastIndexOf("\n", room - 2) + 1 : 0;
+    const kept = notes.slice(0, cut).replace(/\n+$/, "");
+    return head + (kept === "" ? "" : `${kept}\n\n`) + note + tail;
 }
 
 /**
  * The PR a reviewer approves: what moves where, what the registry verified, why it may go there, the
- * release notes (given, or the reason there are none) and the exact pin diff. Pure: it reads nothing and
- * runs nothing; the body belongs in `.image-release/pr/<branch>.md` (`file`, not committed).
+ * release notes (given, or the reason there are none) and the exact pin diff. Every value from the
+ * registry, a label or a record renders as text (../release/markdown), and the printed command quotes
+ * every value (../release/shellQuote). Pure: it reads nothing and runs nothing; the body belongs in
+ * `.image-release/pr/<branch>.md` (`file`, not committed).
  */
 export function pullRequestText(p: PullRequestInput, releaseNotes: ReleaseNotes | string): PullRequestText {
-    const platforms = p.verified.platforms.map((x) => `| ${x.platform} | \`${x.digest}\` |`);
-    const body = [
-        `${p.kind === "promote" ? "Promotes" : "Rolls back"} \`${p.to}\` to ${p.version ?? "an unversioned image"}: ` +
-            `${p.from ? `\`${p.from}\` → \`${p.to}\`` : `\`${p.to}\``}. No rebuild: the pin is the digest below.`,
+    const to = codeSpan(p.to);
+    const version = p.version !== undefined ? inlineText(p.version) : undefined;
+    const head = [
+        `${p.kind === "promote" ? "Promotes" : "Rolls back"} ${to} to ${version ?? "an unversioned image"}: ` +
+            `${p.from ? `${codeSpan(p.from)} → ${to}` : to}. No rebuild: the pin is the digest below.`,
         "",
-        `- Image: \`${p.repository}@${p.digest}\``,
-        `- Version: ${p.version ?? "-"}`,
-        `- Replaces: ${p.previousDigest ? `\`${p.previousDigest}\`` : "(no pin)"}`,
+        `- Image: ${codeSpan(`${p.repository}@${p.digest}`)}`,
+        `- Version: ${version ?? "-"}`,
+        `- Replaces: ${p.previousDigest ? codeSpan(p.previousDigest) : "(no pin)"}`,
         "",
         `## Verified in the registry`,
         "",
-        `The index exists and covers every platform \`${p.to}\` requires:`,
+        `The index exists and covers every platform ${to} requires:`,
         "",
-        "| Platform | Manifest digest |",
-        "| --- | --- |",
-        ...platforms,
+        tableRow(["Platform", "Manifest digest"]),
+        tableRow(["---", "---"]),
+        ...p.verified.platforms.map((x) => tableRow([inlineText(x.platform), codeSpan(x.digest)])),
         "",
         "## Why this digest may go here",
         "",
-        ...p.evidence.map((e) => `- ${e}`),
+        ...p.evidence.map((e) => `- ${e.text}`),
         "",
         "## Release notes",
         "",
-        notesSection(releaseNotes),
-        "## The pin diff",
-        "",
-        "```diff",
-        p.diff.replace(/\n$/, ""),
-        "```",
-        "",
-        `After merge: \`pulumi preview --stack ${p.to}\` (checks the pin), then \`pulumi up --stack ${p.to}\`.`,
         "",
     ].join("\n");
-    const file = path.join(".image-release", "pr", `${p.branch}.md`);
-    const title = p.title.replace(/"/g, '\\"');
+    const preview = codeSpan(shellCommand(["pulumi", "preview", "--stack", p.to]));
+    const up = codeSpan(shellCommand(["pulumi", "up", "--stack", p.to]));
+    const tail = [
+        "",
+        "## The pin diff",
+        "",
+        fencedBlock("diff", p.diff),
+        "",
+        `After merge: ${preview} (checks the pin), then ${up}.`,
+        "",
+    ].join("\n");
+    const file = path.posix.join(".image-release", "pr", `${p.branch}.md`);
     return {
         title: p.title,
-        body,
+        body: fitBody(head, notesSection(releaseNotes), tail, truncatedNotes(p)),
         file,
-        open: `git push -u origin ${p.branch} && gh pr create --head ${p.branch} --title "${title}" --body-file ${file}`,
+        // A value after a flag that takes it, or after `--`, is never read as an option.
+        open: [
+            shellCommand(["git", "push", "-u", "origin", "--", p.branch]),
+            shellCommand(["gh", "pr", "create", "--head", p.branch, "--title", p.title, "--body-file", file]),
+        ].join(" && "),
     };
 }

@@ -1,6 +1,6 @@
 import * as path from "path";
 import { ManifestNotFoundError } from "../registry";
-import { isDigest } from "../release";
+import { code, isDigest, md } from "../release";
 import { StackImageConfig } from "../stackconfig";
 import { CliDeps, digestPrefix } from "./context";
 import { Refusal } from "./refusal";
@@ -115,7 +115,7 @@ function rollbackPin(
         trailer: [`rollback: restores the pin of commit ${pick.commit}`],
         verified: held.description,
         evidence: [
-            `\`${o.stack}\` ran it before: commit ${pick.commit} pinned it in ${path.relative(o.repoRoot, stack.file)}`,
+            md`${code(o.stack)} ran it before: commit ${pick.commit} pinned it in ${path.relative(o.repoRoot, stack.file)}`,
             ...(held.signature ? [signedEvidence(held.signature)] : []),
         ],
     };

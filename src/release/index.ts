@@ -55,3 +55,5 @@ export {
     workloadOf,
 } from "./workloads";
 export { ContextIgnore, contextIgnore, dockerignoreFile } from "./dockerignore";
+export { code, codeSpan, fencedBlock, inlineText, Markdown, md, showUnprintable, tableRow } from "./markdown";
+export { shellCommand, shellQuote } from "./shellQuote";

@@ -132,7 +132,7 @@ describe("cli human and --json output of every flow @integration", () => {
                     `committed on branch ${branch}`,
                     `pull request: Promote ${name} 1.4.1 from dev to staging`,
                     `  body: .image-release/pr/${branch}.md`,
-                    `  open it: git push -u origin ${branch} && gh pr create --head ${branch} --title "Promote ${name} 1.4.1 from dev to staging" --body-file .image-release/pr/${branch}.md`,
+                    `  open it: git push -u origin -- ${branch} && gh pr create --head ${branch} --title 'Promote ${name} 1.4.1 from dev to staging' --body-file .image-release/pr/${branch}.md`,
                     "",
                 ].join("\n"),
                 "",
