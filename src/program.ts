@@ -17,6 +17,7 @@ import {
     computeTagSet,
     contextCommitInfo,
     DirtyTreeError,
+    readVersion,
     ReleaseRecord,
     resolveImageSource,
     sourceDateEpoch,
@@ -66,11 +67,6 @@ function kubernetesOptions(stack: string, cfg: StackImageConfig): pulumi.Compone
         namespace: cfg.namespace,
     });
     return { providers: { kubernetes: provider } };
-}
-
-function packageVersion(): string {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require("../package.json") as { version: string }).version;
 }
 
 /** The `release` export every stack has; the CLI and release notes read it. */
@@ -147,7 +143,8 @@ function projectRoot(): string {
 
 /** dev: build once, push the tag set, deploy the digest that was just built. */
 function runBuild(stack: string, cfg: StackImageConfig, build: { context: string; dockerfile: string }) {
-    const version = cfg.version ?? packageVersion();
+    // The same version `image-release release` gives the build: version.json, else package.json, of the project.
+    const version = cfg.version ?? readVersion(projectRoot());
     const context = path.resolve(projectRoot(), build.context);
     const commit = contextCommitInfo(context);
     const gitSha = cfg.gitSha ?? commit.sha;

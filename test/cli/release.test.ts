@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { run } from "../../src/cli";
 import { RegistryClient } from "../../src/registry";
+import { readVersion } from "../../src/release";
 import { copyCheckout as copyCheckoutFixture, SHIPPED_REPOSITORY } from "../fixtures/checkout";
 import { git, makeRepo } from "../fixtures/cli/repo";
 import { runIn } from "../helpers/cli";
@@ -75,7 +76,7 @@ describe("cli release @integration", function () {
         const dir = copyCheckout(repo);
         const env = { IMAGE_RELEASE_CACHE_DIR: path.join(dir, ".cache") };
         const sha = git(dir, ["rev-parse", "HEAD"]).trim();
-        const version = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version as string;
+        const version = readVersion(dir);
         const [maj, min] = version.split(".");
         const tags = [version, `${maj}.${min}`, maj, `git-${sha.slice(0, 7)}`, "dev"];
 

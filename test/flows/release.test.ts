@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { buildPushSign, provenanceDockerfile, provenanceInput, release } from "../../src/flows";
 import { RegistryClient } from "../../src/registry";
+import { readVersion } from "../../src/release";
 import { fakePublish } from "../fixtures/cli/fakePublish";
 import { readProvenance } from "../fixtures/cli/provenance";
 import { git, makeRepo } from "../fixtures/cli/repo";
@@ -15,8 +16,8 @@ const client = new RegistryClient({
 });
 const ROOT = path.join(__dirname, "..", "..");
 const SIGNING = path.join(ROOT, "test", "fixtures", "signing");
-const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string })
-    .version;
+// What the project releases (version.json, else package.json), as `release` reads it.
+const VERSION = readVersion(ROOT);
 
 describe("release --channel", () => {
     for (const channel of ["staging", "prod", "qa"]) {
