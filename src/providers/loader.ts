@@ -5,7 +5,7 @@ import * as path from "path";
  * source, so it must not close over the modules themselves: it loads them by path inside each method.
  */
 export const MODULES = {
-    build: path.join(__dirname, "..", "build"),
+    build: path.join(__dirname, "..", "builder"),
     registry: path.join(__dirname, "..", "registry"),
     signing: path.join(__dirname, "..", "signing"),
 };

@@ -260,7 +260,7 @@ describe("providers against the real engine and registry @integration", function
 
     it("serializes both providers without node_modules or a copy of the registry client", async () => {
         for (const [name, provider, modules] of [
-            ["multiArchImage", multiArchImageProvider, ["build", "registry", "signing"]],
+            ["multiArchImage", multiArchImageProvider, ["builder", "registry", "signing"]],
             ["registryTag", registryTagProvider, ["registry"]],
             ["registryCopy", registryCopyProvider, ["registry", "signing"]],
         ] as const) {
