@@ -37,7 +37,7 @@ const DEPLOYMENT = "kubernetes:apps/v1:Deployment::hello-deployment";
  * resource's read and delete with the provider serialized in its stored outputs (the old code, whose
  * module paths name a checkout that is gone), and its diff, create and update with the program's.
  * The steps build on each other, in order. Alone:
- *   E2E_MOCHARC=test/e2e/.mocharc.file.json bash scripts/e2e.sh test/e2e/oldState.test.ts
+ *   npm run e2e -- test/e2e/oldState.test.ts
  * (test/e2e/.mocharc.json names every e2e file, and mocha adds the files it is given to those).
  */
 describe("e2e: a dev stack deployed before src/build became src/builder still updates and destroys", function () {
