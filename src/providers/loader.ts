@@ -18,13 +18,17 @@ export const MODULES = {
 export function loadModule<T>(modulePath: string): T {
     const nodeRequire = require;
     const fs = nodeRequire("fs") as typeof import("fs");
+    const paths = nodeRequire("path") as typeof import("path");
     // The path recorded in the state may be another checkout's (a destroy run from CI, a moved repo):
     // then the same module of the project being run, as source or as the installed package, will do.
     const name = modulePath.split(/[\\/]/).pop() ?? "";
+    // The engine runs the provider in the directory of Pulumi.yaml's `main` (e.g. `<project>/src`), so the
+    // project is the cwd or one of its parents: look for its `src/<name>` and installed package in each.
+    const dirs: string[] = [];
+    for (let d = process.cwd(); !dirs.includes(d); d = paths.dirname(d)) dirs.push(d);
     const roots = [
         modulePath,
-        `${process.cwd()}/src/${name}`,
-        `${process.cwd()}/node_modules/pulumi-image-release/dist/${name}`,
+        ...dirs.flatMap((d) => [`${d}/src/${name}`, `${d}/node_modules/pulumi-image-release/dist/${name}`]),
     ];
     const candidates = roots.flatMap((r) => [`${r}.js`, `${r}/index.js`, `${r}.ts`, `${r}/index.ts`]);
     const resolved = candidates.find((c) => fs.existsSync(c));
