@@ -357,7 +357,14 @@ describe("validateStackConfig", () => {
             name: "source carrying credentials",
             in: cfg({ repository: REPO, digest: D, source: "https://user:tok@git.example.com/a/b" }),
             message: [
-                `${F}: image-release:source: expected an http(s) URL without credentials (got "https://user:tok@git.example.com/a/b")`,
+                `${F}: image-release:source: expected an http(s) URL without credentials (got "https://<redacted>@git.example.com/a/b")`,
+            ],
+        },
+        {
+            name: "repository carrying credentials: never quoted back",
+            in: cfg({ repository: "user:s3cret@127.0.0.1:5000/hello", digest: D }),
+            message: [
+                `${F}: image-release:repository: credentials do not belong in an image reference (use docker login or the credentials argument) (got "<redacted>@127.0.0.1:5000/hello")`,
             ],
         },
         {
