@@ -22,7 +22,7 @@ export {
     VerifiedPin,
 } from "./pinCheck";
 export { PinDeps } from "./pin";
-export { PinNotesFn, PinNotesQuery, pullRequestNotes, versionNotes } from "./pinNotes";
+export { digestNotes, PinNotesFn, PinNotesQuery, pinTags, pullRequestNotes } from "./pinNotes";
 export { PullRequestInput, PullRequestText, pullRequestText } from "./pullRequest";
 export { release, RELEASE_DEFAULTS, ReleaseOptions, ReleaseDeps, ReleaseResult } from "./release";
 export {

@@ -488,6 +488,7 @@ describe("flows/pin: the PR of promote --git takes its notes from the releaseNot
                 repository: repo,
                 version: "1.4.1",
                 digest: img.indexDigest,
+                gitSha: "bbbbbbb",
             },
         ]);
         assert.deepStrictEqual(listed, []);
@@ -495,6 +496,58 @@ describe("flows/pin: the PR of promote --git takes its notes from the releaseNot
         assert.strictEqual(pr, r.pr?.body);
         assert.ok(
             pr.includes(`## Release notes\n\n- Image: \`${repo}@${img.indexDigest}\`\n- Tags: \`1.4.1\``),
+            pr,
+        );
+    });
+});
+
+describe("flows/pinNotes: the default notes of promote --git read the one pinned digest @integration", () => {
+    /** The test client, recording every call that walks a repository's tags. */
+    class CountingClient extends RegistryClient {
+        public listed: string[] = [];
+        public heads: string[] = [];
+        constructor() {
+            super({ retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 }, timeoutMs: 5000 });
+        }
+        async listTags(name: string): Promise<string[]> {
+            this.listed.push(name);
+            return super.listTags(name);
+        }
+        async headManifest(name: string, ref: string): ReturnType<RegistryClient["headManifest"]> {
+            this.heads.push(`${name}:${ref}`);
+            return super.headManifest(name, ref);
+        }
+    }
+    const real = new RegistryClient({});
+    const repo = uniqueRepo(LOCAL, "pr-default-notes");
+
+    it("no tag listing, no HEAD per tag; the notes show the release's immutable tags X.Y.Z and git-<7>", async () => {
+        const old = await pushTestImage(real, repo, "pr-default-old");
+        const img = await pushTestImage(real, repo, "pr-default-new");
+        // Tags that a listing would find: none of them may show, nor be asked about.
+        await real.applyTags(repo, img.indexDigest, ["1.4.1", "1.4", "1", "git-bbbbbbb", "dev", "other"]);
+        const dir = makeRepo(repo, old.indexDigest);
+        writeDevOutputs(dir, repo, img.indexDigest, "1.4.1", img.platformDigests);
+        const client = new CountingClient();
+        const r = await promote(
+            { stacksDir: path.join(dir, "stacks"), repoRoot: dir, from: "dev", to: "staging", git: true },
+            { client },
+        );
+        assert.deepStrictEqual([client.listed, client.heads], [[], []]);
+        const pr = fs.readFileSync(path.join(dir, r.pr?.file ?? "-"), "utf8");
+        assert.ok(
+            pr.includes(
+                [
+                    "## Release notes",
+                    "",
+                    `- Image: \`${repo}@${img.indexDigest}\``,
+                    "- Tags: `1.4.1`, `git-bbbbbbb`",
+                    "- Git commit: `0123abc`",
+                    "- Running in: dev, staging",
+                    "",
+                    "| Platform | Digest |",
+                ].join("\n"),
+            ),
             pr,
         );
     });
