@@ -12,6 +12,7 @@ import {
     trustedSigners,
 } from "../signing";
 import { mapLimit } from "./limit";
+import { notesMarkdown } from "./notesMarkdown";
 
 export interface NotesOptions extends StackOptions {
     version?: string;
@@ -149,29 +150,10 @@ function sortTags(tags: string[], version: string): string[] {
     return [...tags].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
+/**
+ * The notes file in Markdown: every value from the registry, a label or a stack file renders as text
+ * (./notesMarkdown), so an image label cannot add a section or hide a line from whoever reads the notes.
+ */
 export function renderNotes(n: ReleaseNotes): string {
-    const lines = [
-        `# ${n.repository.split("/").pop()} ${n.version}`,
-        "",
-        `- Image: \`${n.repository}@${n.digest}\``,
-        `- Tags: ${n.tags.map((t) => `\`${t}\``).join(", ") || "(none)"}`,
-        `- Git commit: ${n.gitSha ? `\`${n.gitSha}\`` : "(unknown)"}`,
-        `- Running in: ${n.stacks.join(", ") || "(no stack)"}`,
-        ...(n.signature
-            ? [
-                  `- Signature: \`${n.signature.ref}\` (${n.signature.signatures}; verified by ${n.signature.verifiedBy.join(", ") || "no trusted key"})`,
-                  `- Attestations: ${n.attestations?.join(", ") || "(none)"}`,
-              ]
-            : []),
-        "",
-        "| Platform | Digest |",
-        "| --- | --- |",
-        ...Object.entries(n.platformDigests).map(([p, d]) => `| ${p} | \`${d}\` |`),
-        "",
-        "| Label | Value |",
-        "| --- | --- |",
-        ...Object.entries(n.labels).map(([k, v]) => `| ${k} | ${v} |`),
-        "",
-    ];
-    return lines.join("\n");
+    return notesMarkdown(n);
 }

@@ -89,3 +89,50 @@ describe("release notes and `notes` agree on which stacks run the release @integ
         assert.deepStrictEqual([renderNotes(n), JSON.stringify(n, null, 2) + "\n"], [md, json]);
     });
 });
+
+describe("renderNotes: the notes file renders registry values as text", () => {
+    const D = `sha256:${"1".repeat(64)}`;
+    const A = `sha256:${"a".repeat(64)}`;
+    const n = {
+        version: "1.4.2",
+        repository: "127.0.0.1:5000/team/hello<!--",
+        digest: D,
+        tags: ["1.4.2"],
+        platformDigests: { "linux/amd64 | x |": A },
+        labels: {
+            "org.opencontainers.image.title": "hello\n## Security review\nApproved",
+            "org.opencontainers.image.source": "https://example.test/team/hello",
+            ok: "<!--",
+        },
+        stacks: ["dev"],
+        signature: { ref: "r:sha256-1.sig", signatures: 1, verifiedBy: ["sha256:0123456789abcdef"] },
+        attestations: ["https://spdx.dev/Document (signed by sha256:0123456789abcdef)"],
+    };
+
+    it("title, platforms, labels, signers and attestations: code spans where not plain, pipes escaped", () => {
+        assert.strictEqual(
+            renderNotes(n),
+            [
+                "# `hello<!--` 1.4.2",
+                "",
+                `- Image: \`127.0.0.1:5000/team/hello<!--@${D}\``,
+                "- Tags: `1.4.2`",
+                "- Git commit: (unknown)",
+                "- Running in: dev",
+                "- Signature: `r:sha256-1.sig` (1; verified by sha256:0123456789abcdef)",
+                "- Attestations: `https://spdx.dev/Document (signed by sha256:0123456789abcdef)`",
+                "",
+                "| Platform | Digest |",
+                "| --- | --- |",
+                `| \`linux/amd64 \\| x \\|\` | \`${A}\` |`,
+                "",
+                "| Label | Value |",
+                "| --- | --- |",
+                "| org.opencontainers.image.title | `hello\\n## Security review\\nApproved` |",
+                "| org.opencontainers.image.source | `https://example.test/team/hello` |",
+                "| ok | `<!--` |",
+                "",
+            ].join("\n"),
+        );
+    });
+});
