@@ -11,6 +11,7 @@ export { tags, TagsOptions } from "./tags";
 export { notes, notesForDigest, renderNotes, DigestNotesOptions, NotesOptions, ReleaseNotes } from "./notes";
 export { verify, VerifyOptions, VerifyResult } from "./verify";
 export { loadStackSnapshot, outputsDir } from "./stack";
+export { TOOL_DIR, toolFile, toolPath } from "./toolPath";
 export {
     checkPin,
     PinCheckOptions,

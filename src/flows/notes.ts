@@ -1,8 +1,8 @@
-import * as path from "path";
-import { readVersion, writeFileAtomic } from "../release";
+import { isSemver, readVersion, writeFileAtomic } from "../release";
 import { listStacks, StackImageConfig } from "../stackconfig";
 import { CliDeps, loadStack, readOutputs, StackOptions } from "./context";
-import { Refusal } from "./refusal";
+import { Refusal, UsageRefusal } from "./refusal";
+import { toolPath } from "./toolPath";
 import {
     artifactTag,
     describeAttestation,
@@ -113,6 +113,10 @@ async function tagsOf(deps: CliDeps, repository: string, digest: string): Promis
 
 /** Everything comes from the registry and the stack files, so notes can be regenerated at any time. */
 export async function notes(o: NotesOptions, deps: CliDeps): Promise<ReleaseNotes> {
+    // The version names the files below and the tag asked for: a path or a tag list is no version.
+    if (o.version !== undefined && !isSemver(o.version)) {
+        throw new UsageRefusal(`--version "${o.version}" is not a semver version (X.Y.Z, e.g. 1.4.2)`);
+    }
     const version = o.version ?? readVersion(o.repoRoot);
     const stacks = listStacks(o.stacksDir).map((s) => loadStack(o, s));
     // `release` records where it pushed; `notes` right after it must describe that same image.
@@ -123,9 +127,8 @@ export async function notes(o: NotesOptions, deps: CliDeps): Promise<ReleaseNote
     const tags = await tagsOf(deps, repository, head.digest);
     const n = await describeRelease({ ...o, repository, digest: head.digest, version, tags }, stacks, deps);
     if (o.write !== false) {
-        const dir = path.join(o.repoRoot, ".image-release", "notes");
-        writeFileAtomic(path.join(dir, `${version}.md`), renderNotes(n));
-        writeFileAtomic(path.join(dir, `${version}.json`), JSON.stringify(n, null, 2) + "\n");
+        writeFileAtomic(toolPath(o.repoRoot, "notes", `${version}.md`), renderNotes(n));
+        writeFileAtomic(toolPath(o.repoRoot, "notes", `${version}.json`), JSON.stringify(n, null, 2) + "\n");
     }
     return n;
 }

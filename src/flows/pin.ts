@@ -12,6 +12,7 @@ import { Refusal } from "./refusal";
 import { commitFile, gitRun, NewBranch, newBranchPrecheck, restore } from "./git";
 import { PinNotesFn, pinTags, pullRequestNotes } from "./pinNotes";
 import { PullRequestText, pullRequestText } from "./pullRequest";
+import { toolFile } from "./toolPath";
 import { copyImage, CopyOptions, CopyResult, ImageDescription, RegistryAuthError } from "../registry";
 import { Markdown, shellCommand, writeFileAtomic } from "../release";
 import { signatureArtifactTags } from "../signing";
@@ -179,7 +180,12 @@ async function writePullRequest(
 ): Promise<PullRequestText> {
     const q = { repoRoot: o.repoRoot, stacksDir: o.stacksDir, repository: c.stack.repository };
     const releaseNotes = await pullRequestNotes(
-        { ...q, version: c.version, digest: c.digest, ...(c.gitSha !== undefined ? { gitSha: c.gitSha } : {}) },
+        {
+            ...q,
+            version: c.version,
+            digest: c.digest,
+            ...(c.gitSha !== undefined ? { gitSha: c.gitSha } : {}),
+        },
         deps,
         deps.releaseNotes,
     );
@@ -226,8 +232,10 @@ export async function applyPin(
     const name = o.git
         ? `${c.kind}/${c.stack.stack}-${c.version ?? "unversioned"}-${c.digest.slice(7, 19)}`
         : undefined;
-    // Every git precondition is checked before the first write, so a refusal here changes nothing.
+    // Every git precondition is checked before the first write, so a refusal here changes nothing; the
+    // PR body's file too, which must stay in .image-release/ (toolFile).
     const branch = name !== undefined ? newBranchPrecheck(o.repoRoot, name) : undefined;
+    if (branch) toolFile("pr", `${branch.name}.md`);
     // The bytes go first: a pin is written only once the stack's own repository serves its digest.
     if (plan.copy) result.copied = await copyInto(deps, plan.copy);
     writeStackFile(c.snapshot, plan.after, { beforeRename: o.beforeRename });

@@ -1,8 +1,8 @@
-import * as path from "path";
 import { ImageDescription } from "../registry";
 import { codeSpan, fencedBlock, inlineText, Markdown, shellCommand, tableRow } from "../release";
 import { ReleaseNotes } from "./notes";
 import { notesMarkdownBody } from "./notesMarkdown";
+import { TOOL_DIR, toolFile } from "./toolPath";
 
 /** A ready pull request for a promotion or rollback branch: `gh pr create --body-file <file>`. */
 export interface PullRequestText {
@@ -57,7 +57,7 @@ function truncatedNotes(p: PullRequestInput): string {
         "--repository",
         p.repository,
     ]);
-    const file = path.posix.join(".image-release", "notes", `${p.version}.md`);
+    const file = `${TOOL_DIR}/notes/${p.version}.md`;
     return `(${why}; ${codeSpan(command)} writes them in full to ${codeSpan(file)})`;
 }
 
@@ -122,7 +122,7 @@ export function pullRequestText(p: PullRequestInput, releaseNotes: ReleaseNotes 
         `After merge: ${preview} (checks the pin), then ${up}.`,
         "",
     ].join("\n");
-    const file = path.posix.join(".image-release", "pr", `${p.branch}.md`);
+    const file = toolFile("pr", `${p.branch}.md`);
     return {
         title: p.title,
         body: fitBody(head, notesSection(releaseNotes), tail, truncatedNotes(p)),

@@ -2,7 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { notes, notesForDigest, renderNotes } from "../../src/flows";
-import { RegistryClient } from "../../src/registry";
+import { ManifestNotFoundError, RegistryClient } from "../../src/registry";
+import { makeRepo } from "../fixtures/cli/repo";
 import { NotesRepo, notesRepo, releasedForNotes } from "../fixtures/cli/notes";
 import { testClient } from "../fixtures/cli/scenarios";
 
@@ -135,4 +136,51 @@ describe("renderNotes: the notes file renders registry values as text", () => {
             ].join("\n"),
         );
     });
+});
+
+describe("notes: a version that is not semver writes nothing and asks the registry nothing", () => {
+    const D = `sha256:${"1".repeat(64)}`;
+    /** A registry that answers every question, as a hostile one would: a digest for any tag. */
+    function answeringClient(calls: string[]): RegistryClient {
+        const answer =
+            (name: string, value: unknown) =>
+            (...args: unknown[]) => {
+                calls.push(`${name} ${args.map(String).join(" ")}`);
+                return Promise.resolve(value);
+            };
+        return {
+            headManifest: answer("headManifest", { digest: D, mediaType: "x", size: 1 }),
+            listTags: answer("listTags", []),
+            describe: answer("describe", { digest: D, platforms: [], labels: {} }),
+            getManifest: (name: string, ref: string) => {
+                calls.push(`getManifest ${name} ${ref}`);
+                return Promise.reject(new ManifestNotFoundError(name, ref));
+            },
+        } as unknown as RegistryClient;
+    }
+
+    for (const version of ["../../x", "/tmp/image-release-notes-abs", "1.4.2/../../../x", "1.4"]) {
+        it(`--version ${version}`, async () => {
+            const dir = makeRepo("127.0.0.1:5000/test/notes-path", D);
+            const calls: string[] = [];
+            await assert.rejects(
+                notes(
+                    { stacksDir: path.join(dir, "stacks"), repoRoot: dir, version, repository: "r/x" },
+                    { client: answeringClient(calls) },
+                ),
+                {
+                    name: "UsageRefusal",
+                    message: `--version "${version}" is not a semver version (X.Y.Z, e.g. 1.4.2)`,
+                },
+            );
+            assert.deepStrictEqual(
+                [
+                    calls,
+                    fs.existsSync(path.join(dir, ".image-release")),
+                    fs.existsSync(`${path.resolve(dir, ".image-release", "notes", version)}.md`),
+                ],
+                [[], false, false],
+            );
+        });
+    }
 });

@@ -121,6 +121,14 @@ describe("flows/pullRequest: the PR text renders the notes it is given, and runs
         });
     }
 
+    it("a branch whose PR file would leave .image-release/ is refused, naming it", () => {
+        assert.throws(() => pullRequestText({ ...input, branch: "promote/../../../x" }, notes), {
+            name: "Refusal",
+            message:
+                'refusing to write ".image-release/pr/promote/../../../x.md": it is outside .image-release/, the one folder image-release writes in',
+        });
+    });
+
     it("a rollback without a version or a previous pin", () => {
         const text = pullRequestText(
             { ...input, kind: "rollback", from: undefined, version: undefined, previousDigest: undefined },
