@@ -200,6 +200,7 @@ async function writePullRequest(
             digest: c.digest,
             previousDigest: c.previousDigest,
             verified: c.verified,
+            required: c.platforms,
             evidence: c.evidence,
         },
         releaseNotes,
