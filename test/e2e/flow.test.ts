@@ -199,7 +199,7 @@ describe("e2e: the README's flows under a real pulumi up", function () {
     it("staging: promote --git, preview verifies the pin, up pins the Deployment and moves :staging by retag", async () => {
         const p = await promoteAndMerge("dev", "staging");
         assert.deepStrictEqual([p.digest, p.version], [d1, "1.4.2"]);
-        // The ready PR body carries the release notes of the registry's 1.4.2.
+        // The ready PR body carries the release notes of the pinned digest, 1.4.2.
         const body = fs.readFileSync(path.join(dir, p.pr.file), "utf8");
         for (const line of [
             `- Image: \`${repo}@${d1}\``,
