@@ -6,6 +6,7 @@ import { builderVersion } from "../signing";
 import { addCommands } from "./commands";
 import { CommandContext, Io } from "./context";
 import { errorMessageOf, exitCodeOf } from "./exitCode";
+import { terminalIo } from "./terminal";
 
 /** The command tree, wired to `ctx`; exported so tests can walk every command and option. */
 export function cliProgram(ctx: CommandContext): Command {
@@ -28,7 +29,10 @@ function defaultDeps(): CliDeps {
 }
 
 /** Returns the exit code; never calls process.exit so tests can run it in-process. */
-export async function run(argv: string[], io: Io, deps?: CliDeps): Promise<number> {
+export async function run(argv: string[], terminal: Io, deps?: CliDeps): Promise<number> {
+    // Results, progress, help and errors alike: no value from a registry or a record reaches the
+    // terminal as a control sequence.
+    const io = terminalIo(terminal);
     const ctx: CommandContext = { io, deps: deps ?? defaultDeps(), exitCode: 0 };
     try {
         await cliProgram(ctx).parseAsync(argv, { from: "user" });

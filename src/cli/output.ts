@@ -10,8 +10,11 @@ import {
     StackStatus,
     VerifyResult,
 } from "../flows";
+import { terminalText } from "./terminal";
 
-function table(rows: string[][]): string {
+/** Columns padded to the width each cell shows with: an escaped control character is six wide. */
+function table(raw: string[][]): string {
+    const rows = raw.map((r) => r.map(terminalText));
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
     return (
         rows

@@ -11,6 +11,7 @@ export { tags, TagsOptions } from "./tags";
 export { notes, notesForDigest, renderNotes, DigestNotesOptions, NotesOptions, ReleaseNotes } from "./notes";
 export { verify, VerifyOptions, VerifyResult } from "./verify";
 export { loadStackSnapshot, outputsDir } from "./stack";
+export { TOOL_DIR, toolFile, toolPath } from "./toolPath";
 export {
     checkPin,
     PinCheckOptions,
@@ -22,7 +23,7 @@ export {
     VerifiedPin,
 } from "./pinCheck";
 export { PinDeps } from "./pin";
-export { PinNotesFn, PinNotesQuery, pullRequestNotes, versionNotes } from "./pinNotes";
+export { digestNotes, PinNotesFn, PinNotesQuery, pinTags, pullRequestNotes } from "./pinNotes";
 export { PullRequestInput, PullRequestText, pullRequestText } from "./pullRequest";
 export { release, RELEASE_DEFAULTS, ReleaseOptions, ReleaseDeps, ReleaseResult } from "./release";
 export {

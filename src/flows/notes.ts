@@ -1,8 +1,8 @@
-import * as path from "path";
-import { readVersion, writeFileAtomic } from "../release";
+import { isSemver, readVersion, writeFileAtomic } from "../release";
 import { listStacks, StackImageConfig } from "../stackconfig";
 import { CliDeps, loadStack, readOutputs, StackOptions } from "./context";
-import { Refusal } from "./refusal";
+import { Refusal, UsageRefusal } from "./refusal";
+import { toolPath } from "./toolPath";
 import {
     artifactTag,
     describeAttestation,
@@ -12,6 +12,7 @@ import {
     trustedSigners,
 } from "../signing";
 import { mapLimit } from "./limit";
+import { notesMarkdown } from "./notesMarkdown";
 
 export interface NotesOptions extends StackOptions {
     version?: string;
@@ -112,6 +113,10 @@ async function tagsOf(deps: CliDeps, repository: string, digest: string): Promis
 
 /** Everything comes from the registry and the stack files, so notes can be regenerated at any time. */
 export async function notes(o: NotesOptions, deps: CliDeps): Promise<ReleaseNotes> {
+    // The version names the files below and the tag asked for: a path or a tag list is no version.
+    if (o.version !== undefined && !isSemver(o.version)) {
+        throw new UsageRefusal(`--version "${o.version}" is not a semver version (X.Y.Z, e.g. 1.4.2)`);
+    }
     const version = o.version ?? readVersion(o.repoRoot);
     const stacks = listStacks(o.stacksDir).map((s) => loadStack(o, s));
     // `release` records where it pushed; `notes` right after it must describe that same image.
@@ -122,9 +127,8 @@ export async function notes(o: NotesOptions, deps: CliDeps): Promise<ReleaseNote
     const tags = await tagsOf(deps, repository, head.digest);
     const n = await describeRelease({ ...o, repository, digest: head.digest, version, tags }, stacks, deps);
     if (o.write !== false) {
-        const dir = path.join(o.repoRoot, ".image-release", "notes");
-        writeFileAtomic(path.join(dir, `${version}.md`), renderNotes(n));
-        writeFileAtomic(path.join(dir, `${version}.json`), JSON.stringify(n, null, 2) + "\n");
+        writeFileAtomic(toolPath(o.repoRoot, "notes", `${version}.md`), renderNotes(n));
+        writeFileAtomic(toolPath(o.repoRoot, "notes", `${version}.json`), JSON.stringify(n, null, 2) + "\n");
     }
     return n;
 }
@@ -149,29 +153,10 @@ function sortTags(tags: string[], version: string): string[] {
     return [...tags].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
+/**
+ * The notes file in Markdown: every value from the registry, a label or a stack file renders as text
+ * (./notesMarkdown), so an image label cannot add a section or hide a line from whoever reads the notes.
+ */
 export function renderNotes(n: ReleaseNotes): string {
-    const lines = [
-        `# ${n.repository.split("/").pop()} ${n.version}`,
-        "",
-        `- Image: \`${n.repository}@${n.digest}\``,
-        `- Tags: ${n.tags.map((t) => `\`${t}\``).join(", ") || "(none)"}`,
-        `- Git commit: ${n.gitSha ? `\`${n.gitSha}\`` : "(unknown)"}`,
-        `- Running in: ${n.stacks.join(", ") || "(no stack)"}`,
-        ...(n.signature
-            ? [
-                  `- Signature: \`${n.signature.ref}\` (${n.signature.signatures}; verified by ${n.signature.verifiedBy.join(", ") || "no trusted key"})`,
-                  `- Attestations: ${n.attestations?.join(", ") || "(none)"}`,
-              ]
-            : []),
-        "",
-        "| Platform | Digest |",
-        "| --- | --- |",
-        ...Object.entries(n.platformDigests).map(([p, d]) => `| ${p} | \`${d}\` |`),
-        "",
-        "| Label | Value |",
-        "| --- | --- |",
-        ...Object.entries(n.labels).map(([k, v]) => `| ${k} | ${v} |`),
-        "",
-    ];
-    return lines.join("\n");
+    return notesMarkdown(n);
 }

@@ -7,8 +7,8 @@ const list = (values: readonly string[], render: (v: string) => string, none: st
 /**
  * The release notes in Markdown, without their title: every value from the registry (labels, platform
  * strings, tags, attestation types) and from the stack files renders as text (../release/markdown), so a
- * label cannot add a section, a table row, HTML or a link. For ordinary values the text is `renderNotes`'s
- * byte for byte: digests, tags and references in code spans, versions, stacks and labels bare.
+ * label cannot add a section, a table row, HTML or a link. Plain values read as they always did:
+ * digests, tags and references in code spans, versions, stacks and plain labels bare.
  */
 export function notesMarkdownBody(n: ReleaseNotes): string {
     const sig = n.signature;

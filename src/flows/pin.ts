@@ -10,10 +10,11 @@ import {
 import { CliDeps, StackOptions } from "./context";
 import { Refusal } from "./refusal";
 import { commitFile, gitRun, NewBranch, newBranchPrecheck, restore } from "./git";
-import { PinNotesFn, pullRequestNotes } from "./pinNotes";
+import { PinNotesFn, pinTags, pullRequestNotes } from "./pinNotes";
 import { PullRequestText, pullRequestText } from "./pullRequest";
+import { toolFile } from "./toolPath";
 import { copyImage, CopyOptions, CopyResult, ImageDescription, RegistryAuthError } from "../registry";
-import { copiedTags, Markdown, shellCommand, writeFileAtomic } from "../release";
+import { Markdown, shellCommand, writeFileAtomic } from "../release";
 import { signatureArtifactTags } from "../signing";
 
 export interface PinChange {
@@ -57,7 +58,7 @@ export interface PinOptions extends StackOptions {
 
 /** What the pin transaction is handed: the registry client, and where the PR's release notes come from. */
 export interface PinDeps extends CliDeps {
-    /** Collects the pinned digest's release notes for the PR. Default: `versionNotes` (./pinNotes). */
+    /** Collects the pinned digest's release notes for the PR. Default: `digestNotes` (./pinNotes). */
     releaseNotes?: PinNotesFn;
 }
 
@@ -119,7 +120,7 @@ function planPin(o: PinOptions, c: PinChange, title: string): PinPlan {
  * (X.Y.Z, git-<7>), whose immutability the copy checks in the target before sending anything.
  */
 function copyFrom(c: PinChange, from: string): CopyOptions {
-    const tags = c.version !== undefined && c.gitSha !== undefined ? copiedTags(c.version, c.gitSha) : [];
+    const tags = pinTags(c.version, c.gitSha);
     // The signature and attestations travel with the digest, so the target stack can verify it at home.
     const artifactTags = signatureArtifactTags(c.digest);
     return { from, to: c.stack.repository, digest: c.digest, tags, artifactTags };
@@ -179,7 +180,12 @@ async function writePullRequest(
 ): Promise<PullRequestText> {
     const q = { repoRoot: o.repoRoot, stacksDir: o.stacksDir, repository: c.stack.repository };
     const releaseNotes = await pullRequestNotes(
-        { ...q, version: c.version, digest: c.digest },
+        {
+            ...q,
+            version: c.version,
+            digest: c.digest,
+            ...(c.gitSha !== undefined ? { gitSha: c.gitSha } : {}),
+        },
         deps,
         deps.releaseNotes,
     );
@@ -194,6 +200,7 @@ async function writePullRequest(
             digest: c.digest,
             previousDigest: c.previousDigest,
             verified: c.verified,
+            required: c.platforms,
             evidence: c.evidence,
         },
         releaseNotes,
@@ -226,8 +233,10 @@ export async function applyPin(
     const name = o.git
         ? `${c.kind}/${c.stack.stack}-${c.version ?? "unversioned"}-${c.digest.slice(7, 19)}`
         : undefined;
-    // Every git precondition is checked before the first write, so a refusal here changes nothing.
+    // Every git precondition is checked before the first write, so a refusal here changes nothing; the
+    // PR body's file too, which must stay in .image-release/ (toolFile).
     const branch = name !== undefined ? newBranchPrecheck(o.repoRoot, name) : undefined;
+    if (branch) toolFile("pr", `${branch.name}.md`);
     // The bytes go first: a pin is written only once the stack's own repository serves its digest.
     if (plan.copy) result.copied = await copyInto(deps, plan.copy);
     writeStackFile(c.snapshot, plan.after, { beforeRename: o.beforeRename });

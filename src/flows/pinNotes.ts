@@ -1,5 +1,6 @@
+import { copiedTags } from "../release";
 import { CliDeps } from "./context";
-import { notes, ReleaseNotes } from "./notes";
+import { notesForDigest, ReleaseNotes } from "./notes";
 
 /** Which release notes a pin's pull request shows: the pinned digest's, in the stack's repository. */
 export interface PinNotesQuery {
@@ -8,23 +9,35 @@ export interface PinNotesQuery {
     repository: string;
     version: string;
     digest: string;
+    /** The commit the pin records: with the version, it names the release's immutable tags. */
+    gitSha?: string;
 }
 
 /** Collects the release notes of one pinned digest; throws when there are none (the PR says why). */
 export type PinNotesFn = (q: PinNotesQuery, deps: CliDeps) => Promise<ReleaseNotes>;
 
 /**
- * The default collector: the `notes` use case for the version, without writing its files. It lists and
- * HEADs every tag of the repository; a collector that reads only the one known digest replaces it.
+ * The tags that are true of a pinned digest in its stack's repository without asking the registry: the
+ * release's immutable tags, X.Y.Z and git-<7>, which a release (or the copy of a promotion) puts on this
+ * one digest and never moves. Both are needed, as for the copy: without the commit, nothing is claimed.
  */
-export const versionNotes: PinNotesFn = (q, deps) =>
-    notes(
+export function pinTags(version: string | undefined, gitSha: string | undefined): string[] {
+    return version !== undefined && gitSha !== undefined ? copiedTags(version, gitSha) : [];
+}
+
+/**
+ * The default collector: the notes of the one pinned digest (one describe and its signature), with the
+ * tags {@link pinTags} names. It lists no tags and HEADs none, and writes nothing.
+ */
+export const digestNotes: PinNotesFn = (q, deps) =>
+    notesForDigest(
         {
             repoRoot: q.repoRoot,
             stacksDir: q.stacksDir,
-            version: q.version,
             repository: q.repository,
-            write: false,
+            digest: q.digest,
+            version: q.version,
+            tags: pinTags(q.version, q.gitSha),
         },
         deps,
     );
@@ -33,7 +46,7 @@ export const versionNotes: PinNotesFn = (q, deps) =>
 export async function pullRequestNotes(
     q: Omit<PinNotesQuery, "version"> & { version?: string },
     deps: CliDeps,
-    collect: PinNotesFn = versionNotes,
+    collect: PinNotesFn = digestNotes,
 ): Promise<ReleaseNotes | string> {
     if (q.version === undefined) return "no version recorded for this pin, so no release notes";
     try {

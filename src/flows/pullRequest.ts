@@ -1,8 +1,8 @@
-import * as path from "path";
-import { ImageDescription } from "../registry";
+import { ImageDescription, normalizePlatform } from "../registry";
 import { codeSpan, fencedBlock, inlineText, Markdown, shellCommand, tableRow } from "../release";
 import { ReleaseNotes } from "./notes";
 import { notesMarkdownBody } from "./notesMarkdown";
+import { TOOL_DIR, toolFile } from "./toolPath";
 
 /** A ready pull request for a promotion or rollback branch: `gh pr create --body-file <file>`. */
 export interface PullRequestText {
@@ -26,6 +26,8 @@ export interface PullRequestInput {
     previousDigest?: string;
     /** What the registry answered when the digest was verified for the target's platforms. */
     verified: ImageDescription;
+    /** The platforms the target stack requires: the table keeps them when it cannot list every one. */
+    required: string[];
     /**
      * Why the digest may go here: it ran in the source stack, or which commit pinned it before. Built
      * with `md`, so the record fields in it render as text.
@@ -57,7 +59,7 @@ function truncatedNotes(p: PullRequestInput): string {
         "--repository",
         p.repository,
     ]);
-    const file = path.posix.join(".image-release", "notes", `${p.version}.md`);
+    const file = `${TOOL_DIR}/notes/${p.version}.md`;
     return `(${why}; ${codeSpan(command)} writes them in full to ${codeSpan(file)})`;
 }
 
@@ -78,16 +80,41 @@ function fitBody(head: string, notes: string, tail: string, pointer: string): st
 }
 
 /**
- * The PR a reviewer approves: what moves where, what the registry verified, why it may go there, the
- * release notes (given, or the reason there are none) and the exact pin diff. Every value from the
- * registry, a label or a record renders as text (../release/markdown), and the printed command quotes
- * every value (../release/shellQuote). Pure: it reads nothing and runs nothing; the body belongs in
- * `.image-release/pr/<branch>.md` (`file`, not committed).
+ * The verification table: every platform of the index, or (`short`, when even a body without notes would
+ * pass GitHub's limit: a 1,024-entry index is ~95,000 characters of rows) the platforms the target
+ * requires, then one line that counts the rest and names a command that lists them all.
  */
-export function pullRequestText(p: PullRequestInput, releaseNotes: ReleaseNotes | string): PullRequestText {
+function verifiedTable(p: PullRequestInput, short: boolean): string[] {
+    const required = new Set(p.required.map(normalizePlatform));
+    const all = p.verified.platforms;
+    const shown = short ? all.filter((x) => required.has(normalizePlatform(x.platform))) : all;
+    const rest = all.length - shown.length;
+    const inspect = shellCommand([
+        "docker",
+        "buildx",
+        "imagetools",
+        "inspect",
+        `${p.repository}@${p.digest}`,
+    ]);
+    return [
+        tableRow(["Platform", "Manifest digest"]),
+        tableRow(["---", "---"]),
+        ...shown.map((x) => tableRow([inlineText(x.platform), codeSpan(x.digest)])),
+        // The blank line ends the table: a line right after it would be read as one more row.
+        ...(rest > 0
+            ? [
+                  "",
+                  `… and ${rest} more platform${rest === 1 ? "" : "s"} in the index; ${codeSpan(inspect)} lists them`,
+              ]
+            : []),
+    ];
+}
+
+/** The body up to the release notes: what moves where, the verification table, why it may go there. */
+function headText(p: PullRequestInput, table: string[]): string {
     const to = codeSpan(p.to);
     const version = p.version !== undefined ? inlineText(p.version) : undefined;
-    const head = [
+    return [
         `${p.kind === "promote" ? "Promotes" : "Rolls back"} ${to} to ${version ?? "an unversioned image"}: ` +
             `${p.from ? `${codeSpan(p.from)} → ${to}` : to}. No rebuild: the pin is the digest below.`,
         "",
@@ -99,9 +126,7 @@ export function pullRequestText(p: PullRequestInput, releaseNotes: ReleaseNotes 
         "",
         `The index exists and covers every platform ${to} requires:`,
         "",
-        tableRow(["Platform", "Manifest digest"]),
-        tableRow(["---", "---"]),
-        ...p.verified.platforms.map((x) => tableRow([inlineText(x.platform), codeSpan(x.digest)])),
+        ...table,
         "",
         "## Why this digest may go here",
         "",
@@ -111,9 +136,13 @@ export function pullRequestText(p: PullRequestInput, releaseNotes: ReleaseNotes 
         "",
         "",
     ].join("\n");
+}
+
+/** After the release notes: the exact pin diff and what to run once it is merged. */
+function tailText(p: PullRequestInput): string {
     const preview = codeSpan(shellCommand(["pulumi", "preview", "--stack", p.to]));
     const up = codeSpan(shellCommand(["pulumi", "up", "--stack", p.to]));
-    const tail = [
+    return [
         "",
         "## The pin diff",
         "",
@@ -122,10 +151,29 @@ export function pullRequestText(p: PullRequestInput, releaseNotes: ReleaseNotes 
         `After merge: ${preview} (checks the pin), then ${up}.`,
         "",
     ].join("\n");
-    const file = path.posix.join(".image-release", "pr", `${p.branch}.md`);
+}
+
+/**
+ * The PR a reviewer approves: what moves where, what the registry verified, why it may go there, the
+ * release notes (given, or the reason there are none) and the exact pin diff. Every value from the
+ * registry, a label or a record renders as text (../release/markdown), and the printed command quotes
+ * every value (../release/shellQuote). Pure: it reads nothing and runs nothing; the body belongs in
+ * `.image-release/pr/<branch>.md` (`file`, not committed). Within GitHub's limit the notes give way
+ * first (fitBody), then the verification table (verifiedTable).
+ */
+export function pullRequestText(p: PullRequestInput, releaseNotes: ReleaseNotes | string): PullRequestText {
+    const tail = tailText(p);
+    const pointer = truncatedNotes(p);
+    const whole = headText(p, verifiedTable(p, false));
+    // The shortest body fitBody makes: the head, the pointer alone in place of the notes, the tail.
+    const head =
+        whole.length + pointer.length + 1 + tail.length <= PR_BODY_LIMIT
+            ? whole
+            : headText(p, verifiedTable(p, true));
+    const file = toolFile("pr", `${p.branch}.md`);
     return {
         title: p.title,
-        body: fitBody(head, notesSection(releaseNotes), tail, truncatedNotes(p)),
+        body: fitBody(head, notesSection(releaseNotes), tail, pointer),
         file,
         // A value after a flag that takes it, or after `--`, is never read as an option.
         open: [

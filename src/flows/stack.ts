@@ -1,5 +1,4 @@
 import * as fs from "fs";
-import * as path from "path";
 import { ReleaseRecord, validateReleaseRecord } from "../release";
 import {
     listStacks,
@@ -10,6 +9,7 @@ import {
     stackFile,
 } from "../stackconfig";
 import { Refusal } from "./refusal";
+import { toolPath } from "./toolPath";
 
 /** Where the use cases find the stack files and the project they belong to. */
 export interface StackOptions {
@@ -38,11 +38,11 @@ export function loadStackSnapshot(
 }
 
 export function outputsDir(repoRoot: string): string {
-    return path.join(repoRoot, ".image-release", "outputs");
+    return toolPath(repoRoot, "outputs");
 }
 
 export function outputsFile(repoRoot: string, stack: string): string {
-    return path.join(outputsDir(repoRoot), `${stack}.json`);
+    return toolPath(repoRoot, "outputs", `${stack}.json`);
 }
 
 /** The stack's recorded `release` output (what its last run or `release` exported), if any. */

@@ -3,7 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { notesRepo, releasedForNotes } from "../fixtures/cli/notes";
 import { testClient } from "../fixtures/cli/scenarios";
-import { runCli } from "../helpers/cli";
+import { RegistryClient } from "../../src/registry";
+import { makeRepo } from "../fixtures/cli/repo";
+import { runCli, runIn } from "../helpers/cli";
 
 const client = testClient();
 
@@ -34,4 +36,25 @@ describe("cli notes @integration", () => {
             [0, md, "", 0, json, ""],
         );
     });
+});
+
+describe("cli notes --version that is a path", () => {
+    for (const version of ["../../x", "/tmp/x"]) {
+        it(`--version ${version}: usage refusal, no registry call, nothing written`, async () => {
+            const dir = makeRepo("127.0.0.1:5000/test/cli-notes-path", `sha256:${"0".repeat(64)}`);
+            // Any registry call would throw: the refusal comes first.
+            const r = await runIn(["notes", "--repo-root", dir, "--version", version], {
+                client: {} as RegistryClient,
+            });
+            assert.deepStrictEqual(
+                [r.code, r.stdout, r.stderr, fs.existsSync(path.join(dir, ".image-release"))],
+                [
+                    2,
+                    "",
+                    `image-release: --version "${version}" is not a semver version (X.Y.Z, e.g. 1.4.2)\n`,
+                    false,
+                ],
+            );
+        });
+    }
 });

@@ -34,6 +34,7 @@ const input: PullRequestInput = {
     verified: {
         platforms: [{ platform: "linux/amd64", os: "linux", architecture: "amd64", digest: AMD, size: 1 }],
     } as ImageDescription,
+    required: ["linux/amd64"],
     evidence: [md`${code("dev")} pinned it in a committed version of ${"stacks/Pulumi.dev.yaml"}`],
     diff: "--- a/stacks/Pulumi.staging.yaml\n+++ b/stacks/Pulumi.staging.yaml\n-x\n+y\n",
 };
@@ -120,6 +121,14 @@ describe("flows/pullRequest: the PR text renders the notes it is given, and runs
             });
         });
     }
+
+    it("a branch whose PR file would leave .image-release/ is refused, naming it", () => {
+        assert.throws(() => pullRequestText({ ...input, branch: "promote/../../../x" }, notes), {
+            name: "Refusal",
+            message:
+                'refusing to write ".image-release/pr/promote/../../../x.md": it is outside .image-release/, the one folder image-release writes in',
+        });
+    });
 
     it("a rollback without a version or a previous pin", () => {
         const text = pullRequestText(
@@ -405,6 +414,115 @@ describe("flows/pullRequest: the body fits GitHub's 65,536 characters", () => {
         assert.ok(over.includes("| org.opencontainers.image.version | 1.4.1 |\n\n(release notes truncated"));
     });
 
+    /** `n` platforms in the verified index, linux/amd64 and linux/arm64 among them. */
+    function verifiedIndex(n: number): ImageDescription {
+        const platforms = Array.from({ length: n }, (_, i) => {
+            const [os, architecture] =
+                i === 0 ? ["linux", "amd64"] : i === 1 ? ["linux", "arm64"] : ["linux", `arch${i}`];
+            return { platform: `${os}/${architecture}`, os, architecture, digest: AMD, size: 1 };
+        });
+        return { ...input.verified, platforms };
+    }
+    const TABLE_HEAD =
+        "The index exists and covers every platform `staging` requires:\n\n| Platform | Manifest digest |\n| --- | --- |\n";
+    /** The verification section: from the sentence above the table to the next heading. */
+    const verifiedSection = (b: string) =>
+        b.slice(b.indexOf(TABLE_HEAD), b.indexOf("## Why this digest may go here"));
+
+    it("1,024 platforms: the table lists the ones the target requires and counts the rest", () => {
+        const p = { ...input, required: ["linux/arm64", "linux/amd64"], verified: verifiedIndex(1024) };
+        const got = pullRequestText(p, notes).body;
+        assert.ok(got.length <= LIMIT, String(got.length));
+        assert.strictEqual(
+            verifiedSection(got),
+            TABLE_HEAD +
+                [
+                    `| linux/amd64 | \`${AMD}\` |`,
+                    `| linux/arm64 | \`${AMD}\` |`,
+                    "",
+                    `… and 1022 more platforms in the index; \`docker buildx imagetools inspect ${REPO}@${D}\` lists them`,
+                    "",
+                    "",
+                ].join("\n"),
+        );
+        // With the short table, the notes and the diff fit whole again.
+        assert.ok(
+            got.endsWith(
+                `## Release notes\n\n${NOTES_SECTION}\n${body("").slice(body("").indexOf("## The pin diff"))}`,
+            ),
+            got,
+        );
+    });
+
+    it("a table that fits stays whole, the notes are cut instead", () => {
+        const p = { ...input, required: ["linux/amd64"], verified: verifiedIndex(300) };
+        const labels = entries(5_000, (i) => [`label.${i}`, "v".repeat(20)]);
+        const got = pullRequestText(p, { ...notes, labels }).body;
+        assert.ok(
+            got.length <= LIMIT && got.includes(`\n\n${POINTER}\n\n## The pin diff`),
+            String(got.length),
+        );
+        assert.strictEqual(
+            verifiedSection(got),
+            TABLE_HEAD + p.verified.platforms.map((x) => `| ${x.platform} | \`${AMD}\` |\n`).join("") + "\n",
+        );
+    });
+
+    it("the whole table while the body without notes fits, exactly at the limit; one character more shortens it", () => {
+        const padded = (k: number) => ({
+            ...input,
+            verified: {
+                ...input.verified,
+                platforms: [
+                    ...input.verified.platforms,
+                    {
+                        platform: `linux/p${"p".repeat(k)}`,
+                        os: "linux",
+                        architecture: "p",
+                        digest: AMD,
+                        size: 1,
+                    },
+                ],
+            },
+        });
+        // A reason longer than any room: the notes are only ever the pointer.
+        const reason = "x".repeat(LIMIT);
+        const k = LIMIT - pullRequestText(padded(0), reason).body.length;
+        const at = pullRequestText(padded(k), reason).body;
+        assert.deepStrictEqual(
+            [at.length, at.includes(`| linux/p${"p".repeat(k)} |`), at.includes("more platform")],
+            [LIMIT, true, false],
+        );
+        const over = pullRequestText(padded(k + 1), reason).body;
+        assert.deepStrictEqual(
+            [
+                over.length <= LIMIT,
+                over.includes("| linux/pp"),
+                over.includes("… and 1 more platform in the index;"),
+            ],
+            [true, false, true],
+        );
+    });
+
+    it("one platform string too long for the body: counted in the singular", () => {
+        const huge = {
+            platform: `linux/${"x".repeat(LIMIT)}`,
+            os: "linux",
+            architecture: "x",
+            digest: AMD,
+            size: 1,
+        };
+        const verified = { ...input.verified, platforms: [...input.verified.platforms, huge] };
+        const got = pullRequestText({ ...input, verified }, notes).body;
+        assert.ok(got.length <= LIMIT, String(got.length));
+        assert.strictEqual(
+            verifiedSection(got),
+            TABLE_HEAD +
+                `| linux/amd64 | \`${AMD}\` |\n\n` +
+                `… and 1 more platform in the index; \`docker buildx imagetools inspect ${REPO}@${D}\` lists them\n\n`,
+        );
+    });
+
     it("a reason longer than the room is cut to the pointer", () => {
         const got = pullRequestText(input, "x".repeat(100_000)).body;
         assert.ok(
@@ -488,6 +606,7 @@ describe("flows/pin: the PR of promote --git takes its notes from the releaseNot
                 repository: repo,
                 version: "1.4.1",
                 digest: img.indexDigest,
+                gitSha: "bbbbbbb",
             },
         ]);
         assert.deepStrictEqual(listed, []);
@@ -495,6 +614,58 @@ describe("flows/pin: the PR of promote --git takes its notes from the releaseNot
         assert.strictEqual(pr, r.pr?.body);
         assert.ok(
             pr.includes(`## Release notes\n\n- Image: \`${repo}@${img.indexDigest}\`\n- Tags: \`1.4.1\``),
+            pr,
+        );
+    });
+});
+
+describe("flows/pinNotes: the default notes of promote --git read the one pinned digest @integration", () => {
+    /** The test client, recording every call that walks a repository's tags. */
+    class CountingClient extends RegistryClient {
+        public listed: string[] = [];
+        public heads: string[] = [];
+        constructor() {
+            super({ retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 }, timeoutMs: 5000 });
+        }
+        async listTags(name: string): Promise<string[]> {
+            this.listed.push(name);
+            return super.listTags(name);
+        }
+        async headManifest(name: string, ref: string): ReturnType<RegistryClient["headManifest"]> {
+            this.heads.push(`${name}:${ref}`);
+            return super.headManifest(name, ref);
+        }
+    }
+    const real = new RegistryClient({});
+    const repo = uniqueRepo(LOCAL, "pr-default-notes");
+
+    it("no tag listing, no HEAD per tag; the notes show the release's immutable tags X.Y.Z and git-<7>", async () => {
+        const old = await pushTestImage(real, repo, "pr-default-old");
+        const img = await pushTestImage(real, repo, "pr-default-new");
+        // Tags that a listing would find: none of them may show, nor be asked about.
+        await real.applyTags(repo, img.indexDigest, ["1.4.1", "1.4", "1", "git-bbbbbbb", "dev", "other"]);
+        const dir = makeRepo(repo, old.indexDigest);
+        writeDevOutputs(dir, repo, img.indexDigest, "1.4.1", img.platformDigests);
+        const client = new CountingClient();
+        const r = await promote(
+            { stacksDir: path.join(dir, "stacks"), repoRoot: dir, from: "dev", to: "staging", git: true },
+            { client },
+        );
+        assert.deepStrictEqual([client.listed, client.heads], [[], []]);
+        const pr = fs.readFileSync(path.join(dir, r.pr?.file ?? "-"), "utf8");
+        assert.ok(
+            pr.includes(
+                [
+                    "## Release notes",
+                    "",
+                    `- Image: \`${repo}@${img.indexDigest}\``,
+                    "- Tags: `1.4.1`, `git-bbbbbbb`",
+                    "- Git commit: `0123abc`",
+                    "- Running in: dev, staging",
+                    "",
+                    "| Platform | Digest |",
+                ].join("\n"),
+            ),
             pr,
         );
     });

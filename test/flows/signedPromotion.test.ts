@@ -132,7 +132,7 @@ describe("promotion into a stack that requires signatures @integration", () => {
         );
         assert.ok(
             renderNotes(n).includes(
-                `- Signature: \`${prodRepo}:${tag("sig")}\` (1; verified by ${trusted.id})\n- Attestations: ${att.join(", ")}\n`,
+                `- Signature: \`${prodRepo}:${tag("sig")}\` (1; verified by ${trusted.id})\n- Attestations: ${att.map((a) => `\`${a}\``).join(", ")}\n`,
             ),
             renderNotes(n),
         );
