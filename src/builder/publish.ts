@@ -2,6 +2,7 @@ import { isImmutableTag, ociLabels, pinned, supersededFloatingTags } from "../re
 import {
     eachLimited,
     ImmutableTagError,
+    BlobNotFoundError,
     ManifestNotFoundError,
     MissingPlatformError,
     OCI_INDEX,
@@ -176,7 +177,14 @@ async function reusable(
         await client.verify(`${repository}@${digest}`, platforms);
         return true;
     } catch (e) {
-        if (e instanceof ManifestNotFoundError || e instanceof MissingPlatformError) return false;
+        // A cached digest whose manifest or config blob was garbage-collected is rebuilt, not reused.
+        if (
+            e instanceof ManifestNotFoundError ||
+            e instanceof BlobNotFoundError ||
+            e instanceof MissingPlatformError
+        ) {
+            return false;
+        }
         throw e;
     }
 }

@@ -9,7 +9,3 @@ export interface CliDeps {
 export function digestPrefix(d: string | undefined): string {
     return d ? d.slice(0, 19) : "-";
 }
-
-// Stack loading lives in ./stack; these names stay importable from here for the flows (and the e2e
-// test) that still import them from ./context.
-export { loadStack, loadStackSnapshot, outputsDir, outputsFile, readOutputs, StackOptions } from "./stack";

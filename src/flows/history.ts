@@ -1,6 +1,6 @@
 import { CliDeps } from "./context";
 import { loadStack, StackOptions } from "./stack";
-import { StackHistoryEntry, stackFileHistory } from "./gitHistory";
+import { StackHistoryEntry, stackFileHistory } from "../stackconfig";
 
 export interface HistoryOptions extends StackOptions {
     stack: string;

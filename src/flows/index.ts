@@ -1,6 +1,6 @@
 export { Refusal, UsageRefusal } from "./refusal";
-export { CliDeps, digestPrefix, StackOptions, loadStack, readOutputs, outputsFile } from "./context";
-export { StackHistoryEntry, stackFileHistory, distinctDigests } from "./gitHistory";
+export { CliDeps, digestPrefix } from "./context";
+export { StackHistoryEntry, stackFileHistory, distinctDigests } from "../stackconfig";
 export { applyPin, PinChange, PinOptions, PinResult } from "./pin";
 export { checkRanInSource, promote, PromoteOptions, PromoteResult, RanEvidence } from "./promote";
 export { rollback, pickRollbackTarget, RollbackOptions, RollbackResult } from "./rollback";
@@ -10,7 +10,7 @@ export { history, HistoryOptions } from "./history";
 export { tags, TagsOptions } from "./tags";
 export { notes, notesForDigest, renderNotes, DigestNotesOptions, NotesOptions, ReleaseNotes } from "./notes";
 export { verify, VerifyOptions, VerifyResult } from "./verify";
-export { loadStackSnapshot, outputsDir } from "./stack";
+export { loadStack, loadStackSnapshot, outputsDir, outputsFile, readOutputs, StackOptions } from "./stack";
 export { TOOL_DIR, toolFile, toolPath } from "./toolPath";
 export {
     checkPin,

@@ -1,6 +1,7 @@
-import { isSemver, readVersion, writeFileAtomic } from "../release";
+import { inTagSetOrder, isSemver, readVersion, writeFileAtomic } from "../release";
 import { listStacks, StackImageConfig } from "../stackconfig";
-import { CliDeps, loadStack, readOutputs, StackOptions } from "./context";
+import { CliDeps } from "./context";
+import { loadStack, readOutputs, StackOptions } from "./stack";
 import { Refusal, UsageRefusal } from "./refusal";
 import { toolPath } from "./toolPath";
 import {
@@ -92,7 +93,7 @@ async function describeRelease(
         version: o.version,
         repository: o.repository,
         digest: d.digest,
-        tags: sortTags(o.tags, o.version),
+        tags: inTagSetOrder(o.tags, o.version),
         platformDigests: Object.fromEntries(d.platforms.map((p) => [p.platform, p.digest])),
         ...(gitSha ? { gitSha } : {}),
         labels: Object.fromEntries(Object.entries(d.labels).sort(([a], [b]) => a.localeCompare(b))),
@@ -143,14 +144,6 @@ function runs(repoRoot: string, s: StackImageConfig, repository: string, digest:
     if (s.digest !== undefined) return s.repository === repository && s.digest === digest;
     const rec = readOutputs(repoRoot, s.stack);
     return rec !== undefined && rec.repository === repository && rec.digest === digest;
-}
-
-/** The tag-set order of computeTagSet: X.Y.Z, X.Y, X, git-…, then the rest alphabetically. */
-function sortTags(tags: string[], version: string): string[] {
-    const [maj, min] = version.split(".");
-    const rank = (t: string) =>
-        t === version ? 0 : t === `${maj}.${min}` ? 1 : t === maj ? 2 : t.startsWith("git-") ? 3 : 4;
-    return [...tags].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 /**

@@ -7,7 +7,8 @@ import {
     unifiedDiff,
     writeStackFile,
 } from "../stackconfig";
-import { CliDeps, StackOptions } from "./context";
+import { CliDeps } from "./context";
+import { StackOptions } from "./stack";
 import { Refusal } from "./refusal";
 import { commitFile, gitRun, NewBranch, newBranchPrecheck, restore } from "./git";
 import { PinNotesFn, pinTags, pullRequestNotes } from "./pinNotes";

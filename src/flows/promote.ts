@@ -1,9 +1,8 @@
 import * as path from "path";
 import { code, isDigest, Markdown, md, ReleaseRecord } from "../release";
-import { StackFileSnapshot, StackImageConfig } from "../stackconfig";
+import { distinctDigests, stackFileHistory, StackFileSnapshot, StackImageConfig } from "../stackconfig";
 import { CliDeps, digestPrefix } from "./context";
 import { Refusal } from "./refusal";
-import { distinctDigests, stackFileHistory } from "./gitHistory";
 import { applyPin, PinChange, PinDeps, PinOptions, PinResult } from "./pin";
 import { checkPin, signedEvidence, stackPinCheck, VerifiedPin } from "./pinCheck";
 import { loadStack, loadStackSnapshot, outputsFile, readOutputs } from "./stack";

@@ -25,7 +25,8 @@ import {
     SigningKey,
 } from "../signing";
 import { buildPushSign, BuildPushSignDeps } from "./buildPushSign";
-import { CliDeps, outputsFile } from "./context";
+import { CliDeps } from "./context";
+import { outputsFile } from "./stack";
 import { Refusal } from "./refusal";
 import { notes, ReleaseNotes } from "./notes";
 

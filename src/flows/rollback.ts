@@ -1,10 +1,9 @@
 import * as path from "path";
-import { ManifestNotFoundError } from "../registry";
+import { BlobNotFoundError, ManifestNotFoundError } from "../registry";
 import { code, isDigest, md } from "../release";
-import { StackImageConfig } from "../stackconfig";
+import { distinctDigests, stackFileHistory, StackHistoryEntry, StackImageConfig } from "../stackconfig";
 import { CliDeps, digestPrefix } from "./context";
 import { Refusal } from "./refusal";
-import { distinctDigests, StackHistoryEntry, stackFileHistory } from "./gitHistory";
 import { applyPin, PinChange, PinDeps, PinOptions, PinResult } from "./pin";
 import { checkPin, PinRefusal, signedEvidence, stackPinCheck, VerifiedPin } from "./pinCheck";
 import { loadStackSnapshot } from "./stack";
@@ -80,13 +79,19 @@ async function checkEarlierPin(
     try {
         return await checkPin(stackPinCheck(stack, digest, o.repoRoot, holders), deps);
     } catch (e) {
-        if (e instanceof PinRefusal && e.step === "registry" && e.reason instanceof ManifestNotFoundError) {
+        // Its index, or a manifest's config blob, collected: either way the bytes to roll back to are gone.
+        const gone = e instanceof PinRefusal && e.step === "registry" && isGone(e.reason);
+        if (gone) {
             throw new Refusal(
                 `digest ${digest} is no longer in ${holders.join(" or ")} (garbage-collected?); refusing to roll back to it`,
             );
         }
         throw e;
     }
+}
+
+function isGone(e: unknown): boolean {
+    return e instanceof ManifestNotFoundError || e instanceof BlobNotFoundError;
 }
 
 /** What rollback writes: the earlier pin as it was, from wherever its bytes are now. */

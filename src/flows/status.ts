@@ -1,6 +1,7 @@
 import * as path from "path";
 import { listStacks } from "../stackconfig";
-import { CliDeps, loadStack, outputsFile, readOutputs, StackOptions } from "./context";
+import { CliDeps } from "./context";
+import { loadStack, outputsFile, readOutputs, StackOptions } from "./stack";
 import { mapLimit } from "./limit";
 
 export interface StackStatus {

@@ -1,8 +1,9 @@
 import * as fs from "fs";
 import * as semver from "semver";
-import { computeTagSet, isSemver, PINNED_STACKS, ReleaseRecord } from "../release";
+import { computeTagSet, isGitTag, isSemver, PINNED_STACKS, ReleaseRecord } from "../release";
 import { listStacks, StackConfigError, StackImageConfig, stackFile } from "../stackconfig";
-import { CliDeps, loadStack, outputsDir, readOutputs, StackOptions } from "./context";
+import { CliDeps } from "./context";
+import { loadStack, outputsDir, readOutputs, StackOptions } from "./stack";
 import { UsageRefusal } from "./refusal";
 import {
     describeAttestation,
@@ -181,7 +182,7 @@ async function checkVersion(
             version: v,
             gitSha: gitSha ?? "0000000",
             onlyIfHighest: { existingTags: all },
-        }).tags.filter((t) => t !== v && (gitSha !== undefined || !t.startsWith("git-")));
+        }).tags.filter((t) => t !== v && (gitSha !== undefined || !isGitTag(t)));
     } catch (e) {
         findings.push(`${repo}: ${v} (${want}): ${(e as Error).message}`);
         return;

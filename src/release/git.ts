@@ -1,5 +1,6 @@
 import { execFileSync } from "child_process";
 import { contextIgnore } from "./dockerignore";
+import { gitTag } from "./tags";
 
 /** A git command that failed; `reason` is the first line git printed (or the spawn error). */
 export class GitError extends Error {
@@ -94,7 +95,7 @@ export function assertCleanBuildContext(
     if (dirty.length > 0) {
         throw new DirtyTreeError(
             `${what}: the build context ${dir} has ${dirty.length} uncommitted change(s) (${listed(dirty)}); ` +
-                `the image would not be commit ${short}, which its git-${short} tag and ` +
+                `the image would not be commit ${short}, which its ${gitTag(sha)} tag and ` +
                 `org.opencontainers.image.revision label would name. Commit or stash them, then build again`,
             dirty,
         );
@@ -104,7 +105,7 @@ export function assertCleanBuildContext(
     if (sent.length === 0) return;
     throw new DirtyTreeError(
         `${what}: the build context ${dir} holds ${sent.length} file(s) that git ignores but the builder would send (${listed(sent)}); ` +
-            `no commit holds them, so the image would not be commit ${short}, which its git-${short} tag and ` +
+            `no commit holds them, so the image would not be commit ${short}, which its ${gitTag(sha)} tag and ` +
             `org.opencontainers.image.revision label would name, and an ignored file is often a secret. ` +
             `Exclude them in ${ignore.shown} or delete them, then build again`,
         sent,

@@ -193,9 +193,23 @@ export function copiedTags(version: string, gitSha: string): string[] {
     return computeTagSet({ version, gitSha }).immutable;
 }
 
+/** A `git-<sha>` tag: the commit tags of the tag set (and any sha length a registry already holds). */
+export function isGitTag(tag: string): boolean {
+    return tag.startsWith("git-");
+}
+
 /** A channel is a floating tag a stack moves: a lowercase name no release tag (X.Y.Z, git-…) can take. */
 export function isChannelTag(tag: string): boolean {
-    return /^[a-z][a-z0-9-]{0,127}$/.test(tag) && !tag.startsWith("git-");
+    return /^[a-z][a-z0-9-]{0,127}$/.test(tag) && !isGitTag(tag);
+}
+
+/** Tags in the order of computeTagSet: X.Y.Z, X.Y, X, git-…, then the rest alphabetically. */
+export function inTagSetOrder(tags: string[], version: string): string[] {
+    const [maj, min] = version.replace(/^v/, "").split(".");
+    const full = version.replace(/^v/, "");
+    const rank = (t: string) =>
+        t === full ? 0 : t === `${maj}.${min}` ? 1 : t === maj ? 2 : isGitTag(t) ? 3 : 4;
+    return [...tags].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 /**

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { readOutputs } from "../../src/flows/context";
+import { readOutputs } from "../../src/flows";
 import { ReleaseRecord } from "../../src/release";
 import { parsePublicKey } from "../../src/signing";
 import {

@@ -2,6 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { pickRollbackTarget, promote, rollback, StackHistoryEntry } from "../../src/flows";
+import { BlobNotFoundError, RegistryClient } from "../../src/registry";
 import { pushTestImage, TestImage } from "../fixtures/registry/testImage";
 import {
     commitAll,
@@ -161,6 +162,33 @@ describe("rollback @integration", () => {
             await client.deleteManifest(gcRepo, a.indexDigest, { confirm: true });
             await assert.rejects(
                 rollback({ stacksDir: path.join(gdir, "stacks"), repoRoot: gdir, stack: "prod" }, deps),
+                {
+                    message: `digest ${a.indexDigest} is no longer in ${gcRepo} (garbage-collected?); refusing to roll back to it`,
+                },
+            );
+            assert.strictEqual(fs.readFileSync(prod, "utf8"), pinned);
+        });
+
+        it("a rollback target whose config blob was collected is refused as gone, not as a raw blob error", async () => {
+            const gcRepo = uniqueRepo();
+            const a = await pushTestImage(client, gcRepo, "cli-gc-blob-a");
+            const b = await pushTestImage(client, gcRepo, "cli-gc-blob-b");
+            const gdir = makeRepo(gcRepo, a.indexDigest);
+            const prod = path.join(gdir, "stacks", "Pulumi.prod.yaml");
+            fs.writeFileSync(prod, fs.readFileSync(prod, "utf8").replace(a.indexDigest, b.indexDigest));
+            commitAll(gdir, "Pin b", 2);
+            const pinned = fs.readFileSync(prod, "utf8");
+            // The registry still serves a's index, but the config blob its check reads is gone.
+            const collected = Object.create(client) as RegistryClient;
+            collected.verify = (ref: string, platforms: string[]) =>
+                ref.endsWith(a.indexDigest)
+                    ? Promise.reject(new BlobNotFoundError(gcRepo, `sha256:${"c".repeat(64)}`))
+                    : client.verify(ref, platforms);
+            await assert.rejects(
+                rollback(
+                    { stacksDir: path.join(gdir, "stacks"), repoRoot: gdir, stack: "prod" },
+                    { client: collected },
+                ),
                 {
                     message: `digest ${a.indexDigest} is no longer in ${gcRepo} (garbage-collected?); refusing to roll back to it`,
                 },

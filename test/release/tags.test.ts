@@ -1,5 +1,7 @@
 import * as assert from "assert";
 import {
+    inTagSetOrder,
+    isGitTag,
     computeTagSet,
     copiedTags,
     gitTag,
@@ -377,4 +379,31 @@ describe("supersededFloatingTags (metadata-action#326)", () => {
     for (const r of rows)
         it(`${r.version} over [${r.existing.join(", ")}] -> [${r.want.join(", ")}]`, () =>
             assert.deepStrictEqual(supersededFloatingTags(r.version, r.existing), r.want));
+});
+
+describe("inTagSetOrder (the one order notes and PRs list tags in)", () => {
+    const rows: { version: string; tags: string[]; want: string[] }[] = [
+        {
+            version: "1.4.2",
+            tags: ["staging", "git-0123abc", "1", "1.4", "dev", "1.4.2"],
+            want: ["1.4.2", "1.4", "1", "git-0123abc", "dev", "staging"],
+        },
+        { version: "v2.0.0", tags: ["2", "2.0.0", "2.0"], want: ["2.0.0", "2.0", "2"] },
+        { version: "1.5.0-rc.1", tags: ["git-aaaaaaa", "1.5.0-rc.1"], want: ["1.5.0-rc.1", "git-aaaaaaa"] },
+        { version: "1.4.2", tags: [], want: [] },
+    ];
+    for (const r of rows)
+        it(`${r.version}: [${r.tags.join(", ")}]`, () =>
+            assert.deepStrictEqual(inTagSetOrder(r.tags, r.version), r.want));
+});
+
+describe("isGitTag", () => {
+    const rows: [string, boolean][] = [
+        ["git-0123abc", true],
+        ["git-0123abc4567890def0123abc4567890def012345", true],
+        ["1.4.2", false],
+        ["staging", false],
+        ["gitlab", false],
+    ];
+    for (const [tag, want] of rows) it(`${tag} -> ${want}`, () => assert.strictEqual(isGitTag(tag), want));
 });
