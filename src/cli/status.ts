@@ -1,8 +1,7 @@
-import { Command, InvalidArgumentError } from "commander";
-import { status, StatusOptions } from "../flows";
-import { action } from "./action";
-import { addCommonFlags, CommonOptions, commonProblems, refuseUsage, stackDirs } from "./commonOptions";
-import { CommandContext, emit } from "./context";
+import { InvalidArgumentError } from "commander";
+import { status } from "../flows";
+import { defineCommand } from "./action";
+import { CommonOptions, stackDirs } from "./commonOptions";
 import { renderStatus } from "./output";
 
 export interface StatusFlags extends CommonOptions {
@@ -17,26 +16,13 @@ export function parseConcurrency(v: string): number {
     return Number(v);
 }
 
-export function addStatusFlags(cmd: Command): Command {
-    return cmd.option("--concurrency <n>", "parallel registry calls (integer >= 1)", parseConcurrency, 16);
-}
-
-export function validateStatus(o: StatusFlags): void {
-    refuseUsage(commonProblems(o));
-}
-
-export function statusOptions(o: StatusFlags): StatusOptions {
-    return { ...stackDirs(o), concurrency: o.concurrency };
-}
-
-/** Exit code 1 when any stack's registry lookup failed: the table is printed in full either way. */
-export async function runStatus(o: StatusFlags, ctx: CommandContext): Promise<number> {
-    const r = await status(statusOptions(o), ctx.deps);
-    emit(ctx.io, o.json === true, r, renderStatus(r));
-    return r.some((x) => x.error) ? 1 : 0;
-}
-
-export function statusCommand(program: Command, ctx: CommandContext): void {
-    const cmd = program.command("status").description("every stack's pin, channel tag and drift");
-    addCommonFlags(addStatusFlags(cmd)).action(action(ctx, validateStatus, runStatus));
-}
+export const statusCommand = defineCommand<StatusFlags, Awaited<ReturnType<typeof status>>>({
+    name: "status",
+    description: "every stack's pin, channel tag and drift",
+    flags: (cmd) =>
+        cmd.option("--concurrency <n>", "parallel registry calls (integer >= 1)", parseConcurrency, 16),
+    run: (o, deps) => status({ ...stackDirs(o), concurrency: o.concurrency }, deps),
+    render: (r) => renderStatus(r),
+    // Exit code 1 when any stack's registry lookup failed: the table is printed in full either way.
+    exitCode: (r) => (r.some((x) => x.error) ? 1 : 0),
+});

@@ -7,16 +7,7 @@ import {
     ANNOTATION_GIT_SHA,
     ANNOTATION_SIGNED_BY,
 } from "./annotations";
-import {
-    ArgProblem,
-    checkedArgs,
-    digestProblems,
-    isPlain,
-    namespaceProblems,
-    nonNegativeIntegerProblems,
-    repositoryProblems,
-    requiredStringProblems,
-} from "./validate";
+import * as check from "./validate";
 
 export interface PinnedJobArgs {
     /**
@@ -133,17 +124,18 @@ export function jobSpec(i: JobSpecInput) {
  * Every problem with the plain (known) args; the constructor runs it on the args as given and again
  * on the resolved values, so an arg that arrives as an Output meets the same rules.
  */
-export function pinnedJobProblems(args: PinnedJobArgs): ArgProblem[] {
-    const problems: ArgProblem[] = [];
-    if (isPlain(args.repository)) problems.push(...repositoryProblems("repository", args.repository));
-    if (isPlain(args.digest)) problems.push(...digestProblems("digest", args.digest));
-    if (isPlain(args.gitSha)) problems.push(...requiredStringProblems("gitSha", args.gitSha));
-    if (isPlain(args.datasetVersion)) {
-        problems.push(...requiredStringProblems("datasetVersion", args.datasetVersion));
+export function pinnedJobProblems(args: PinnedJobArgs): check.ArgProblem[] {
+    const problems: check.ArgProblem[] = [];
+    if (check.isPlain(args.repository))
+        problems.push(...check.repositoryProblems("repository", args.repository));
+    if (check.isPlain(args.digest)) problems.push(...check.digestProblems("digest", args.digest));
+    if (check.isPlain(args.gitSha)) problems.push(...check.requiredStringProblems("gitSha", args.gitSha));
+    if (check.isPlain(args.datasetVersion)) {
+        problems.push(...check.requiredStringProblems("datasetVersion", args.datasetVersion));
     }
-    if (isPlain(args.namespace)) problems.push(...namespaceProblems("namespace", args.namespace));
-    if (isPlain(args.backoffLimit))
-        problems.push(...nonNegativeIntegerProblems("backoffLimit", args.backoffLimit));
+    if (check.isPlain(args.namespace)) problems.push(...check.namespaceProblems("namespace", args.namespace));
+    if (check.isPlain(args.backoffLimit))
+        problems.push(...check.nonNegativeIntegerProblems("backoffLimit", args.backoffLimit));
     return problems;
 }
 
@@ -160,25 +152,27 @@ export class PinnedJob extends pulumi.ComponentResource {
         super("image-release:train:PinnedJob", name, {}, opts);
         // Args that are Outputs skip the constructor's check; they get the same rules, and the same single
         // error naming every bad arg, once known and before anything derived from them reaches the engine.
-        const checked = checkedArgs(
-            "PinnedJob",
-            name,
-            {
-                repository: args.repository,
-                digest: args.digest,
-                gitSha: args.gitSha,
-                datasetVersion: args.datasetVersion,
-                command: args.command,
-                namespace: args.namespace,
-                backoffLimit: args.backoffLimit,
-                signedBy: args.signedBy,
-            },
-            pinnedJobProblems,
-        ).apply((resolved) => ({
-            ...resolved,
-            namespace: resolved.namespace ?? "default",
-            backoffLimit: resolved.backoffLimit ?? 0,
-        }));
+        const checked = check
+            .checkedArgs(
+                "PinnedJob",
+                name,
+                {
+                    repository: args.repository,
+                    digest: args.digest,
+                    gitSha: args.gitSha,
+                    datasetVersion: args.datasetVersion,
+                    command: args.command,
+                    namespace: args.namespace,
+                    backoffLimit: args.backoffLimit,
+                    signedBy: args.signedBy,
+                },
+                pinnedJobProblems,
+            )
+            .apply((resolved) => ({
+                ...resolved,
+                namespace: resolved.namespace ?? "default",
+                backoffLimit: resolved.backoffLimit ?? 0,
+            }));
         const spec = checked.apply((c) =>
             jobSpec({
                 baseName: name,

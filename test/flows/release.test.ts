@@ -4,7 +4,6 @@ import * as os from "os";
 import * as path from "path";
 import { buildPushSign, provenanceDockerfile, provenanceInput, release } from "../../src/flows";
 import { RegistryClient } from "../../src/registry";
-import { readVersion } from "../../src/release";
 import { fakePublish } from "../fixtures/cli/fakePublish";
 import { readProvenance } from "../fixtures/cli/provenance";
 import { git, makeRepo } from "../fixtures/cli/repo";
@@ -16,8 +15,10 @@ const client = new RegistryClient({
 });
 const ROOT = path.join(__dirname, "..", "..");
 const SIGNING = path.join(ROOT, "test", "fixtures", "signing");
-// What the project releases (version.json, else package.json), as `release` reads it.
-const VERSION = readVersion(ROOT);
+// This tool's own version (package.json), which provenance records as the builder.
+const TOOL_VERSION = (
+    JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }
+).version;
 
 describe("release --channel", () => {
     for (const channel of ["staging", "prod", "qa"]) {
@@ -152,7 +153,7 @@ describe("build-push-sign: one provenance whichever face builds", () => {
             buildArgs: {},
             sourceDateEpoch: 1700000000,
             dockerfile: "examples/hello/Dockerfile",
-            builderVersion: VERSION,
+            builderVersion: TOOL_VERSION,
         });
         assert.deepStrictEqual(
             provenanceInput({
@@ -168,7 +169,7 @@ describe("build-push-sign: one provenance whichever face builds", () => {
                 buildArgs: { MODE: "release" },
                 sourceDateEpoch: 1700000000,
                 dockerfile: "examples/hello/Dockerfile.prod",
-                builderVersion: VERSION,
+                builderVersion: TOOL_VERSION,
             },
         );
     });
@@ -242,7 +243,7 @@ describe("build-push-sign: one provenance whichever face builds", () => {
                 internalParameters: { SOURCE_DATE_EPOCH: "1700000000" },
                 resolvedDependencies: [dependency],
             },
-            runDetails: { builder: { id: `pkg:npm/pulumi-image-release@${VERSION}` } },
+            runDetails: { builder: { id: `pkg:npm/pulumi-image-release@${TOOL_VERSION}` } },
         });
     });
 });
