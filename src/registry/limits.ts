@@ -28,7 +28,7 @@ export const METADATA_BLOB_LIMIT: BodyLimit = { bytes: 4 * MiB, what: "a config 
  * An attestation envelope (DSSE, its in-toto statement base64 inside): 128 MiB. A file-level SPDX
  * of a 100,000-file ML image, in syft's shape (path, SPDXID, SHA-1 and SHA-256, license fields, the
  * layer, one CONTAINS relationship), is ~910 bytes a file with ~95-character paths: ~87 MiB of JSON,
- * ~116 MiB once base64 in the envelope (test/registry/hostile.test.ts computes it). 64 MiB would
+ * ~115 MiB once base64 in the envelope (test/registry/hostile.test.ts computes it). 64 MiB would
  * refuse it; 128 MiB is also cosign's own default (COSIGN_MAX_ATTACHMENT_SIZE).
  */
 export const ATTESTATION_LIMIT: BodyLimit = { bytes: 128 * MiB, what: "an attestation" };

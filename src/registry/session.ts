@@ -188,8 +188,12 @@ export class Session {
         const ok = res.status >= 200 && res.status < 300;
         let body: Buffer;
         try {
+            // A HEAD's Content-Length is the size of what it describes (a multi-GB blob), not a body.
             // A refusal's body only says why: its start is kept, never an error of its own.
-            body = await readCapped(res, ok ? limit.bytes : ERROR_BODY_BYTES, !ok, moved);
+            body =
+                spec.method === "HEAD"
+                    ? Buffer.alloc(0)
+                    : await readCapped(res, ok ? limit.bytes : ERROR_BODY_BYTES, !ok, moved);
         } catch (e) {
             if (e instanceof TooLarge) {
                 throw new RegistryProtocolError(
@@ -213,12 +217,18 @@ export class Session {
         return undefined;
     }
 
-    /** Sends with whatever auth we have; on a challenge, authenticates once and resends. */
+    /**
+     * Sends with whatever auth we have; on a challenge, authenticates and resends, once per origin that
+     * challenges (the registry's, then the one a redirect took the request to, if it challenges too).
+     */
     async request(registry: string, spec: RequestSpec, throwOnAuth = true): Promise<Reply> {
         let reply = await this.send(registry, spec, this.authorization(registry, spec.scope));
-        if (reply.status === 401) {
+        const answered = new Set<string>();
+        while (reply.status === 401 && !answered.has(new URL(reply.url).origin)) {
+            answered.add(new URL(reply.url).origin);
             const again = await this.answerChallenge(registry, spec, reply);
-            if (again) reply = await this.send(registry, again.spec, again.auth);
+            if (!again) break;
+            reply = await this.send(registry, again.spec, again.auth);
         }
         if (throwOnAuth && (reply.status === 401 || reply.status === 403)) {
             throw new RegistryAuthError(registry, spec.scope, reply.status, reply);

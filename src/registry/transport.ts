@@ -5,6 +5,7 @@ import { Readable, Transform, TransformCallback, pipeline } from "stream";
 import { algorithmOf } from "./digest";
 import { RegistryProtocolError } from "./errors";
 import { ERROR_BODY_BYTES } from "./limits";
+import { checkedUrl } from "./origin";
 import { describeNetworkError } from "./retry";
 import type { Stall } from "./timing";
 
@@ -196,7 +197,7 @@ export async function getFollowing(
         if (!REDIRECTS.has(res.statusCode ?? 0) || !location) return { res, url: at };
         res.resume();
         last = { status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", url: at };
-        const next = new URL(location, at);
+        const next = checkedUrl(location, `GET ${url} was redirected to`, { base: at.toString() });
         // Once off the registry's origin, never again: fetch's rule too.
         if (next.origin !== at.origin) authorization = undefined;
         at = next;
