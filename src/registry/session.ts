@@ -15,6 +15,7 @@ import {
     RegistryProtocolError,
     RegistryUnavailableError,
     isTemporaryStatus,
+    printable,
 } from "./errors";
 import {
     BodyLimit,
@@ -180,7 +181,8 @@ export class Session {
             method: spec.method,
             url: res.url || spec.url,
             status: res.status,
-            statusText: res.statusText,
+            // A reason phrase may carry C1 controls (obs-text): it reaches messages as is otherwise.
+            statusText: printable(res.statusText),
             what: spec.what,
             ...(spec.quoteBody ? { quoteBody: true } : {}),
         };
@@ -204,7 +206,8 @@ export class Session {
             throw new RetryableError(describeNetworkError(e) ?? "response body interrupted");
         }
         const reply: Reply = { ...facts, headers: res.headers, body };
-        if (isTemporaryStatus(res.status)) throw new RetryableError(`${res.status} ${res.statusText}`, reply);
+        if (isTemporaryStatus(res.status))
+            throw new RetryableError(`${res.status} ${reply.statusText}`, reply);
         return reply;
     }
 

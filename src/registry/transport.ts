@@ -3,7 +3,7 @@ import * as http from "http";
 import * as https from "https";
 import { Readable, Transform, TransformCallback, pipeline } from "stream";
 import { algorithmOf } from "./digest";
-import { RegistryProtocolError } from "./errors";
+import { RegistryProtocolError, printable } from "./errors";
 import { ERROR_BODY_BYTES } from "./limits";
 import { checkedUrl } from "./origin";
 import { describeNetworkError } from "./retry";
@@ -196,7 +196,7 @@ export async function getFollowing(
         const location = res.headers.location;
         if (!REDIRECTS.has(res.statusCode ?? 0) || !location) return { res, url: at };
         res.resume();
-        last = { status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", url: at };
+        last = { status: res.statusCode ?? 0, statusText: printable(res.statusMessage ?? ""), url: at };
         const next = checkedUrl(location, `GET ${url} was redirected to`, { base: at.toString() });
         // Once off the registry's origin, never again: fetch's rule too.
         if (next.origin !== at.origin) authorization = undefined;

@@ -21,6 +21,7 @@ import {
     RegistryProtocolError,
     RegistryUnavailableError,
     ReplyFacts,
+    printable,
     statusError,
 } from "./errors";
 import { RetryableError, withRetry } from "./retry";
@@ -140,7 +141,7 @@ async function upload(
         method: "PUT",
         url: url.toString(),
         status: put.statusCode ?? 0,
-        statusText: put.statusMessage ?? "",
+        statusText: printable(put.statusMessage ?? ""),
         body: await readAll(put),
         what: `uploading blob ${blob.digest} to ${target.name}`,
         quoteBody: true,
@@ -195,7 +196,7 @@ async function openBlob(
         method: "GET",
         url: got.url.toString(),
         status,
-        statusText: got.res.statusMessage ?? "",
+        statusText: printable(got.res.statusMessage ?? ""),
         body: await readErrorBody(got.res),
         what,
     };
@@ -290,5 +291,10 @@ async function copyAttempt(
 /** The source's reply, for a refusal of the bytes it sent. */
 function sourceFacts(got: { res: http.IncomingMessage; url: URL }): ReplyFacts {
     const status = got.res.statusCode ?? 0;
-    return { method: "GET", url: got.url.toString(), status, statusText: got.res.statusMessage ?? "" };
+    return {
+        method: "GET",
+        url: got.url.toString(),
+        status,
+        statusText: printable(got.res.statusMessage ?? ""),
+    };
 }

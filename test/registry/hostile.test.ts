@@ -570,6 +570,19 @@ const item12and8: Row[] = [
         },
     },
     {
+        name: "12: C1 controls in a reason phrase are stripped",
+        run: async (start) => {
+            const a = await start();
+            // Node writes the reason as latin1: bytes C2 9B, which the client decodes as UTF-8 U+009B (CSI).
+            const reason = "Busy\u00c2\u009b2J now";
+            on(a, `/v2/${REPO}/manifests/1.0.0`, (_req, res) => (res.writeHead(503, reason).end(), true));
+            await refused(
+                clientFor([]).getManifest(`${a.registry}/${REPO}`, "1.0.0"),
+                `registry ${a.registry} unreachable after 2 attempts: 503 Busy2J now`,
+            );
+        },
+    },
+    {
         name: "12: a tags list that is not JSON gets a clear refusal",
         run: async (start) => {
             const a = await start();
