@@ -1,4 +1,4 @@
-import { sha256Digest } from "./digest";
+import { digestLike } from "./digest";
 import {
     Repo,
     blobUrl,
@@ -11,6 +11,8 @@ import {
     uploadsUrl,
 } from "./endpoints";
 import { BlobNotFoundError, RegistryError, RegistryProtocolError, checkStatus, statusError } from "./errors";
+import { BodyLimit, METADATA_BLOB_LIMIT } from "./limits";
+import { checkedUrl } from "./origin";
 import type { Session } from "./session";
 
 /*
@@ -32,18 +34,28 @@ export async function hasBlob(session: Session, name: string, digest: string): P
     return true;
 }
 
-/** A whole blob in memory (configs, signature payloads), checked against its digest. */
-export async function getBlob(session: Session, name: string, digest: string): Promise<Buffer> {
+/**
+ * A whole blob in memory, checked against its digest: at most `limit` bytes (default 4 MiB, for
+ * configs and signature payloads; ATTESTATION_LIMIT for attestations). A cap over 4 MiB makes the
+ * read a transfer, under the stall timeout rather than the metadata deadline.
+ */
+export async function getBlob(
+    session: Session,
+    name: string,
+    digest: string,
+    limit: BodyLimit = METADATA_BLOB_LIMIT,
+): Promise<Buffer> {
     const repo = repoOf(name);
     const reply = await session.request(repo.registry, {
         method: "GET",
         url: blobUrl(repo, digest),
         scope: pullScope(repo),
         what: `GET blob ${digest} in ${repo.name}`,
+        limit,
     });
     if (reply.status === 404) throw new BlobNotFoundError(repo.name, digest, reply);
     checkStatus(reply, 200);
-    if (sha256Digest(reply.body) !== digest)
+    if (digestLike(digest, reply.body) !== digest)
         throw new RegistryProtocolError(`blob ${digest} in ${repo.name} has wrong content digest`, reply);
     return reply.body;
 }
@@ -66,7 +78,9 @@ export async function startUpload(
     checkStatus(reply, 202, 201);
     const location = reply.headers.get("location");
     if (!location) throw statusError(reply);
-    return { status: reply.status, url: new URL(location, registryBaseUrl(repo.registry)).toString() };
+    const subject = `starting blob upload in ${repo.name} gave upload location`;
+    const url = checkedUrl(location, subject, { base: registryBaseUrl(repo.registry), reply });
+    return { status: reply.status, url: url.toString() };
 }
 
 /**

@@ -2,6 +2,7 @@ import { getBlob, hasBlob, mountBlob } from "./blobs";
 import { ImageDescription, describeImage, verifyImage } from "./describe";
 import { registryBaseUrl } from "./endpoints";
 import { listTags, referrersSupported } from "./listing";
+import type { BodyLimit } from "./limits";
 import { ManifestHead, deleteManifest, getManifest, headManifest, putManifest } from "./manifests";
 import type { Manifest } from "./mediatypes";
 import { KnownTagState, RetagResult, applyTags, retag } from "./moveTags";
@@ -54,8 +55,12 @@ export class RegistryClient {
         return hasBlob(this.session, name, digest);
     }
 
-    getBlob(name: string, digest: string): Promise<Buffer> {
-        return getBlob(this.session, name, digest);
+    /**
+     * A whole blob in memory, checked against its digest: at most 4 MiB (a config, a signature
+     * payload) unless `limit` says otherwise (ATTESTATION_LIMIT for an attestation envelope).
+     */
+    getBlob(name: string, digest: string, limit?: BodyLimit): Promise<Buffer> {
+        return getBlob(this.session, name, digest, limit);
     }
 
     /** Monolithic upload; skipped when the blob already exists so re-pushes move no bytes. */

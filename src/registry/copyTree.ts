@@ -1,5 +1,6 @@
 import type { RegistryClient } from "./client";
 import { imageBlobs, indexChildren, isIndex } from "./descriptors";
+import { requireContentDigest } from "./endpoints";
 import { eachLimited, limiter } from "./limit";
 import type { Descriptor } from "./mediatypes";
 
@@ -44,6 +45,8 @@ export class TreeCopy {
      * digest, or an artifact's tag) when given, else by digest unless the target already has it.
      */
     async copyManifest(digest: string, reference?: string): Promise<void> {
+        // Decoding already refused any descriptor that is not a digest; this holds whoever calls.
+        requireContentDigest(digest);
         // Whether the target has it and what the source holds, in one round trip; what the source
         // says does not matter when the target already has it.
         const [there, got] = await Promise.allSettled([
@@ -58,6 +61,7 @@ export class TreeCopy {
         if (got.status === "rejected") throw got.reason;
         const m = got.value;
         if (isIndex(m)) {
+            // Each child once, however often the index lists it.
             const children = indexChildren(m).map((c) => c.digest);
             await eachLimited(children, this.options.concurrency, (c) => this.copyManifest(c));
         } else {

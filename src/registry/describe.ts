@@ -1,7 +1,7 @@
 import { parseReference } from "../release";
 import { getBlob } from "./blobs";
 import { configDescriptor, indexChildren, isIndex } from "./descriptors";
-import { MalformedManifestError, MissingPlatformError, RegistryProtocolError } from "./errors";
+import { MalformedManifestError, MissingPlatformError, RegistryProtocolError, printable } from "./errors";
 import { getManifest } from "./manifests";
 import { Descriptor, Manifest } from "./mediatypes";
 import type { Session } from "./session";
@@ -105,7 +105,7 @@ async function readConfig(session: Session, name: string, manifest: Manifest): P
         return JSON.parse(bytes.toString("utf8")) as ImageConfig;
     } catch (e) {
         throw new RegistryProtocolError(
-            `config ${desc.digest} in ${name} is not valid JSON: ${(e as Error).message}`,
+            `config ${desc.digest} in ${name} is not valid JSON: ${printable((e as Error).message)}`,
         );
     }
 }

@@ -34,6 +34,40 @@ export function isTemporaryStatus(status: number): boolean {
 /** Error codes that say "try again" rather than "this request is wrong". */
 const TEMPORARY_CODES = new Set(["BLOB_UPLOAD_INVALID", "TOOMANYREQUESTS", "UNKNOWN", "UNAVAILABLE"]);
 
+/** Terminal escape sequences: CSI (`ESC [ … final`), OSC (`ESC ] … BEL/ST`) and two-byte escapes. */
+const ESCAPE_SEQUENCE = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])/g;
+/** C0 and C1 controls, DEL, and the Unicode ones that reorder or break lines (Trojan Source, U+2028). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Registry text as it may reach a terminal: escape sequences dropped, line breaks and tabs as one
+ * space, every other control character removed. A registry's error body could otherwise clear the
+ * screen, retitle the window or hide the line before it.
+ */
+export function printable(text: string): string {
+    return text
+        .replace(ESCAPE_SEQUENCE, "")
+        .replace(/[\t\n\r]+/g, " ")
+        .replace(CONTROL, "");
+}
+
+/** A value a registry sent, quoted in a message: printable, and cut after 200 characters. */
+export function quoted(value: string): string {
+    const text = printable(value);
+    return `"${text.length > 200 ? `${text.slice(0, 200)}…` : text}"`;
+}
+
+/**
+ * A URL (or anything shaped like `user:password@host`) with its userinfo replaced by `<redacted>`:
+ * credentials in a URL never reach a message, wherever the URL came from.
+ */
+export function redactUrl(url: string): string {
+    return url.replace(
+        /^((?:[a-z][a-z0-9+.-]*:)?\/\/)?[^/?#\s]*@/i,
+        (_m, scheme?: string) => `${scheme ?? ""}<redacted>@`,
+    );
+}
+
 /** The well-formed entries of an `errors[]` body; anything else (HTML, text, no body) gives none. */
 export function diagnosticsOf(body: Buffer | undefined): RegistryDiagnostic[] {
     if (body === undefined || body.length === 0) return [];
@@ -49,8 +83,8 @@ export function diagnosticsOf(body: Buffer | undefined): RegistryDiagnostic[] {
         .filter((d): d is Record<string, unknown> => typeof d === "object" && d !== null)
         .filter((d) => typeof d.code === "string")
         .map((d) => ({
-            code: d.code as string,
-            message: typeof d.message === "string" ? d.message : "",
+            code: printable(d.code as string),
+            message: typeof d.message === "string" ? printable(d.message) : "",
             ...(d.detail !== undefined ? { detail: d.detail } : {}),
         }));
 }
@@ -78,7 +112,7 @@ export class RegistryError extends Error {
             this.errors = from.errors;
         } else {
             this.method = from?.method;
-            this.url = from?.url;
+            this.url = from?.url === undefined ? undefined : redactUrl(from.url);
             this.status = from?.status;
             this.errors = diagnosticsOf(from?.body);
         }
@@ -177,12 +211,35 @@ export class MalformedManifestError extends RegistryError {
         public readonly detail: string,
         reply?: ReplyFacts,
     ) {
-        super(`manifest ${reference} in ${repository} is not valid JSON: ${detail}`, reply);
+        super(`manifest ${reference} in ${repository} is not valid JSON: ${printable(detail)}`, reply);
     }
 }
 
 /** The registry answered with something the protocol does not allow (bad digest header, 4xx on push...). */
 export class RegistryProtocolError extends RegistryError {}
+
+/** A duration as messages give it: "120 s", "1.5 s", "250 ms". */
+export function duration(ms: number): string {
+    return ms >= 1000 && ms % 100 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/**
+ * The client's registry metadata calls (manifests, tags, tokens, referrers) took longer, all told,
+ * than `deadlineMs`: a registry that answers each request just inside its timeout cannot keep a
+ * command running for hours. Not worth another try: the time is gone.
+ */
+export class RegistryDeadlineError extends RegistryError {
+    constructor(
+        public readonly what: string,
+        public readonly deadlineMs: number,
+        /** How far it got, for the message: "after 7 pages". */
+        progress?: string,
+    ) {
+        super(
+            `${what}: gave up${progress ? ` ${progress}` : ""}: registry metadata calls (manifests, tags, tokens, referrers) took longer than their ${duration(deadlineMs)} deadline`,
+        );
+    }
+}
 
 /** applyTags failed after writing some tags; names exactly which were applied. */
 export class PartialTagError extends RegistryError {
@@ -208,9 +265,9 @@ const QUOTED_BODY_CHARS = 300;
  * reaches a message passes here, so this is where its text is made safe to print.
  */
 function statusLine(reply: CheckedReply): string {
-    const line = `${reply.status} ${reply.statusText}`.trim();
+    const line = printable(`${reply.status} ${reply.statusText}`).trim();
     if (!reply.quoteBody) return line;
-    return `${line}: ${(reply.body ?? Buffer.alloc(0)).toString("utf8").slice(0, QUOTED_BODY_CHARS)}`;
+    return `${line}: ${printable((reply.body ?? Buffer.alloc(0)).toString("utf8")).slice(0, QUOTED_BODY_CHARS)}`;
 }
 
 /** The error for a reply whose status its request does not accept: "<what> answered <status>". */

@@ -8,6 +8,7 @@ export {
     RegistryUnavailableError,
     MalformedManifestError,
     RegistryProtocolError,
+    RegistryDeadlineError,
     PartialTagError,
 } from "./errors";
 export type { RegistryDiagnostic, ReplyFacts } from "./errors";
@@ -35,3 +36,5 @@ export type { Manifest, Descriptor } from "./mediatypes";
 export { parseWwwAuthenticate, readDockerConfigCredential } from "./auth";
 export type { Credential } from "./auth";
 export { sha256Digest } from "./digest";
+export { ATTESTATION_LIMIT, DEFAULT_MAX_INDEX_ENTRIES, MANIFEST_LIMIT, METADATA_BLOB_LIMIT } from "./limits";
+export type { BodyLimit } from "./limits";

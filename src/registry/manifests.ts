@@ -1,5 +1,6 @@
 import { isDigest } from "../release";
-import { sha256Digest } from "./digest";
+import { checkDescriptors } from "./descriptors";
+import { checkedDigest, digestLike, isContentDigest, sha256Digest } from "./digest";
 import { Repo, deleteScope, manifestUrl, pullScope, pushScope, repoOf } from "./endpoints";
 import {
     MalformedManifestError,
@@ -7,14 +8,17 @@ import {
     RegistryError,
     RegistryProtocolError,
     checkStatus,
+    printable,
 } from "./errors";
+import { MANIFEST_LIMIT } from "./limits";
 import { MANIFEST_ACCEPT, Manifest } from "./mediatypes";
 import type { Reply, Session } from "./session";
 
 /*
  * Manifests by tag or digest: HEAD, GET, PUT, DELETE. What the registry says about a manifest is
  * decoded in two places only: `headDescriptor` (the HEAD's headers) and `decodeManifest` (a GET's
- * bytes); every digest the client learns from a registry comes out of one of them.
+ * bytes, at most 4 MiB); every digest the client learns from a registry comes out of one of them,
+ * checked to be a content digest before anything can use it.
  */
 
 export interface ManifestHead {
@@ -29,8 +33,9 @@ function mediaTypeHeader(reply: Reply): string {
 
 /** A HEAD's descriptor: the `Docker-Content-Digest` the registry names, its media type and size. */
 export function headDescriptor(reply: Reply): ManifestHead {
-    const digest = reply.headers.get("docker-content-digest");
-    if (!digest) throw new RegistryProtocolError(`${reply.what} gave no Docker-Content-Digest`, reply);
+    const header = reply.headers.get("docker-content-digest");
+    if (!header) throw new RegistryProtocolError(`${reply.what} gave no Docker-Content-Digest`, reply);
+    const digest = checkedDigest(header, `${reply.what} answered Docker-Content-Digest`, reply);
     return {
         mediaType: mediaTypeHeader(reply),
         digest,
@@ -38,8 +43,16 @@ export function headDescriptor(reply: Reply): ManifestHead {
     };
 }
 
-/** A GET's bytes as a manifest: a JSON object that hashes to `reference` when that is a digest. */
-export function decodeManifest(repo: Repo, reference: string, reply: Reply): Manifest {
+/**
+ * A GET's bytes as a manifest: a JSON object that hashes to `reference` when that is a digest, whose
+ * descriptors all carry content digests, listing `maxIndexEntries` entries at most.
+ */
+export function decodeManifest(
+    repo: Repo,
+    reference: string,
+    reply: Reply,
+    maxIndexEntries: number,
+): Manifest {
     let json: Manifest["json"];
     try {
         json = JSON.parse(reply.body.toString("utf8")) as Manifest["json"];
@@ -49,13 +62,14 @@ export function decodeManifest(repo: Repo, reference: string, reply: Reply): Man
     if (typeof json !== "object" || json === null || Array.isArray(json)) {
         throw new MalformedManifestError(repo.name, reference, "top level is not an object", reply);
     }
-    const digest = sha256Digest(reply.body);
-    if (reference.startsWith("sha256:") && digest !== reference) {
+    if (isContentDigest(reference) && digestLike(reference, reply.body) !== reference) {
         throw new RegistryProtocolError(
-            `manifest ${reference} in ${repo.name} has content digest ${digest}`,
+            `manifest ${reference} in ${repo.name} has content digest ${digestLike(reference, reply.body)}`,
             reply,
         );
     }
+    checkDescriptors(json, { repository: repo.name, reference, reply, maxIndexEntries });
+    const digest = sha256Digest(reply.body);
     const mediaType = typeof json.mediaType === "string" ? json.mediaType : mediaTypeHeader(reply);
     return { mediaType, digest, bytes: reply.body, json };
 }
@@ -86,10 +100,11 @@ export async function getManifest(session: Session, name: string, reference: str
         scope: pullScope(repo),
         what: `GET manifest ${reference} in ${repo.name}`,
         headers: { Accept: MANIFEST_ACCEPT },
+        limit: MANIFEST_LIMIT,
     });
     if (reply.status === 404) throw new ManifestNotFoundError(repo.name, reference, reply);
     checkStatus(reply, 200);
-    return decodeManifest(repo, reference, reply);
+    return decodeManifest(repo, reference, reply, session.maxIndexEntries);
 }
 
 /** Writes `bytes` under `reference` (a tag, or their digest); returns their digest. */
@@ -101,8 +116,9 @@ export async function putManifest(
     mediaType: string,
 ): Promise<string> {
     const repo = repoOf(name);
-    const expected = sha256Digest(bytes);
-    if (reference.startsWith("sha256:") && reference !== expected) {
+    // A sha512 reference is checked, and answered, in its own algorithm.
+    const expected = isContentDigest(reference) ? digestLike(reference, bytes) : sha256Digest(bytes);
+    if (isContentDigest(reference) && reference !== expected) {
         throw new RegistryError(`manifest bytes have digest ${expected}, not ${reference}`);
     }
     const what = `PUT manifest ${reference} in ${repo.name}`;
@@ -118,7 +134,10 @@ export async function putManifest(
     checkStatus(reply, 201, 200);
     const returned = reply.headers.get("docker-content-digest");
     if (returned && returned !== expected) {
-        throw new RegistryProtocolError(`${what}: registry stored ${returned}, expected ${expected}`, reply);
+        throw new RegistryProtocolError(
+            `${what}: registry stored ${printable(returned)}, expected ${expected}`,
+            reply,
+        );
     }
     return expected;
 }

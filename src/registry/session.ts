@@ -6,17 +6,37 @@ import {
     parseWwwAuthenticate,
     readDockerConfigCredential,
 } from "./auth";
-import { requestToken } from "./bearer";
-import type { Repo } from "./endpoints";
-import { CheckedReply, RegistryAuthError, RegistryUnavailableError, isTemporaryStatus } from "./errors";
+import { requestToken, tokenUrl } from "./bearer";
+import { Repo, registryOrigin } from "./endpoints";
+import {
+    CheckedReply,
+    RegistryAuthError,
+    RegistryDeadlineError,
+    RegistryProtocolError,
+    RegistryUnavailableError,
+    isTemporaryStatus,
+    printable,
+} from "./errors";
+import {
+    BodyLimit,
+    DEFAULT_MAX_INDEX_ENTRIES,
+    ERROR_BODY_BYTES,
+    REPLY_LIMIT,
+    TooLarge,
+    isTransferSized,
+    readCapped,
+    sizeText,
+} from "./limits";
 import { DEFAULT_RETRY, RetryOptions, RetryableError, describeNetworkError, withRetry } from "./retry";
+import { MetadataDeadline, Stall } from "./timing";
 
 /*
  * The session: every request's way to a registry and back. It sends (with retries for temporary
  * statuses and network faults), answers a 401's challenge (Basic, or a Bearer token from the realm
  * it names), and remembers what it learned per registry: credentials, tokens, who wants Basic.
  * Like go-containerregistry's transport (ping, basic, bearer, retry), the rest of the client sees
- * only replies.
+ * only replies. It also holds the origin rule (a registry's credentials go to its own origin and the
+ * token realm its own challenge names, nowhere else) and the clocks (timing.ts).
  */
 
 export interface TransferEvent {
@@ -30,7 +50,25 @@ export interface RegistryClientOptions {
     credentials?: Record<string, Credential>;
     dockerConfigPath?: string;
     retry?: Partial<RetryOptions>;
+    /** Each metadata request (a manifest, a tags page, a token, referrers) at most this long. Default 30 s. */
     timeoutMs?: number;
+    /**
+     * Every metadata request of this client together (time during which at least one is in flight)
+     * at most this long; then each one, in flight or to come, fails with RegistryDeadlineError.
+     * Blob transfers do not count (see `stallTimeoutMs`). The CLI makes one client per command, so
+     * this is the command's deadline. Default 120 s.
+     */
+    deadlineMs?: number;
+    /**
+     * A blob transfer (multi-GB for ML images, so no total time suits it) is abandoned, and tried
+     * again, once no byte has moved for this long. Default 60 s.
+     */
+    stallTimeoutMs?: number;
+    /**
+     * The most entries an index may list. Each costs a HEAD and a GET to copy and a line in the PR
+     * body; multi-arch images list a handful, with their attestations a few dozen. Default 1024.
+     */
+    maxIndexEntries?: number;
     onTransfer?: (e: TransferEvent) => void;
 }
 
@@ -45,6 +83,11 @@ export interface RequestSpec {
     quoteBody?: boolean;
     headers?: Record<string, string>;
     body?: Buffer;
+    /**
+     * The most a successful reply's body may be; default REPLY_LIMIT (4 MiB). A larger cap makes the
+     * request a transfer: the stall timeout applies to it instead of the timeout and the deadline.
+     */
+    limit?: BodyLimit;
 }
 
 /** A reply with its body fully read. */
@@ -56,6 +99,9 @@ export interface Reply extends CheckedReply {
 export class Session {
     readonly retry: RetryOptions;
     readonly timeoutMs: number;
+    readonly stallTimeoutMs: number;
+    readonly maxIndexEntries: number;
+    private readonly deadline: MetadataDeadline;
     private readonly tokens = new TokenCache();
     private readonly creds = new Map<string, Credential | undefined>();
     // Registries that answered with a Basic challenge get credentials up front thereafter.
@@ -64,6 +110,9 @@ export class Session {
     constructor(private readonly options: RegistryClientOptions = {}) {
         this.retry = { ...DEFAULT_RETRY, ...(options.retry ?? {}) };
         this.timeoutMs = options.timeoutMs ?? 30_000;
+        this.stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
+        this.maxIndexEntries = options.maxIndexEntries ?? DEFAULT_MAX_INDEX_ENTRIES;
+        this.deadline = new MetadataDeadline(options.deadlineMs ?? 120_000);
     }
 
     credentialFor(registry: string): Credential | undefined {
@@ -82,12 +131,37 @@ export class Session {
     send(registry: string, spec: RequestSpec, auth: string | undefined): Promise<Reply> {
         return withRetry(
             this.retry,
-            () => this.exchange(spec, auth),
+            () =>
+                isTransferSized(spec.limit ?? REPLY_LIMIT)
+                    ? this.stalled((stall) => this.exchange(spec, auth, stall.signal, () => stall.moved()))
+                    : this.deadline.run(
+                          this.timeoutMs,
+                          (signal) => this.exchange(spec, auth, signal),
+                          () => new RegistryDeadlineError(spec.what, this.deadline.ms),
+                      ),
             (attempts, cause, last) => new RegistryUnavailableError(registry, attempts, cause, last.reply),
         );
     }
 
-    private async exchange(spec: RequestSpec, auth: string | undefined): Promise<Reply> {
+    /** Runs one attempt of a transfer under a stall watchdog; once it fired, the failure says so. */
+    async stalled<T>(attempt: (stall: Stall) => Promise<T>): Promise<T> {
+        const stall = new Stall(this.stallTimeoutMs);
+        try {
+            return await attempt(stall);
+        } catch (e) {
+            if (stall.fired) throw new RetryableError(stall.message);
+            throw e;
+        } finally {
+            stall.stop();
+        }
+    }
+
+    private async exchange(
+        spec: RequestSpec,
+        auth: string | undefined,
+        signal: AbortSignal,
+        moved?: () => void,
+    ): Promise<Reply> {
         let res: Response;
         try {
             res = await fetch(spec.url, {
@@ -96,30 +170,44 @@ export class Session {
                 body: spec.body,
                 // fetch drops Authorization when a redirect leaves the origin.
                 redirect: "follow",
-                signal: AbortSignal.timeout(this.timeoutMs),
+                signal,
             });
         } catch (e) {
             const cause = describeNetworkError(e);
             if (cause) throw new RetryableError(cause);
             throw e;
         }
-        let body: Buffer;
-        try {
-            body = Buffer.from(await res.arrayBuffer());
-        } catch (e) {
-            throw new RetryableError(describeNetworkError(e) ?? "response body interrupted");
-        }
-        const reply: Reply = {
+        const facts: CheckedReply = {
             method: spec.method,
             url: res.url || spec.url,
             status: res.status,
-            statusText: res.statusText,
-            headers: res.headers,
-            body,
+            // A reason phrase may carry C1 controls (obs-text): it reaches messages as is otherwise.
+            statusText: printable(res.statusText),
             what: spec.what,
             ...(spec.quoteBody ? { quoteBody: true } : {}),
         };
-        if (isTemporaryStatus(res.status)) throw new RetryableError(`${res.status} ${res.statusText}`, reply);
+        const limit = spec.limit ?? REPLY_LIMIT;
+        const ok = res.status >= 200 && res.status < 300;
+        let body: Buffer;
+        try {
+            // A HEAD's Content-Length is the size of what it describes (a multi-GB blob), not a body.
+            // A refusal's body only says why: its start is kept, never an error of its own.
+            body =
+                spec.method === "HEAD"
+                    ? Buffer.alloc(0)
+                    : await readCapped(res, ok ? limit.bytes : ERROR_BODY_BYTES, !ok, moved);
+        } catch (e) {
+            if (e instanceof TooLarge) {
+                throw new RegistryProtocolError(
+                    `${spec.what} answered with more than ${sizeText(limit.bytes)}, the limit for ${limit.what}; refusing it`,
+                    facts,
+                );
+            }
+            throw new RetryableError(describeNetworkError(e) ?? "response body interrupted");
+        }
+        const reply: Reply = { ...facts, headers: res.headers, body };
+        if (isTemporaryStatus(res.status))
+            throw new RetryableError(`${res.status} ${reply.statusText}`, reply);
         return reply;
     }
 
@@ -132,12 +220,18 @@ export class Session {
         return undefined;
     }
 
-    /** Sends with whatever auth we have; on a challenge, authenticates once and resends. */
+    /**
+     * Sends with whatever auth we have; on a challenge, authenticates and resends, once per origin that
+     * challenges (the registry's, then the one a redirect took the request to, if it challenges too).
+     */
     async request(registry: string, spec: RequestSpec, throwOnAuth = true): Promise<Reply> {
         let reply = await this.send(registry, spec, this.authorization(registry, spec.scope));
-        if (reply.status === 401) {
-            const auth = await this.answerChallenge(registry, reply, spec.scope);
-            if (auth) reply = await this.send(registry, spec, auth);
+        const answered = new Set<string>();
+        while (reply.status === 401 && !answered.has(new URL(reply.url).origin)) {
+            answered.add(new URL(reply.url).origin);
+            const again = await this.answerChallenge(registry, spec, reply);
+            if (!again) break;
+            reply = await this.send(registry, again.spec, again.auth);
         }
         if (throwOnAuth && (reply.status === 401 || reply.status === 403)) {
             throw new RegistryAuthError(registry, spec.scope, reply.status, reply);
@@ -145,43 +239,57 @@ export class Session {
         return reply;
     }
 
-    /** The Authorization that answers a 401's challenge, or undefined when we have nothing to offer. */
+    /**
+     * The request again with what answers a 401's challenge, or undefined when we have nothing to
+     * offer. A challenge from the registry's own origin gets its credentials, and they go to the realm
+     * it names wherever that is (Docker Hub: registry-1.docker.io names auth.docker.io). A challenge
+     * from another origin (a redirect took the request there) is answered anonymously, and the request
+     * goes again to where the challenge came from: credentials never follow a redirect to a realm that
+     * another origin names (CVE-2020-15157; containerd and go-containerregistry rule it so too).
+     */
     private async answerChallenge(
         registry: string,
+        spec: RequestSpec,
         reply: Reply,
-        scope: string,
-    ): Promise<string | undefined> {
+    ): Promise<{ spec: RequestSpec; auth: string } | undefined> {
         const challenge = parseWwwAuthenticate(reply.headers.get("www-authenticate") ?? "");
+        const at = new URL(reply.url);
+        const home = at.origin === registryOrigin(registry);
         if (challenge.scheme === "bearer" && challenge.params.realm) {
-            return `Bearer ${await this.bearer(registry, challenge.params, scope)}`;
+            const token = await this.bearer(registry, at, home, challenge.params, spec.scope, reply);
+            return { spec: home ? spec : { ...spec, url: reply.url }, auth: `Bearer ${token}` };
         }
         const cred = this.credentialFor(registry);
-        if (challenge.scheme !== "basic" || !cred) return undefined;
+        if (!home || challenge.scheme !== "basic" || !cred) return undefined;
         this.basicRegistries.add(registry);
-        return basicHeader(cred);
+        return { spec, auth: basicHeader(cred) };
     }
 
-    /** A token for the scope the challenge names (or the request's), cached under both. */
+    /**
+     * A token for the scope the challenge names (or the request's), cached under both. Another
+     * origin's tokens are cached under that origin, so none goes to the registry up front.
+     */
     private async bearer(
         registry: string,
+        challenger: URL,
+        home: boolean,
         params: Record<string, string>,
         requestScope: string,
+        reply: Reply,
     ): Promise<string> {
+        const key = home ? registry : challenger.origin;
         const scope = params.scope ?? requestScope;
-        const cached = this.tokens.get(registry, scope);
+        const cached = this.tokens.get(key, scope);
         if (cached) return cached;
-        const send = (spec: RequestSpec, auth: string | undefined): Promise<Reply> =>
-            this.send(registry, spec, auth);
-        const t = await requestToken(send, registry, params, scope, this.credentialFor(registry));
-        this.tokens.set(registry, scope, t.token, t.expiresIn);
+        const url = tokenUrl(registry, challenger, params, scope, reply);
+        const send = (s: RequestSpec, auth: string | undefined): Promise<Reply> =>
+            this.send(registry, s, auth);
+        const credential = home ? this.credentialFor(registry) : undefined;
+        const t = await requestToken(send, registry, url, scope, credential);
+        this.tokens.set(key, scope, t.token, t.expiresIn);
         // Cache under the scope we asked for too, so the next request sends the token up front.
-        if (requestScope !== scope) this.tokens.set(registry, requestScope, t.token, t.expiresIn);
+        if (requestScope !== scope) this.tokens.set(key, requestScope, t.token, t.expiresIn);
         return t.token;
-    }
-
-    /** Generous for slow links, yet a stalled transfer still ends: at least 1 MiB/s after the first 30 s. */
-    transferTimeout(size: number): number {
-        return this.timeoutMs + Math.ceil(size / 1024);
     }
 
     transferred(repo: Repo, digest: string, bytes: number): void {

@@ -2,8 +2,12 @@ import { createHash } from "crypto";
 import * as http from "http";
 import * as https from "https";
 import { Readable, Transform, TransformCallback, pipeline } from "stream";
-import { RegistryProtocolError } from "./errors";
+import { algorithmOf } from "./digest";
+import { RegistryProtocolError, printable } from "./errors";
+import { ERROR_BODY_BYTES } from "./limits";
+import { checkedUrl } from "./origin";
 import { describeNetworkError } from "./retry";
+import type { Stall } from "./timing";
 
 /*
  * The byte path of blob transfers: node:http(s) exchanges whose bodies stream, and the hash check a
@@ -20,17 +24,21 @@ export class VerifyingStream extends Transform {
     bytes = 0;
     /** Set when the bytes are not the blob's: the copy fails with this text. */
     problem: string | undefined;
-    private readonly hash = createHash("sha256");
+    private readonly hash: ReturnType<typeof createHash>;
     private held: Buffer | undefined;
 
     constructor(
         private readonly blob: { digest: string; size: number },
         private readonly what: string,
+        /** The transfer's watchdog: every chunk is progress, the end means the upload is all sent. */
+        private readonly stall?: Stall,
     ) {
         super();
+        this.hash = createHash(algorithmOf(blob.digest));
     }
 
     override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+        this.stall?.moved();
         this.hash.update(chunk);
         this.bytes += chunk.length;
         if (this.bytes > this.blob.size) {
@@ -43,7 +51,8 @@ export class VerifyingStream extends Transform {
     }
 
     override _flush(done: TransformCallback): void {
-        const got = `sha256:${this.hash.digest("hex")}`;
+        this.stall?.sent(this.bytes);
+        const got = `${algorithmOf(this.blob.digest)}:${this.hash.digest("hex")}`;
         if (got !== this.blob.digest) {
             done(this.fail(`has content digest ${got} (${this.bytes} bytes read)`));
         } else if (this.bytes !== this.blob.size) {
@@ -58,6 +67,35 @@ export class VerifyingStream extends Transform {
         return new Error(this.problem);
     }
 }
+
+/** Passes an in-memory upload through in 256 KiB chunks, telling the transfer's watchdog as they go. */
+export class Progress extends Transform {
+    constructor(
+        private readonly stall: Stall,
+        private readonly size: number,
+    ) {
+        super();
+    }
+
+    static body(bytes: Buffer, stall: Stall): { from: Readable; through: Transform } {
+        const chunks = Array.from({ length: Math.ceil(bytes.length / CHUNK) }, (_, i) =>
+            bytes.subarray(i * CHUNK, (i + 1) * CHUNK),
+        );
+        return { from: Readable.from(chunks), through: new Progress(stall, bytes.length) };
+    }
+
+    override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+        this.stall.moved();
+        done(null, chunk);
+    }
+
+    override _flush(done: TransformCallback): void {
+        this.stall.sent(this.size);
+        done();
+    }
+}
+
+const CHUNK = 256 * 1024;
 
 /** The errno of a node:http failure (or fetch's wrapped one): worth another try. */
 export function networkCause(e: unknown): string | undefined {
@@ -87,23 +125,37 @@ export function exchange(
     });
 }
 
+/**
+ * An upload's answer, whole unless it runs past ERROR_BODY_BYTES (then its start: it only says why).
+ * A reply cut short (the connection dropped) rejects like a reset.
+ */
 export function readAll(res: http.IncomingMessage): Promise<Buffer> {
     return new Promise((resolve, reject) => {
         const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
+        let bytes = 0;
+        let enough = false;
+        res.on("data", (c: Buffer) => {
+            chunks.push(c);
+            bytes += c.length;
+            if (bytes >= ERROR_BODY_BYTES && !enough) {
+                enough = true;
+                res.destroy();
+                resolve(Buffer.concat(chunks).subarray(0, ERROR_BODY_BYTES));
+            }
+        });
         res.on("end", () => resolve(Buffer.concat(chunks)));
-        res.on("error", reject);
-        // A reply cut short (the connection dropped) closes without its end: the same as a reset.
+        res.on("error", (e) => enough || reject(e));
         res.on("close", () => {
-            if (!res.complete) reject(Object.assign(new Error("reply cut short"), { code: "ECONNRESET" }));
+            if (!res.complete && !enough)
+                reject(Object.assign(new Error("reply cut short"), { code: "ECONNRESET" }));
         });
     });
 }
 
-/** Enough of an error body for its `errors[]`; a registry that sends more is not read further. */
-const ERROR_BODY_BYTES = 64 * 1024;
-
-/** Reads at most ERROR_BODY_BYTES of a reply that refused, then lets the rest go. */
+/**
+ * Reads at most ERROR_BODY_BYTES of a reply whose body only says something (a refusal, an upload's
+ * answer), then lets the rest go.
+ */
 export function readErrorBody(res: http.IncomingMessage): Promise<Buffer> {
     return new Promise((resolve) => {
         const chunks: Buffer[] = [];
@@ -144,8 +196,8 @@ export async function getFollowing(
         const location = res.headers.location;
         if (!REDIRECTS.has(res.statusCode ?? 0) || !location) return { res, url: at };
         res.resume();
-        last = { status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", url: at };
-        const next = new URL(location, at);
+        last = { status: res.statusCode ?? 0, statusText: printable(res.statusMessage ?? ""), url: at };
+        const next = checkedUrl(location, `GET ${url} was redirected to`, { base: at.toString() });
         // Once off the registry's origin, never again: fetch's rule too.
         if (next.origin !== at.origin) authorization = undefined;
         at = next;

@@ -9,8 +9,9 @@ import {
     mountScope,
     pullScope,
     pushScope,
+    registryOrigin,
     repoOf,
-    requireDigest,
+    requireContentDigest,
 } from "./endpoints";
 import {
     BlobNotFoundError,
@@ -20,16 +21,28 @@ import {
     RegistryProtocolError,
     RegistryUnavailableError,
     ReplyFacts,
+    printable,
     statusError,
 } from "./errors";
 import { RetryableError, withRetry } from "./retry";
 import type { Session } from "./session";
-import { VerifyingStream, exchange, getFollowing, networkCause, readAll, readErrorBody } from "./transport";
+import type { Stall } from "./timing";
+import {
+    Progress,
+    VerifyingStream,
+    exchange,
+    getFollowing,
+    networkCause,
+    readAll,
+    readErrorBody,
+} from "./transport";
 
 /*
  * The bytes of a blob into a repository: a monolithic upload from memory (`pushBlob`), or a stream
  * from another repository on any registry (`copyBlob`). Both go through node:http (transport.ts),
- * and an attempt that fails part way starts over with a fresh upload session.
+ * and an attempt that fails part way starts over with a fresh upload session. A transfer has no
+ * total time limit (ML layers are many GB): it ends when no byte has moved for `stallTimeoutMs`.
+ * The registry's credentials go to the upload location only when it is on the registry's origin.
  */
 
 type UploadBody = Buffer | { from: Readable; through: Transform };
@@ -53,15 +66,23 @@ export async function pushBlob(
         session.retry,
         async () => {
             const started = await startUpload(session, repo);
-            let put: CheckedReply;
-            try {
-                const signal = AbortSignal.timeout(session.transferTimeout(bytes.length));
-                put = await upload(session, repo, started.url, { digest, size: bytes.length }, bytes, signal);
-            } catch (e) {
-                const cause = networkCause(e);
-                if (cause) throw new RetryableError(cause);
-                throw e;
-            }
+            const put = await session.stalled(async (stall) => {
+                try {
+                    const body = Progress.body(bytes, stall);
+                    return await upload(
+                        session,
+                        repo,
+                        started.url,
+                        { digest, size: bytes.length },
+                        body,
+                        stall,
+                    );
+                } catch (e) {
+                    const cause = networkCause(e);
+                    if (cause) throw new RetryableError(cause);
+                    throw e;
+                }
+            });
             checkUpload(put, repo, attempts);
         },
         (n, cause, last) => new RegistryUnavailableError(repo.registry, n, cause, last.reply),
@@ -71,9 +92,28 @@ export async function pushBlob(
 }
 
 /**
+ * The Authorization for an upload session's URL: what the POST that opened it settled (in
+ * startUpload, with the source's scope too when it asked for a mount), when the session is on the
+ * registry's origin; none when the registry handed out a location elsewhere (storage, another host).
+ */
+function uploadAuthorization(
+    session: Session,
+    target: Repo,
+    url: URL,
+    mountedFrom?: Repo,
+): string | undefined {
+    if (url.origin !== registryOrigin(target.registry)) return undefined;
+    return (
+        session.authorization(target.registry, pushScope(target)) ??
+        (mountedFrom
+            ? session.authorization(target.registry, mountScope(target, mountedFrom.path))
+            : undefined)
+    );
+}
+
+/**
  * The PUT that closes an upload session, through node:http: fetch copies a Buffer or a stream body
- * through web streams at several times the CPU. The POST that opened the session (in startUpload,
- * with the source's scope too when it asked for a mount) settled which Authorization to send.
+ * through web streams at several times the CPU.
  */
 async function upload(
     session: Session,
@@ -81,15 +121,11 @@ async function upload(
     sessionUrl: string,
     blob: { digest: string; size: number },
     body: UploadBody,
-    signal: AbortSignal,
+    stall: Stall,
     mountedFrom?: Repo,
 ): Promise<CheckedReply> {
-    const auth =
-        session.authorization(target.registry, pushScope(target)) ??
-        (mountedFrom
-            ? session.authorization(target.registry, mountScope(target, mountedFrom.path))
-            : undefined);
     const url = closingUploadUrl(sessionUrl, blob.digest);
+    const auth = uploadAuthorization(session, target, url, mountedFrom);
     const put = await exchange(
         url,
         "PUT",
@@ -98,14 +134,14 @@ async function upload(
             "Content-Length": String(blob.size),
             ...(auth ? { Authorization: auth } : {}),
         },
-        signal,
+        stall.signal,
         body,
     );
     return {
         method: "PUT",
         url: url.toString(),
         status: put.statusCode ?? 0,
-        statusText: put.statusMessage ?? "",
+        statusText: printable(put.statusMessage ?? ""),
         body: await readAll(put),
         what: `uploading blob ${blob.digest} to ${target.name}`,
         quoteBody: true,
@@ -160,7 +196,7 @@ async function openBlob(
         method: "GET",
         url: got.url.toString(),
         status,
-        statusText: got.res.statusMessage ?? "",
+        statusText: printable(got.res.statusMessage ?? ""),
         body: await readErrorBody(got.res),
         what,
     };
@@ -185,7 +221,7 @@ export async function copyBlob(
 ): Promise<number> {
     const source = repoOf(from);
     const target = repoOf(to);
-    requireDigest(blob.digest);
+    requireContentDigest(blob.digest);
     // A mount the registry refused left an upload session open: the first attempt uses it.
     let hint = uploadUrlHint;
     const attempts: UploadAttempts = { unauthorized: false };
@@ -194,7 +230,9 @@ export async function copyBlob(
         () => {
             const mountSession = hint;
             hint = undefined;
-            return copyAttempt(session, source, target, blob, attempts, mountSession);
+            return session.stalled((stall) =>
+                copyAttempt(session, source, target, blob, attempts, mountSession, stall),
+            );
         },
         (n, cause, last) =>
             new RegistryUnavailableError(
@@ -216,12 +254,12 @@ async function copyAttempt(
     blob: { digest: string; size: number },
     attempts: UploadAttempts,
     mountSession: string | undefined,
+    stall: Stall,
 ): Promise<number> {
-    const signal = AbortSignal.timeout(session.transferTimeout(blob.size));
     // The upload session and the source's reply are independent: one round trip for both.
     const [started, opened] = await Promise.allSettled([
         mountSession ?? startUpload(session, target).then((s) => s.url),
-        openBlob(session, source, blob.digest, signal),
+        openBlob(session, source, blob.digest, stall.signal),
     ]);
     if (started.status === "rejected") {
         if (opened.status === "fulfilled") opened.value.res.destroy();
@@ -229,12 +267,12 @@ async function copyAttempt(
     }
     if (opened.status === "rejected") throw opened.reason;
     const got = opened.value;
-    const verifying = new VerifyingStream(blob, `${source.name}@${blob.digest}`);
+    const verifying = new VerifyingStream(blob, `${source.name}@${blob.digest}`, stall);
     const mountedFrom = mountSession !== undefined ? source : undefined;
     let put: CheckedReply;
     try {
         const body = { from: got.res, through: verifying };
-        put = await upload(session, target, started.value, blob, body, signal, mountedFrom);
+        put = await upload(session, target, started.value, blob, body, stall, mountedFrom);
     } catch (e) {
         if (verifying.problem) throw new RegistryProtocolError(verifying.problem, sourceFacts(got));
         const cause = networkCause(e);
@@ -253,5 +291,10 @@ async function copyAttempt(
 /** The source's reply, for a refusal of the bytes it sent. */
 function sourceFacts(got: { res: http.IncomingMessage; url: URL }): ReplyFacts {
     const status = got.res.statusCode ?? 0;
-    return { method: "GET", url: got.url.toString(), status, statusText: got.res.statusMessage ?? "" };
+    return {
+        method: "GET",
+        url: got.url.toString(),
+        status,
+        statusText: printable(got.res.statusMessage ?? ""),
+    };
 }

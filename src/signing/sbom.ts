@@ -21,7 +21,11 @@ async function imageFiles(client: RegistryClient, repository: string, manifest: 
     const files = new Map<string, Buffer>();
     const unreadable: string[] = [];
     for (const layer of manifest.json.layers ?? []) {
-        const blob = await client.getBlob(repository, layer.digest);
+        // A layer is read whole here: as large as its descriptor says, and no larger.
+        const blob = await client.getBlob(repository, layer.digest, {
+            bytes: layer.size,
+            what: "this layer",
+        });
         let entries: Awaited<ReturnType<typeof readTar>>;
         try {
             entries = await readTar(/gzip/.test(layer.mediaType) ? zlib.gunzipSync(blob) : blob);

@@ -1,5 +1,5 @@
 import { KeyObject } from "crypto";
-import { RegistryClient } from "../registry";
+import { ATTESTATION_LIMIT, RegistryClient } from "../registry";
 import { redactCredentials } from "../release";
 import { ArtifactLayer, readArtifact } from "./artifacts";
 import { SigningError } from "./errors";
@@ -50,7 +50,9 @@ export async function readEnvelope(
     repository: string,
     digest: string,
 ): Promise<DsseEnvelope> {
-    const env = JSON.parse((await client.getBlob(repository, digest)).toString("utf8")) as {
+    const env = JSON.parse(
+        (await client.getBlob(repository, digest, ATTESTATION_LIMIT)).toString("utf8"),
+    ) as {
         payloadType?: string;
         payload?: string;
         signatures?: { sig?: string }[];
