@@ -21,6 +21,7 @@ export {
     MissingPlatformError,
     PartialTagError,
     RegistryAuthError,
+    RegistryDeadlineError,
     RegistryError,
     RegistryProtocolError,
     RegistryUnavailableError,

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { CliDeps } from "../flows";
+import { RegistryClient } from "../registry";
 import { addCommonFlags, CommonOptions, commonProblems, emptyValues, refuseUsage } from "./commonOptions";
 import { CommandContext, emit } from "./context";
 
@@ -23,6 +24,17 @@ export interface CommandSpec<F extends CommonOptions, R> {
     exitCode?: (r: R) => number;
 }
 
+/** One registry client per command: its deadline is the command's (`--deadline`). */
+export function registryDeps(o: CommonOptions): CliDeps {
+    return {
+        client: new RegistryClient({
+            retry: { attempts: 2, baseDelayMs: 100, maxDelayMs: 500 },
+            timeoutMs: 5000,
+            deadlineMs: o.deadline * 1000,
+        }),
+    };
+}
+
 /** Every problem at once, as one usage refusal (exit code 2), before the flow runs. */
 export function validateFlags<F extends CommonOptions, R>(spec: CommandSpec<F, R>, o: F): void {
     refuseUsage([
@@ -40,7 +52,7 @@ export function defineCommand<F extends CommonOptions, R>(
         const cmd = program.command(spec.name).description(spec.description);
         addCommonFlags(spec.flags(cmd)).action(async (o: F) => {
             validateFlags(spec, o);
-            const r = await spec.run(o, ctx.deps, ctx);
+            const r = await spec.run(o, ctx.deps ?? registryDeps(o), ctx);
             emit(ctx.io, o.json === true, r, spec.render(r, o));
             ctx.exitCode = spec.exitCode?.(r) ?? 0;
         });

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { StackOptions, UsageRefusal } from "../flows";
 
 /** The flags every command takes, as commander hands them over. */
@@ -7,6 +7,18 @@ export interface CommonOptions {
     stacksDir: string;
     repoRoot: string;
     json?: true;
+    /** Seconds the command's registry metadata calls may take together (RegistryClient deadlineMs). */
+    deadline: number;
+}
+
+export const DEFAULT_DEADLINE_SECONDS = 120;
+
+/** Whole seconds, at least 1: a deadline of 0 or "1.5" would be a typo, not a wish. */
+export function parseDeadline(v: string): number {
+    if (!/^[0-9]+$/.test(v) || Number(v) < 1) {
+        throw new InvalidArgumentError(`--deadline must be a whole number of seconds >= 1 (got "${v}")`);
+    }
+    return Number(v);
 }
 
 export function addCommonFlags(cmd: Command): Command {
@@ -21,7 +33,13 @@ export function addCommonFlags(cmd: Command): Command {
             "git repository root (its history is what rollback and history read)",
             ".",
         )
-        .option("--json", "machine-readable output on stdout");
+        .option("--json", "machine-readable output on stdout")
+        .option(
+            "--deadline <seconds>",
+            "the most time this command's registry metadata calls (manifests, tags, tokens, referrers) may take together; blob transfers are bounded by a stall timeout instead",
+            parseDeadline,
+            DEFAULT_DEADLINE_SECONDS,
+        );
 }
 
 /** Absolute directories for the flows: the stacks directory is relative to the repository root. */

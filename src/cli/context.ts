@@ -9,7 +9,8 @@ export interface Io {
 /** What every command runs with: its output and the registry client of the flows. */
 export interface CommandContext {
     io: Io;
-    deps: CliDeps;
+    /** The flows' registry client; when absent, each command makes its own from its flags (--deadline). */
+    deps?: CliDeps;
     /** The exit code of a command that completed: 1 when it reports findings or per-stack errors. */
     exitCode: number;
 }

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { CliDeps } from "../flows";
-import { RegistryClient } from "../registry";
 import { builderVersion } from "../signing";
 import { addCommands } from "./commands";
 import { CommandContext, Io } from "./context";
@@ -19,21 +18,12 @@ export function cliProgram(ctx: CommandContext): Command {
     return addCommands(program, ctx);
 }
 
-function defaultDeps(): CliDeps {
-    return {
-        client: new RegistryClient({
-            retry: { attempts: 2, baseDelayMs: 100, maxDelayMs: 500 },
-            timeoutMs: 5000,
-        }),
-    };
-}
-
 /** Returns the exit code; never calls process.exit so tests can run it in-process. */
 export async function run(argv: string[], terminal: Io, deps?: CliDeps): Promise<number> {
     // Results, progress, help and errors alike: no value from a registry or a record reaches the
     // terminal as a control sequence.
     const io = terminalIo(terminal);
-    const ctx: CommandContext = { io, deps: deps ?? defaultDeps(), exitCode: 0 };
+    const ctx: CommandContext = { io, ...(deps ? { deps } : {}), exitCode: 0 };
     try {
         await cliProgram(ctx).parseAsync(argv, { from: "user" });
         return ctx.exitCode;

@@ -1,6 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { checkPin, PinRefusal, pullSources, VerifiedPin } from "../flows";
-import { ImageDescription, normalizePlatform, RegistryClient, RegistryUnavailableError } from "../registry";
+import {
+    ImageDescription,
+    normalizePlatform,
+    RegistryClient,
+    RegistryDeadlineError,
+    RegistryUnavailableError,
+} from "../registry";
 
 /**
  * A preview must answer quickly when the registry is down: three tries 200 ms and 400 ms apart, and
@@ -19,7 +25,7 @@ export function verificationFailure(name: string, err: unknown): string {
     const reason = err instanceof PinRefusal ? err.reason : err;
     const detail = reason instanceof Error ? reason.message : String(reason);
     const hint =
-        reason instanceof RegistryUnavailableError
+        reason instanceof RegistryUnavailableError || reason instanceof RegistryDeadlineError
             ? " (set verifyDigest: false, image-release:verifyDigest in the stack file, to preview without a registry)"
             : "";
     return `PinnedDeployment "${name}": digest verification failed: ${detail}${hint}`;

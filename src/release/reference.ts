@@ -82,8 +82,11 @@ function splitRegistry(input: string, name: string): { registry: string; path: s
     return { registry, path };
 }
 
-/** `user:password@` (or a lone token) before the host, up to the last "@" ahead of the first "/". */
-const USERINFO_RE = /^[^/]+@(?=[^/@]+\/)/;
+/**
+ * `user:password@` (or a lone token) before the host, up to the last "@" ahead of the first "/"; or,
+ * when the password itself holds a "/", any `user:…@` whose "@" is followed by `host/`.
+ */
+const USERINFO_RE = /^(?:[^/]+|[^@\s]*:[^@\s]*)@(?=[^/@]+\/)/;
 const URL_USERINFO_RE = /^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i;
 
 /** The userinfo that starts `s`, unless what follows it is really `name@<algorithm>:<hex>`. */

@@ -22,6 +22,7 @@ const PUBLIC_VALUES = [
     "PinnedJob",
     "Refusal",
     "RegistryAuthError",
+    "RegistryDeadlineError",
     "RegistryError",
     "RegistryProtocolError",
     "RegistryUnavailableError",
