@@ -93,6 +93,8 @@ const URL_USERINFO_RE = /^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i;
 function userinfoOf(s: string): string | undefined {
     const m = USERINFO_RE.exec(s);
     if (m === null) return undefined;
+    // `git@host:team/app` is an scp-style git remote: a user name, no secret, and no image reference.
+    if (!m[0].includes(":") && /^[^/@:]+:(?![0-9]+\/)/.test(s.slice(m[0].length))) return undefined;
     return /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-f]{32,}$/i.test(s.slice(m[0].length)) ? undefined : m[0];
 }
 

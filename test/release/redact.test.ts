@@ -17,6 +17,10 @@ describe("redactCredentials (a reference or URL that is safe to quote in a messa
         ["app@sha256:abc", "app@sha256:abc"],
         ["127.0.0.1:5000/image-release/hello", "127.0.0.1:5000/image-release/hello"],
         ["admin:hunter2@registry.local", "<redacted>@registry.local"],
+        // An scp-style git remote names a user, not a secret; with a password it is redacted.
+        ["git@git.example.com:team/hello", "git@git.example.com:team/hello"],
+        ["git:tok@git.example.com:team/hello", "<redacted>@git.example.com:team/hello"],
+        ["token@127.0.0.1:5001/team/app", "<redacted>@127.0.0.1:5001/team/app"],
         // A password holding "/" is still a password: the "@" before host/path ends it.
         ["user:p/ss@registry.example.com/app", "<redacted>@registry.example.com/app"],
         ["user:a/b/c@127.0.0.1:5001/team/app:1.0", "<redacted>@127.0.0.1:5001/team/app:1.0"],
