@@ -107,10 +107,18 @@ export function pinWorkload(
     return { props: out as Props, matched: result.matched };
 }
 
+const endReports: (() => void)[] = [];
+
 /** Runs `report` once the program has nothing left to do: every registration, and so every transform. */
 function atProgramEnd(report: () => void): void {
-    // The SDK's own callback server is unref'd for this reason: beforeExit is when no work is outstanding.
-    process.once("beforeExit", report);
+    // The SDK unrefs its callback server for this reason: beforeExit is when no work is outstanding. One
+    // listener serves every transform of the process.
+    if (endReports.length === 0) {
+        process.once("beforeExit", () => {
+            for (const r of endReports.splice(0)) r();
+        });
+    }
+    endReports.push(report);
 }
 
 /** @internal The transform with its end-of-program hook given, so tests can call it. */
