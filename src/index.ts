@@ -10,6 +10,10 @@ export {
     PinnedDeploymentArgs,
     PinnedJob,
     PinnedJobArgs,
+    ImagePin,
+    PinMode,
+    pinWorkloads,
+    PinWorkloadsOptions,
     RegistryCredentials,
 } from "./components";
 export { ReleaseRecord, ReleaseRuleError, DirtyTreeError, GitError } from "./release";

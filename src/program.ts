@@ -6,6 +6,7 @@ import {
     MultiArchImage,
     PinnedDeployment,
     PinnedJob,
+    pinWorkloads,
     VERIFY_CLIENT_OPTIONS,
     verificationFailure,
 } from "./components";
@@ -17,6 +18,7 @@ import {
     computeTagSet,
     contextCommitInfo,
     DirtyTreeError,
+    PINNED_STACKS,
     readVersion,
     ReleaseRecord,
     resolveImageSource,
@@ -24,6 +26,7 @@ import {
 } from "./release";
 import {
     deployablePins,
+    imageKeyLabel,
     PROJECT,
     StackConfigError,
     stackFile,
@@ -141,6 +144,38 @@ function projectRoot(): string {
     return path.isAbsolute(root) ? root : process.cwd();
 }
 
+/**
+ * Every workload of the stack, the program's own and those a Helm chart or YAML creates, runs the
+ * stack's pinned digests (the first image's signer is the one the pin check verified). staging and
+ * prod refuse a workload image that is not a digest.
+ */
+function pinStackWorkloads(stack: string, cfg: StackImageConfig, signedBy?: string): void {
+    const pins = Object.entries(cfg.images).filter(
+        ([, i]) => i.digest !== undefined && i.version !== undefined && i.gitSha !== undefined,
+    );
+    if (pins.length === 0) return;
+    const images = Object.fromEntries(
+        pins.map(([name, i], n) => [
+            name,
+            {
+                repository: i.repository,
+                digest: i.digest as string,
+                version: i.version as string,
+                gitSha: i.gitSha as string,
+                ...(i.promotedFrom !== undefined ? { promotedFrom: i.promotedFrom } : {}),
+                ...(n === 0 && signedBy !== undefined ? { signedBy } : {}),
+            },
+        ]),
+    );
+    const strict = PINNED_STACKS.includes(stack) || PINNED_STACKS.includes(cfg.channel ?? "");
+    pulumi.runtime.registerResourceTransform(
+        pinWorkloads(images, {
+            mode: strict ? "strict" : "rewrite",
+            keyLabel: (image, key) => imageKeyLabel(cfg, image, key),
+        }),
+    );
+}
+
 /** dev: build once, push the tag set, deploy the digest that was just built. */
 function runBuild(stack: string, cfg: StackImageConfig, build: { context: string; dockerfile: string }) {
     // The same version `image-release release` gives the build: version.json, else package.json, of the project.
@@ -148,6 +183,7 @@ function runBuild(stack: string, cfg: StackImageConfig, build: { context: string
     const context = path.resolve(projectRoot(), build.context);
     const commit = contextCommitInfo(context);
     const gitSha = cfg.gitSha ?? commit.sha;
+    pinStackWorkloads(stack, cfg);
     // The git-<sha> tag and the revision label say "this is commit <sha>": only true of a clean context.
     if (cfg.gitSha === undefined) {
         assertCleanBuildContext(context, commit.sha, `${cfg.file}: image-release:build`, build.dockerfile);
@@ -220,6 +256,7 @@ async function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
     const [{ version, gitSha }] = deployablePins(cfg);
     // The signature is read where the digest is, so a required one is checked even without verifyDigest.
     const pin = cfg.verifyDigest || cfg.requireSignature ? await checkedPin(cfg, digest) : undefined;
+    pinStackWorkloads(stack, cfg, pin?.signature?.keyId);
     const k8sOpts = kubernetesOptions(stack, cfg);
     const deployment = new PinnedDeployment(
         APP,

@@ -28,6 +28,9 @@ export {
     pinnedDeploymentProblems,
 } from "./pinnedDeployment";
 export { platformDigestsOf, VERIFY_CLIENT_OPTIONS, verificationFailure, verifyPin } from "./pinVerification";
+export { ImagePin, PinMode, pinWorkloads, PinWorkloadsOptions } from "./pinWorkloads";
+/** @internal */
+export { PinnedWorkload, pinWorkload, pinWorkloadsTransform } from "./pinWorkloads";
 export { JobSpecInput, PinnedJob, PinnedJobArgs } from "./pinnedJob";
 /** @internal */
 export { jobAnnotations, jobName, jobSpec } from "./pinnedJob";

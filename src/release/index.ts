@@ -56,6 +56,16 @@ export {
     workloadImages,
     workloadOf,
 } from "./workloads";
+export {
+    ImagePin,
+    indexPins,
+    PinImagesOptions,
+    PinMode,
+    PinnedImages,
+    pinImages,
+    WorkloadName,
+    withValueAt,
+} from "./pinImages";
 export { ContextIgnore, contextIgnore, dockerignoreFile } from "./dockerignore";
 export { code, codeSpan, fencedBlock, inlineText, Markdown, md, showUnprintable, tableRow } from "./markdown";
 export { shellCommand, shellQuote } from "./shellQuote";

@@ -72,30 +72,80 @@ export const mocks: pulumi.runtime.Mocks = {
 interface RegisterRequest {
     getType(): string;
     getName(): string;
+    getCustom(): boolean;
     getDependenciesList(): string[];
+    getObject(): object | undefined;
+    setObject(o: unknown): void;
 }
 type RegisterCallback = (err: unknown, resp?: { getUrn(): string }) => void;
 interface Monitor {
     registerResource(req: RegisterRequest, callback: RegisterCallback): void;
 }
 
+/** The stack transforms the program registered since the last setMocks, in order. */
+const stackTransforms: pulumi.ResourceTransform[] = [];
+
+/**
+ * The SDK's mocks refuse `registerResourceTransform` (there is no engine to call back), so the mocks
+ * stand in for the engine: a registered stack transform runs on every registration's inputs, as the
+ * engine would run it, across the same serialize/deserialize boundary, before the mock records them.
+ */
+function enableStackTransforms(): void {
+    stackTransforms.length = 0;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const state = require("@pulumi/pulumi/runtime/state") as { getStore(): Record<string, unknown> };
+    const store = state.getStore();
+    store.supportsTransforms = true;
+    store.callbacks = {
+        registerStackTransform: (t: pulumi.ResourceTransform) => stackTransforms.push(t),
+        awaitStackRegistrations: async () => undefined,
+        shutdown: () => undefined,
+    };
+}
+
+/** The request with every stack transform applied to its inputs (the engine's part of a registration). */
+async function transformed(req: RegisterRequest): Promise<void> {
+    const object = req.getObject();
+    if (stackTransforms.length === 0 || object === undefined) return;
+    let props = pulumi.runtime.deserializeProperties(object as never);
+    for (const t of stackTransforms) {
+        const args = { custom: req.getCustom(), type: req.getType(), name: req.getName(), props, opts: {} };
+        const result = await t(args);
+        if (result !== undefined) props = result.props;
+    }
+    const struct = object.constructor as unknown as { fromJavaScript(o: unknown): unknown };
+    req.setObject(struct.fromJavaScript(await pulumi.runtime.serializeProperties("transformed", props)));
+}
+
 export async function setMocks(stack = "dev", preview = false): Promise<void> {
     await pulumi.runtime.setMocks(mocks, "image-release", stack, preview);
+    enableStackTransforms();
     // MockResourceArgs carries no dependencies, so read them off the request the SDK sends the monitor.
     const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
     const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, callback) =>
-        register(req, (err, resp) => {
-            if (!err && resp) {
-                registrations.push({
-                    type: req.getType(),
-                    name: req.getName(),
-                    urn: resp.getUrn(),
-                    dependencies: req.getDependenciesList(),
-                });
-            }
-            callback(err, resp);
-        });
+    monitor.registerResource = (req, callback) => {
+        const done = afterRegister(req, callback);
+        // Without a stack transform the registration stays synchronous, exactly as before.
+        if (stackTransforms.length === 0) return register(req, done);
+        transformed(req).then(
+            () => register(req, done),
+            (err: unknown) => callback(err),
+        );
+    };
+}
+
+function afterRegister(req: RegisterRequest, callback: RegisterCallback): RegisterCallback {
+    return (err, resp) => {
+        if (!err && resp) {
+            registrations.push({
+                type: req.getType(),
+                name: req.getName(),
+                urn: resp.getUrn(),
+                dependencies: req.getDependenciesList(),
+            });
+        }
+        callback(err, resp);
+    };
 }
 
 /** The one way tests unwrap an Output. */
