@@ -72,6 +72,30 @@ function kubernetesOptions(stack: string, cfg: StackImageConfig): pulumi.Compone
     return { providers: { kubernetes: provider } };
 }
 
+/** Namespaces every cluster has and its control plane lives in: never the stack's to create (or delete). */
+const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/**
+ * The Kubernetes options every workload of the stack takes: the stack's provider, and the Namespace its
+ * config names, which the stack creates unless `image-release:createNamespace: false` says it exists.
+ * Each workload component depends on it, so on a fresh cluster the namespace exists before anything is
+ * created in it (a component registers only once its dependencies are created, its children after it).
+ */
+function workloadOptions(stack: string, cfg: StackImageConfig): pulumi.ComponentResourceOptions {
+    const opts = kubernetesOptions(stack, cfg);
+    if (cfg.createNamespace === false || SYSTEM_NAMESPACES.includes(cfg.namespace)) return opts;
+    const provider = (opts.providers as Record<string, pulumi.ProviderResource> | undefined)?.kubernetes;
+    const namespace = new k8s.core.v1.Namespace(
+        "namespace",
+        { metadata: { name: cfg.namespace } },
+        // Retained on delete: `pulumi destroy` (or a renamed namespace) would otherwise delete the
+        // namespace and with it everything in it that is not this stack's (other workloads, secrets,
+        // volume claims). The stack deletes its own objects; the namespace outlives the stack.
+        { retainOnDelete: true, ...(provider ? { provider } : {}) },
+    );
+    return { ...opts, dependsOn: [namespace] };
+}
+
 /** The `release` export every stack has; the CLI and release notes read it. */
 function releaseRecord(
     cfg: StackImageConfig,
@@ -199,7 +223,7 @@ function runBuild(stack: string, cfg: StackImageConfig, build: { context: string
         sourceDateEpoch: sourceDateEpoch(process.env, commit.commitTime),
         source: resolveImageSource(context, cfg.source),
     });
-    const k8sOpts = kubernetesOptions(stack, cfg);
+    const k8sOpts = workloadOptions(stack, cfg);
     const deployment = new PinnedDeployment(
         APP,
         {
@@ -257,7 +281,7 @@ async function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
     // The signature is read where the digest is, so a required one is checked even without verifyDigest.
     const pin = cfg.verifyDigest || cfg.requireSignature ? await checkedPin(cfg, digest) : undefined;
     pinStackWorkloads(stack, cfg, pin?.signature?.keyId);
-    const k8sOpts = kubernetesOptions(stack, cfg);
+    const k8sOpts = workloadOptions(stack, cfg);
     const deployment = new PinnedDeployment(
         APP,
         {

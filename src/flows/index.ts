@@ -2,7 +2,21 @@ export { Refusal, UsageRefusal } from "./refusal";
 export { CliDeps, digestPrefix } from "./context";
 export { StackHistoryEntry, stackFileHistory, distinctDigests } from "../stackconfig";
 export { applyPin, PinChange, PinOptions, PinResult } from "./pin";
-export { checkRanInSource, promote, PromoteOptions, PromoteResult, RanEvidence } from "./promote";
+export {
+    checkRanInSource,
+    promote,
+    PromoteDeps,
+    PromoteOptions,
+    PromoteResult,
+    RanEvidence,
+} from "./promote";
+export {
+    pulumiStackOutput,
+    readSourceRecord,
+    SourceRecord,
+    stackOutputCommand,
+    StackOutputFn,
+} from "./stackOutputs";
 export { rollback, pickRollbackTarget, RollbackOptions, RollbackResult } from "./rollback";
 export { status, StackStatus, StatusOptions } from "./status";
 export { mapLimit } from "./limit";

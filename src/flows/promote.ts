@@ -5,11 +5,17 @@ import { CliDeps, digestPrefix } from "./context";
 import { Refusal } from "./refusal";
 import { applyPin, PinChange, PinDeps, PinOptions, PinResult } from "./pin";
 import { checkPin, signedEvidence, stackPinCheck, VerifiedPin } from "./pinCheck";
-import { loadStack, loadStackSnapshot, outputsFile, readOutputs } from "./stack";
+import { loadStack, loadStackSnapshot, outputsFile } from "./stack";
+import { readSourceRecord, SourceRecord, stackOutputCommand, StackOutputFn } from "./stackOutputs";
 
 export interface PromoteOptions extends PinOptions {
     from: string;
     to: string;
+}
+
+export interface PromoteDeps extends PinDeps {
+    /** Reads the source stack's `release` output. Default: the Pulumi CLI (./stackOutputs). */
+    stackOutputs?: StackOutputFn;
 }
 
 export interface PromoteResult extends PinResult {
@@ -25,7 +31,7 @@ export interface PromoteResult extends PinResult {
 export interface RanEvidence {
     /** Digests pinned in committed versions of the source stack file (git history, HEAD included). */
     committed: string[];
-    /** The digest in `.image-release/outputs/<source>.json`: what the stack's last run exported. */
+    /** The digest of the source's `release` record: its stack output, else `.image-release/outputs/<source>.json`. */
     recorded?: string;
     /** The digest pinned in the source file as it is on disk, which may not be committed. */
     onDisk?: string;
@@ -57,9 +63,11 @@ interface Promotion {
     snapshot: StackFileSnapshot;
     /** The source's recorded `release` output, if any. */
     recorded?: ReleaseRecord;
+    /** Where `recorded` was read. */
+    recordedFrom?: SourceRecord["from"];
 }
 
-function loadPromotion(o: PromoteOptions): Promotion {
+async function loadPromotion(o: PromoteOptions, deps: PromoteDeps): Promise<Promotion> {
     if (o.from === o.to) throw new Refusal(`cannot promote stack "${o.to}" to itself`);
     const source = loadStack(o, o.from);
     const { config: target, snapshot } = loadStackSnapshot(o, o.to);
@@ -71,8 +79,8 @@ function loadPromotion(o: PromoteOptions): Promotion {
             `stack "${o.to}" accepts promotions only from "${target.promoteFrom}" (image-release:promoteFrom); refusing to promote from "${o.from}"`,
         );
     }
-    const recorded = readOutputs(o.repoRoot, o.from);
-    return { source, target, snapshot, ...(recorded ? { recorded } : {}) };
+    const read = await readSourceRecord(o.repoRoot, o.from, deps.stackOutputs);
+    return { source, target, snapshot, ...(read ? { recorded: read.record, recordedFrom: read.from } : {}) };
 }
 
 /** The source's pin: its stack file's, else what its last run recorded. */
@@ -116,9 +124,13 @@ function ranEvidence(o: PromoteOptions, p: Promotion, digest: string): Markdown 
         ...(source.digest ? { onDisk: source.digest } : {}),
         sourceFile,
     });
-    return recorded?.digest === digest
-        ? md`${code(o.from)} exported it as its \`release\` stack output (${path.relative(o.repoRoot, outputsFile(o.repoRoot, o.from))}: version ${recorded.version}, built in ${code(recorded.sourceStack)})`
-        : md`${code(o.from)} pinned it in a committed version of ${sourceFile}`;
+    if (recorded?.digest !== digest)
+        return md`${code(o.from)} pinned it in a committed version of ${sourceFile}`;
+    const where =
+        p.recordedFrom === "stack output"
+            ? code(stackOutputCommand(o.from))
+            : md`${path.relative(o.repoRoot, outputsFile(o.repoRoot, o.from))}`;
+    return md`${code(o.from)} exported it as its \`release\` stack output (${where}: version ${recorded.version}, built in ${code(recorded.sourceStack)})`;
 }
 
 /**
@@ -164,8 +176,8 @@ function promotionPin(
     };
 }
 
-export async function promote(o: PromoteOptions, deps: PinDeps): Promise<PromoteResult> {
-    const p = loadPromotion(o);
+export async function promote(o: PromoteOptions, deps: PromoteDeps): Promise<PromoteResult> {
+    const p = await loadPromotion(o, deps);
     const pin = sourcePin(o, p);
     const ran = ranEvidence(o, p, pin.digest);
     const held = await checkForTarget(o, p, pin, deps);

@@ -124,6 +124,12 @@ export const KEY_TABLE = [
         read: read.namespace,
         default: () => "default",
     },
+    {
+        key: "createNamespace",
+        help: "false: the namespace already exists, so the stack does not create it (default: it does)",
+        // Present only when off, like requireSignature only when on: a stack file without it keeps its config.
+        read: (raw, scope, key) => (read.boolean(raw, scope, key) === false ? false : undefined),
+    },
     { key: "promoteFrom", help: "the only stack promotions into this one come from", read: read.stackName },
     {
         key: "promotedFrom",

@@ -36,6 +36,11 @@ export interface StackImageConfig {
     build?: { context: string; dockerfile: string };
     verifyDigest: boolean;
     namespace: string;
+    /**
+     * The namespace already exists and is not the stack's to create: present only when
+     * `image-release:createNamespace: false`. Otherwise the program creates `namespace` (never a system one).
+     */
+    createNamespace?: false;
     kubeconfig?: string;
     kubeContext?: string;
     /** `org.opencontainers.image.source` for builds; otherwise taken from git or package.json. */

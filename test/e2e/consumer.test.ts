@@ -86,6 +86,7 @@ describe("e2e: the packed library in a consumer project", function () {
         fs.writeFileSync(
             path.join(dir, "index.ts"),
             [
+                'import * as k8s from "@pulumi/kubernetes";',
                 'import * as pulumi from "@pulumi/pulumi";',
                 'import { MultiArchImage, PinnedDeployment } from "pulumi-image-release";',
                 "",
@@ -93,13 +94,16 @@ describe("e2e: the packed library in a consumer project", function () {
                 'const repository = config.require("repository");',
                 'const gitSha = config.require("gitSha");',
                 'const image = new MultiArchImage("web", { context: "app", repository, version: "2.0.1", gitSha, channel: "dev" });',
+                'const namespace = config.require("namespace");',
+                "// The program declares the namespace it deploys into, so `pulumi up` works on a fresh cluster.",
+                'const ns = new k8s.core.v1.Namespace("web", { metadata: { name: namespace } }, { retainOnDelete: true });',
                 'const web = new PinnedDeployment("web", {',
                 "    repository,",
                 "    digest: image.digest,",
                 '    version: "2.0.1",',
                 "    gitSha,",
-                '    namespace: config.require("namespace"),',
-                "});",
+                "    namespace,",
+                "}, { dependsOn: [ns] });",
                 "export const digest = image.digest;",
                 "export const tags = image.tags;",
                 "export const ref = web.image;",
@@ -120,7 +124,6 @@ describe("e2e: the packed library in a consumer project", function () {
         git(dir, ["commit", "-q", "-m", "consumer"]);
         const sha = git(dir, ["rev-parse", "HEAD"]).trim();
 
-        kubectl(["create", "namespace", namespace]);
         const stack = await LocalWorkspace.createOrSelectStack(
             { stackName: "dev", workDir: dir },
             { envVars: engineEnv(stateDir) },

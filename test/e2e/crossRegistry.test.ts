@@ -83,7 +83,9 @@ describe("e2e: prod in its own registry: pulumi up copies the pin there before d
             .replace(
                 /^(\s*)image-release:promotedFrom: staging$/m,
                 `$1image-release:promotedFrom: staging\n$1image-release:sourceRepository: ${source}`,
-            );
+            )
+            // The namespace exists already (kubectl above), as a team's prod namespace would.
+            .replace(/^(\s*)(image-release:namespace: .*)$/m, "$1$2\n$1image-release:createNamespace: false");
         fs.writeFileSync(prodFile(), text);
         git(dir, ["commit", "-q", "-am", "prod pulls from its own registry"]);
         pin(a, "1.4.2", "0123abc");

@@ -100,8 +100,8 @@ describe("e2e: the README's flows under a real pulumi up", function () {
     const rolloutHistory = (ns: string) => kubectl(["rollout", "history", "deployment/hello", "-n", ns]);
 
     before(async () => {
+        // No namespace is created here: each stack's `pulumi up` creates its own (image-release:namespace).
         dir = projectCopy(r);
-        for (const ns of Object.values(r.namespaces)) kubectl(["create", "namespace", ns]);
         // What dev builds is the newest commit of its context, not HEAD: config commits do not rebuild it.
         sha1 = git(dir, ["log", "-1", "--format=%H", "--", "examples/hello"]).trim();
     });
@@ -211,7 +211,8 @@ describe("e2e: the README's flows under a real pulumi up", function () {
             assert.ok(body.includes(`\n${line}\n`), `PR body lacks ${line}:\n${body}`);
         }
         const preview = await stacks.staging.preview({ onOutput: log });
-        assert.strictEqual(preview.changeSummary.create, 7);
+        // Its Namespace is one of them: the stack creates it on a cluster that does not have it yet.
+        assert.strictEqual(preview.changeSummary.create, 8);
         const up = await stacks.staging.up({ onOutput: log });
         assert.strictEqual(up.outputs.digest.value, d1);
         assert.deepStrictEqual(up.outputs.platformDigests.value, await platformDigests(d1));
@@ -441,6 +442,11 @@ describe("e2e: the README's flows under a real pulumi up", function () {
         const left = await run("kubectl", ["get", "deployment", "hello", "-n", r.namespaces.dev], dir);
         assert.strictEqual(left.code, 1);
         assert.strictEqual(left.stderr, 'Error from server (NotFound): deployments.apps "hello" not found\n');
+        // The stack's Namespace is retained on delete: whatever else lives in it is not the stack's to delete.
+        assert.strictEqual(
+            kubectl(["get", "namespace", r.namespaces.dev, "-o", "name"]),
+            `namespace/${r.namespaces.dev}\n`,
+        );
         assert.deepStrictEqual(await registryTags(repo), tags);
         for (const d of [d1, d2]) assert.strictEqual(await registryDigest(repo, d), d);
     });

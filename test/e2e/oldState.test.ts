@@ -99,6 +99,18 @@ describe("e2e: a dev stack deployed before src/build became src/builder still up
         oldProvider = serializedProvider(old.outputs);
         oldRoot = providerRoot(oldProvider);
         dir = projectCopy(r);
+        // The stack predates image-release:createNamespace: its namespace exists (kubectl below), and
+        // this test compares the old state's plan alone.
+        const devFile = path.join(dir, "stacks", "Pulumi.dev.yaml");
+        fs.writeFileSync(
+            devFile,
+            fs
+                .readFileSync(devFile, "utf8")
+                .replace(
+                    /^(\s*)(image-release:namespace: .*)$/m,
+                    "$1$2\n$1image-release:createNamespace: false",
+                ),
+        );
         appSha = commitAppThenProject(dir, "image-release today");
         kubectl(["create", "namespace", ns]);
     });

@@ -101,6 +101,13 @@ const rows: {
             'must be an RFC 1123 label: lowercase alphanumerics or "-", starting and ending with an alphanumeric',
     },
     {
+        key: "createNamespace",
+        good: "false",
+        want: { createNamespace: false },
+        bad: "yes",
+        problem: () => "expected true or false",
+    },
+    {
         key: "promoteFrom",
         good: "dev",
         want: { promoteFrom: "dev" },
@@ -192,6 +199,17 @@ describe("the key table: one row per key, each accepted and refused with its exa
             "promotedFrom",
             "sourceRepository",
         ]));
+
+    it("createNamespace: true (the default) leaves the field out, so stack files without the key read the same", () => {
+        for (const value of [true, "true"]) {
+            const got = validateStackConfig(
+                "staging",
+                F,
+                cfg({ repository: REPO, digest: D, createNamespace: value }),
+            );
+            assert.strictEqual("createNamespace" in got, false);
+        }
+    });
 
     for (const r of rows) {
         const stack = r.stack ?? "staging";

@@ -1,0 +1,104 @@
+import { execFile } from "child_process";
+import { ReleaseRecord, ReleaseRuleError, validateReleaseRecord } from "../release";
+import { Refusal } from "./refusal";
+import { readOutputs } from "./stack";
+
+/**
+ * Reads a stack's `release` output as the backend holds it: `{ value }` with the output's JSON, or
+ * undefined when no backend can answer for this stack (then the outputs file is the record).
+ */
+export type StackOutputFn = (repoRoot: string, stack: string) => Promise<{ value: unknown } | undefined>;
+
+/** The command a user would type; the PR evidence names it. */
+export function stackOutputCommand(stack: string): string {
+    return `pulumi stack output release --json --stack ${stack}`;
+}
+
+/**
+ * What the Pulumi CLI says when there is no stack output to read, as opposed to one it failed to read:
+ * no backend login, no project here, no such stack (never `pulumi stack init`ed in this backend), or a
+ * stack that never exported `release` (never `pulumi up`). Each falls back to the outputs file.
+ */
+const NO_STACK_OUTPUT = [
+    /PULUMI_ACCESS_TOKEN must be set for login/,
+    /not logged in/i,
+    /no Pulumi\.yaml project file found/,
+    /pass the fully qualified name/,
+    /no stack named '[^']*' found/,
+    /does not have output property 'release'/,
+];
+
+/** How long a backend may take to answer before promote gives up on it (a cloud backend over the network). */
+const TIMEOUT_MS = 120_000;
+
+/**
+ * The default StackOutputFn: the Pulumi CLI, run in the project root with the user's own environment
+ * (backend login, PULUMI_BACKEND_URL, passphrase), exactly the command the user ran by hand before. The
+ * CLI rather than the Automation API: the Automation API drives this same binary, and would add a
+ * workspace (project settings, plugin checks) that reading one output does not need. No `pulumi` on
+ * PATH, or one of NO_STACK_OUTPUT, falls back to the outputs file; any other failure (an unreachable
+ * backend, a timeout, output that is not JSON) refuses, since the file may be stale.
+ */
+export function pulumiStackOutput(repoRoot: string, stack: string): Promise<{ value: unknown } | undefined> {
+    const args = ["stack", "output", "release", "--json", "--stack", stack, "--non-interactive"];
+    const command = stackOutputCommand(stack);
+    return new Promise((resolve, reject) => {
+        execFile(
+            "pulumi",
+            args,
+            { cwd: repoRoot, env: process.env, timeout: TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
+            (err, stdout, stderr) => {
+                if (err) {
+                    if ((err as NodeJS.ErrnoException).code === "ENOENT") return resolve(undefined);
+                    if (NO_STACK_OUTPUT.some((re) => re.test(stderr))) return resolve(undefined);
+                    const said = err.killed
+                        ? `no answer in ${TIMEOUT_MS / 1000}s`
+                        : (stderr.split("\n").find((l) => l.startsWith("error:")) ?? stderr.trim()) ||
+                          err.message;
+                    return reject(new Refusal(`stack "${stack}": \`${command}\` failed: ${said}`));
+                }
+                try {
+                    resolve({ value: JSON.parse(stdout) as unknown });
+                } catch {
+                    reject(
+                        new Refusal(
+                            `stack "${stack}": \`${command}\` printed no JSON (got "${stdout.trim().slice(0, 80)}")`,
+                        ),
+                    );
+                }
+            },
+        );
+    });
+}
+
+/** A stack's release record and where it was read: its real stack output, or the outputs file. */
+export interface SourceRecord {
+    record: ReleaseRecord;
+    from: "stack output" | "outputs file";
+}
+
+/**
+ * The stack's `release` record: its stack output when a backend has one, else
+ * `.image-release/outputs/<stack>.json`, else undefined. A stack output that is not a release record
+ * refuses, naming the stack: it is what ran, so a bad one is not papered over by an older file.
+ */
+export async function readSourceRecord(
+    repoRoot: string,
+    stack: string,
+    stackOutput: StackOutputFn = pulumiStackOutput,
+): Promise<SourceRecord | undefined> {
+    const output = await stackOutput(repoRoot, stack);
+    if (output !== undefined) {
+        try {
+            return {
+                record: validateReleaseRecord(output.value, `stack "${stack}" output release`),
+                from: "stack output",
+            };
+        } catch (e) {
+            if (e instanceof ReleaseRuleError) throw new Refusal(e.message);
+            throw e;
+        }
+    }
+    const file = readOutputs(repoRoot, stack);
+    return file === undefined ? undefined : { record: file, from: "outputs file" };
+}
