@@ -195,6 +195,7 @@ function pinStackWorkloads(stack: string, cfg: StackImageConfig, signedBy?: stri
     pulumi.runtime.registerResourceTransform(
         pinWorkloads(images, {
             mode: strict ? "strict" : "rewrite",
+            ...(cfg.allowImages !== undefined ? { allow: cfg.allowImages } : {}),
             keyLabel: (image, key) => imageKeyLabel(cfg, image, key),
         }),
     );

@@ -160,6 +160,11 @@ export const KEY_TABLE = [
         default: (stack) => (SIGNED_BY_DEFAULT.includes(stack) ? true : undefined),
     },
     {
+        key: "allowImages",
+        help: "third-party repositories workloads may run besides the pinned set (still by digest in staging/prod)",
+        read: read.allowImages,
+    },
+    {
         key: "images",
         help: "a named set of images, each with the keys marked per-image (name -> map)",
         read: imageSetReader(() => IMAGE_ROWS),

@@ -52,6 +52,8 @@ export interface StackImageConfig {
      * so a key rotation lists the old and the new key until every pinned digest is signed by the new one.
      */
     signingKeys?: string[];
+    /** `image-release:allowImages`: third-party repositories the workload transform lets through. */
+    allowImages?: string[];
     /**
      * Refuse a pin whose digest is not signed by a trusted key. Default: on for prod, off elsewhere;
      * present only when on.

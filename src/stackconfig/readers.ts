@@ -150,3 +150,19 @@ export function signingKeys(raw: unknown, scope: Scope, key: string): string[] |
     }
     return list as string[];
 }
+
+/** Third-party repositories a stack's workloads may run besides its own set (each still by digest in staging/prod). */
+export function allowImages(raw: unknown, scope: Scope, key: string): string[] | undefined {
+    if (!Array.isArray(raw) || raw.length === 0) {
+        scope.bad(key, "expected a non-empty list of repositories (no tag, no digest)", raw);
+        return undefined;
+    }
+    const out: string[] = [];
+    for (const r of raw as unknown[]) {
+        const problem = typeof r === "string" ? repositoryProblem(r) : "expected a repository";
+        if (problem !== undefined) scope.bad(key, problem, r);
+        else if (out.includes(r as string)) scope.bad(key, "duplicate repository", r);
+        else out.push(r as string);
+    }
+    return out;
+}

@@ -165,6 +165,14 @@ const rows: {
         problem: () => "expected true or false",
     },
     {
+        key: "allowImages",
+        good: ["docker.io/library/busybox", "ghcr.io/org/sidecar"],
+        want: { allowImages: ["docker.io/library/busybox", "ghcr.io/org/sidecar"] },
+        bad: ["busybox:1.36"],
+        got: "busybox:1.36",
+        problem: () => "must be a repository without a tag or digest",
+    },
+    {
         key: "images",
         good: { api: { repository: REPO2, digest: D2 } },
         want: { repository: REPO2, digest: D2, form: "set" },
