@@ -16,8 +16,8 @@ export function stackOutputCommand(stack: string): string {
 
 /**
  * What the Pulumi CLI says when there is no stack output to read, as opposed to one it failed to read:
- * no backend login, no project here, no such stack (never `pulumi stack init`ed in this backend), or a
- * stack that never exported `release` (never `pulumi up`). Each falls back to the outputs file.
+ * no backend login, no project here, no such stack (never `pulumi stack init`ed in this backend, or a
+ * file backend whose directory is gone), or a stack that never exported `release` (never `pulumi up`). Each falls back to the outputs file.
  */
 const NO_STACK_OUTPUT = [
     /PULUMI_ACCESS_TOKEN must be set for login/,
@@ -25,6 +25,8 @@ const NO_STACK_OUTPUT = [
     /no Pulumi\.yaml project file found/,
     /pass the fully qualified name/,
     /no stack named '[^']*' found/,
+    // A `file://` backend whose directory is gone holds no stack at all (a stale login, a moved state dir).
+    /unable to open bucket file:\/\/\S+: stat \S+: no such file or directory/,
     /does not have output property 'release'/,
 ];
 

@@ -43,7 +43,10 @@ describe("e2e: the README's flows under a real pulumi up", function () {
     let sha2 = "";
 
     const log = (s: string) => fs.appendFileSync(logFile, s);
-    const cli = (args: string[]) => run("node", [path.join(dir, "bin", "image-release.js"), ...args], dir);
+    // The CLI runs with the stacks' backend and passphrase, as in a user's shell after `pulumi login`:
+    // `promote --from <stack>` then reads that stack's real `release` output.
+    const cli = (args: string[]) =>
+        run("node", [path.join(dir, "bin", "image-release.js"), ...args], dir, engineEnv(stateDir));
     /** `pulumi stack output release --json`, written where `promote --from <stack>` reads it. */
     const recordOutputs = async (name: string): Promise<ReleaseRecord> => {
         const out = await run(
@@ -206,7 +209,8 @@ describe("e2e: the README's flows under a real pulumi up", function () {
             // The pinned digest's immutable tags: the PR lists no tags from the registry.
             `- Tags: \`1.4.2\`, \`git-${sha1.slice(0, 7)}\``,
             "- Running in: dev, staging",
-            "- `dev` exported it as its `release` stack output (.image-release/outputs/dev.json: version 1.4.2, built in `dev`)",
+            // Read from the stack itself, not from the outputs file this test also wrote.
+            "- `dev` exported it as its `release` stack output (`pulumi stack output release --json --stack dev`: version 1.4.2, built in `dev`)",
         ]) {
             assert.ok(body.includes(`\n${line}\n`), `PR body lacks ${line}:\n${body}`);
         }

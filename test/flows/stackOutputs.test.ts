@@ -81,6 +81,11 @@ describe("pulumiStackOutput: the Pulumi CLI reads a stack's release output", () 
         },
         { why: "no such stack", stderr: "error: no stack named 'dev' found\n", code: 6 },
         {
+            why: "a file backend whose directory is gone (a stale `pulumi login file://…`)",
+            stderr: "error: unable to open bucket file:///tmp/gone/state?no_tmp_dir=true: stat /tmp/gone/state: no such file or directory\n",
+            code: 255,
+        },
+        {
             why: "no project here",
             stderr: "error: no Pulumi.yaml project file found (searching upwards from /x)\n",
             code: 1,
