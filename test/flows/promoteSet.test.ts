@@ -17,7 +17,6 @@ describe("promote and rollback a set @integration", () => {
     let worker0: TestImage;
     let worker1: TestImage;
     let workerAmd64: TestImage;
-    void (() => workerAmd64);
     const m = (img: TestImage, version: string, gitSha: string): Member => ({
         digest: img.indexDigest,
         version,
@@ -175,10 +174,159 @@ describe("promote and rollback a set @integration", () => {
                 "After merge: `pulumi preview --stack prod` (checks the pin), then `pulumi up --stack prod`.\n",
         );
     });
-});
 
-void history;
-void rollback;
-void status;
-void renderHistory;
-void Refusal;
+    it("refuses a combination that never ran together in staging, and writes nothing", async () => {
+        // api 1.3.0 ran with worker 1.2.0, worker 1.3.0 with api 1.2.0; the two new ones never together.
+        const { dir, o } = repoWith([
+            [A1, W0],
+            [A0, W1],
+        ]);
+        writeStack(dir, "staging", setStackText("staging", repo, A1, W1));
+        const before = readStack(dir, "prod");
+        await assert.rejects(
+            promote({ ...o, from: "staging", to: "prod" }, deps),
+            (e: Error) =>
+                e instanceof Refusal &&
+                e.message ===
+                    `images api ${A1.digest}, worker ${W1.digest} never ran together in stack "staging" (no committed version of stacks/Pulumi.staging.yaml pins this combination); refusing to promote the set to "prod"`,
+        );
+        assert.strictEqual(readStack(dir, "prod"), before);
+
+        // Each image on its own did run: --image moves that one, and only its lines change.
+        const r = await promote({ ...o, from: "staging", to: "prod", image: "worker" }, deps);
+        assert.strictEqual(r.diff, prodDiff(undefined, [W0, W1]));
+        assert.strictEqual(readStack(dir, "prod"), setStackText("prod", repo, A0, W1));
+        assert.deepStrictEqual(r.images, [
+            { name: "worker", digest: W1.digest, version: "1.3.0", previousDigest: W0.digest },
+        ]);
+    });
+
+    it("--image: a digest that never ran alone is refused; an unknown image is named", async () => {
+        const { dir, o } = repoWith([]);
+        writeStack(dir, "staging", setStackText("staging", repo, A1, W0));
+        await assert.rejects(
+            promote({ ...o, from: "staging", to: "prod", image: "api" }, deps),
+            new Refusal(
+                `image "api" digest ${A1.digest} never ran in stack "staging" (not in a committed version of stacks/Pulumi.staging.yaml or its recorded outputs); refusing to promote it to "prod"`,
+            ),
+        );
+        await assert.rejects(
+            promote({ ...o, from: "staging", to: "prod", image: "cron" }, deps),
+            new Refusal(`stack "staging" has no image "cron" (images: api, worker)`),
+        );
+        await assert.rejects(
+            promote({ ...o, from: "staging", to: "prod", image: "worker" }, deps),
+            new Refusal(`stack "prod" already runs worker ${W0.digest}; nothing to promote`),
+        );
+    });
+
+    it("refuses to move a set between stacks that pin different images, naming them", async () => {
+        const { dir, o } = repoWith([[A1, W1]]);
+        const prod = setStackText("prod", repo, A0, W0).replace(/ {8}worker:\n(?: {12}.*\n)+/, "");
+        writeStack(dir, "prod", prod);
+        commitAll(dir, "prod drops worker", 3);
+        await assert.rejects(
+            promote({ ...o, from: "staging", to: "prod" }, deps),
+            new Refusal(
+                `stacks "staging" and "prod" pin different images (only in "staging": worker); a set moves as one unit only between stacks that pin the same images (move one with --image NAME)`,
+            ),
+        );
+        assert.strictEqual(readStack(dir, "prod"), prod);
+    });
+
+    it("a 2nd image that fails its pin check writes nothing, not even the 1st", async () => {
+        // worker's index holds linux/amd64 only: staging (which runs amd64 for it) ran it, prod needs arm64 too.
+        const Wamd: Member = m(workerAmd64, "1.3.0", "eeeeeee");
+        const dir = emptyRepo();
+        writeStack(dir, "staging", setStackText("staging", repo, A1, Wamd, ["linux/amd64"]));
+        writeStack(dir, "prod", setStackText("prod", repo, A0, W0));
+        commitAll(dir, "stacks", 1);
+        const o = { stacksDir: `${dir}/stacks`, repoRoot: dir };
+        const before = readStack(dir, "prod");
+        await assert.rejects(promote({ ...o, from: "staging", to: "prod", git: true }, deps), (e: Error) => {
+            assert.ok(e instanceof Refusal, e.message);
+            assert.match(e.message, /linux\/arm64/);
+            return true;
+        });
+        assert.deepStrictEqual(
+            [readStack(dir, "prod"), git(dir, ["rev-parse", "--abbrev-ref", "HEAD"]).trim()],
+            [before, "main"],
+        );
+        assert.strictEqual(git(dir, ["status", "--porcelain"]), "");
+    });
+
+    it("rollback restores the previous combination as one unit; --image rolls one image back", async () => {
+        const { dir, o } = repoWith([[A1, W1]]);
+        await promote({ ...o, from: "staging", to: "prod" }, deps);
+        commitAll(dir, "Promote the set to prod", 3);
+        const promoted = git(dir, ["rev-parse", "HEAD"]).trim();
+        const initial = git(dir, ["rev-list", "--max-parents=0", "HEAD"]).trim();
+
+        const rb = await rollback({ ...o, stack: "prod" }, deps);
+        assert.strictEqual(readStack(dir, "prod"), setStackText("prod", repo, A0, W0));
+        assert.strictEqual(rb.diff, prodDiff([A1, A0], [W1, W0]));
+        assert.deepStrictEqual(
+            [rb.commit, rb.images],
+            [
+                initial,
+                [
+                    { name: "api", digest: A0.digest, version: "1.2.0", previousDigest: A1.digest },
+                    { name: "worker", digest: W0.digest, version: "1.2.0", previousDigest: W1.digest },
+                ],
+            ],
+        );
+        commitAll(dir, "Roll back prod", 4);
+
+        // Back to the newer combination (the only other one); two back there is none.
+        await assert.rejects(
+            rollback({ ...o, stack: "prod", to: "2" }, deps),
+            new Refusal(
+                `stack "prod" has only 1 earlier combination(s) of images api, worker in git history; cannot go back 2`,
+            ),
+        );
+        await assert.rejects(
+            rollback({ ...o, stack: "prod", to: A1.digest }, deps),
+            new Refusal(
+                `--to "${A1.digest}": stack "prod" pins a set, which steps back by whole combinations (--to N); roll one image back to a digest or version with --image NAME --to ${A1.digest}`,
+            ),
+        );
+        const one = await rollback({ ...o, stack: "prod", image: "api", to: "1.3.0" }, deps);
+        assert.strictEqual(readStack(dir, "prod"), setStackText("prod", repo, A1, W0));
+        assert.deepStrictEqual([one.commit, one.diff], [promoted, prodDiff([A0, A1], undefined)]);
+    });
+
+    it("history and status show one row per image of a set", async () => {
+        const { dir, o } = repoWith([[A1, W1]]);
+        await promote({ ...o, from: "staging", to: "prod" }, deps);
+        commitAll(dir, "Promote the set to prod", 3);
+        const h = await history({ ...o, stack: "prod" });
+        const short = (n: number) => git(dir, ["rev-parse", "--short=7", `HEAD~${n}`]).trim();
+        assert.strictEqual(
+            renderHistory(h),
+            [
+                "COMMIT   IMAGE   DATE                      AUTHOR       VERSION  DIGEST               MESSAGE",
+                `${short(0)}  api     2024-01-03T12:00:00.000Z  Release Bot  1.3.0    ${A1.digest.slice(0, 19)}  Promote the set to prod`,
+                `${short(0)}  worker  2024-01-03T12:00:00.000Z  Release Bot  1.3.0    ${W1.digest.slice(0, 19)}  Promote the set to prod`,
+                `${short(2)}  api     2024-01-01T12:00:00.000Z  Release Bot  1.2.0    ${A0.digest.slice(0, 19)}  Initial stacks`,
+                `${short(2)}  worker  2024-01-01T12:00:00.000Z  Release Bot  1.2.0    ${W0.digest.slice(0, 19)}  Initial stacks`,
+                "",
+            ].join("\n"),
+        );
+        const st = await status(o, deps);
+        const row = (stack: string, image: string, x: Member) => ({
+            stack,
+            image,
+            version: x.version,
+            digest: x.digest,
+            channel: stack,
+            present: true,
+            drift: true,
+        });
+        assert.deepStrictEqual(st, [
+            row("prod", "api", A1),
+            row("prod", "worker", W1),
+            row("staging", "api", A1),
+            row("staging", "worker", W1),
+        ]);
+    });
+});
