@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { history, promote, Refusal, rollback, status } from "../../src/flows";
 import { renderHistory } from "../../src/cli/output";
 import { pushTestImage, TestImage } from "../fixtures/registry/testImage";
-import { commitAll, git, readStack } from "../fixtures/cli/repo";
+import { commitAll, git, makeRepo, readStack } from "../fixtures/cli/repo";
 import { cliRepo, testClient } from "../fixtures/cli/scenarios";
 import { emptyRepo, Member, setStackText, writeStack } from "../fixtures/sets/setRepo";
 
@@ -101,7 +101,15 @@ describe("promote and rollback a set @integration", () => {
 
     it("moves the whole set staging -> prod as one edit, one diff, one commit", async () => {
         const { dir, o } = repoWith([[A1, W1]]);
-        const r = await promote({ ...o, from: "staging", to: "prod", git: true }, deps);
+        const r = await promote({ ...o, from: "staging", to: "prod", git: true, retag: true }, deps);
+        // --retag moves each image's own channel tag, in its own repository.
+        assert.deepStrictEqual(
+            [
+                (await client.headManifest(`${repo}/api`, "prod"))?.digest,
+                (await client.headManifest(`${repo}/worker`, "prod"))?.digest,
+            ],
+            [A1.digest, W1.digest],
+        );
         assert.strictEqual(r.diff, prodDiff([A0, A1], [W0, W1]));
         assert.strictEqual(readStack(dir, "prod"), setStackText("prod", repo, A1, W1));
         assert.deepStrictEqual(r.images, [
@@ -297,7 +305,7 @@ describe("promote and rollback a set @integration", () => {
 
     it("history and status show one row per image of a set", async () => {
         const { dir, o } = repoWith([[A1, W1]]);
-        await promote({ ...o, from: "staging", to: "prod" }, deps);
+        await promote({ ...o, from: "staging", to: "prod", retag: true }, deps);
         commitAll(dir, "Promote the set to prod", 3);
         const h = await history({ ...o, stack: "prod" });
         const short = (n: number) => git(dir, ["rev-parse", "--short=7", `HEAD~${n}`]).trim();
@@ -313,20 +321,35 @@ describe("promote and rollback a set @integration", () => {
             ].join("\n"),
         );
         const st = await status(o, deps);
-        const row = (stack: string, image: string, x: Member) => ({
+        // prod's channel tags were moved with the pins; staging's were never set: each image is checked alone.
+        const row = (stack: string, image: string, x: Member, tagged: boolean) => ({
             stack,
             image,
             version: x.version,
             digest: x.digest,
             channel: stack,
+            ...(tagged ? { channelDigest: x.digest } : {}),
             present: true,
-            drift: true,
+            drift: !tagged,
         });
         assert.deepStrictEqual(st, [
-            row("prod", "api", A1),
-            row("prod", "worker", W1),
-            row("staging", "api", A1),
-            row("staging", "worker", W1),
+            row("prod", "api", A1, true),
+            row("prod", "worker", W1, true),
+            row("staging", "api", A1, false),
+            row("staging", "worker", W1, false),
         ]);
+    });
+
+    it("a single-image stack names its one image after its repository; another name is refused", async () => {
+        const dir = makeRepo(`${repo}/api`, A0.digest);
+        const o = { stacksDir: `${dir}/stacks`, repoRoot: dir };
+        await assert.rejects(
+            promote({ ...o, from: "staging", to: "prod", image: "worker" }, deps),
+            new Refusal(`stack "staging" has no image "worker" (images: api)`),
+        );
+        await assert.rejects(
+            rollback({ ...o, stack: "prod", image: "worker" }, deps),
+            new Refusal(`stack "prod" has no image "worker" (images: api)`),
+        );
     });
 });
