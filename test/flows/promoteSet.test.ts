@@ -352,4 +352,41 @@ describe("promote and rollback a set @integration", () => {
             new Refusal(`stack "prod" has no image "worker" (images: api)`),
         );
     });
+
+    it("each image held in another repository is copied into prod's before the one write", async () => {
+        const { dir, o } = repoWith([[A1, W1]]);
+        // prod pulls from repositories of its own: each image is copied there, and records where from.
+        const prodText = (a: Member, w: Member) =>
+            setStackText("prod", repo, a, w).replace(
+                /repository: (\S+)\/(api|worker)\n/g,
+                "repository: $1/prod-$2\n",
+            );
+        writeStack(dir, "prod", prodText(A0, W0));
+        commitAll(dir, "prod pulls from its own repositories", 3);
+        const r = await promote({ ...o, from: "staging", to: "prod" }, deps);
+        // The pin's key order (digest, version, gitSha, promotedFrom, sourceRepository), as for one image.
+        const withSource = (text: string, name: string, x: Member) =>
+            text.replace(
+                `gitSha: "${x.gitSha}"\n            promotedFrom: staging\n`,
+                `gitSha: "${x.gitSha}"\n            promotedFrom: staging\n            sourceRepository: ${repo}/${name}\n`,
+            );
+        assert.strictEqual(
+            readStack(dir, "prod"),
+            withSource(withSource(prodText(A1, W1), "api", A1), "worker", W1),
+        );
+        assert.deepStrictEqual(
+            r.copies?.map((c) => [c.from, c.to, c.digest]),
+            [
+                [`${repo}/api`, `${repo}/prod-api`, A1.digest],
+                [`${repo}/worker`, `${repo}/prod-worker`, W1.digest],
+            ],
+        );
+        assert.deepStrictEqual(
+            [
+                (await client.headManifest(`${repo}/prod-api`, A1.digest))?.digest,
+                (await client.headManifest(`${repo}/prod-worker`, W1.digest))?.digest,
+            ],
+            [A1.digest, W1.digest],
+        );
+    });
 });
