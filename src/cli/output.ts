@@ -28,40 +28,63 @@ function table(raw: string[][]): string {
     );
 }
 
+/** A set's rows name their image; the IMAGE column appears only when some row has one. */
+function withImage<T>(rows: T[], image: (r: T) => string | undefined, cells: (r: T) => string[]): string[][] {
+    const any = rows.some((r) => image(r) !== undefined);
+    return rows.map((r) => {
+        const c = cells(r);
+        return any ? [c[0], image(r) ?? "-", ...c.slice(1)] : c;
+    });
+}
+
 export function renderStatus(rows: StackStatus[]): string {
     // The row is marked and explained below the table, so its IN REGISTRY and DRIFT are not misread as
     // being about the stack file's repository.
     const notes = rows
         .filter((r) => r.warning)
         .map((r) => `* ${r.warning}; IN REGISTRY and DRIFT are for ${r.releasedRepository}\n`);
-    return (
-        table([
-            ["STACK", "VERSION", "DIGEST", "CHANNEL", "CHANNEL->", "IN REGISTRY", "DRIFT"],
-            ...rows.map((r) => [
-                r.stack,
-                r.version ?? "-",
-                digestPrefix(r.digest),
-                r.channel ?? "-",
-                digestPrefix(r.channelDigest),
-                (r.error ? `error: ${r.error}` : r.present === undefined ? "-" : r.present ? "yes" : "NO") +
-                    (r.warning ? "*" : ""),
-                r.drift ? "DRIFT" : "no",
-            ]),
-        ]) + notes.join("")
-    );
-}
-
-export function renderHistory(rows: StackHistoryEntry[]): string {
-    return table([
-        ["COMMIT", "DATE", "AUTHOR", "VERSION", "DIGEST", "MESSAGE"],
-        ...rows.map((r) => [
-            r.shortCommit,
-            r.date,
-            r.author,
+    const header = ["STACK", "IMAGE", "VERSION", "DIGEST", "CHANNEL", "CHANNEL->", "IN REGISTRY", "DRIFT"];
+    const body = withImage(
+        rows,
+        (r) => r.image,
+        (r) => [
+            r.stack,
             r.version ?? "-",
             digestPrefix(r.digest),
-            r.message,
-        ]),
+            r.channel ?? "-",
+            digestPrefix(r.channelDigest),
+            (r.error ? `error: ${r.error}` : r.present === undefined ? "-" : r.present ? "yes" : "NO") +
+                (r.warning ? "*" : ""),
+            r.drift ? "DRIFT" : "no",
+        ],
+    );
+    const sets = rows.some((r) => r.image !== undefined);
+    return table([sets ? header : header.filter((h) => h !== "IMAGE"), ...body]) + notes.join("");
+}
+
+/** A revision of a set shows one row per image; a single-image revision one row. */
+type HistoryRow = StackHistoryEntry & { image?: string };
+
+export function renderHistory(rows: StackHistoryEntry[]): string {
+    const expanded: HistoryRow[] = rows.flatMap((r) =>
+        r.images === undefined
+            ? [r]
+            : Object.keys(r.images)
+                  .sort()
+                  .map((image) => {
+                      const m = r.images?.[image];
+                      return { ...r, version: m?.version, digest: m?.digest, image };
+                  }),
+    );
+    const header = ["COMMIT", "IMAGE", "DATE", "AUTHOR", "VERSION", "DIGEST", "MESSAGE"];
+    const sets = expanded.some((r) => r.image !== undefined);
+    return table([
+        sets ? header : header.filter((h) => h !== "IMAGE"),
+        ...withImage(
+            expanded,
+            (r) => r.image,
+            (r) => [r.shortCommit, r.date, r.author, r.version ?? "-", digestPrefix(r.digest), r.message],
+        ),
     ]);
 }
 
@@ -74,10 +97,22 @@ export function renderPin(r: PromoteResult | RollbackResult, dryRun: boolean): s
         "from" in r
             ? `promote ${r.from} -> ${r.to}: ${r.version ?? "-"} ${r.digest}`
             : `rollback ${r.stack}: ${r.version ?? "-"} ${r.digest} (from commit ${r.commit.slice(0, 7)})`;
-    const lines = [head, `previous: ${r.previousDigest ?? "-"}`];
+    const lines =
+        r.images === undefined
+            ? [head, `previous: ${r.previousDigest ?? "-"}`]
+            : [
+                  "from" in r
+                      ? `promote ${r.from} -> ${r.to}: ${r.images.length} image(s)`
+                      : `rollback ${r.stack}: ${r.images.length} image(s) (from commit ${r.commit.slice(0, 7)})`,
+                  ...r.images.map(
+                      (i) =>
+                          `  ${i.name}: ${i.version ?? "-"} ${i.digest} (previous: ${i.previousDigest ?? "-"})`,
+                  ),
+              ];
     if (dryRun) lines.push("dry run: nothing written", r.diff.replace(/\n$/, ""));
     else lines.push(`wrote ${r.file}`);
     if (r.copied) lines.push(renderCopy(r.copied, dryRun));
+    for (const c of r.copies ?? []) lines.push(renderCopy(c, dryRun));
     if (r.retagged) lines.push(`moved tag ${r.retagged.tag} (was ${r.retagged.previousDigest ?? "unset"})`);
     if (r.branch) lines.push(`committed on branch ${r.branch}`);
     if (r.pr) lines.push(`pull request: ${r.pr.title}`, `  body: ${r.pr.file}`, `  open it: ${r.pr.open}`);

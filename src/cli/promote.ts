@@ -7,6 +7,7 @@ import { addPinFlags, PinFlags, pinOptions } from "./pinOptions";
 export interface PromoteFlags extends CommonOptions, PinFlags {
     from: string;
     to: string;
+    image?: string;
 }
 
 export const promoteCommand = defineCommand<PromoteFlags, Awaited<ReturnType<typeof promote>>>({
@@ -22,9 +23,23 @@ export const promoteCommand = defineCommand<PromoteFlags, Awaited<ReturnType<typ
                 .requiredOption(
                     "--to <stack>",
                     "stack whose pin is written; its image-release:promoteFrom names --from",
+                )
+                .option(
+                    "--image <name>",
+                    "move this image of a set alone (default: the whole set as one unit)",
                 ),
         ),
-    nonEmpty: (o) => ({ "--from": o.from, "--to": o.to }),
-    run: (o, deps) => promote({ ...stackDirs(o), from: o.from, to: o.to, ...pinOptions(o) }, deps),
+    nonEmpty: (o) => ({ "--from": o.from, "--to": o.to, "--image": o.image }),
+    run: (o, deps) =>
+        promote(
+            {
+                ...stackDirs(o),
+                from: o.from,
+                to: o.to,
+                ...(o.image !== undefined ? { image: o.image } : {}),
+                ...pinOptions(o),
+            },
+            deps,
+        ),
     render: (r, o) => renderPin(r, o.dryRun === true),
 });

@@ -7,6 +7,7 @@ import { addPinFlags, PinFlags, pinOptions } from "./pinOptions";
 export interface RollbackFlags extends CommonOptions, PinFlags {
     stack: string;
     to?: string;
+    image?: string;
 }
 
 export const rollbackCommand = defineCommand<RollbackFlags, Awaited<ReturnType<typeof rollback>>>({
@@ -18,16 +19,21 @@ export const rollbackCommand = defineCommand<RollbackFlags, Awaited<ReturnType<t
                 .requiredOption("--stack <stack>", "stack to roll back")
                 .option(
                     "--to <digest|version|steps>",
-                    "a digest (sha256:…) or version (X.Y.Z) the stack ran, or how many pins back (default: 1)",
+                    "a digest (sha256:…) or version (X.Y.Z) the stack ran, or how many pins back (default: 1); for a set, how many combinations back",
+                )
+                .option(
+                    "--image <name>",
+                    "roll this image of a set back alone (default: the whole set as one unit)",
                 ),
         ),
-    nonEmpty: (o) => ({ "--stack": o.stack, "--to": o.to }),
+    nonEmpty: (o) => ({ "--stack": o.stack, "--to": o.to, "--image": o.image }),
     run: (o, deps) =>
         rollback(
             {
                 ...stackDirs(o),
                 stack: o.stack,
                 ...(o.to !== undefined ? { to: o.to } : {}),
+                ...(o.image !== undefined ? { image: o.image } : {}),
                 ...pinOptions(o),
             },
             deps,

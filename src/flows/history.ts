@@ -6,8 +6,10 @@ export interface HistoryOptions extends StackOptions {
     stack: string;
 }
 
-/** Only commits that pinned a digest: the list answers "what did this stack run". */
+/** Only commits that pinned a digest (any image of a set): the list answers "what did this stack run". */
 export async function history(o: HistoryOptions, _deps?: CliDeps): Promise<StackHistoryEntry[]> {
     const s = loadStack(o, o.stack);
-    return stackFileHistory(o.repoRoot, s.file).filter((e) => e.digest !== undefined);
+    return stackFileHistory(o.repoRoot, s.file).filter(
+        (e) => e.digest !== undefined || Object.values(e.images ?? {}).some((i) => i.digest !== undefined),
+    );
 }

@@ -18,6 +18,9 @@ export {
     StackOutputFn,
 } from "./stackOutputs";
 export { rollback, pickRollbackTarget, RollbackOptions, RollbackResult } from "./rollback";
+export { pickRollbackCombination, SetRollbackTarget } from "./rollbackSet";
+export { MovedImage } from "./setPin";
+export { Combination, sameMembers } from "./setMembers";
 export { status, StackStatus, StatusOptions } from "./status";
 export { mapLimit } from "./limit";
 export { history, HistoryOptions } from "./history";

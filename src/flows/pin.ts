@@ -128,7 +128,7 @@ function copyFrom(c: PinChange, from: string): CopyOptions {
 }
 
 /** A refused login names the registry and how to fix it; either way no stack file was written yet. */
-async function copyInto(deps: CliDeps, copy: CopyOptions): Promise<CopyResult> {
+export async function copyInto(deps: CliDeps, copy: CopyOptions): Promise<CopyResult> {
     try {
         return await copyImage(deps.client, copy);
     } catch (e) {

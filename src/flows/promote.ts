@@ -1,4 +1,5 @@
 import * as path from "path";
+import { CopyResult } from "../registry";
 import { code, isDigest, Markdown, md, ReleaseRecord } from "../release";
 import { distinctDigests, stackFileHistory, StackFileSnapshot, StackImageConfig } from "../stackconfig";
 import { CliDeps, digestPrefix } from "./context";
@@ -6,11 +7,16 @@ import { Refusal } from "./refusal";
 import { applyPin, PinChange, PinDeps, PinOptions, PinResult } from "./pin";
 import { checkPin, signedEvidence, stackPinCheck, VerifiedPin } from "./pinCheck";
 import { loadStack, loadStackSnapshot, outputsFile } from "./stack";
+import { promoteSet } from "./promoteSet";
+import { MovedImage, movedImages } from "./setPin";
+import { memberNames } from "./setMembers";
 import { readSourceRecord, SourceRecord, stackOutputCommand, StackOutputFn } from "./stackOutputs";
 
 export interface PromoteOptions extends PinOptions {
     from: string;
     to: string;
+    /** Move this image of a set alone; without it a set moves as one unit. */
+    image?: string;
 }
 
 export interface PromoteDeps extends PinDeps {
@@ -25,6 +31,10 @@ export interface PromoteResult extends PinResult {
     version?: string;
     platforms: string[];
     previousDigest?: string;
+    /** A set's promotion: each image that moved (the single-image fields hold the first). */
+    images?: MovedImage[];
+    /** A set's promotion: the copy of each image that came from another repository. */
+    copies?: CopyResult[];
 }
 
 /** What shows that a digest really ran in the source stack. */
@@ -176,8 +186,26 @@ function promotionPin(
     };
 }
 
+/** A set's promotion, reported with the single-image fields holding its first moved image. */
+async function promoteMembers(o: PromoteOptions, p: Promotion, deps: PromoteDeps): Promise<PromoteResult> {
+    const { result, members } = await promoteSet(o, p, deps);
+    const first = members[0];
+    return {
+        ...result,
+        from: o.from,
+        to: o.to,
+        digest: first.digest,
+        version: first.version,
+        platforms: first.platforms,
+        previousDigest: first.previousDigest,
+        images: movedImages(members),
+    };
+}
+
 export async function promote(o: PromoteOptions, deps: PromoteDeps): Promise<PromoteResult> {
     const p = await loadPromotion(o, deps);
+    if (p.source.form === "set" || p.target.form === "set") return promoteMembers(o, p, deps);
+    if (o.image !== undefined) memberNames([p.source, p.target], o.image);
     const pin = sourcePin(o, p);
     const ran = ranEvidence(o, p, pin.digest);
     const held = await checkForTarget(o, p, pin, deps);

@@ -84,7 +84,10 @@ function fitBody(head: string, notes: string, tail: string, pointer: string): st
  * pass GitHub's limit: a 1,024-entry index is ~95,000 characters of rows) the platforms the target
  * requires, then one line that counts the rest and names a command that lists them all.
  */
-function verifiedTable(p: PullRequestInput, short: boolean): string[] {
+export function verifiedTable(
+    p: Pick<PullRequestInput, "required" | "verified" | "repository" | "digest">,
+    short: boolean,
+): string[] {
     const required = new Set(p.required.map(normalizePlatform));
     const all = p.verified.platforms;
     const shown = short ? all.filter((x) => required.has(normalizePlatform(x.platform))) : all;
@@ -139,7 +142,7 @@ function headText(p: PullRequestInput, table: string[]): string {
 }
 
 /** After the release notes: the exact pin diff and what to run once it is merged. */
-function tailText(p: PullRequestInput): string {
+export function tailText(p: Pick<PullRequestInput, "to" | "diff">): string {
     const preview = codeSpan(shellCommand(["pulumi", "preview", "--stack", p.to]));
     const up = codeSpan(shellCommand(["pulumi", "up", "--stack", p.to]));
     return [

@@ -1,17 +1,23 @@
 import * as path from "path";
-import { BlobNotFoundError, ManifestNotFoundError } from "../registry";
+import { CopyResult } from "../registry";
 import { code, isDigest, md } from "../release";
 import { distinctDigests, stackFileHistory, StackHistoryEntry, StackImageConfig } from "../stackconfig";
-import { CliDeps, digestPrefix } from "./context";
+import { digestPrefix } from "./context";
 import { Refusal } from "./refusal";
 import { applyPin, PinChange, PinDeps, PinOptions, PinResult } from "./pin";
-import { checkPin, PinRefusal, signedEvidence, stackPinCheck, VerifiedPin } from "./pinCheck";
+import { signedEvidence, VerifiedPin } from "./pinCheck";
+import { checkEarlierDigest } from "./earlierPin";
+import { rollbackSet } from "./rollbackSet";
+import { MovedImage, movedImages } from "./setPin";
+import { memberNames } from "./setMembers";
 import { loadStackSnapshot } from "./stack";
 
 export interface RollbackOptions extends PinOptions {
     stack: string;
-    /** A digest, a version, or a number of distinct digests back; default 1. */
+    /** A digest, a version, or a number of distinct digests back; default 1. For a set: combinations back. */
     to?: string;
+    /** Roll this image of a set back alone; without it a set rolls back as one unit. */
+    image?: string;
 }
 
 export interface RollbackResult extends PinResult {
@@ -20,6 +26,10 @@ export interface RollbackResult extends PinResult {
     version?: string;
     previousDigest?: string;
     commit: string;
+    /** A set's rollback: each image that moved (the single-image fields hold the first). */
+    images?: MovedImage[];
+    /** A set's rollback: the copy of each image that came from another repository. */
+    copies?: CopyResult[];
 }
 
 export function pickRollbackTarget(
@@ -60,40 +70,6 @@ export function pickRollbackTarget(
     return pick;
 }
 
-/**
- * The stack's pin check for the earlier digest, which may live besides the stack's repository in the
- * repository that pin was copied from, or in the stack's own repository of that commit (before a move
- * to another registry). A digest none of them holds any more is refused as such.
- */
-async function checkEarlierPin(
-    o: RollbackOptions,
-    stack: StackImageConfig,
-    pick: StackHistoryEntry,
-    deps: CliDeps,
-): Promise<VerifiedPin> {
-    const digest = pick.digest as string;
-    const elsewhere = [pick.sourceRepository, pick.repository].filter(
-        (r): r is string => r !== undefined && r !== stack.repository,
-    );
-    const holders = [stack.repository, ...new Set(elsewhere)];
-    try {
-        return await checkPin(stackPinCheck(stack, digest, o.repoRoot, holders), deps);
-    } catch (e) {
-        // Its index, or a manifest's config blob, collected: either way the bytes to roll back to are gone.
-        const gone = e instanceof PinRefusal && e.step === "registry" && isGone(e.reason);
-        if (gone) {
-            throw new Refusal(
-                `digest ${digest} is no longer in ${holders.join(" or ")} (garbage-collected?); refusing to roll back to it`,
-            );
-        }
-        throw e;
-    }
-}
-
-function isGone(e: unknown): boolean {
-    return e instanceof ManifestNotFoundError || e instanceof BlobNotFoundError;
-}
-
 /** What rollback writes: the earlier pin as it was, from wherever its bytes are now. */
 function rollbackPin(
     o: RollbackOptions,
@@ -126,10 +102,40 @@ function rollbackPin(
     };
 }
 
+/** A set's rollback, reported with the single-image fields holding its first moved image. */
+async function rollbackMembers(
+    o: RollbackOptions,
+    stack: StackImageConfig,
+    snapshot: PinChange["snapshot"],
+    deps: PinDeps,
+): Promise<RollbackResult> {
+    const pickOne = (current: string | undefined, entries: StackHistoryEntry[]) =>
+        pickRollbackTarget(o.stack, current, entries, o.to);
+    const { result, members, commit } = await rollbackSet(o, stack, snapshot, deps, pickOne);
+    const first = members[0];
+    return {
+        ...result,
+        stack: o.stack,
+        digest: first.digest,
+        version: first.version,
+        previousDigest: first.previousDigest,
+        commit,
+        images: movedImages(members),
+    };
+}
+
 export async function rollback(o: RollbackOptions, deps: PinDeps): Promise<RollbackResult> {
     const { config: stack, snapshot } = loadStackSnapshot(o, o.stack);
+    if (stack.form === "set") return rollbackMembers(o, stack, snapshot, deps);
+    if (o.image !== undefined) memberNames([stack], o.image);
     const pick = pickRollbackTarget(o.stack, stack.digest, stackFileHistory(o.repoRoot, stack.file), o.to);
-    const held = await checkEarlierPin(o, stack, pick, deps);
+    const held = await checkEarlierDigest(
+        o.repoRoot,
+        stack,
+        stack,
+        { ...pick, digest: pick.digest as string },
+        deps,
+    );
     const title = `Roll back ${o.stack} to ${pick.version ?? digestPrefix(held.digest)} (${pick.shortCommit})`;
     const r = await applyPin(o, rollbackPin(o, stack, snapshot, pick, held), deps, title);
     return {

@@ -1,11 +1,13 @@
 import * as path from "path";
-import { listStacks } from "../stackconfig";
+import { listStacks, StackImageConfig } from "../stackconfig";
 import { CliDeps } from "./context";
 import { loadStack, outputsFile, readOutputs, StackOptions } from "./stack";
 import { mapLimit } from "./limit";
 
 export interface StackStatus {
     stack: string;
+    /** The image of a set this row is for; a single-image stack has one row without it. */
+    image?: string;
     version?: string;
     digest?: string;
     channel?: string;
@@ -26,27 +28,53 @@ export interface StatusOptions extends StackOptions {
     concurrency?: number;
 }
 
+/** One row to check: a single-image stack, or one image of a set. */
+interface Row {
+    s: StackImageConfig;
+    image?: string;
+    digest?: string;
+    version?: string;
+    repository: string;
+    warning?: string;
+}
+
+/** A single-image stack's row: its pin, else (dev before a pin) what its last release recorded. */
+function singleRow(o: StatusOptions, s: StackImageConfig): Row {
+    let digest = s.digest;
+    let version = s.version;
+    let repository = s.repository;
+    let warning: string | undefined;
+    if (!digest) {
+        const rec = readOutputs(o.repoRoot, s.stack);
+        if (rec) ({ digest, version, repository } = rec);
+        // The release put the digest and the channel tag in the record's repository; looking them up
+        // in the stack file's would report a false "NO" and DRIFT, so both are checked where they are.
+        if (rec && rec.repository !== s.repository) {
+            warning = `${s.stack} released ${rec.repository} (${path.relative(o.repoRoot, outputsFile(o.repoRoot, s.stack))}) but ${path.relative(o.repoRoot, s.file)} pins image-release:repository ${s.repository}; promotions from ${s.stack} copy its digest from ${rec.repository}`;
+        }
+    }
+    return { s, digest, version, repository, warning };
+}
+
+/** A set's rows: one per image, each checked in its own repository. */
+function setRows(s: StackImageConfig): Row[] {
+    return Object.keys(s.images)
+        .sort()
+        .map((image) => {
+            const { digest, version, repository } = s.images[image];
+            return { s, image, digest, version, repository };
+        });
+}
+
 export async function status(o: StatusOptions, deps: CliDeps): Promise<StackStatus[]> {
     const stacks = listStacks(o.stacksDir).map((s) => loadStack(o, s));
     const jobs: { key: string; name: string; ref: string }[] = [];
-    const rows = stacks.map((s) => {
-        let digest = s.digest;
-        let version = s.version;
-        let repository = s.repository;
-        let warning: string | undefined;
-        if (!digest) {
-            const rec = readOutputs(o.repoRoot, s.stack);
-            if (rec) ({ digest, version, repository } = rec);
-            // The release put the digest and the channel tag in the record's repository; looking them up
-            // in the stack file's would report a false "NO" and DRIFT, so both are checked where they are.
-            if (rec && rec.repository !== s.repository) {
-                warning = `${s.stack} released ${rec.repository} (${path.relative(o.repoRoot, outputsFile(o.repoRoot, s.stack))}) but ${path.relative(o.repoRoot, s.file)} pins image-release:repository ${s.repository}; promotions from ${s.stack} copy its digest from ${rec.repository}`;
-            }
-        }
-        if (digest) jobs.push({ key: `${s.stack}:pin`, name: repository, ref: digest });
-        if (s.channel) jobs.push({ key: `${s.stack}:chan`, name: repository, ref: s.channel });
-        return { s, digest, version, repository, warning };
-    });
+    const rows = stacks.flatMap((s) => (s.form === "set" ? setRows(s) : [singleRow(o, s)]));
+    const keyOf = (r: Row, what: string) => `${r.s.stack}:${r.image ?? ""}:${what}`;
+    for (const r of rows) {
+        if (r.digest) jobs.push({ key: keyOf(r, "pin"), name: r.repository, ref: r.digest });
+        if (r.s.channel) jobs.push({ key: keyOf(r, "chan"), name: r.repository, ref: r.s.channel });
+    }
     const results = new Map<string, { digest?: string; error?: string }>();
     await mapLimit(jobs, o.concurrency ?? 16, async (j) => {
         try {
@@ -56,12 +84,14 @@ export async function status(o: StatusOptions, deps: CliDeps): Promise<StackStat
             results.set(j.key, { error: (e as Error).message });
         }
     });
-    return rows.map(({ s, digest, version, repository, warning }) => {
-        const pin = results.get(`${s.stack}:pin`);
-        const chan = results.get(`${s.stack}:chan`);
+    return rows.map((r) => {
+        const { s, image, digest, version, repository, warning } = r;
+        const pin = results.get(keyOf(r, "pin"));
+        const chan = results.get(keyOf(r, "chan"));
         const error = pin?.error ?? chan?.error;
         return {
             stack: s.stack,
+            ...(image !== undefined ? { image } : {}),
             ...(version !== undefined ? { version } : {}),
             ...(digest ? { digest } : {}),
             ...(s.channel ? { channel: s.channel } : {}),

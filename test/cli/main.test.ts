@@ -44,6 +44,8 @@ describe("cli: the program itself", () => {
                     "                        release record in .image-release/outputs/",
                     "  --to <stack>          stack whose pin is written; its",
                     "                        image-release:promoteFrom names --from",
+                    "  --image <name>        move this image of a set alone (default: the whole set",
+                    "                        as one unit)",
                     "  --dry-run             print the diff of the stack file, write nothing",
                     "  --retag               also move the target stack's channel tag in the",
                     "                        registry",
