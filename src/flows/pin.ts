@@ -18,10 +18,8 @@ import { copyImage, CopyOptions, CopyResult, ImageDescription, RegistryAuthError
 import { Markdown, shellCommand, writeFileAtomic } from "../release";
 import { signatureArtifactTags } from "../signing";
 
-export interface PinChange {
-    stack: StackImageConfig;
-    /** The text `stack` was parsed from: the write is refused unless the file still hashes to it. */
-    snapshot: StackFileSnapshot;
+/** What one pinned digest carries into a stack file, its PR and its commit: a single pin or a set member. */
+export interface PinnedDigest {
     digest: string;
     version?: string;
     gitSha?: string;
@@ -34,6 +32,16 @@ export interface PinChange {
     sourceRepository: string | undefined;
     platforms: string[];
     previousDigest?: string;
+    /** The registry's answer when the digest was verified for this stack's platforms (for the PR). */
+    verified: ImageDescription;
+    /** Why the digest may be pinned here, one line each (for the PR), built with `md`. */
+    evidence: Markdown[];
+}
+
+export interface PinChange extends PinnedDigest {
+    stack: StackImageConfig;
+    /** The text `stack` was parsed from: the write is refused unless the file still hashes to it. */
+    snapshot: StackFileSnapshot;
     /**
      * `promote` or `rollback`: the --git branch is `<kind>/<stack>-<version>-<digest12>`. A rollback
      * usually returns to a digest an earlier promotion already made a branch for, so the two must differ.
@@ -41,10 +49,6 @@ export interface PinChange {
     kind: "promote" | "rollback";
     /** Extra trailer lines for the commit message, e.g. which commit a rollback restores. */
     trailer?: string[];
-    /** The registry's answer when the digest was verified for this stack's platforms (for the PR). */
-    verified: ImageDescription;
-    /** Why the digest may be pinned here, one line each (for the PR), built with `md`. */
-    evidence: Markdown[];
     /** The source stack of a promotion. */
     from?: string;
 }
@@ -76,13 +80,24 @@ export interface PinResult {
     copied?: CopyResult;
 }
 
-/** Everything the transaction will write, worked out before anything is. */
-interface PinPlan {
+/** The edit of one stack file as a transaction writes it: worked out before anything is written. */
+export interface StackEditPlan {
     /** The stack file, relative to the repository root. */
     file: string;
     after: string;
     diff: string;
     commitMessage: string;
+}
+
+/** The result of a transaction before anything was written: what a dry run returns. */
+export function unwritten(
+    plan: StackEditPlan,
+): Pick<PinResult, "file" | "diff" | "written" | "commitMessage"> {
+    return { file: plan.file, diff: plan.diff, written: false, commitMessage: plan.commitMessage };
+}
+
+/** Everything the transaction will write, worked out before anything is. */
+interface PinPlan extends StackEditPlan {
     /** The copy into the stack's repository, when the digest comes from another. */
     copy?: CopyOptions;
 }
@@ -152,22 +167,38 @@ async function commitAndRetag(
     plan: PinPlan,
     branch: NewBranch | undefined,
 ): Promise<Pick<PinResult, "branch" | "retagged">> {
+    const retagged = await commitThen(o, c.snapshot, plan, branch, async () => {
+        if (!o.retag || !c.stack.channel) return undefined;
+        const r = await deps.client.retag(c.stack.repository, c.digest, c.stack.channel);
+        return { tag: r.tag, ...(r.previousDigest ? { previousDigest: r.previousDigest } : {}) };
+    });
+    return {
+        ...(branch ? { branch: branch.name } : {}),
+        ...(retagged ? { retagged } : {}),
+    };
+}
+
+/**
+ * The commit of a written stack file on its new branch, then `after` (the channel tags). A failure of
+ * either puts the file (and HEAD) back; the tags go last, as the one step that cannot be undone locally.
+ */
+export async function commitThen<T>(
+    o: PinOptions,
+    snapshot: StackFileSnapshot,
+    plan: StackEditPlan,
+    branch: NewBranch | undefined,
+    after: () => Promise<T>,
+): Promise<T> {
     let created = false;
     try {
-        const done: Pick<PinResult, "branch" | "retagged"> = {};
         if (branch) {
             gitRun(o.repoRoot, ["checkout", "-q", "-b", branch.name]);
             created = true;
             commitFile(o.repoRoot, plan.file, plan.commitMessage);
-            done.branch = branch.name;
         }
-        if (o.retag && c.stack.channel) {
-            const r = await deps.client.retag(c.stack.repository, c.digest, c.stack.channel);
-            done.retagged = { tag: r.tag, ...(r.previousDigest ? { previousDigest: r.previousDigest } : {}) };
-        }
-        return done;
+        return await after();
     } catch (e) {
-        restore(o.repoRoot, c.snapshot.file, c.snapshot.text, created ? branch : undefined);
+        restore(o.repoRoot, snapshot.file, snapshot.text, created ? branch : undefined);
         throw e;
     }
 }
@@ -221,12 +252,7 @@ export async function applyPin(
     title: string,
 ): Promise<PinResult> {
     const plan = planPin(o, c, title);
-    const result: PinResult = {
-        file: plan.file,
-        diff: plan.diff,
-        written: false,
-        commitMessage: plan.commitMessage,
-    };
+    const result: PinResult = unwritten(plan);
     if (o.dryRun) {
         if (plan.copy) result.copied = await copyInto(deps, { ...plan.copy, checkOnly: true });
         return result;

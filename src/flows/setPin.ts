@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import * as path from "path";
-import { CopyOptions, CopyResult, ImageDescription } from "../registry";
+import { CopyOptions, CopyResult } from "../registry";
 import { Markdown, writeFileAtomic } from "../release";
 import { signatureArtifactTags } from "../signing";
 import {
@@ -13,29 +13,27 @@ import {
     writeStackFile,
 } from "../stackconfig";
 import { CliDeps } from "./context";
-import { commitFile, gitRun, NewBranch, newBranchPrecheck, restore } from "./git";
-import { copyInto, PinDeps, PinOptions, PinResult } from "./pin";
+import { NewBranch, newBranchPrecheck } from "./git";
+import {
+    commitThen,
+    copyInto,
+    PinDeps,
+    PinnedDigest,
+    PinOptions,
+    PinResult,
+    StackEditPlan,
+    unwritten,
+} from "./pin";
 import { pinTags } from "./pinNotes";
 import { PullRequestText } from "./pullRequest";
 import { setPullRequestText } from "./setPullRequest";
 import { toolFile } from "./toolPath";
 
 /** One image of a set as promote or rollback writes it, verified for the target's own platforms. */
-export interface MemberPin {
+export interface MemberPin extends PinnedDigest {
     name: string;
     /** The target's repository for this image: where the pin is pulled from and its channel tag moves. */
     repository: string;
-    digest: string;
-    version?: string;
-    gitSha?: string;
-    promotedFrom: string | undefined;
-    /** Where the digest is copied from into `repository`; `undefined` removes the key. */
-    sourceRepository: string | undefined;
-    platforms: string[];
-    previousDigest?: string;
-    verified: ImageDescription;
-    /** Why this digest may go here, one line each, built with `md`. */
-    evidence: Markdown[];
 }
 
 /** One image a set's promote or rollback moved. */
@@ -73,11 +71,7 @@ export interface SetPinResult extends PinResult {
     copies: CopyResult[];
 }
 
-interface SetPlan {
-    file: string;
-    after: string;
-    diff: string;
-    commitMessage: string;
+interface SetPlan extends StackEditPlan {
     copies: CopyOptions[];
 }
 
@@ -141,23 +135,11 @@ async function commitAndRetagSet(
     plan: SetPlan,
     branch: NewBranch | undefined,
 ): Promise<Pick<PinResult, "branch">> {
-    let created = false;
-    try {
-        const done: Pick<PinResult, "branch"> = {};
-        if (branch) {
-            gitRun(o.repoRoot, ["checkout", "-q", "-b", branch.name]);
-            created = true;
-            commitFile(o.repoRoot, plan.file, plan.commitMessage);
-            done.branch = branch.name;
-        }
-        if (o.retag && c.stack.channel) {
-            for (const m of c.members) await deps.client.retag(m.repository, m.digest, c.stack.channel);
-        }
-        return done;
-    } catch (e) {
-        restore(o.repoRoot, c.snapshot.file, c.snapshot.text, created ? branch : undefined);
-        throw e;
-    }
+    await commitThen(o, c.snapshot, plan, branch, async () => {
+        if (!o.retag || !c.stack.channel) return;
+        for (const m of c.members) await deps.client.retag(m.repository, m.digest, c.stack.channel);
+    });
+    return branch ? { branch: branch.name } : {};
 }
 
 /**
@@ -171,13 +153,7 @@ export async function applySetPin(
     title: string,
 ): Promise<SetPinResult> {
     const plan = planSet(o, c, title);
-    const result: SetPinResult = {
-        file: plan.file,
-        diff: plan.diff,
-        written: false,
-        commitMessage: plan.commitMessage,
-        copies: [],
-    };
+    const result: SetPinResult = { ...unwritten(plan), copies: [] };
     if (o.dryRun) {
         for (const copy of plan.copies)
             result.copies.push(await copyInto(deps, { ...copy, checkOnly: true }));
