@@ -24,7 +24,10 @@ describe("redactCredentials (a reference or URL that is safe to quote in a messa
         // A password holding "/" is still a password: the "@" before host/path ends it.
         ["user:p/ss@registry.example.com/app", "<redacted>@registry.example.com/app"],
         ["user:a/b/c@127.0.0.1:5001/team/app:1.0", "<redacted>@127.0.0.1:5001/team/app:1.0"],
-        ["127.0.0.1:5000/team/app@sha256:" + "a".repeat(64), "127.0.0.1:5000/team/app@sha256:" + "a".repeat(64)],
+        [
+            "127.0.0.1:5000/team/app@sha256:" + "a".repeat(64),
+            "127.0.0.1:5000/team/app@sha256:" + "a".repeat(64),
+        ],
         ["admin:hunter2@registry.local:5000", "<redacted>@registry.local:5000"],
         [`nginx:1.25@${D}`, `nginx:1.25@${D}`],
         ["", ""],
