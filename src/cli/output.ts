@@ -114,6 +114,8 @@ export function renderPin(r: PromoteResult | RollbackResult, dryRun: boolean): s
     if (r.copied) lines.push(renderCopy(r.copied, dryRun));
     for (const c of r.copies ?? []) lines.push(renderCopy(c, dryRun));
     if (r.retagged) lines.push(`moved tag ${r.retagged.tag} (was ${r.retagged.previousDigest ?? "unset"})`);
+    for (const t of r.retaggedImages ?? [])
+        lines.push(`moved ${t.image} tag ${t.tag} (was ${t.previousDigest ?? "unset"})`);
     if (r.branch) lines.push(`committed on branch ${r.branch}`);
     if (r.pr) lines.push(`pull request: ${r.pr.title}`, `  body: ${r.pr.file}`, `  open it: ${r.pr.open}`);
     return lines.join("\n") + "\n";

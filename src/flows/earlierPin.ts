@@ -1,4 +1,5 @@
 import { BlobNotFoundError, ManifestNotFoundError } from "../registry";
+import { sameRepository } from "../release";
 import { HistoryImage, StackImageConfig } from "../stackconfig";
 import { CliDeps } from "./context";
 import { Refusal } from "./refusal";
@@ -23,7 +24,7 @@ export async function checkEarlierDigest(
 ): Promise<VerifiedPin> {
     const digest = pick.digest;
     const elsewhere = [pick.sourceRepository, pick.repository].filter(
-        (r): r is string => r !== undefined && r !== image.repository,
+        (r): r is string => r !== undefined && !sameRepository(r, image.repository),
     );
     const holders = [image.repository, ...new Set(elsewhere)];
     const signature = { policy: stack, root };

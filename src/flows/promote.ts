@@ -8,7 +8,7 @@ import { applyPin, PinChange, PinDeps, PinOptions, PinResult } from "./pin";
 import { checkPin, signedEvidence, stackPinCheck, VerifiedPin } from "./pinCheck";
 import { loadStack, loadStackSnapshot, outputsFile } from "./stack";
 import { promoteSet } from "./promoteSet";
-import { MovedImage, movedImages } from "./setPin";
+import { MovedImage, movedImages, SetPinResult } from "./setPin";
 import { memberNames } from "./setMembers";
 import { readSourceRecord, SourceRecord, stackOutputCommand, StackOutputFn } from "./stackOutputs";
 
@@ -35,6 +35,8 @@ export interface PromoteResult extends PinResult {
     images?: MovedImage[];
     /** A set's promotion: the copy of each image that came from another repository. */
     copies?: CopyResult[];
+    /** A set's --retag: each image's channel tag as it moved, and where it pointed before. */
+    retaggedImages?: SetPinResult["retaggedImages"];
 }
 
 /** What shows that a digest really ran in the source stack. */

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { code, isDigest, Markdown, md, ReleaseRecord } from "../release";
+import { code, isDigest, Markdown, md, ReleaseRecord, sameRepository } from "../release";
 import { stackFileHistory, StackFileSnapshot, StackImageConfig } from "../stackconfig";
 import { Refusal } from "./refusal";
 import { PinDeps, PinOptions } from "./pin";
@@ -93,7 +93,7 @@ async function verifyMembers(
             version: from.version,
             gitSha: from.gitSha,
             promotedFrom: o.from,
-            sourceRepository: held.repository === to.repository ? undefined : held.repository,
+            sourceRepository: sameRepository(held.repository, to.repository) ? undefined : held.repository,
             platforms: to.platforms,
             previousDigest: to.digest,
             verified: held.description,

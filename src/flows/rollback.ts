@@ -8,7 +8,7 @@ import { applyPin, PinChange, PinDeps, PinOptions, PinResult } from "./pin";
 import { signedEvidence, VerifiedPin } from "./pinCheck";
 import { checkEarlierDigest } from "./earlierPin";
 import { rollbackSet } from "./rollbackSet";
-import { MovedImage, movedImages } from "./setPin";
+import { MovedImage, movedImages, SetPinResult } from "./setPin";
 import { memberNames } from "./setMembers";
 import { loadStackSnapshot } from "./stack";
 
@@ -30,6 +30,8 @@ export interface RollbackResult extends PinResult {
     images?: MovedImage[];
     /** A set's rollback: the copy of each image that came from another repository. */
     copies?: CopyResult[];
+    /** A set's --retag: each image's channel tag as it moved, and where it pointed before. */
+    retaggedImages?: SetPinResult["retaggedImages"];
 }
 
 export function pickRollbackTarget(

@@ -1,5 +1,5 @@
 import * as path from "path";
-import { code, md } from "../release";
+import { code, md, sameRepository } from "../release";
 import {
     HistoryImage,
     StackFileSnapshot,
@@ -88,7 +88,9 @@ async function restoredMembers(
         const was = pick.images[name];
         if (was.digest === image.digest) continue;
         const held = await checkEarlierDigest(o.repoRoot, stack, image, was, deps);
-        const from = held.repository !== image.repository ? held.repository : was.sourceRepository;
+        const from = sameRepository(held.repository, image.repository)
+            ? was.sourceRepository
+            : held.repository;
         members.push({
             name,
             repository: image.repository,
@@ -96,7 +98,7 @@ async function restoredMembers(
             version: was.version,
             gitSha: was.gitSha,
             promotedFrom: was.promotedFrom,
-            sourceRepository: from === image.repository ? undefined : from,
+            sourceRepository: from === undefined || sameRepository(from, image.repository) ? undefined : from,
             platforms: image.platforms,
             previousDigest: image.digest,
             verified: held.description,

@@ -14,6 +14,7 @@ import {
 } from "../stackconfig";
 import { CliDeps } from "./context";
 import { NewBranch, newBranchPrecheck } from "./git";
+import { Refusal } from "./refusal";
 import {
     commitThen,
     copyInto,
@@ -69,6 +70,8 @@ export interface SetPinChange {
 
 export interface SetPinResult extends PinResult {
     copies: CopyResult[];
+    /** With --retag: each image's channel tag as it moved, and where it pointed before. */
+    retaggedImages?: { image: string; tag: string; previousDigest?: string }[];
 }
 
 interface SetPlan extends StackEditPlan {
@@ -134,12 +137,51 @@ async function commitAndRetagSet(
     deps: CliDeps,
     plan: SetPlan,
     branch: NewBranch | undefined,
-): Promise<Pick<PinResult, "branch">> {
-    await commitThen(o, c.snapshot, plan, branch, async () => {
-        if (!o.retag || !c.stack.channel) return;
-        for (const m of c.members) await deps.client.retag(m.repository, m.digest, c.stack.channel);
-    });
-    return branch ? { branch: branch.name } : {};
+): Promise<Pick<SetPinResult, "branch" | "retaggedImages">> {
+    const channel = o.retag ? c.stack.channel : undefined;
+    const moved = await commitThen(o, c.snapshot, plan, branch, () =>
+        channel === undefined ? Promise.resolve(undefined) : retagMembers(c, deps, channel),
+    );
+    return { ...(branch ? { branch: branch.name } : {}), ...(moved ? { retaggedImages: moved } : {}) };
+}
+
+/**
+ * Moves each image's channel tag. When one fails, the tags already moved go back to where they pointed,
+ * so the set's tags never disagree with its (restored) stack file; a tag that did not exist before
+ * cannot be deleted through the distribution API, and the error says so.
+ */
+async function retagMembers(
+    c: SetPinChange,
+    deps: CliDeps,
+    channel: string,
+): Promise<NonNullable<SetPinResult["retaggedImages"]>> {
+    const moved: NonNullable<SetPinResult["retaggedImages"]> = [];
+    try {
+        for (const m of c.members) {
+            const r = await deps.client.retag(m.repository, m.digest, channel);
+            moved.push({
+                image: m.name,
+                tag: r.tag,
+                ...(r.previousDigest ? { previousDigest: r.previousDigest } : {}),
+            });
+        }
+        return moved;
+    } catch (e) {
+        const left: string[] = [];
+        for (const t of moved) {
+            const m = c.members.find((x) => x.name === t.image) as MemberPin;
+            if (t.previousDigest === undefined)
+                left.push(`${m.repository}:${channel} (new, now ${m.digest})`);
+            else
+                await deps.client
+                    .retag(m.repository, t.previousDigest, channel)
+                    .catch(() => left.push(`${m.repository}:${channel}`));
+        }
+        if (left.length === 0) throw e;
+        throw new Refusal(
+            `${(e as Error).message}; the stack file is restored, but these channel tags could not be put back: ${left.join(", ")}`,
+        );
+    }
 }
 
 /**

@@ -199,3 +199,15 @@ export function pinned(ref: string | ImageReference): string {
     }
     return `${r.name}@${r.digest}`;
 }
+
+/**
+ * Whether two repository names are the same repository once normalised (`acme/api` is
+ * `docker.io/acme/api`, `index.docker.io/…` too); a name that does not parse compares as written.
+ */
+export function sameRepository(a: string, b: string): boolean {
+    try {
+        return parseReference(a).name === parseReference(b).name;
+    } catch {
+        return a === b;
+    }
+}

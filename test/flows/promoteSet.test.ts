@@ -183,6 +183,31 @@ describe("promote and rollback a set @integration", () => {
         );
     });
 
+    it("--retag: a channel tag that fails to move puts the ones already moved back, and the file", async () => {
+        const { dir, o } = repoWith([[A1, W1]]);
+        await client.retag(`${repo}/api`, A0.digest, "prod", { force: true });
+        await client.retag(`${repo}/worker`, W0.digest, "prod", { force: true });
+        const before = readStack(dir, "prod");
+        // The worker's registry refuses the retag after api's tag already moved.
+        const failing = Object.create(client) as typeof client;
+        failing.retag = (name, digest, tag, opts) =>
+            name.endsWith("/worker")
+                ? Promise.reject(new Error("registry said no"))
+                : client.retag(name, digest, tag, opts);
+        await assert.rejects(
+            promote({ ...o, from: "staging", to: "prod", retag: true }, { ...deps, client: failing }),
+            { message: "registry said no" },
+        );
+        assert.deepStrictEqual(
+            [
+                (await client.headManifest(`${repo}/api`, "prod"))?.digest,
+                (await client.headManifest(`${repo}/worker`, "prod"))?.digest,
+                readStack(dir, "prod"),
+            ],
+            [A0.digest, W0.digest, before],
+        );
+    });
+
     it("refuses a combination that never ran together in staging, and writes nothing", async () => {
         // api 1.3.0 ran with worker 1.2.0, worker 1.3.0 with api 1.2.0; the two new ones never together.
         const { dir, o } = repoWith([

@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { ReleaseRuleError } from "../../src/release/errors";
 import {
     ImageReference,
+    sameRepository,
     formatReference,
     isDigest,
     parseReference,
@@ -191,4 +192,18 @@ describe("formatReference / pinned / isDigest", () => {
     ];
     for (const [s, want] of digests)
         it(`isDigest(${s.slice(0, 12)}…${s.length}) = ${want}`, () => assert.strictEqual(isDigest(s), want));
+});
+
+describe("sameRepository (one repository however it is spelled)", () => {
+    const rows: [string, string, boolean][] = [
+        ["acme/api", "docker.io/acme/api", true],
+        ["index.docker.io/acme/api", "docker.io/acme/api", true],
+        ["nginx", "docker.io/library/nginx", true],
+        ["127.0.0.1:5000/shop/api", "127.0.0.1:5000/shop/api", true],
+        ["127.0.0.1:5000/shop/api", "127.0.0.1:5001/shop/api", false],
+        ["ghcr.io/acme/api", "docker.io/acme/api", false],
+        ["Not A Repo", "Not A Repo", true],
+    ];
+    for (const [a, b, want] of rows)
+        it(`${a} ~ ${b} -> ${want}`, () => assert.strictEqual(sameRepository(a, b), want));
 });
