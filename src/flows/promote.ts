@@ -10,7 +10,7 @@ import { loadStack, loadStackSnapshot, outputsFile } from "./stack";
 import { promoteSet } from "./promoteSet";
 import { MovedImage, movedImages, SetPinResult } from "./setPin";
 import { memberNames } from "./setMembers";
-import { readSourceRecord, SourceRecord, stackOutputCommand, StackOutputFn } from "./stackOutputs";
+import { readSourceRecord, recordedEvidence, SourceRecord, StackOutputFn } from "./stackOutputs";
 
 export interface PromoteOptions extends PinOptions {
     from: string;
@@ -138,11 +138,7 @@ function ranEvidence(o: PromoteOptions, p: Promotion, digest: string): Markdown 
     });
     if (recorded?.digest !== digest)
         return md`${code(o.from)} pinned it in a committed version of ${sourceFile}`;
-    const where =
-        p.recordedFrom === "stack output"
-            ? code(stackOutputCommand(o.from))
-            : md`${path.relative(o.repoRoot, outputsFile(o.repoRoot, o.from))}`;
-    return md`${code(o.from)} exported it as its \`release\` stack output (${where}: version ${recorded.version}, built in ${code(recorded.sourceStack)})`;
+    return recordedEvidence(o, recorded, p.recordedFrom);
 }
 
 /**

@@ -6,6 +6,7 @@ import { PinDeps, PinOptions } from "./pin";
 import { checkPin, signedEvidence } from "./pinCheck";
 import { applySetPin, MemberPin, SetPinResult } from "./setPin";
 import { Combination, describeCombination, memberNames, revisionDigest, sameMembers } from "./setMembers";
+import { recordedEvidence } from "./stackOutputs";
 
 /** What the set path of promote is handed once the promotion path allows it. */
 export interface SetPromotion {
@@ -13,6 +14,8 @@ export interface SetPromotion {
     target: StackImageConfig;
     snapshot: StackFileSnapshot;
     recorded?: ReleaseRecord;
+    /** Where `recorded` was read: the stack's own output, or the outputs file. */
+    recordedFrom?: "stack output" | "outputs file";
 }
 
 export interface SetPromoteOptions extends PinOptions {
@@ -50,7 +53,7 @@ function combinationRan(o: SetPromoteOptions, p: SetPromotion, combination: Comb
     const names = Object.keys(combination);
     const sourceFile = path.relative(o.repoRoot, p.source.file);
     if (names.length === 1 && p.recorded?.digest === combination[names[0]]) {
-        return md`${code(o.from)} exported it as its \`release\` stack output (version ${p.recorded.version})`;
+        return recordedEvidence(o, p.recorded, p.recordedFrom);
     }
     const single = Object.keys(p.source.images)[0];
     const ran = stackFileHistory(o.repoRoot, p.source.file).find((e) =>

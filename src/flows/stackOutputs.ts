@@ -1,7 +1,8 @@
 import { execFile } from "child_process";
-import { ReleaseRecord, ReleaseRuleError, validateReleaseRecord } from "../release";
+import * as path from "path";
+import { code, Markdown, md, ReleaseRecord, ReleaseRuleError, validateReleaseRecord } from "../release";
 import { Refusal } from "./refusal";
-import { readOutputs } from "./stack";
+import { outputsFile, readOutputs } from "./stack";
 
 /**
  * Reads a stack's `release` output as the backend holds it: `{ value }` with the output's JSON, or
@@ -103,4 +104,17 @@ export async function readSourceRecord(
     }
     const file = readOutputs(repoRoot, stack);
     return file === undefined ? undefined : { record: file, from: "outputs file" };
+}
+
+/** The PR's evidence that the source exported the digest: where the record was read says how much it proves. */
+export function recordedEvidence(
+    o: { repoRoot: string; from: string },
+    recorded: ReleaseRecord,
+    from: SourceRecord["from"] | undefined,
+): Markdown {
+    const where =
+        from === "stack output"
+            ? code(stackOutputCommand(o.from))
+            : md`${path.relative(o.repoRoot, outputsFile(o.repoRoot, o.from))}`;
+    return md`${code(o.from)} exported it as its \`release\` stack output (${where}: version ${recorded.version}, built in ${code(recorded.sourceStack)})`;
 }
