@@ -3,9 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { run } from "../../src/cli";
 import { RegistryClient } from "../../src/registry";
-import { pushTestImage, TestImage } from "../fixtures/registry/testImage";
+import { TestImage } from "../fixtures/registry/testImage";
 import { commitAll, makeRepo, readStack as read, writeDevOutputs } from "../fixtures/cli/repo";
-import { cliRepo as uniqueRepo, testClient } from "../fixtures/cli/scenarios";
+import { testClient, twoImages } from "../fixtures/cli/scenarios";
 import { closedPort, runCli } from "../helpers/cli";
 
 const client = testClient();
@@ -17,9 +17,7 @@ describe("cli errors @integration", () => {
     let img1: TestImage;
 
     before(async () => {
-        repo = uniqueRepo();
-        img0 = await pushTestImage(client, repo, "cli-zero");
-        img1 = await pushTestImage(client, repo, "cli-one");
+        ({ repo, img0, img1 } = await twoImages(client));
     });
 
     it("never prints credentials, even in registry errors", async () => {

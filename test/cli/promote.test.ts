@@ -20,7 +20,7 @@ import {
     stackPath,
     writeDevOutputs,
 } from "../fixtures/cli/repo";
-import { cliRepo, repoWithProdElsewhere, testClient } from "../fixtures/cli/scenarios";
+import { repoWithProdElsewhere, testClient, twoImages } from "../fixtures/cli/scenarios";
 import { runCli } from "../helpers/cli";
 
 const client = testClient();
@@ -37,9 +37,7 @@ describe("cli promote: refusals exit 1 with the one stderr line, and leave every
     const before: Record<string, string> = {};
 
     globalThis.before(async () => {
-        repo = cliRepo();
-        img0 = await pushTestImage(client, repo, "cli-zero");
-        img1 = await pushTestImage(client, repo, "cli-one");
+        ({ repo, img0, img1 } = await twoImages(client));
     });
     beforeEach(() => {
         dir = makeRepo(repo, img0.indexDigest);

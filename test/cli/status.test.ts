@@ -2,9 +2,9 @@ import * as assert from "assert";
 import * as path from "path";
 import { promote } from "../../src/flows";
 import { run } from "../../src/cli";
-import { pushTestImage, TestImage } from "../fixtures/registry/testImage";
+import { TestImage } from "../fixtures/registry/testImage";
 import { commitAll, makeRepo, writeDevOutputs } from "../fixtures/cli/repo";
-import { cliRepo as uniqueRepo, releasedElsewhere, testClient } from "../fixtures/cli/scenarios";
+import { releasedElsewhere, testClient, twoImages } from "../fixtures/cli/scenarios";
 import { runCli } from "../helpers/cli";
 
 const client = testClient();
@@ -16,9 +16,7 @@ describe("cli status @integration", () => {
     let img1: TestImage;
 
     before(async () => {
-        repo = uniqueRepo();
-        img0 = await pushTestImage(client, repo, "cli-zero");
-        img1 = await pushTestImage(client, repo, "cli-one");
+        ({ repo, img0, img1 } = await twoImages(client));
     });
 
     it("after dev -> staging (--retag) and staging -> prod: the table and --json, exit 0", async () => {

@@ -12,7 +12,7 @@ import {
     readStack as read,
     writeDevOutputs,
 } from "../fixtures/cli/repo";
-import { cliRepo as uniqueRepo, releasedElsewhere, testClient } from "../fixtures/cli/scenarios";
+import { cliRepo as uniqueRepo, releasedElsewhere, testClient, twoImages } from "../fixtures/cli/scenarios";
 import { closedPort } from "../helpers/cli";
 
 const client = testClient();
@@ -26,9 +26,7 @@ describe("promote @integration", () => {
     const savedEnv = { ...process.env };
 
     before(async () => {
-        repo = uniqueRepo();
-        img0 = await pushTestImage(client, repo, "cli-zero");
-        img1 = await pushTestImage(client, repo, "cli-one");
+        ({ repo, img0, img1 } = await twoImages(client));
         amdOnly = await pushTestImage(client, repo, "cli-amd", [["linux", "amd64"]]);
     });
     afterEach(() => {

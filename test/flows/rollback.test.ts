@@ -12,7 +12,7 @@ import {
     readStack as read,
     writeDevOutputs,
 } from "../fixtures/cli/repo";
-import { cliRepo as uniqueRepo, testClient } from "../fixtures/cli/scenarios";
+import { cliRepo as uniqueRepo, testClient, twoImages } from "../fixtures/cli/scenarios";
 
 const client = testClient();
 const deps = { client };
@@ -23,9 +23,7 @@ describe("rollback @integration", () => {
     let img1: TestImage;
 
     before(async () => {
-        repo = uniqueRepo();
-        img0 = await pushTestImage(client, repo, "cli-zero");
-        img1 = await pushTestImage(client, repo, "cli-one");
+        ({ repo, img0, img1 } = await twoImages(client));
     });
 
     it("rollback --git after promote --git: its own rollback/ branch, and rolling back a rollback", async () => {
