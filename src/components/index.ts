@@ -35,3 +35,6 @@ export { JobSpecInput, PinnedJob, PinnedJobArgs } from "./pinnedJob";
 /** @internal */
 export { jobAnnotations, jobName, jobSpec } from "./pinnedJob";
 export { digestProblems, repositoryProblems, throwIfProblems } from "./validate";
+export { ReleaseStack, releaseStack, ReleaseStackOptions, StackImage } from "./releaseStack";
+/** @internal */
+export { pinStackWorkloads, StackPin, standInDigest, withRealDigests } from "./stackPins";

@@ -18,17 +18,22 @@ export const VERIFY_CLIENT_OPTIONS = {
 };
 
 /**
- * How a refused registry check reads for PinnedDeployment `name`: the registry's exact error, and for
- * an unreachable registry how to preview without one. The program says it the same way.
+ * How a refused registry check reads for PinnedDeployment `name` (or for `subject`, the stack file's
+ * key, when the stack checks its pin): the registry's exact error, and for an unreachable registry how
+ * to preview without one.
  */
-export function verificationFailure(name: string, err: unknown): string {
+export function verificationFailure(
+    name: string,
+    err: unknown,
+    subject = `PinnedDeployment "${name}"`,
+): string {
     const reason = err instanceof PinRefusal ? err.reason : err;
     const detail = reason instanceof Error ? reason.message : String(reason);
     const hint =
         reason instanceof RegistryUnavailableError || reason instanceof RegistryDeadlineError
             ? " (set verifyDigest: false, image-release:verifyDigest in the stack file, to preview without a registry)"
             : "";
-    return `PinnedDeployment "${name}": digest verification failed: ${detail}${hint}`;
+    return `${subject}: digest verification failed: ${detail}${hint}`;
 }
 
 /** Platform -> manifest digest, in the index's order. */

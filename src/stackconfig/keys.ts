@@ -24,28 +24,21 @@ function sourceRepositoryRules(scope: Scope): void {
     }
 }
 
-/** Pinned stacks deploy digests and never build; dev builds unless every image is pinned. */
-function stackRules(scope: Scope): void {
-    const rawBuild = scope.get("build");
+/**
+ * Pinned stacks deploy digests and never build; in dev each image builds unless it is pinned. Read per
+ * image: the stack itself in a single-image file, each member of `image-release:images` in a set.
+ */
+function buildRules(image: Scope): void {
+    const rawBuild = image.get("build");
     const why = "(it deploys a pinned digest, never builds)";
-    if (PINNED_STACKS.includes(scope.stack)) {
-        for (const image of scope.images()) {
-            if (image.get("digest") === undefined) {
-                image.bad("digest", `required in stack "${scope.stack}" ${why}`, "");
-            }
+    if (PINNED_STACKS.includes(image.stack)) {
+        if (image.get("digest") === undefined) {
+            image.bad("digest", `required in stack "${image.stack}" ${why}`, "");
         }
         if (rawBuild !== undefined)
-            scope.bad("build", `not allowed in stack "${scope.stack}" ${why}`, rawBuild);
-    } else if (scope.stack === "dev" && rawBuild === undefined) {
-        for (const image of scope.images()) {
-            if (image.get("digest") === undefined) {
-                scope.bad(
-                    "build",
-                    `stack "dev" needs ${scope.label("build")} or ${image.label("digest")}`,
-                    "",
-                );
-            }
-        }
+            image.bad("build", `not allowed in stack "${image.stack}" ${why}`, rawBuild);
+    } else if (image.stack === "dev" && rawBuild === undefined && image.get("digest") === undefined) {
+        image.bad("build", `stack "dev" needs ${image.label("build")} or ${image.label("digest")}`, "");
     }
 }
 
@@ -108,9 +101,10 @@ export const KEY_TABLE = [
     },
     {
         key: "build",
-        help: "dev only: the build context and Dockerfile",
+        help: "dev only: the build context and Dockerfile (per image in a set)",
         read: read.build,
-        relate: stackRules,
+        image: "own",
+        relate: buildRules,
     },
     {
         key: "verifyDigest",
@@ -189,7 +183,9 @@ export const PIN_FIELDS = byOrder(KEY_TABLE.filter((r: KeyRow) => r.pin !== unde
 );
 
 /** What history reads of each image, in the order it lists them: the pin, then where its bytes live. */
-export const HISTORY_FIELDS: readonly string[] = byOrder(IMAGE_ROWS.filter((r) => r.image === "own")).map(
+export const HISTORY_FIELDS: readonly string[] = byOrder(
+    IMAGE_ROWS.filter((r) => r.image === "own" && r.order !== undefined),
+).map(
     (r) => r.key,
 );
 

@@ -14,6 +14,8 @@ export interface PinnedImage {
     promotedFrom?: string;
     /** Where the digest is copied from into `repository` (another registry, or another path). */
     sourceRepository?: string;
+    /** dev: the build context and Dockerfile of this image (relative to the project root). */
+    build?: { context: string; dockerfile: string };
 }
 
 export interface StackImageConfig {

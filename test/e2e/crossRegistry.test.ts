@@ -148,7 +148,7 @@ describe("e2e: prod in its own registry: pulumi up copies the pin there before d
         pin(c, "1.6.0", "89abcde");
         const anonymous = await withEnv(false);
         const path5001 = prodRepo.slice("127.0.0.1:5001/".length);
-        const want = `PinnedDeployment "hello": digest verification failed: authentication failed for 127.0.0.1:5001 (scope "repository:${path5001}:pull"): 401 Unauthorized`;
+        const want = `stacks/Pulumi.prod.yaml: image-release:digest: digest verification failed: authentication failed for 127.0.0.1:5001 (scope "repository:${path5001}:pull"): 401 Unauthorized`;
         for (const attempt of [
             () => anonymous.preview({ onOutput: log }),
             () => anonymous.up({ onOutput: log }),

@@ -408,11 +408,11 @@ describe("e2e: the README's flows under a real pulumi up", function () {
             },
             {
                 pin: missing,
-                message: `PinnedDeployment "hello": digest verification failed: digest ${missing} not found in repo ${repo}`,
+                message: `stacks/Pulumi.staging.yaml: image-release:digest: digest verification failed: digest ${missing} not found in repo ${repo}`,
             },
             {
                 pin: dAmd64,
-                message: `PinnedDeployment "hello": digest verification failed: ${repo}@${dAmd64} lacks required platform(s) linux/arm64 (has linux/amd64)`,
+                message: `stacks/Pulumi.staging.yaml: image-release:digest: digest verification failed: ${repo}@${dAmd64} lacks required platform(s) linux/arm64 (has linux/amd64)`,
             },
         ];
         const ns = r.namespaces.staging;

@@ -101,8 +101,11 @@ describe("program", () => {
             "platformDigests",
             "ref",
             "release",
+            "releases",
             "tags",
         ]);
+        // A stack of one image exports its record twice: as `release`, and by name in `releases`.
+        assert.deepStrictEqual(out.releases, { hello: out.release });
         assert.strictEqual(out.digest, MOCK_BUILD.digest);
         assert.strictEqual(out.ref, `${REPO}@${MOCK_BUILD.digest}`);
         assert.deepStrictEqual(out.platformDigests, MOCK_BUILD.platformDigests);

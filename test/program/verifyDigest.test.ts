@@ -192,7 +192,7 @@ describe("PinnedDeployment verification during preview, against the local regist
                 (e: unknown) =>
                     e instanceof pulumi.RunError &&
                     e.message ===
-                        `PinnedDeployment "hello": digest verification failed: ${repo}@${amd64Only.indexDigest} lacks required platform(s) linux/arm64 (has linux/amd64)`,
+                        `stacks/Pulumi.staging.yaml: image-release:digest: digest verification failed: ${repo}@${amd64Only.indexDigest} lacks required platform(s) linux/arm64 (has linux/amd64)`,
             );
             await settle();
             assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 0);

@@ -165,21 +165,21 @@ describe("a pin is a named set of images", () => {
             name: "an empty set",
             in: cfg({ images: {} }),
             message: [
-                `${F}: image-release:images: expected a map of image name to a map of repository, sourceRepository, digest, platforms, version, gitSha, promotedFrom (got "{}")`,
+                `${F}: image-release:images: expected a map of image name to a map of repository, sourceRepository, digest, platforms, version, gitSha, build, promotedFrom (got "{}")`,
             ],
         },
         {
             name: "an image that is not a map",
             in: cfg({ images: { api: API } }),
             message: [
-                `${F}: image-release:images.api: expected a map with repository and optional sourceRepository, digest, platforms, version, gitSha, promotedFrom (got "${API}")`,
+                `${F}: image-release:images.api: expected a map with repository and optional sourceRepository, digest, platforms, version, gitSha, build, promotedFrom (got "${API}")`,
             ],
         },
         {
             name: "a stack key inside an image",
             in: cfg({ images: { api: { repository: API, digest: D1, channel: "staging" } } }),
             message: [
-                `${F}: image-release:images.api.channel: unknown key (known: repository, sourceRepository, digest, platforms, version, gitSha, promotedFrom) (got "staging")`,
+                `${F}: image-release:images.api.channel: unknown key (known: repository, sourceRepository, digest, platforms, version, gitSha, build, promotedFrom) (got "staging")`,
             ],
         },
         {
@@ -194,15 +194,29 @@ describe("a pin is a named set of images", () => {
             stack: "dev",
             in: cfg({ images: { api: { repository: API, digest: D1 }, worker: { repository: WORKER } } }),
             message: [
-                `${F}: image-release:build: stack "dev" needs image-release:build or image-release:images.worker.digest (got "")`,
+                `${F}: image-release:images.worker.build: stack "dev" needs image-release:images.worker.build or image-release:images.worker.digest (got "")`,
+            ],
+        },
+        {
+            name: "a stack-wide build beside a set",
+            stack: "dev",
+            in: cfg({ build: { context: "." }, images: { api: { repository: API, build: { context: "." } } } }),
+            message: [
+                `${F}: image-release:build: not allowed with image-release:images; set it per image, as image-release:images.<name>.build (got "{"context":"."}")`,
+            ],
+        },
+        {
+            name: "a build in a pinned stack's image",
+            in: cfg({ images: { api: { repository: API, digest: D1, build: { context: "." } } } }),
+            message: [
+                `${F}: image-release:images.api.build: not allowed in stack "staging" (it deploys a pinned digest, never builds) (got "{"context":"."}")`,
             ],
         },
         {
             name: "a copy source without a digest, in an image",
             stack: "dev",
             in: cfg({
-                build: { context: "." },
-                images: { api: { repository: API, sourceRepository: WORKER } },
+                images: { api: { repository: API, sourceRepository: WORKER, build: { context: "." } } },
             }),
             message: [
                 `${F}: image-release:images.api.sourceRepository: only meaningful with image-release:images.api.digest (it says where the pin is copied from) (got "${WORKER}")`,

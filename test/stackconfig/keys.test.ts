@@ -178,7 +178,7 @@ const rows: {
         want: { repository: REPO2, digest: D2, form: "set" },
         bad: [REPO],
         problem: () =>
-            "expected a map of image name to a map of repository, sourceRepository, digest, platforms, version, gitSha, promotedFrom",
+            "expected a map of image name to a map of repository, sourceRepository, digest, platforms, version, gitSha, build, promotedFrom",
     },
 ];
 

@@ -49,7 +49,13 @@ describe("validateStackConfig", () => {
                 platforms: ["linux/amd64", "linux/arm64"],
                 verifyDigest: true,
                 namespace: "default",
-                images: { hello: { repository: REPO, platforms: ["linux/amd64", "linux/arm64"] } },
+                images: {
+                    hello: {
+                        repository: REPO,
+                        platforms: ["linux/amd64", "linux/arm64"],
+                        build: { context: "examples/hello", dockerfile: "Dockerfile" },
+                    },
+                },
                 form: "single",
             },
         },
@@ -493,7 +499,13 @@ describe("readStackConfig", () => {
             build: { context: "examples/hello", dockerfile: "Dockerfile" },
             verifyDigest: true,
             namespace: "default",
-            images: { hello: { repository: REPO, platforms: ["linux/amd64", "linux/arm64"] } },
+            images: {
+                hello: {
+                    repository: REPO,
+                    platforms: ["linux/amd64", "linux/arm64"],
+                    build: { context: "examples/hello", dockerfile: "Dockerfile" },
+                },
+            },
             form: "single",
         }));
 
