@@ -185,9 +185,7 @@ export const PIN_FIELDS = byOrder(KEY_TABLE.filter((r: KeyRow) => r.pin !== unde
 /** What history reads of each image, in the order it lists them: the pin, then where its bytes live. */
 export const HISTORY_FIELDS: readonly string[] = byOrder(
     IMAGE_ROWS.filter((r) => r.image === "own" && r.order !== undefined),
-).map(
-    (r) => r.key,
-);
+).map((r) => r.key);
 
 export function rowOf(key: string): KeyRow | undefined {
     return (KEY_TABLE as readonly KeyRow[]).find((r) => r.key === key);

@@ -10,7 +10,7 @@ const D2 = "sha256:" + "2".repeat(64);
 /** Resolves every Output inside `node` (the transform's result props), as the engine would. */
 async function resolved(node: unknown): Promise<unknown> {
     if (pulumi.Output.isInstance(node)) {
-        return new Promise((resolve) => (node).apply(resolve));
+        return new Promise((resolve) => node.apply(resolve));
     }
     if (Array.isArray(node)) return Promise.all(node.map(resolved));
     if (typeof node === "object" && node !== null) {

@@ -200,7 +200,10 @@ describe("a pin is a named set of images", () => {
         {
             name: "a stack-wide build beside a set",
             stack: "dev",
-            in: cfg({ build: { context: "." }, images: { api: { repository: API, build: { context: "." } } } }),
+            in: cfg({
+                build: { context: "." },
+                images: { api: { repository: API, build: { context: "." } } },
+            }),
             message: [
                 `${F}: image-release:build: not allowed with image-release:images; set it per image, as image-release:images.<name>.build (got "{"context":"."}")`,
             ],
