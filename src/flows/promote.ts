@@ -10,7 +10,13 @@ import { loadStack, loadStackSnapshot, outputsFile } from "./stack";
 import { promoteSet } from "./promoteSet";
 import { MovedImage, movedImages, SetPinResult } from "./setPin";
 import { memberNames } from "./setMembers";
-import { readSourceRecord, recordedEvidence, SourceRecord, StackOutputFn } from "./stackOutputs";
+import {
+    readSourceRecord,
+    readSourceReleases,
+    recordedEvidence,
+    SourceRecord,
+    StackOutputFn,
+} from "./stackOutputs";
 
 export interface PromoteOptions extends PinOptions {
     from: string;
@@ -77,6 +83,8 @@ interface Promotion {
     recorded?: ReleaseRecord;
     /** Where `recorded` was read. */
     recordedFrom?: SourceRecord["from"];
+    /** A set source's `releases` output, when its file pins none of them (dev builds). */
+    recordedSet?: Record<string, ReleaseRecord>;
 }
 
 async function loadPromotion(o: PromoteOptions, deps: PromoteDeps): Promise<Promotion> {
@@ -92,7 +100,16 @@ async function loadPromotion(o: PromoteOptions, deps: PromoteDeps): Promise<Prom
         );
     }
     const read = await readSourceRecord(o.repoRoot, o.from, deps.stackOutputs);
-    return { source, target, snapshot, ...(read ? { recorded: read.record, recordedFrom: read.from } : {}) };
+    // A set that builds (dev) pins nothing in its file: its last `up` exported what ran together.
+    const builds = source.form === "set" && Object.values(source.images).some((i) => i.digest === undefined);
+    const set = builds ? await readSourceReleases(o.repoRoot, o.from, deps.stackOutputs) : undefined;
+    return {
+        source,
+        target,
+        snapshot,
+        ...(read ? { recorded: read.record, recordedFrom: read.from } : {}),
+        ...(set ? { recordedSet: set } : {}),
+    };
 }
 
 /** The source's pin: its stack file's, else what its last run recorded. */

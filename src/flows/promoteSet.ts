@@ -6,7 +6,7 @@ import { PinDeps, PinOptions } from "./pin";
 import { checkPin, signedEvidence } from "./pinCheck";
 import { applySetPin, MemberPin, SetPinResult } from "./setPin";
 import { Combination, describeCombination, memberNames, revisionDigest, sameMembers } from "./setMembers";
-import { recordedEvidence } from "./stackOutputs";
+import { recordedEvidence, recordedSetEvidence } from "./stackOutputs";
 
 /** What the set path of promote is handed once the promotion path allows it. */
 export interface SetPromotion {
@@ -16,6 +16,8 @@ export interface SetPromotion {
     recorded?: ReleaseRecord;
     /** Where `recorded` was read: the stack's own output, or the outputs file. */
     recordedFrom?: "stack output" | "outputs file";
+    /** A set source's `releases` output: what its last `pulumi up` ran (dev builds, so its file pins none). */
+    recordedSet?: Record<string, ReleaseRecord>;
 }
 
 export interface SetPromoteOptions extends PinOptions {
@@ -34,9 +36,11 @@ export interface SetMove {
 function sourceCombination(o: SetPromoteOptions, p: SetPromotion, names: string[]): Combination {
     const combination: Combination = {};
     for (const name of names) {
-        const digest = p.source.images[name].digest;
+        const digest = p.source.images[name].digest ?? p.recordedSet?.[name]?.digest;
         if (digest === undefined) {
-            throw new Refusal(`stack "${o.from}" pins no digest for image "${name}"; nothing to promote`);
+            throw new Refusal(
+                `stack "${o.from}" pins no digest for image "${name}" and exported none (run \`pulumi up --stack ${o.from}\` first); nothing to promote`,
+            );
         }
         if (!isDigest(digest))
             throw new Refusal(`source digest "${digest}" of stack "${o.from}" is not sha256:<64 hex>`);
@@ -52,6 +56,9 @@ function sourceCombination(o: SetPromoteOptions, p: SetPromotion, names: string[
 function combinationRan(o: SetPromoteOptions, p: SetPromotion, combination: Combination): Markdown {
     const names = Object.keys(combination);
     const sourceFile = path.relative(o.repoRoot, p.source.file);
+    if (p.recordedSet !== undefined && names.every((n) => p.recordedSet?.[n]?.digest === combination[n])) {
+        return recordedSetEvidence(o, names);
+    }
     if (names.length === 1 && p.recorded?.digest === combination[names[0]]) {
         return recordedEvidence(o, p.recorded, p.recordedFrom);
     }
@@ -83,7 +90,10 @@ async function verifyMembers(
 ): Promise<MemberPin[]> {
     const members: MemberPin[] = [];
     for (const name of moving) {
-        const from = p.source.images[name];
+        const record = p.recordedSet?.[name];
+        const own = p.source.images[name];
+        // A built image's version and sha are its record's: the stack file holds only its build.
+        const from = own.digest === undefined && record !== undefined ? { ...own, ...record } : own;
         const to = p.target.images[name];
         const digest = combination[name];
         const repositories = [from.repository, ...(from.sourceRepository ? [from.sourceRepository] : [])];

@@ -8,11 +8,18 @@ import { outputsFile, readOutputs } from "./stack";
  * Reads a stack's `release` output as the backend holds it: `{ value }` with the output's JSON, or
  * undefined when no backend can answer for this stack (then the outputs file is the record).
  */
-export type StackOutputFn = (repoRoot: string, stack: string) => Promise<{ value: unknown } | undefined>;
+export type StackOutputFn = (
+    repoRoot: string,
+    stack: string,
+    output?: StackOutputName,
+) => Promise<{ value: unknown } | undefined>;
+
+/** The outputs promote reads: a stack's first image (`release`), or every image of its set by name. */
+export type StackOutputName = "release" | "releases";
 
 /** The command a user would type; the PR evidence names it. */
-export function stackOutputCommand(stack: string): string {
-    return `pulumi stack output release --json --stack ${stack}`;
+export function stackOutputCommand(stack: string, output: StackOutputName = "release"): string {
+    return `pulumi stack output ${output} --json --stack ${stack}`;
 }
 
 /**
@@ -28,7 +35,7 @@ const NO_STACK_OUTPUT = [
     /no stack named '[^']*' found/,
     // A `file://` backend whose directory is gone holds no stack at all (a stale login, a moved state dir).
     /unable to open bucket file:\/\/\S+: stat \S+: no such file or directory/,
-    /does not have output property 'release'/,
+    /does not have output property '(release|releases)'/,
 ];
 
 /** How long a backend may take to answer before promote gives up on it (a cloud backend over the network). */
@@ -42,9 +49,13 @@ const TIMEOUT_MS = 120_000;
  * PATH, or one of NO_STACK_OUTPUT, falls back to the outputs file; any other failure (an unreachable
  * backend, a timeout, output that is not JSON) refuses, since the file may be stale.
  */
-export function pulumiStackOutput(repoRoot: string, stack: string): Promise<{ value: unknown } | undefined> {
-    const args = ["stack", "output", "release", "--json", "--stack", stack, "--non-interactive"];
-    const command = stackOutputCommand(stack);
+export function pulumiStackOutput(
+    repoRoot: string,
+    stack: string,
+    output: StackOutputName = "release",
+): Promise<{ value: unknown } | undefined> {
+    const args = ["stack", "output", output, "--json", "--stack", stack, "--non-interactive"];
+    const command = stackOutputCommand(stack, output);
     return new Promise((resolve, reject) => {
         execFile(
             "pulumi",
@@ -117,4 +128,40 @@ export function recordedEvidence(
             ? code(stackOutputCommand(o.from))
             : md`${path.relative(o.repoRoot, outputsFile(o.repoRoot, o.from))}`;
     return md`${code(o.from)} exported it as its \`release\` stack output (${where}: version ${recorded.version}, built in ${code(recorded.sourceStack)})`;
+}
+
+/**
+ * A set stack's `releases` output: each image's record by name, as its last `pulumi up` exported them
+ * together (dev builds them, so its stack file pins none). Undefined when no backend has the output.
+ */
+export async function readSourceReleases(
+    repoRoot: string,
+    stack: string,
+    stackOutput: StackOutputFn = pulumiStackOutput,
+): Promise<Record<string, ReleaseRecord> | undefined> {
+    const output = await stackOutput(repoRoot, stack, "releases");
+    if (output === undefined) return undefined;
+    const value = output.value;
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw new Refusal(
+            `stack "${stack}" output releases: expected a map of image name to release record (got ${JSON.stringify(value)?.slice(0, 80)})`,
+        );
+    }
+    try {
+        return Object.fromEntries(
+            Object.entries(value).map(([name, record]) => [
+                name,
+                validateReleaseRecord(record, `stack "${stack}" output releases.${name}`),
+            ]),
+        );
+    } catch (e) {
+        if (e instanceof ReleaseRuleError) throw new Refusal(e.message);
+        throw e;
+    }
+}
+
+/** The PR's evidence that a set ran together: the source's `releases` output holds exactly this combination. */
+export function recordedSetEvidence(o: { from: string }, names: string[]): Markdown {
+    const what = names.length === 1 ? "it" : "this combination";
+    return md`${code(o.from)} ran ${what}: its last \`pulumi up\` exported ${names.join(", ")} together (${code(stackOutputCommand(o.from, "releases"))})`;
 }

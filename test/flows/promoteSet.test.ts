@@ -234,6 +234,74 @@ describe("promote and rollback a set @integration", () => {
         ]);
     });
 
+    it("dev builds its set: its `releases` output is the combination that ran, promoted as one edit", async () => {
+        const { dir, o } = repoWith([]);
+        const devText = (build: string) =>
+            [
+                "config:",
+                "    image-release:channel: dev",
+                "    image-release:images:",
+                ...["api", "worker"].flatMap((name) => [
+                    `        ${name}:`,
+                    `            repository: ${repo}/${name}`,
+                    `            build: {context: ${build}/${name}}`,
+                ]),
+                "",
+            ].join("\n");
+        writeStack(dir, "dev", devText("examples/shop"));
+        writeStack(dir, "staging", setStackText("staging", repo, A0, W0));
+        commitAll(dir, "dev builds its set", 2);
+        const record = (name: string, x: Member) => ({
+            repository: `${repo}/${name}`,
+            version: x.version,
+            digest: x.digest,
+            ref: `${repo}/${name}@${x.digest}`,
+            tags: [x.version],
+            platforms: ["linux/amd64", "linux/arm64"],
+            platformDigests: {},
+            gitSha: x.gitSha,
+            sourceStack: "dev",
+        });
+        const asked: string[] = [];
+        const outputs = (releases: unknown) => ({
+            client,
+            stackOutputs: async (_root: string, stack: string, output?: string) => {
+                asked.push(`${stack} ${output ?? "release"}`);
+                return output === "releases" && releases !== undefined ? { value: releases } : undefined;
+            },
+        });
+        const r = await promote(
+            { ...o, from: "dev", to: "staging", git: true },
+            outputs({ api: record("api", A1), worker: record("worker", W1) }),
+        );
+        assert.deepStrictEqual(asked, ["dev release", "dev releases"]);
+        assert.strictEqual(readStack(dir, "staging"), setStackText("staging", repo, A1, W1));
+        assert.deepStrictEqual(r.images, [
+            { name: "api", digest: A1.digest, version: "1.3.0", previousDigest: A0.digest },
+            { name: "worker", digest: W1.digest, version: "1.3.0", previousDigest: W0.digest },
+        ]);
+        assert.ok(
+            r.pr?.body.includes(
+                "`dev` ran this combination: its last `pulumi up` exported api, worker together (`pulumi stack output releases --json --stack dev`)",
+            ),
+            r.pr?.body,
+        );
+
+        // No backend answers for dev: nothing says what ran, so nothing moves.
+        writeStack(dir, "staging", setStackText("staging", repo, A0, W0));
+        await assert.rejects(promote({ ...o, from: "dev", to: "staging" }, outputs(undefined)), {
+            name: "Refusal",
+            message:
+                'stack "dev" pins no digest for image "api" and exported none (run `pulumi up --stack dev` first); nothing to promote',
+        });
+        await assert.rejects(promote({ ...o, from: "dev", to: "staging" }, outputs(["x"])), {
+            name: "Refusal",
+            message:
+                'stack "dev" output releases: expected a map of image name to release record (got ["x"])',
+        });
+        assert.strictEqual(readStack(dir, "staging"), setStackText("staging", repo, A0, W0));
+    });
+
     it("--image: a digest that never ran alone is refused; an unknown image is named", async () => {
         const { dir, o } = repoWith([]);
         writeStack(dir, "staging", setStackText("staging", repo, A1, W0));
