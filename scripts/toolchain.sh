@@ -2,7 +2,8 @@
 # Builds the e2e toolchain from published Go modules (scripts/toolchain/versions.env pins every one):
 #   pulumi (CLI), pulumi-language-nodejs (our host, scripts/toolchain/pulumi-language-nodejs), the
 #   pulumi-resource-pulumi-nodejs and pulumi-analyzer-policy launchers, pulumi-resource-kubernetes
-#   (installed as a plugin), kube-apiserver, kube-controller-manager, kubectl, etcd and kwok; and
+#   (installed as a plugin), kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, the
+#   real node's kubelet and kube-proxy, etcd and kwok; and
 #   cosign, for the signature interop tests (test/fixtures/signing).
 # Output goes to a cache outside the repository: $IMAGE_RELEASE_TOOLCHAIN_DIR, default
 # ~/.cache/image-release/toolchain/<12 hex of versions.env>/ (bin/, pulumi-home/, build/, times).
@@ -143,9 +144,14 @@ component kubernetes-plugin "$(inputs_hash "$SRC/pulumi-resource-kubernetes/main
 
 # --- Kubernetes control plane and kubectl ---------------------------------------------------------
 # k8s.io/kubernetes replaces every k8s.io/* staging module with ./staging/…; importing it means
-# replacing each with the published v0.<minor>.<patch>.
-build_kubernetes() {
-  local d="$DIR/build/kubernetes" staging="v0.${KUBERNETES_VERSION#1.}"
+# replacing each with the published v0.<minor>.<patch>. One wrapper module serves two components: the
+# control plane (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl) and the real node
+# (kubelet, kube-proxy), so a machine that has the first builds only the second.
+KUBE_CONTROL_PLANE_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+KUBE_NODE_CMDS=(kubelet kube-proxy)
+# kubernetes_module: (re)writes the wrapper module; the same bytes every time.
+kubernetes_module() {
+  local d="$DIR/build/kubernetes" staging="v0.${KUBERNETES_VERSION#1.}" cmd
   gomod "$d" image-release.local/toolchain/kubernetes 1.24.0
   printf '\nrequire k8s.io/kubernetes v%s\n' "$KUBERNETES_VERSION" >>"$d/go.mod"
   local upstream
@@ -157,7 +163,16 @@ build_kubernetes() {
     sed -nE 's#^[[:space:]]*(k8s\.io/[a-z0-9-]+) => \./staging/.*#\t\1 => \1 '"$staging"'#p' "$upstream"
     echo ')'
   } >>"$d/go.mod"
-  printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n\t_ "k8s.io/kubernetes/cmd/kube-scheduler"\n\t_ "k8s.io/kubernetes/cmd/kubectl"\n)\n' >"$d/tools.go"
+  {
+    printf '//go:build tools\n\npackage tools\n\nimport (\n'
+    for cmd in "${KUBE_CONTROL_PLANE_CMDS[@]}" "${KUBE_NODE_CMDS[@]}"; do printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$cmd"; done
+    printf ')\n'
+  } >"$d/tools.go"
+  (cd "$d" && go mod tidy)
+}
+# build_kubernetes CMD…: builds k8s.io/kubernetes/cmd/<CMD> for each into bin/.
+build_kubernetes() {
+  kubernetes_module
   # Without the version stamp the servers report v0.0.0-master, and clients (kubectl, the Pulumi
   # provider) gate features on the server version.
   local v="" pkg
@@ -165,14 +180,12 @@ build_kubernetes() {
     v="$v -X $pkg.gitVersion=v$KUBERNETES_VERSION -X $pkg.gitMajor=${KUBERNETES_VERSION%%.*}"
     v="$v -X $pkg.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2) -X $pkg.gitTreeState=clean"
   done
-  (cd "$d" && go mod tidy &&
-    go build -ldflags "-s -w$v" -o "$BIN/" \
-      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
+  (cd "$DIR/build/kubernetes" && go build -ldflags "-s -w$v" -o "$BIN/" "${@/#/k8s.io/kubernetes/cmd/}")
 }
-component kubernetes "$(inputs_hash)" "$BIN/kube-apiserver" "$BIN/kube-controller-manager" \
-  "$BIN/kube-scheduler" "$BIN/kubectl" \
-  -- build_kubernetes
+component kubernetes "$(inputs_hash)" "${KUBE_CONTROL_PLANE_CMDS[@]/#/$BIN/}" \
+  -- build_kubernetes "${KUBE_CONTROL_PLANE_CMDS[@]}"
+component kubernetes-node "$(inputs_hash)" "${KUBE_NODE_CMDS[@]/#/$BIN/}" \
+  -- build_kubernetes "${KUBE_NODE_CMDS[@]}"
 
 # --- etcd -----------------------------------------------------------------------------------------
 # server/v3 replaces its sibling modules with local paths; the wrapper takes their published releases.
@@ -226,5 +239,5 @@ build_cosign() {
 component cosign "$(inputs_hash)" "$BIN/cosign" -- build_cosign
 
 "$BIN/pulumi" version >/dev/null || die "the built pulumi does not run"
-say "pulumi $("$BIN/pulumi" version), kubernetes plugin v$KUBERNETES_PROVIDER_VERSION, kube $KUBERNETES_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, cosign $COSIGN_VERSION"
+say "pulumi $("$BIN/pulumi" version), kubernetes plugin v$KUBERNETES_PROVIDER_VERSION, kube $KUBERNETES_VERSION (control plane, kubelet, kube-proxy), etcd $ETCD_VERSION, kwok $KWOK_VERSION, cosign $COSIGN_VERSION"
 say "dir $DIR"
