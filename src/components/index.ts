@@ -18,7 +18,7 @@ export {
     multiArchImageProblems,
     RegistryCredentials,
 } from "./multiArchImage";
-export { DeploymentSpecInput } from "./deploymentSpec";
+export { DeploymentSpecInput, PinnedDeploymentSpec } from "./deploymentSpec";
 /** @internal */
 export { deploymentSpec } from "./deploymentSpec";
 export {
@@ -31,9 +31,11 @@ export { platformDigestsOf, VERIFY_CLIENT_OPTIONS, verificationFailure, verifyPi
 export { ImagePin, PinMode, pinWorkloads, PinWorkloadsOptions } from "./pinWorkloads";
 /** @internal */
 export { PinnedWorkload, pinWorkload, pinWorkloadsTransform } from "./pinWorkloads";
-export { JobSpecInput, PinnedJob, PinnedJobArgs } from "./pinnedJob";
+export { PinnedJob, PinnedJobArgs } from "./pinnedJob";
+export { JobSpecInput, PinnedJobSpec } from "./jobSpec";
 /** @internal */
-export { jobAnnotations, jobName, jobSpec } from "./pinnedJob";
+export { jobAnnotations, jobBody, jobMetadata, jobName, jobSpec } from "./jobSpec";
+export { PinnedContainer, PinnedPodSpec, PodMetadata } from "./podTemplate";
 export { digestProblems, repositoryProblems, throwIfProblems } from "./validate";
 export { ReleaseStack, releaseStack, ReleaseStackOptions, StackImage } from "./releaseStack";
 /** @internal */

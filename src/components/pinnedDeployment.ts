@@ -1,11 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { VerifiedPin } from "../flows";
 import { copiedTags, DEFAULT_PLATFORMS } from "../release";
-import { RegistryClient } from "../registry";
 import { copiedTagProblems, imageCopy, sourceRepositoryProblems } from "./imageCopy";
 import { changeCause, deploymentAnnotations, ReleaseMetadata } from "./annotations";
 import { deploymentSpec } from "./deploymentSpec";
+import { PinnedDeploymentArgs } from "./pinnedDeploymentArgs";
+import { ownedKeyProblems, podProblems, podView, specView } from "./podTemplateChecks";
+import { selectorProblems } from "./selector";
 import { platformDigestsOf, verifyPin } from "./pinVerification";
 import {
     ArgProblem,
@@ -20,7 +21,16 @@ import {
     requiredStringProblems,
 } from "./validate";
 
+export { PinnedDeploymentArgs };
+
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
+
+/** Spec keys the component sets from its own args, and the arg to set instead. */
+const OWNED_SPEC_KEYS: Record<string, string> = {
+    template: "container, podSpec and podMetadata",
+    replicas: "the replicas arg",
+    revisionHistoryLimit: "the revisionHistoryLimit arg",
+};
 
 /** A plain arg (already checked) with its default, or else the checked Output. */
 function plainOr<T>(
@@ -39,117 +49,8 @@ const SPEC_DEFAULTS = {
     revisionHistoryLimit: DEFAULT_REVISION_HISTORY_LIMIT,
 };
 
-export interface PinnedDeploymentArgs {
-    /**
-     * Repository without tag or digest, e.g. `127.0.0.1:5000/image-release/hello`. Required; no default.
-     * Conflicts with a `:tag` or `@digest` suffix (the image is always `repository@digest`).
-     * https://github.com/distribution/reference/blob/main/reference.go
-     */
-    readonly repository: pulumi.Input<string>;
-    /**
-     * The pinned index digest, `sha256:<64 hex>`. Required; no default. Conflicts with tags and short
-     * digests, which are refused.
-     * https://github.com/opencontainers/image-spec/blob/main/descriptor.md#digests
-     */
-    readonly digest: pulumi.Input<string>;
-    /**
-     * The release version, e.g. `1.4.2`; part of `kubernetes.io/change-cause`, so it shows in
-     * `kubectl rollout history`. Required; no default. Conflicts with nothing.
-     * https://kubernetes.io/docs/reference/labels-annotations-taints/#change-cause
-     */
-    readonly version: pulumi.Input<string>;
-    /**
-     * The source commit of the image; recorded as `image-release/git-sha`. Required; no default.
-     * Conflicts with nothing.
-     * https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/
-     */
-    readonly gitSha: pulumi.Input<string>;
-    /**
-     * The stack this digest was promoted from; appended to `kubernetes.io/change-cause` as
-     * `(promoted from <stack>)`. Default: none (the stack built the digest). Conflicts with nothing.
-     * https://kubernetes.io/docs/reference/labels-annotations-taints/#change-cause
-     */
-    readonly promotedFrom?: pulumi.Input<string>;
-    /**
-     * Platforms the digest must cover, checked when `verifyDigest` is on. Default:
-     * `["linux/amd64","linux/arm64"]`. Conflicts with an empty list.
-     * https://github.com/opencontainers/image-spec/blob/main/image-index.md#image-index-property-descriptions
-     */
-    readonly platforms?: pulumi.Input<string[]>;
-    /**
-     * Kubernetes namespace. Default: `default`. Conflicts with anything but an RFC 1123 label (at most
-     * 63 lowercase alphanumerics or `-`, alphanumeric at both ends).
-     * https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/
-     */
-    readonly namespace?: pulumi.Input<string>;
-    /**
-     * Replica count. Default: 1. Conflicts with negative or fractional values.
-     * https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#replicas
-     */
-    readonly replicas?: pulumi.Input<number>;
-    /**
-     * Container port; also the Service port when `service` is true. Default: 8080. Conflicts with values
-     * outside the integers 1-65535.
-     * https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#ports
-     */
-    readonly containerPort?: pulumi.Input<number>;
-    /**
-     * Create a ClusterIP Service in front of the pods. Default: false. Conflicts with nothing.
-     * https://kubernetes.io/docs/concepts/services-networking/service/
-     */
-    readonly service?: boolean;
-    /**
-     * ReplicaSets kept for `kubectl rollout undo`. Default: 10. Conflicts with negative or fractional values.
-     * https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#revision-history-limit
-     */
-    readonly revisionHistoryLimit?: pulumi.Input<number>;
-    /**
-     * Check the digest exists and covers `platforms` before anything is created (also during
-     * preview). Default: true. Set false for air-gapped previews; `registryClient` is then unused.
-     * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#checking-if-content-exists-in-the-registry
-     */
-    readonly verifyDigest?: pulumi.Input<boolean>;
-    /**
-     * Registry client used for verification. Default: `new RegistryClient(VERIFY_CLIENT_OPTIONS)`, which
-     * authenticates from the docker config. Not an Input: it is used by the program, never sent to the
-     * engine. Conflicts with `verifyDigest: false`, which skips it.
-     * https://docs.docker.com/reference/cli/docker/login/#credential-stores
-     */
-    readonly registryClient?: Pick<RegistryClient, "verify">;
-    /**
-     * The repository the digest is copied from when `repository` does not hold it yet (another
-     * registry, or another path on the same one). `pulumi up` copies it by digest (blob mount on the
-     * same registry, a streamed copy across registries) with its X.Y.Z and `git-` tags before the
-     * Deployment changes; a preview verifies it here until then. Default: none (the digest is already
-     * in `repository`). Conflicts with `repository` itself. Credentials come from the docker config.
-     * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#mounting-a-blob-from-another-repository
-     */
-    readonly sourceRepository?: pulumi.Input<string>;
-    /**
-     * The trusted key that verified the digest's signature (`sha256:<16 hex>`, from
-     * `requiredSignature`); recorded as the Deployment's `image-release/signed-by` annotation, which the
-     * policy pack's `signed-digest-required` looks for in prod. Default: none (no signature was
-     * required). Conflicts with nothing.
-     * https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md
-     */
-    readonly signedBy?: pulumi.Input<string>;
-    /**
-     * The pin check's answer for this digest (`checkPin`, which the program runs once before any
-     * resource, with the stack's signature rule): the component takes its platform digests from it
-     * instead of asking the registry again. Not an Input: it stays in the program, never sent to the
-     * engine. Default: none (the component checks the digest itself when `verifyDigest` is on).
-     * Conflicts with `verifyDigest: false`, which ignores it, and with a pin of another digest, which is
-     * refused; makes `registryClient` unused.
-     * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests
-     */
-    readonly verifiedPin?: VerifiedPin;
-}
-
-/**
- * Every problem with the plain (known) args; the constructor runs it on the args as given and again
- * on the resolved values, so an arg that arrives as an Output meets the same rules.
- */
-export function pinnedDeploymentProblems(args: PinnedDeploymentArgs): ArgProblem[] {
+/** The scalar args' problems (the pod template's are {@link templateProblems}). */
+function scalarProblems(args: PinnedDeploymentArgs): ArgProblem[] {
     const problems: ArgProblem[] = [];
     if (isPlain(args.repository)) problems.push(...repositoryProblems("repository", args.repository));
     if (isPlain(args.digest)) problems.push(...digestProblems("digest", args.digest));
@@ -168,6 +69,31 @@ export function pinnedDeploymentProblems(args: PinnedDeploymentArgs): ArgProblem
         problems.push(...nonNegativeIntegerProblems("revisionHistoryLimit", args.revisionHistoryLimit));
     }
     return problems;
+}
+
+/** What the template checks read of the args: names, image, labels and selector, never env values. */
+function templateView(args: PinnedDeploymentArgs) {
+    return { pod: podView(args), spec: specView(args.deploymentSpec, Object.keys(OWNED_SPEC_KEYS)) };
+}
+
+/** The pod template's problems, from the known part of its view (all of it, once resolved). */
+function templateProblems(view: ReturnType<typeof templateView>, name: string): ArgProblem[] {
+    const own = { app: name };
+    const spec = isPlain(view.spec) ? (view.spec as { selector?: unknown } | undefined) : undefined;
+    return [
+        ...podProblems(view.pod, name, own),
+        ...ownedKeyProblems("deploymentSpec", view.spec, OWNED_SPEC_KEYS),
+        ...selectorProblems("deploymentSpec.selector", spec?.selector, view.pod.labels, own),
+    ];
+}
+
+/**
+ * Every problem with the plain (known) args of PinnedDeployment `name`; the constructor runs it on the
+ * args as given and again on the resolved values, so an arg that arrives as an Output meets the same
+ * rules.
+ */
+export function pinnedDeploymentProblems(args: PinnedDeploymentArgs, name: string): ArgProblem[] {
+    return [...scalarProblems(args), ...templateProblems(templateView(args), name)];
 }
 
 /** The args every child derives from: checked (now if plain, once known if Outputs) and defaulted. */
@@ -191,8 +117,9 @@ function checkedDeploymentArgs(name: string, args: PinnedDeploymentArgs) {
             verifyDigest: args.verifyDigest,
             sourceRepository: args.sourceRepository,
             signedBy: args.signedBy,
+            template: templateView(args),
         },
-        pinnedDeploymentProblems,
+        (a) => [...scalarProblems(a), ...templateProblems(a.template, name)],
     ).apply((resolved) => ({
         ...resolved,
         platforms: resolved.platforms ?? [...DEFAULT_PLATFORMS],
@@ -321,6 +248,12 @@ export class PinnedDeployment extends pulumi.ComponentResource {
                         SPEC_DEFAULTS.revisionHistoryLimit,
                         checked.revisionHistoryLimit,
                     ),
+                    // As given: the checks read only their names, labels and selector, so an env
+                    // value stays its own leaf (secret, or unknown in a preview).
+                    container: args.container,
+                    podSpec: args.podSpec,
+                    podMetadata: args.podMetadata,
+                    deploymentSpec: args.deploymentSpec,
                 }),
             },
             { parent: this, ...(this.copy ? { dependsOn: [this.copy] } : {}) },

@@ -1,12 +1,8 @@
-import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    ANNOTATION_DATASET,
-    ANNOTATION_DIGEST,
-    ANNOTATION_GIT_SHA,
-    ANNOTATION_SIGNED_BY,
-} from "./annotations";
+import { JOB_CONTAINER, jobAnnotations, jobBody, jobMetadata, PinnedJobSpec } from "./jobSpec";
+import { PinnedContainer, PinnedPodSpec, PodMetadata } from "./podTemplate";
+import { ownedKeyProblems, pick, podProblems, podView, shown, specView } from "./podTemplateChecks";
 import * as check from "./validate";
 
 export interface PinnedJobArgs {
@@ -58,66 +54,75 @@ export interface PinnedJobArgs {
      * https://docs.sigstore.dev/cosign/verifying/verify/
      */
     readonly signedBy?: pulumi.Input<string>;
+    /**
+     * The main container's fields besides its image: env, envFrom, resources, volumeMounts,
+     * securityContext, command (the entrypoint), name (default: `train`). Default: none. Conflicts with
+     * `image`, which is the pin's (always `repository@digest`) and refused, and with `args` when the
+     * `command` arg sets them.
+     * https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#Container
+     */
+    readonly container?: pulumi.Input<PinnedContainer>;
+    /**
+     * The rest of the pod spec, passed through: volumes, serviceAccountName, nodeSelector, tolerations,
+     * imagePullSecrets, initContainers, restartPolicy (default: `Never`); `containers` are sidecars after
+     * the main container, with their own images. Default: none. Conflicts with a restartPolicy other
+     * than `Never` or `OnFailure`, and with a sidecar or init container named like another container.
+     * https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#PodSpec
+     */
+    readonly podSpec?: pulumi.Input<PinnedPodSpec>;
+    /**
+     * Pod template labels and annotations; the release's `image-release/*` annotations win a conflict.
+     * Default: none. Conflicts with nothing.
+     * https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/
+     */
+    readonly podMetadata?: pulumi.Input<PodMetadata>;
+    /**
+     * The other Job spec fields: activeDeadlineSeconds, ttlSecondsAfterFinished, completions,
+     * parallelism, podFailurePolicy. Default: none. Conflicts with `template` and `backoffLimit` (its
+     * own arg). The Job name stays that of digest, code and data, so a changed field replaces the Job.
+     * https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/job-v1/#JobSpec
+     */
+    readonly jobSpec?: pulumi.Input<PinnedJobSpec>;
 }
 
-export interface JobSpecInput {
-    readonly baseName: string;
-    readonly repository: string;
-    readonly digest: string;
-    readonly gitSha: string;
-    readonly datasetVersion: string;
-    readonly command?: string[];
-    readonly backoffLimit: number;
-    readonly signedBy?: string;
-}
+/** Spec keys the component sets from its own args, and the arg to set instead. */
+const OWNED_SPEC_KEYS: Record<string, string> = {
+    template: "container, podSpec and podMetadata",
+    backoffLimit: "the backoffLimit arg",
+};
 
-/**
- * Deterministic: the same digest, code and dataset always give the same Job name (no random suffix).
- * The name is `<baseName, first 50 characters>-<first 10 hex characters of
- * sha256("<digest>\n<gitSha>\n<datasetVersion>")>`, at most 61 characters, inside Kubernetes' 63.
- * @internal
- */
-export function jobName(i: Pick<JobSpecInput, "baseName" | "digest" | "gitSha" | "datasetVersion">): string {
-    const h = createHash("sha256").update(`${i.digest}\n${i.gitSha}\n${i.datasetVersion}`).digest("hex");
-    return `${i.baseName.slice(0, 50)}-${h.slice(0, 10)}`;
-}
-
-/** @internal */
-export function jobAnnotations(
-    i: Pick<JobSpecInput, "digest" | "gitSha" | "datasetVersion">,
-): Record<string, string> {
+/** What the template checks read of the args: names, image, labels and the restart policy. */
+function templateView(args: PinnedJobArgs) {
     return {
-        [ANNOTATION_DIGEST]: i.digest,
-        [ANNOTATION_GIT_SHA]: i.gitSha,
-        [ANNOTATION_DATASET]: i.datasetVersion,
+        pod: podView(args, args.command !== undefined),
+        spec: specView(args.jobSpec, Object.keys(OWNED_SPEC_KEYS)),
+        hasCommand: pick(args.command, (c) => c !== undefined),
     };
 }
 
-/** The complete Job object; pure, so identical config gives an identical spec. @internal */
-export function jobSpec(i: JobSpecInput) {
-    const annotations = jobAnnotations(i);
-    // On the Job only: the pod template (immutable) and the Job name stay those of digest, code and data.
-    const signed: Record<string, string> =
-        i.signedBy !== undefined ? { [ANNOTATION_SIGNED_BY]: i.signedBy } : {};
-    return {
-        metadata: { name: jobName(i), annotations: { ...annotations, ...signed } },
-        spec: {
-            backoffLimit: i.backoffLimit,
-            template: {
-                metadata: { annotations },
-                spec: {
-                    restartPolicy: "Never",
-                    containers: [
-                        {
-                            name: "train",
-                            image: `${i.repository}@${i.digest}`,
-                            ...(i.command ? { args: i.command } : {}),
-                        },
-                    ],
-                },
-            },
-        },
-    };
+/** A Job's pods must not restart forever, and `command` and `container.args` set the same field. */
+function jobPodProblems(view: ReturnType<typeof templateView>): check.ArgProblem[] {
+    const problems: check.ArgProblem[] = [];
+    const pod = check.isPlain(view.pod.podSpec) ? (view.pod.podSpec as { restartPolicy?: unknown }) : {};
+    const policy = pod?.restartPolicy;
+    if (check.isPlain(policy) && policy !== undefined && policy !== "Never" && policy !== "OnFailure") {
+        const reason = `must be "Never" or "OnFailure" for a Job (got "${shown(policy)}")`;
+        problems.push({ propertyPath: "podSpec.restartPolicy", reason });
+    }
+    const container = check.isPlain(view.pod.container) ? (view.pod.container as { hasArgs?: unknown }) : {};
+    if (view.hasCommand === true && container?.hasArgs === true) {
+        const reason = "conflicts with the command arg, which sets the same container args; set one of them";
+        problems.push({ propertyPath: "container.args", reason });
+    }
+    return problems;
+}
+
+function templateProblems(view: ReturnType<typeof templateView>): check.ArgProblem[] {
+    return [
+        ...podProblems(view.pod, JOB_CONTAINER, {}),
+        ...ownedKeyProblems("jobSpec", view.spec, OWNED_SPEC_KEYS),
+        ...jobPodProblems(view),
+    ];
 }
 
 /**
@@ -125,6 +130,10 @@ export function jobSpec(i: JobSpecInput) {
  * on the resolved values, so an arg that arrives as an Output meets the same rules.
  */
 export function pinnedJobProblems(args: PinnedJobArgs): check.ArgProblem[] {
+    return [...scalarProblems(args), ...templateProblems(templateView(args))];
+}
+
+function scalarProblems(args: PinnedJobArgs): check.ArgProblem[] {
     const problems: check.ArgProblem[] = [];
     if (check.isPlain(args.repository))
         problems.push(...check.repositoryProblems("repository", args.repository));
@@ -165,27 +174,17 @@ export class PinnedJob extends pulumi.ComponentResource {
                     namespace: args.namespace,
                     backoffLimit: args.backoffLimit,
                     signedBy: args.signedBy,
+                    template: templateView(args),
                 },
-                pinnedJobProblems,
+                (a) => [...scalarProblems(a), ...templateProblems(a.template)],
             )
             .apply((resolved) => ({
                 ...resolved,
                 namespace: resolved.namespace ?? "default",
                 backoffLimit: resolved.backoffLimit ?? 0,
             }));
-        const spec = checked.apply((c) =>
-            jobSpec({
-                baseName: name,
-                repository: c.repository,
-                digest: c.digest,
-                gitSha: c.gitSha,
-                datasetVersion: c.datasetVersion,
-                command: c.command,
-                backoffLimit: c.backoffLimit,
-                ...(c.signedBy !== undefined ? { signedBy: c.signedBy } : {}),
-            }),
-        );
-        this.jobName = spec.metadata.name;
+        const metadata = checked.apply((c) => jobMetadata({ baseName: name, ...c }));
+        this.jobName = metadata.name;
         this.image = pulumi.interpolate`${checked.repository}@${checked.digest}`;
         this.digest = checked.digest;
         this.gitSha = checked.gitSha;
@@ -195,11 +194,22 @@ export class PinnedJob extends pulumi.ComponentResource {
             `${name}-job`,
             {
                 metadata: {
-                    name: spec.metadata.name,
+                    name: metadata.name,
                     namespace: checked.namespace,
-                    annotations: spec.metadata.annotations,
+                    annotations: metadata.annotations,
                 },
-                spec: spec.spec,
+                // Only what waits for the checked args (image, annotations) is one Output; the user's
+                // fields stay as given, so an env value stays its own leaf (secret, or unknown in a preview).
+                spec: jobBody({
+                    image: this.image,
+                    annotations: checked.apply(jobAnnotations),
+                    command: check.isPlain(args.command) ? args.command : checked.command,
+                    backoffLimit: checked.backoffLimit,
+                    container: args.container,
+                    podSpec: args.podSpec,
+                    podMetadata: args.podMetadata,
+                    jobSpec: args.jobSpec,
+                }),
             },
             // A Job's pod template is immutable; a new run must be a new Job, not an update.
             { parent: this, deleteBeforeReplace: true },

@@ -118,6 +118,14 @@ export function isPlain<T>(v: pulumi.Input<T> | undefined): v is T {
     return !pulumi.Output.isInstance(v) && !(v instanceof Promise);
 }
 
+/** Whether a value holds no Output or Promise anywhere, so a check can read it now. */
+export function isKnown(v: unknown): boolean {
+    if (!isPlain(v)) return false;
+    if (Array.isArray(v)) return v.every(isKnown);
+    if (typeof v === "object" && v !== null) return Object.values(v).every(isKnown);
+    return true;
+}
+
 /**
  * Checks `picked` now, throwing for problems with the plain values, and returns them as one Output
  * that runs the same check (same single error) once every Output among them is known, before anything

@@ -57,7 +57,10 @@ describe("public API", () => {
             for (const [file, name] of [
                 ["components/index.d.ts", "jobSpec"],
                 ["components/index.d.ts", "deploymentSpec"],
-                ["components/pinnedJob.d.ts", "jobSpec"],
+                ["components/jobSpec.d.ts", "jobSpec"],
+                ["components/jobSpec.d.ts", "jobBody"],
+                ["components/podTemplate.d.ts", "mainContainer"],
+                ["components/podTemplate.d.ts", "podTemplate"],
                 ["providers/index.d.ts", "MultiArchImageResource"],
                 ["providers/multiArchImage.d.ts", "class MultiArchImageResource"],
             ]) {
@@ -74,6 +77,11 @@ describe("public API", () => {
                     'import { MultiArchImage, PinnedDeployment, RegistryError } from "./index";',
                     'export const child: pulumi.CustomResource = undefined as unknown as MultiArchImage["image"];',
                     "export type Args = ConstructorParameters<typeof PinnedDeployment>[1];",
+                    // The pod-template args type-check from the declarations, k8s input types included.
+                    'export const full: Args = { repository: "r", digest: "d", version: "v", gitSha: "g",',
+                    '    container: { env: [{ name: "A", value: pulumi.output("1") }], resources: { limits: { cpu: "1" } } },',
+                    '    podSpec: { containers: [{ name: "log", image: "log@sha256:0" }], imagePullSecrets: [{ name: "p" }] },',
+                    "    deploymentSpec: { minReadySeconds: 5 } };",
                     'export const isError: boolean = new RegistryError("x") instanceof Error;',
                     "",
                 ].join("\n"),

@@ -1,10 +1,10 @@
 import * as assert from "assert";
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { ofType, promiseOf, resetRecorded, setMocks, settle } from "../helpers/mocks";
-import { itRefusesArgs } from "../helpers/refusals";
+import { ofType, promiseOf, resetRecorded, setMocks, settle, unknownOutput } from "../helpers/mocks";
+import { itRefusesArgs, RefusalRow } from "../helpers/refusals";
 import type { PinnedJob as PinnedJobT, PinnedJobArgs } from "../../src/components/pinnedJob";
-import { jobName, jobSpec } from "../../src/components/pinnedJob";
+import { jobName, jobSpec } from "../../src/components/jobSpec";
 
 const REPO = "127.0.0.1:5000/image-release/hello";
 const D = "sha256:" + "0123456789abcdef".repeat(4);
@@ -177,5 +177,170 @@ describe("components/PinnedJob", () => {
             ),
             { "a-job": ["ml-team", 6], "b-job": ["ml", 0] },
         );
+    });
+
+    describe("the full pod template", () => {
+        const full: Partial<PinnedJobArgs> = {
+            container: {
+                command: ["/train"],
+                env: [{ name: "EPOCHS", value: pulumi.output("3") }],
+                resources: { limits: { cpu: "2", memory: "4Gi" } },
+                volumeMounts: [{ name: "data", mountPath: "/data" }],
+            },
+            podSpec: {
+                restartPolicy: "OnFailure",
+                serviceAccountName: "trainer",
+                imagePullSecrets: [{ name: "pull-5001" }],
+                volumes: [{ name: "data", persistentVolumeClaim: { claimName: "datasets" } }],
+                nodeSelector: { gpu: "true" },
+                tolerations: [{ key: "gpu", operator: "Exists", effect: "NoSchedule" }],
+                initContainers: [{ name: "fetch", image: `${REPO}-fetch@${D}` }],
+            },
+            podMetadata: {
+                labels: { team: "ml" },
+                annotations: { "image-release/digest": "mine", note: "x" },
+            },
+            jobSpec: { activeDeadlineSeconds: 3600, ttlSecondsAfterFinished: 86400 },
+        };
+        const annotations = {
+            "image-release/digest": D,
+            "image-release/git-sha": "0123abc",
+            "image-release/dataset-version": "v7",
+        };
+
+        for (const [how, args] of [
+            ["as plain values", full],
+            [
+                "each arg an Output",
+                Object.fromEntries(Object.entries(full).map(([k, v]) => [k, pulumi.output(v)])),
+            ],
+        ] as const) {
+            it(`passes every field through exactly, with the pinned image and today's Job name: ${how}`, async () => {
+                new PinnedJob("train", { ...base, command: ["--epochs", "3"], backoffLimit: 2, ...args });
+                await settle();
+                const [j] = ofType("kubernetes:batch/v1:Job");
+                const name = jobName({
+                    baseName: "train",
+                    digest: D,
+                    gitSha: "0123abc",
+                    datasetVersion: "v7",
+                });
+                assert.deepStrictEqual(j.inputs.metadata, { name, namespace: "default", annotations });
+                assert.deepStrictEqual(j.inputs.spec, {
+                    activeDeadlineSeconds: 3600,
+                    ttlSecondsAfterFinished: 86400,
+                    backoffLimit: 2,
+                    template: {
+                        metadata: { labels: { team: "ml" }, annotations: { note: "x", ...annotations } },
+                        spec: {
+                            restartPolicy: "OnFailure",
+                            serviceAccountName: "trainer",
+                            imagePullSecrets: [{ name: "pull-5001" }],
+                            volumes: [{ name: "data", persistentVolumeClaim: { claimName: "datasets" } }],
+                            nodeSelector: { gpu: "true" },
+                            tolerations: [{ key: "gpu", operator: "Exists", effect: "NoSchedule" }],
+                            initContainers: [{ name: "fetch", image: `${REPO}-fetch@${D}` }],
+                            containers: [
+                                {
+                                    name: "train",
+                                    image: `${REPO}@${D}`,
+                                    args: ["--epochs", "3"],
+                                    command: ["/train"],
+                                    env: [{ name: "EPOCHS", value: "3" }],
+                                    resources: { limits: { cpu: "2", memory: "4Gi" } },
+                                    volumeMounts: [{ name: "data", mountPath: "/data" }],
+                                },
+                            ],
+                        },
+                    },
+                });
+            });
+        }
+
+        it("empty pod-template args leave the minimal Job exactly as it was", async () => {
+            new PinnedJob("train", base);
+            await settle();
+            const minimal = JSON.stringify(ofType("kubernetes:batch/v1:Job")[0].inputs);
+            resetRecorded();
+            new PinnedJob("train", { ...base, container: {}, podSpec: {}, podMetadata: {}, jobSpec: {} });
+            await settle();
+            assert.strictEqual(JSON.stringify(ofType("kubernetes:batch/v1:Job")[0].inputs), minimal);
+        });
+
+        it("container.args stand in for the command arg, and container.name renames the container", async () => {
+            new PinnedJob("train", { ...base, container: { name: "fit", args: ["--fast"] } });
+            await settle();
+            assert.deepStrictEqual(
+                ofType("kubernetes:batch/v1:Job")[0].inputs.spec.template.spec.containers,
+                [{ name: "fit", image: `${REPO}@${D}`, args: ["--fast"] }],
+            );
+        });
+
+        const badTemplate: RefusalRow<PinnedJobArgs>[] = [
+            {
+                name: "an image on the main container",
+                args: { container: { image: `${REPO}:latest` } as never },
+                message:
+                    header +
+                    `container.image: must be left unset: the pin sets the main container's image to repository@digest (got "${REPO}:latest")`,
+            },
+            {
+                name: "a restartPolicy a Job cannot run",
+                args: { podSpec: { restartPolicy: "Always" } },
+                message:
+                    header + 'podSpec.restartPolicy: must be "Never" or "OnFailure" for a Job (got "Always")',
+            },
+            {
+                name: "container.args with the command arg",
+                args: { command: ["--a"], container: { args: ["--b"] } },
+                message:
+                    header +
+                    "container.args: conflicts with the command arg, which sets the same container args; set one of them",
+            },
+            {
+                name: "a sidecar named like the main container",
+                args: { podSpec: { containers: [{ name: "train", image: `${REPO}@${D}` }] } },
+                message:
+                    header +
+                    'podSpec.containers[0].name: is the main container\'s name; give the sidecar another (got "train")',
+            },
+            {
+                name: "the spec keys the component owns",
+                args: { jobSpec: { backoffLimit: 3, template: {} } as never },
+                message:
+                    header +
+                    "jobSpec.template: is the component's; set container, podSpec and podMetadata instead\n" +
+                    "  jobSpec.backoffLimit: is the component's; set the backoffLimit arg instead",
+            },
+        ];
+        itRefusesArgs<PinnedJobArgs>({
+            componentType: "image-release:train:PinnedJob",
+            rows: badTemplate,
+            make: (args) => new PinnedJob("t", { ...base, ...args }),
+            outputOf: (c) => (c as InstanceType<typeof PinnedJob>).jobName,
+        });
+    });
+});
+
+describe("components/PinnedJob: the pod template in a preview", () => {
+    let PinnedJob: typeof PinnedJobT;
+    before(async () => {
+        await setMocks("staging", true);
+        ({ PinnedJob } = await import("../../src/components/pinnedJob"));
+    });
+    beforeEach(resetRecorded);
+
+    it("an unknown env value stays one unknown leaf: the Job name and image are known", async () => {
+        const args = { repository: REPO, digest: D, gitSha: "0123abc", datasetVersion: "v7" };
+        new PinnedJob("train", {
+            ...args,
+            container: { env: [{ name: "DATA", value: unknownOutput<string>() }] },
+        });
+        await settle();
+        const [j] = ofType("kubernetes:batch/v1:Job");
+        assert.strictEqual(j.inputs.metadata.name, jobName({ baseName: "train", ...args }));
+        const [{ env, ...main }] = j.inputs.spec.template.spec.containers;
+        assert.deepStrictEqual(main, { name: "train", image: `${REPO}@${D}` });
+        assert.strictEqual(pulumi.isUnknown(env[0].value), true);
     });
 });

@@ -148,6 +148,17 @@ function afterRegister(req: RegisterRequest, callback: RegisterCallback): Regist
     };
 }
 
+/** A value a preview does not know yet, as an engine output of a resource not yet created. */
+export function unknownOutput<T>(): pulumi.Output<T> {
+    return new (pulumi.Output as unknown as new (...a: unknown[]) => pulumi.Output<T>)(
+        new Set(),
+        Promise.resolve(undefined),
+        Promise.resolve(false),
+        Promise.resolve(false),
+        Promise.resolve(new Set()),
+    );
+}
+
 /** The one way tests unwrap an Output. */
 export function promiseOf<T>(o: pulumi.Output<T> | pulumi.Input<T>): Promise<T> {
     return new Promise((resolve, reject) => {
