@@ -49,7 +49,15 @@ describe("e2e: examples/shop, a set of two images in a Helm chart and a CronJob"
         );
     const stackFile = (env: string) => path.join(shop, "stacks", `Pulumi.${env}.yaml`);
     const images = (env: string): Set => ({
-        api: kubectl(["get", "deployment", "api", "-n", ns(env), "-o", "jsonpath={.spec.template.spec.containers[0].image}"]),
+        api: kubectl([
+            "get",
+            "deployment",
+            "api",
+            "-n",
+            ns(env),
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+        ]),
         worker: kubectl([
             "get",
             "cronjob",
@@ -60,7 +68,10 @@ describe("e2e: examples/shop, a set of two images in a Helm chart and a CronJob"
             "jsonpath={.spec.jobTemplate.spec.template.spec.containers[0].image}",
         ]),
     });
-    const pinned = (set: Set): Set => ({ api: `${repo}/api@${set.api}`, worker: `${repo}/worker@${set.worker}` });
+    const pinned = (set: Set): Set => ({
+        api: `${repo}/api@${set.api}`,
+        worker: `${repo}/worker@${set.worker}`,
+    });
     const releases = async (env: string): Promise<Set> => {
         const out = (await stacks[env].outputs()).releases.value as Record<string, { digest: string }>;
         return { api: out.api.digest, worker: out.worker.digest };
@@ -114,7 +125,10 @@ describe("e2e: examples/shop, a set of two images in a Helm chart and a CronJob"
             assert.strictEqual(await registryDigest(`${repo}/${name}`, "1.0.0"), built[0][name]);
         }
         assert.deepStrictEqual(images("dev"), pinned(built[0]));
-        assert.strictEqual(kubectl(["get", "namespace", ns("dev"), "-o", "jsonpath={.status.phase}"]), "Active");
+        assert.strictEqual(
+            kubectl(["get", "namespace", ns("dev"), "-o", "jsonpath={.status.phase}"]),
+            "Active",
+        );
     });
 
     it("dev rebuilds only the image whose context changed", async () => {
@@ -132,7 +146,10 @@ describe("e2e: examples/shop, a set of two images in a Helm chart and a CronJob"
     it("promote moves the set to staging as one commit and one PR; staging runs it and moves both tags", async () => {
         const p = await cli(["promote", "--from", "dev", "--to", "staging", "--git", "--json"]);
         assert.strictEqual(p.code, 0, p.stderr);
-        const out = JSON.parse(p.stdout) as { images: { name: string; digest: string }[]; pr: { body: string } };
+        const out = JSON.parse(p.stdout) as {
+            images: { name: string; digest: string }[];
+            pr: { body: string };
+        };
         assert.deepStrictEqual(
             out.images.map((i) => [i.name, i.digest]),
             IMAGES.map((n) => [n, built[1][n]]),
