@@ -1,4 +1,6 @@
 export { BuildError } from "./errors";
+export { BUILDER_BUILD_ARGS, buildArgsProblem, engineBuildArgs } from "./buildArgs";
+export type { BuilderArgsInput } from "./buildArgs";
 export { contextFiles, hashContext, specialFileType } from "./contextHash";
 export { DockerEngine, DEFAULT_DOCKER, runProcess } from "./engine";
 export type { EngineBuild, Exec } from "./engine";

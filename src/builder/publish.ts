@@ -12,6 +12,7 @@ import {
     sha256Digest,
 } from "../registry";
 import { gzipLayer, normalizeLayer, readDockerSave } from "./archive";
+import { engineBuildArgs } from "./buildArgs";
 import { BuildCache, buildKey } from "./cache";
 import { hashContext } from "./contextHash";
 import { DockerEngine } from "./engine";
@@ -25,6 +26,7 @@ export interface PublishOptions {
     /** Repository without tag or digest. */
     repository: string;
     platforms: string[];
+    /** The Dockerfile's own ARGs; the builder adds VERSION, GIT_SHA and SOURCE_DATE_EPOCH (buildArgs.ts). */
     buildArgs?: Record<string, string>;
     /** Default: the OCI labels for version, gitSha and sourceDateEpoch. */
     labels?: Record<string, string>;
@@ -203,7 +205,7 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
     if (dupes.length > 0) throw new BuildError(`platform "${dupes[0]}" is listed twice`);
     const labels =
         o.labels ?? ociLabels({ version: o.version, revision: o.gitSha, created: o.sourceDateEpoch });
-    const buildArgs = { ...(o.buildArgs ?? {}), SOURCE_DATE_EPOCH: String(o.sourceDateEpoch) };
+    const buildArgs = engineBuildArgs(o);
     const contextHash = hashContext(o.context, o.dockerfile, buildArgs);
     const cache = o.cache === false ? undefined : (o.cache ?? new BuildCache());
     const key = buildKey({

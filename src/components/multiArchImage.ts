@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Credential } from "../registry";
 import * as semver from "semver";
-import { hashContext } from "../builder";
+import { buildArgsProblem, hashContext } from "../builder";
 import { MultiArchImageResource } from "../providers";
 import {
     CHANNELS,
@@ -65,7 +65,8 @@ export interface MultiArchImageArgs {
     readonly platforms?: pulumi.Input<string[]>;
     /**
      * Dockerfile `ARG` values; part of the context hash, so a change rebuilds. Default: none (`{}`).
-     * Conflicts with nothing.
+     * Conflicts with the args the builder always sets: `VERSION` (from `version`), `GIT_SHA` (from
+     * `gitSha`) and `SOURCE_DATE_EPOCH` (from `sourceDateEpoch`), which a Dockerfile reads with `ARG`.
      * https://docs.docker.com/reference/dockerfile/#arg
      */
     readonly buildArgs?: pulumi.Input<Record<string, string>>;
@@ -155,6 +156,10 @@ export function multiArchImageProblems(args: MultiArchImageArgs): ArgProblem[] {
         }
     }
     if (isPlain(args.platforms)) problems.push(...platformProblems("platforms", args.platforms));
+    if (isPlain(args.buildArgs) && args.buildArgs !== undefined) {
+        const reason = buildArgsProblem(args.buildArgs);
+        if (reason !== undefined) problems.push({ propertyPath: "buildArgs", reason });
+    }
     if (isPlain(args.dockerfile) && args.dockerfile === "") {
         problems.push({ propertyPath: "dockerfile", reason: 'must not be empty (got "")' });
     }
@@ -217,13 +222,14 @@ export class MultiArchImage extends pulumi.ComponentResource {
                 version: args.version,
                 gitSha: args.gitSha,
                 platforms: args.platforms,
+                buildArgs: args.buildArgs,
                 channel: args.channel,
                 allowLatest: args.allowLatest,
             },
             multiArchImageProblems,
         );
         const dockerfile = checked.apply((c) => c.dockerfile ?? "Dockerfile");
-        const buildArgs = pulumi.output(args.buildArgs ?? {});
+        const buildArgs = checked.apply((c) => c.buildArgs ?? {});
         const epoch =
             args.sourceDateEpoch !== undefined
                 ? pulumi.output(args.sourceDateEpoch)

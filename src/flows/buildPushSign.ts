@@ -59,6 +59,7 @@ export function provenanceInput(o: BuildPushSignOptions): ProvenanceInput {
     return {
         source: o.labels?.[SOURCE] ?? "",
         gitSha: o.gitSha,
+        version: o.version,
         platforms: o.platforms,
         buildArgs: o.buildArgs ?? {},
         sourceDateEpoch: o.sourceDateEpoch,

@@ -3,6 +3,8 @@ export interface ProvenanceInput {
     /** The git repository of the source (`org.opencontainers.image.source`). */
     source: string;
     gitSha: string;
+    /** The release version: the builder passes it, with the commit, to the build as VERSION and GIT_SHA. */
+    version: string;
     platforms: string[];
     buildArgs: Record<string, string>;
     sourceDateEpoch: number;
@@ -31,7 +33,12 @@ export function provenancePredicate(p: ProvenanceInput): Record<string, unknown>
                 platforms: p.platforms,
                 buildArgs: p.buildArgs,
             },
-            internalParameters: { SOURCE_DATE_EPOCH: String(p.sourceDateEpoch) },
+            // The build args the builder sets itself (src/builder's engineBuildArgs), not the caller.
+            internalParameters: {
+                VERSION: p.version,
+                GIT_SHA: p.gitSha,
+                SOURCE_DATE_EPOCH: String(p.sourceDateEpoch),
+            },
             resolvedDependencies: [dependency],
         },
         runDetails: { builder: { id: `pkg:npm/pulumi-image-release@${p.builderVersion}` } },

@@ -158,14 +158,15 @@ describe("publishImage against the real engine and registries @integration", fun
     });
 
     it("uploaded exactly the config and layer bytes of both platforms, and left no local image", async () => {
-        // A blob both platforms share (the empty layer of `RUN`) is uploaded once.
+        // Blobs both platforms share are uploaded once: the layers of `RUN --bake` (/etc/app.json and the
+        // engine's mount points) and `RUN --check` (/etc) hold the same files on either architecture.
         const blobs = new Map<string, number>();
         for (const digest of Object.values(a.platformDigests)) {
             const m = await client.getManifest(repoA, digest);
             for (const d of [m.json.config!, ...(m.json.layers ?? [])]) blobs.set(d.digest, d.size);
         }
         const expected = [...blobs.values()].reduce((s, n) => s + n, 0);
-        assert.strictEqual(blobs.size, 5);
+        assert.strictEqual(blobs.size, 6);
         assert.strictEqual(a.bytesUploaded, expected);
         assert.strictEqual(engine.ids.length, 2);
         for (const id of engine.ids) assert.strictEqual(await imageExists(id), false, `${id} left behind`);
@@ -193,7 +194,7 @@ describe("publishImage against the real engine and registries @integration", fun
         const copy = path.join(tmp, "hello-copy");
         fs.cpSync(HELLO, copy, { recursive: true });
         const when = new Date("2031-02-03T04:05:06Z");
-        for (const f of ["Dockerfile", "rootfs/amd64/hello", "rootfs/arm64/hello"])
+        for (const f of ["Dockerfile", "rootfs/amd64/server", "rootfs/arm64/server"])
             fs.utimesSync(path.join(copy, f), when, when);
         const oneTag = repo("127.0.0.1:5000", "hello-onetag");
         const r = await publishImage(options({ context: copy, repository: oneTag, tags: ["1.2.3"] }));
@@ -206,17 +207,26 @@ describe("publishImage against the real engine and registries @integration", fun
         assert.ok(r.bytesUploaded > 0);
     });
 
-    it("the amd64 image pulled by digest runs in the engine", async () => {
-        const ref = `${repoA}@${a.platformDigests["linux/amd64"]}`;
-        try {
-            await exec(DOCKER, ["pull", "--quiet", ref]);
-            const { stdout } = await exec(DOCKER, ["run", "--rm", "--platform", "linux/amd64", ref]);
-            assert.strictEqual(stdout, "hello from image-release example (linux/amd64)\n");
-        } finally {
-            await exec(DOCKER, ["image", "rm", "--force", ref]).catch(() => undefined);
-        }
-        assert.strictEqual(await imageExists(ref), false);
-    });
+    for (const platform of ["linux/amd64", "linux/arm64"]) {
+        it(`the ${platform} image pulled by digest runs in the engine and answers with the version and commit baked into it`, async () => {
+            const ref = `${repoA}@${a.platformDigests[platform]}`;
+            try {
+                await exec(DOCKER, ["pull", "--quiet", ref]);
+                const { stdout } = await exec(DOCKER, [
+                    "run",
+                    "--rm",
+                    "--platform",
+                    platform,
+                    ref,
+                    "--check",
+                ]);
+                assert.strictEqual(stdout, `{"app":"hello","version":"1.2.3","gitSha":"${SHA_A}"}\n`);
+            } finally {
+                await exec(DOCKER, ["image", "rm", "--force", ref]).catch(() => undefined);
+            }
+            assert.strictEqual(await imageExists(ref), false);
+        });
+    }
 
     it("refuses before building when X.Y.Z names a build of another commit; every tag stays", async () => {
         const otherCommit = { gitSha: SHA_B, tags: ["1.2.3", "1.2", "1", `git-${SHA_B}`] };
@@ -383,9 +393,9 @@ describe("publishImage against the real engine and registries @integration", fun
                 options({ repository: `${proxy.registry}/${path_}`, tags: ["1.2.3"] }),
             );
             assert.strictEqual(r.digest, a.digest);
-            // The same 5 distinct blobs (the empty `RUN` layer is shared) as the first release, each sent once.
+            // The same 6 distinct blobs (the two `RUN` layers are shared) as the first release, each sent once.
             assert.strictEqual(r.bytesUploaded, a.bytesUploaded);
-            assert.deepStrictEqual(order, [...Array(5).fill("blob"), ...Array(4).fill("manifest")]);
+            assert.deepStrictEqual(order, [...Array(6).fill("blob"), ...Array(4).fill("manifest")]);
             assert.ok(most >= 2 && most <= 4, `${most} blob uploads in flight at most`);
         } finally {
             await proxy.close();

@@ -98,7 +98,11 @@ describe("components/MultiArchImage", () => {
         sourceDateEpoch: 0,
     };
     const header = 'invalid arguments for MultiArchImage "t":\n  ';
-    const badArgs: { name: string; args: Record<string, string>; message: string }[] = [
+    const badArgs: {
+        name: string;
+        args: { version?: string; repository?: string; buildArgs?: Record<string, string> };
+        message: string;
+    }[] = [
         {
             name: "a leading zero in the version",
             args: { version: "01.2.3" },
@@ -122,6 +126,13 @@ describe("components/MultiArchImage", () => {
             message:
                 header +
                 'repository: is not a valid repository name: empty path component in "a//b" (got "127.0.0.1:5000/a//b")',
+        },
+        {
+            name: "build args the builder sets itself",
+            args: { buildArgs: { MODE: "release", VERSION: "9.9.9", GIT_SHA: "fff" } },
+            message:
+                header +
+                'buildArgs: must not set VERSION, GIT_SHA: the builder sets VERSION, GIT_SHA, SOURCE_DATE_EPOCH from the release\'s version, commit and source date epoch (got VERSION="9.9.9", GIT_SHA="fff")',
         },
     ];
     for (const c of badArgs) {

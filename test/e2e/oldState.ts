@@ -17,6 +17,11 @@ export const FIXTURE = {
     commit: "fdfa4f6",
     repository: "127.0.0.1:5000/e2e-state-fixture/hello",
     namespace: "e2e-state-fixture-dev",
+    /**
+     * The example app that commit deployed (`git archive 51154ef examples/hello`, its last change then):
+     * the image in the state is a build of it, whatever examples/hello holds today.
+     */
+    app: path.join(ROOT, "test", "fixtures", "state", "hello-app.tar"),
 };
 
 /** The app's own commit: a fixed identity and date give it the same sha in every copy. */
@@ -27,13 +32,16 @@ const APP_COMMIT_ENV = {
 
 /**
  * Gives `dir` (a project's files) the history a real repository has across a refactor: the build
- * context examples/hello in a commit of its own, then the rest of the project. The context's newest
+ * context examples/hello (the fixture's app, FIXTURE.app) in a commit of its own, then the rest of the
+ * project. The context's newest
  * commit is what the image is a build of (its revision label, created time and git- tag), so the copy
  * of the old code and the copy of the new one build the same image, as a repository does in which the
  * refactor never touched examples/hello. Returns the app commit's sha.
  */
 export function commitAppThenProject(dir: string, message: string): string {
     fs.rmSync(path.join(dir, ".git"), { recursive: true, force: true });
+    fs.rmSync(path.join(dir, "examples", "hello"), { recursive: true, force: true });
+    execFileSync("tar", ["-x", "-C", dir, "-f", FIXTURE.app]);
     normalizeModes(path.join(dir, "examples", "hello"));
     git(dir, ["init", "-q", "-b", "main"]);
     git(dir, ["add", "--", "examples/hello"]);

@@ -43,6 +43,7 @@ describe("e2e: signatures interoperate with cosign", function () {
         await signRelease(client, repo, img.indexDigest, key, {
             source: "https://git.example.com/team/hello",
             gitSha: "0123abc",
+            version: "1.4.2",
             platforms: ["linux/amd64", "linux/arm64"],
             buildArgs: {},
             sourceDateEpoch: 1700000000,

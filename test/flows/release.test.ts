@@ -134,6 +134,7 @@ describe("build-push-sign: one provenance whichever face builds", () => {
         assert.deepStrictEqual(provenanceInput(build), {
             source: "https://git.example.com/team/hello",
             gitSha: sha,
+            version: "1.4.2",
             platforms: ["linux/amd64", "linux/arm64"],
             buildArgs: {},
             sourceDateEpoch: 1700000000,
@@ -150,6 +151,7 @@ describe("build-push-sign: one provenance whichever face builds", () => {
             {
                 source: "",
                 gitSha: sha,
+                version: "1.4.2",
                 platforms: ["linux/amd64", "linux/arm64"],
                 buildArgs: { MODE: "release" },
                 sourceDateEpoch: 1700000000,
@@ -191,7 +193,7 @@ describe("build-push-sign: one provenance whichever face builds", () => {
         assert.deepStrictEqual(r, { published });
     });
 
-    it("release signs with the provenance of what it built: source, commit, Dockerfile, build args, platforms, epoch, builder @integration", async () => {
+    it("release signs with the provenance of what it built: source, commit, Dockerfile, build args (its own: version, commit, epoch), platforms, builder @integration", async () => {
         const repo = uniqueRepo(LOCAL, "provenance");
         const dir = makeRepo(repo, `sha256:${"0".repeat(64)}`);
         git(dir, ["remote", "add", "origin", "https://github.com/example/app.git"]);
@@ -225,7 +227,7 @@ describe("build-push-sign: one provenance whichever face builds", () => {
                     platforms: ["linux/amd64", "linux/arm64"],
                     buildArgs: {},
                 },
-                internalParameters: { SOURCE_DATE_EPOCH: "1700000000" },
+                internalParameters: { VERSION: "3.0.0", GIT_SHA: head, SOURCE_DATE_EPOCH: "1700000000" },
                 resolvedDependencies: [dependency],
             },
             runDetails: { builder: { id: `pkg:npm/pulumi-image-release@${TOOL_VERSION}` } },

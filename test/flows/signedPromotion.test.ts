@@ -54,6 +54,7 @@ describe("promotion into a stack that requires signatures @integration", () => {
     const provenance = {
         source: "",
         gitSha: "aaaaaaa",
+        version: "1.4.2",
         platforms: ["linux/amd64", "linux/arm64"],
         buildArgs: {},
         sourceDateEpoch: 0,

@@ -372,7 +372,7 @@ describe("providers against the real engine and registry @integration", function
                     platforms: ["linux/amd64", "linux/arm64"],
                     buildArgs: {},
                 },
-                internalParameters: { SOURCE_DATE_EPOCH: String(EPOCH) },
+                internalParameters: { VERSION: "1.2.3", GIT_SHA: SHA, SOURCE_DATE_EPOCH: String(EPOCH) },
                 resolvedDependencies: [dependency],
             },
             runDetails: { builder: { id: `pkg:npm/pulumi-image-release@${builderVersion()}` } },

@@ -91,6 +91,7 @@ async function pushTarImage(
 const PROVENANCE = {
     source: "https://git.example.com/team/hello",
     gitSha: "0123abc0123abc0123abc0123abc0123abc0123a",
+    version: "2.1.0",
     platforms: ["linux/amd64", "linux/arm64"],
     buildArgs: { MODE: "release" },
     sourceDateEpoch: 1700000000,
@@ -269,7 +270,11 @@ describe("signing @integration", () => {
                     platforms: ["linux/amd64", "linux/arm64"],
                     buildArgs: { MODE: "release" },
                 },
-                internalParameters: { SOURCE_DATE_EPOCH: "1700000000" },
+                internalParameters: {
+                    VERSION: "2.1.0",
+                    GIT_SHA: "0123abc0123abc0123abc0123abc0123abc0123a",
+                    SOURCE_DATE_EPOCH: "1700000000",
+                },
                 resolvedDependencies: [dep],
             },
             runDetails: { builder: { id: "pkg:npm/pulumi-image-release@1.4.2" } },
@@ -339,6 +344,7 @@ describe("signing @integration", () => {
             const r = await signRelease(client, repo, img.digest, key, {
                 source: "",
                 gitSha: "0123abc",
+                version: "1.4.2",
                 platforms: ["linux/amd64"],
                 buildArgs: {},
                 sourceDateEpoch: 0,
