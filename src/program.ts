@@ -3,10 +3,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
     ChannelTag,
+    DEFAULT_PULL_SECRET_NAME,
     MultiArchImage,
     PinnedDeployment,
     PinnedJob,
     pinWorkloads,
+    PullSecret,
     VERIFY_CLIENT_OPTIONS,
     verificationFailure,
 } from "./components";
@@ -83,7 +85,8 @@ const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-l
  */
 function workloadOptions(stack: string, cfg: StackImageConfig): pulumi.ComponentResourceOptions {
     const opts = kubernetesOptions(stack, cfg);
-    if (cfg.createNamespace === false || SYSTEM_NAMESPACES.includes(cfg.namespace)) return opts;
+    if (cfg.createNamespace === false || SYSTEM_NAMESPACES.includes(cfg.namespace))
+        return withPullSecret(cfg, opts);
     const provider = (opts.providers as Record<string, pulumi.ProviderResource> | undefined)?.kubernetes;
     const namespace = new k8s.core.v1.Namespace(
         "namespace",
@@ -93,7 +96,28 @@ function workloadOptions(stack: string, cfg: StackImageConfig): pulumi.Component
         // volume claims). The stack deletes its own objects; the namespace outlives the stack.
         { retainOnDelete: true, ...(provider ? { provider } : {}) },
     );
-    return { ...opts, dependsOn: [namespace] };
+    return withPullSecret(cfg, opts, [namespace]);
+}
+
+/**
+ * The pull Secret of `image-release:pullCredentials` (never the deployer's login) in the stack's
+ * namespace, after the Namespace; every workload waits for it, and the transform references it.
+ */
+function withPullSecret(
+    cfg: StackImageConfig,
+    opts: pulumi.ComponentResourceOptions,
+    dependsOn: pulumi.Resource[] = [],
+): pulumi.ComponentResourceOptions {
+    if (cfg.pullCredentials === undefined) return dependsOn.length === 0 ? opts : { ...opts, dependsOn };
+    const credentials = Object.fromEntries(
+        // The engine handed the password over decrypted: it stays a secret from here on.
+        Object.entries(cfg.pullCredentials).map(([host, c]) => [
+            host,
+            { username: c.username, password: pulumi.secret(c.password as string) },
+        ]),
+    );
+    const secret = new PullSecret("pull", { namespace: cfg.namespace, credentials }, { ...opts, dependsOn });
+    return { ...opts, dependsOn: [...dependsOn, secret] };
 }
 
 /** The `release` export every stack has; the CLI and release notes read it. */
@@ -177,7 +201,8 @@ function pinStackWorkloads(stack: string, cfg: StackImageConfig, signedBy?: stri
     const pins = Object.entries(cfg.images).filter(
         ([, i]) => i.digest !== undefined && i.version !== undefined && i.gitSha !== undefined,
     );
-    if (pins.length === 0) return;
+    const registries = Object.keys(cfg.pullCredentials ?? {});
+    if (pins.length === 0 && registries.length === 0) return;
     const images = Object.fromEntries(
         pins.map(([name, i], n) => [
             name,
@@ -197,6 +222,7 @@ function pinStackWorkloads(stack: string, cfg: StackImageConfig, signedBy?: stri
             mode: strict ? "strict" : "rewrite",
             ...(cfg.allowImages !== undefined ? { allow: cfg.allowImages } : {}),
             keyLabel: (image, key) => imageKeyLabel(cfg, image, key),
+            ...(registries.length > 0 ? { pullSecret: { name: DEFAULT_PULL_SECRET_NAME, registries } } : {}),
         }),
     );
 }
@@ -338,7 +364,11 @@ async function runPinned(stack: string, cfg: StackImageConfig, digest: string) {
 async function configure(): Promise<Record<string, unknown>> {
     const stack = pulumi.getStack();
     const file = stackFile("stacks", stack);
-    const cfg = validateEngineStackConfig(stack, file, stackConfigRecord());
+    const config = stackConfigRecord();
+    // Which keys the engine decrypted for the program (internal to the SDK's typings).
+    const runtime = pulumi.runtime as unknown as { isConfigSecret(key: string): boolean };
+    const secretKeys = Object.keys(config).filter((k) => runtime.isConfigSecret(k));
+    const cfg = validateEngineStackConfig(stack, file, config, secretKeys);
     if (cfg.digest !== undefined) {
         return await runPinned(stack, cfg, cfg.digest);
     }
