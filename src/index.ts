@@ -19,6 +19,10 @@ export {
     PinMode,
     pinWorkloads,
     PinWorkloadsOptions,
+    PullCredentialInput,
+    PullSecret,
+    PullSecretArgs,
+    PullSecretRef,
     RegistryCredentials,
 } from "./components";
 export { ReleaseRecord, ReleaseRuleError, DirtyTreeError, GitError } from "./release";

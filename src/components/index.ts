@@ -28,7 +28,14 @@ export {
     pinnedDeploymentProblems,
 } from "./pinnedDeployment";
 export { platformDigestsOf, VERIFY_CLIENT_OPTIONS, verificationFailure, verifyPin } from "./pinVerification";
-export { ImagePin, PinMode, pinWorkloads, PinWorkloadsOptions } from "./pinWorkloads";
+export { ImagePin, PinMode, pinWorkloads, PinWorkloadsOptions, PullSecretRef } from "./pinWorkloads";
+export {
+    DEFAULT_PULL_SECRET_NAME,
+    PullCredentialInput,
+    PullSecret,
+    PullSecretArgs,
+    pullSecretProblems,
+} from "./pullSecret";
 /** @internal */
 export { PinnedWorkload, pinWorkload, pinWorkloadsTransform } from "./pinWorkloads";
 export { PinnedJob, PinnedJobArgs } from "./pinnedJob";

@@ -6,14 +6,20 @@ import {
     parseReference,
     PINNED_STACKS,
     PinMode,
+    PinnedImages,
     pinImages,
+    PullSecretRef,
+    registryHostProblem,
     ReleaseRuleError,
+    showValue,
+    withPullSecret,
     withValueAt,
+    WorkloadKind,
     workloadOf,
 } from "../release";
 import { ANNOTATION_SIGNED_BY, deploymentAnnotations, podAnnotations, ReleaseMetadata } from "./annotations";
 
-export { ImagePin, PinMode };
+export { ImagePin, PinMode, PullSecretRef };
 
 /** Options of {@link pinWorkloads}. */
 export interface PinWorkloadsOptions {
@@ -37,6 +43,13 @@ export interface PinWorkloadsOptions {
      * How a refusal names an image's config key. Default: `image-release:images.<image>.<key>`.
      */
     readonly keyLabel?: (image: string, key: string) => string;
+    /**
+     * A pull Secret (see `PullSecret`) in the workloads' namespace: every pod spec that runs an image
+     * from one of `registries` gets `{name}` in its `imagePullSecrets`, after the entries it already
+     * has. Default: none.
+     * https://kubernetes.io/docs/concepts/containers/images/#specifying-imagepullsecrets-on-a-pod
+     */
+    readonly pullSecret?: PullSecretRef;
 }
 
 /** Kinds whose rollout history `kubectl rollout history` reads from the change-cause annotation. */
@@ -77,8 +90,10 @@ export interface PinnedWorkload {
  * Pins one resource's images (see `pinImages` in src/release) and, when an image was rewritten, adds the
  * annotations PinnedDeployment and PinnedJob write: version, digest and git sha on the workload and its
  * pod template, signed-by on the workload, and change-cause on kinds with a rollout history. They
- * describe the first rewritten image of the main containers. Anything that is not a workload, and a
- * workload that already runs the pinned digests, is left exactly as it is.
+ * describe the first rewritten image of the main containers. With `pullSecret`, a pod spec that runs an
+ * image from one of its registries (pinned or not) references the Secret. Anything that is not a
+ * workload, and a workload that already runs the pinned digests and needs no pull Secret reference, is
+ * left exactly as it is.
  * @internal
  */
 export function pinWorkload(
@@ -93,18 +108,28 @@ export function pinWorkload(
     const mode =
         o.mode ?? (o.channel !== undefined && PINNED_STACKS.includes(o.channel) ? "strict" : "rewrite");
     const result = pinImages({ type, name }, workload.kind, props, pins, { ...o, mode });
-    if (result.rewritten.length === 0) return { props: undefined, matched: result.matched };
-    const m = metadataOf(pins[result.rewritten[0]]);
     const kind = workload.kind;
+    let out = result.rewritten.length === 0 ? props : annotated(kind, result, pins);
+    const pulled = o.pullSecret === undefined ? undefined : withPullSecret(kind, out, o.pullSecret);
+    if (pulled !== undefined) out = pulled as Props;
+    return { props: out === props ? undefined : out, matched: result.matched };
+}
+
+/** The rewritten workload with the release annotations of its first rewritten image. */
+function annotated(
+    kind: WorkloadKind,
+    result: PinnedImages,
+    pins: Readonly<Record<string, ImagePin>>,
+): Props {
+    const m = metadataOf(pins[result.rewritten[0]]);
     const rollout = ROLLOUT_KINDS.has(kind.kind);
     const own = rollout
         ? deploymentAnnotations(m)
         : { ...podAnnotations(m), ...(m.signedBy ? { [ANNOTATION_SIGNED_BY]: m.signedBy } : {}) };
     // The pod template sits next to the pod spec; a Pod's own metadata is its template.
     const template = kind.podSpecPath.slice(0, -1);
-    let out = withAnnotations(result.props, template, podAnnotations(m));
-    out = withAnnotations(out, [], own);
-    return { props: out as Props, matched: result.matched };
+    const out = withAnnotations(result.props, template, podAnnotations(m));
+    return withAnnotations(out, [], own) as Props;
 }
 
 const endReports: (() => void)[] = [];
@@ -143,6 +168,19 @@ export function pinWorkloadsTransform(
     };
 }
 
+/** A pull Secret reference must name the Secret and at least one registry host. */
+function pullSecretRefProblems(ref: PullSecretRef | undefined): void {
+    if (ref === undefined) return;
+    const problems = ref.name === "" ? ['pullSecret.name: is required (got "")'] : [];
+    if (ref.registries.length === 0) problems.push("pullSecret.registries: must name a registry (got [])");
+    for (const host of ref.registries) {
+        const problem = registryHostProblem(host);
+        if (problem !== undefined)
+            problems.push(`pullSecret.registries: ${problem} (got "${showValue(host)}")`);
+    }
+    if (problems.length > 0) throw new ReleaseRuleError(`pinWorkloads: ${problems.join("; ")}`);
+}
+
 /**
  * A stack transform that pins every Kubernetes workload of the stack to the stack's images: each
  * container, init container and ephemeral container image that names a pinned repository, by tag or
@@ -171,5 +209,6 @@ export function pinWorkloads(
     if (problems.length > 0) throw new ReleaseRuleError(`pinWorkloads: ${problems.join("; ")}`);
     indexPins(images);
     for (const r of options.allow ?? []) parseReference(r);
+    pullSecretRefProblems(options.pullSecret);
     return pinWorkloadsTransform(images, options, atProgramEnd);
 }

@@ -9,7 +9,8 @@ import {
     validateEngineStackConfig,
 } from "../stackconfig";
 import { ChannelTag } from "./channelTag";
-import { projectRoot, stackConfigRecord, workloadOptions } from "./stackEnvironment";
+import { DEFAULT_PULL_SECRET_NAME } from "./pullSecret";
+import { projectRoot, secretConfigKeys, stackConfigRecord, workloadOptions } from "./stackEnvironment";
 import { builtImage, pinnedImage, StackImage } from "./stackImages";
 import { pinStackWorkloads, StackPin } from "./stackPins";
 
@@ -96,11 +97,13 @@ function pinTheWorkloads(stack: string, cfg: StackImageConfig, images: Record<st
         };
     }
     const strict = PINNED_STACKS.includes(stack) || PINNED_STACKS.includes(cfg.channel ?? "");
+    const registries = Object.keys(cfg.pullCredentials ?? {});
     pulumi.runtime.registerResourceTransform(
         pinStackWorkloads(pins, {
             mode: strict ? "strict" : "rewrite",
             ...(cfg.allowImages !== undefined ? { allow: cfg.allowImages } : {}),
             keyLabel: (image, key) => imageKeyLabel(cfg, image, key),
+            ...(registries.length > 0 ? { pullSecret: { name: DEFAULT_PULL_SECRET_NAME, registries } } : {}),
         }),
     );
 }
@@ -136,11 +139,9 @@ function channelTags(cfg: StackImageConfig, images: StackImage[], workloads: pul
 export async function releaseStack(o: ReleaseStackOptions = {}): Promise<ReleaseStack> {
     const stack = pulumi.getStack();
     const root = projectRoot();
-    const cfg = validateEngineStackConfig(
-        stack,
-        stackFile(o.stacksDir ?? "stacks", stack),
-        stackConfigRecord(),
-    );
+    const config = stackConfigRecord();
+    const file = stackFile(o.stacksDir ?? "stacks", stack);
+    const cfg = validateEngineStackConfig(stack, file, config, secretConfigKeys(config));
     checkBuildOrPin(cfg);
     const images: Record<string, StackImage> = {};
     const names = Object.keys(cfg.images).sort();

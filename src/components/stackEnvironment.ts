@@ -2,6 +2,7 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT, StackImageConfig } from "../stackconfig";
+import { PullSecret } from "./pullSecret";
 
 /**
  * The stack's `image-release:*` config as the YAML file holds it. The engine hands every value over
@@ -60,7 +61,8 @@ const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-l
  */
 export function workloadOptions(stack: string, cfg: StackImageConfig): pulumi.ComponentResourceOptions {
     const opts = kubernetesOptions(stack, cfg);
-    if (cfg.createNamespace === false || SYSTEM_NAMESPACES.includes(cfg.namespace)) return opts;
+    if (cfg.createNamespace === false || SYSTEM_NAMESPACES.includes(cfg.namespace))
+        return withPullSecret(cfg, opts);
     const provider = (opts.providers as Record<string, pulumi.ProviderResource> | undefined)?.kubernetes;
     const namespace = new k8s.core.v1.Namespace(
         "namespace",
@@ -70,5 +72,32 @@ export function workloadOptions(stack: string, cfg: StackImageConfig): pulumi.Co
         // volume claims). The stack deletes its own objects; the namespace outlives the stack.
         { retainOnDelete: true, ...(provider ? { provider } : {}) },
     );
-    return { ...opts, dependsOn: [namespace] };
+    return withPullSecret(cfg, opts, [namespace]);
+}
+
+/**
+ * The pull Secret of `image-release:pullCredentials` (never the deployer's login) in the stack's
+ * namespace, after the Namespace; every workload waits for it, and the transform references it.
+ */
+function withPullSecret(
+    cfg: StackImageConfig,
+    opts: pulumi.ComponentResourceOptions,
+    dependsOn: pulumi.Resource[] = [],
+): pulumi.ComponentResourceOptions {
+    if (cfg.pullCredentials === undefined) return dependsOn.length === 0 ? opts : { ...opts, dependsOn };
+    const credentials = Object.fromEntries(
+        // The engine handed the password over decrypted: it stays a secret from here on.
+        Object.entries(cfg.pullCredentials).map(([host, c]) => [
+            host,
+            { username: c.username, password: pulumi.secret(c.password as string) },
+        ]),
+    );
+    const secret = new PullSecret("pull", { namespace: cfg.namespace, credentials }, { ...opts, dependsOn });
+    return { ...opts, dependsOn: [...dependsOn, secret] };
+}
+
+/** Which `image-release:*` keys the engine decrypted for the program (internal to the SDK's typings). */
+export function secretConfigKeys(config: Record<string, unknown>): string[] {
+    const runtime = pulumi.runtime as unknown as { isConfigSecret(key: string): boolean };
+    return Object.keys(config).filter((k) => runtime.isConfigSecret(k));
 }

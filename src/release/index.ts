@@ -69,3 +69,13 @@ export {
 export { ContextIgnore, contextIgnore, dockerignoreFile } from "./dockerignore";
 export { code, codeSpan, fencedBlock, inlineText, Markdown, md, showUnprintable, tableRow } from "./markdown";
 export { shellCommand, shellQuote } from "./shellQuote";
+export {
+    DOCKER_CONFIG_JSON_KEY,
+    DOCKER_CONFIG_JSON_TYPE,
+    dockerConfigJson,
+    PullCredential,
+    PullSecretRef,
+    registryHostProblem,
+    registryKey,
+    withPullSecret,
+} from "./pullSecrets";

@@ -1,6 +1,7 @@
 export {
     PinnedImage,
     PROJECT,
+    PullCredentialConfig,
     rfc1123LabelProblem,
     SIGNED_BY_DEFAULT,
     StackConfigError,

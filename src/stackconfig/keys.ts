@@ -1,6 +1,7 @@
 import { DEFAULT_PLATFORMS, PINNED_STACKS } from "../release";
 import { imageSetReader } from "./images";
 import { SIGNED_BY_DEFAULT } from "./model";
+import { pullCredentials } from "./pullCredentials";
 import * as read from "./readers";
 import { KeyRow } from "./rows";
 import { Scope } from "./scope";
@@ -157,6 +158,11 @@ export const KEY_TABLE = [
         key: "allowImages",
         help: "third-party repositories workloads may run besides the pinned set (still by digest in staging/prod)",
         read: read.allowImages,
+    },
+    {
+        key: "pullCredentials",
+        help: "registry host -> {username, password (a secret)}: the pull Secret the stack's workloads reference",
+        read: pullCredentials,
     },
     {
         key: "images",

@@ -57,6 +57,11 @@ export interface StackImageConfig {
     /** `image-release:allowImages`: third-party repositories the workload transform lets through. */
     allowImages?: string[];
     /**
+     * `image-release:pullCredentials`: a pull credential per registry host, from which the stack makes
+     * a `kubernetes.io/dockerconfigjson` Secret in its namespace that its workloads reference.
+     */
+    pullCredentials?: Record<string, PullCredentialConfig>;
+    /**
      * Refuse a pin whose digest is not signed by a trusted key. Default: on for prod, off elsewhere;
      * present only when on.
      */
@@ -75,6 +80,15 @@ export interface StackImageConfig {
 
 /** Stacks that require a signed digest unless their config says otherwise. */
 export const SIGNED_BY_DEFAULT = ["prod"];
+
+/**
+ * One registry's pull credential as the stack config holds it. The password is plaintext only where
+ * the engine decrypted it for the program; a stack file read directly holds its ciphertext.
+ */
+export interface PullCredentialConfig {
+    username: string;
+    password: string | { secure: string };
+}
 
 export interface TrainingConfig {
     datasetVersion: string;

@@ -78,12 +78,14 @@ export function readStackSnapshot(
  * The program's read of its stack: `config` is what the engine handed over (every value a string, a
  * structured one as JSON already decoded), checked against the stack file's own text when the file is
  * there, so a value Pulumi's YAML reader took as a number (`gitSha: 0123456`, which it makes 42798) is
- * named as the user wrote it, with the quoting that fixes it.
+ * named as the user wrote it, with the quoting that fixes it. `secretKeys` are the keys the engine
+ * holds as secrets (it hands them over decrypted).
  */
 export function validateEngineStackConfig(
     stack: string,
     file: string,
     config: Record<string, unknown>,
+    secretKeys: readonly string[] = [],
 ): StackImageConfig {
     let source: string | undefined;
     try {
@@ -91,5 +93,5 @@ export function validateEngineStackConfig(
     } catch {
         // No file to compare with (config from elsewhere): the values are checked as they came.
     }
-    return validateStackConfig(stack, file, config, { source });
+    return validateStackConfig(stack, file, config, { source, secretKeys });
 }

@@ -14,6 +14,11 @@ export class Report {
     constructor(
         readonly file: string,
         private readonly notes: ReadonlyMap<string, Note> = new Map(),
+        /**
+         * The keys the engine holds as secrets, when `config` is what it handed the program (see
+         * `ValidateOptions.secretKeys`); undefined when it is the stack file's own text.
+         */
+        readonly secretKeys?: ReadonlySet<string>,
     ) {}
 
     bad(label: string, problem: string, value: unknown): void {

@@ -15,6 +15,12 @@ export interface ValidateOptions {
      * the user wrote for a value Pulumi's YAML reader took as a number (`gitSha: 0123456`).
      */
     source?: string;
+    /**
+     * The keys the engine holds as secrets, when `config` is what it handed the program (decrypted):
+     * a pull password must be one of them. Without it, `config` is the stack file's own text, where a
+     * secret is its ciphertext, `{secure: v1:…}`.
+     */
+    secretKeys?: readonly string[];
 }
 
 // Other namespaces (kubernetes:, pulumi:) belong to other tools.
@@ -68,7 +74,8 @@ export function validateStackConfig(
     const reading =
         options.source === undefined ? { config, notes: undefined } : engineMisreads(config, options.source);
     const cfg = reading.config;
-    const report = new Report(file, reading.notes);
+    const secrets = options.secretKeys === undefined ? undefined : new Set(options.secretKeys);
+    const report = new Report(file, reading.notes, secrets);
     if (!isStackName(stack)) {
         report.problems.push(
             `${file}: stack name must match ${STACK_NAME.source} (got "${showValue(stack)}")`,

@@ -20,6 +20,7 @@ const PUBLIC_VALUES = [
     "PartialTagError",
     "PinnedDeployment",
     "PinnedJob",
+    "PullSecret",
     "Refusal",
     "RegistryAuthError",
     "RegistryDeadlineError",

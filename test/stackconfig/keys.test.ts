@@ -173,6 +173,16 @@ const rows: {
         problem: () => "must be a repository without a tag or digest",
     },
     {
+        key: "pullCredentials",
+        // As the stack file holds it: the password is ciphertext only the engine decrypts.
+        good: { "127.0.0.1:5001": { username: "puller", password: { secure: "v1:AAAA" } } },
+        want: {
+            pullCredentials: { "127.0.0.1:5001": { username: "puller", password: { secure: "v1:AAAA" } } },
+        },
+        bad: {},
+        problem: () => "expected a map of registry host to {username, password}",
+    },
+    {
         key: "images",
         good: { api: { repository: REPO2, digest: D2 } },
         want: { repository: REPO2, digest: D2, form: "set" },

@@ -1,0 +1,148 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { RegistryClient } from "../../src/registry";
+import { AUTH_CREDS, pushTestImage, TestImage } from "../fixtures/registry/testImage";
+import { deploymentImage, engineEnv, git, kubectl, projectCopy, run, timings, uniqueRun } from "./harness";
+
+const HOST = "127.0.0.1:5001";
+const KEY = `image-release:pullCredentials["${HOST}"]`;
+const SECRET = "image-release-pull";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Every resource of the exported state whose type is `type`. */
+function resourcesOf(state: Json, type: string): Json[] {
+    return (state.deployment.resources as Json[]).filter((r) => r.type === type);
+}
+
+/**
+ * Issue 17 item 3 under a real `pulumi up`: a staging stack that pulls from the htpasswd registry
+ * (127.0.0.1:5001) holds a pull credential as a secret config value. `up` makes the namespace's
+ * `kubernetes.io/dockerconfigjson` Secret from it, the pinned workloads reference it, and neither the
+ * state nor the engine's output ever holds the password in clear.
+ */
+describe("e2e: a 5001 stack's pull Secret, made from a secret config value", function () {
+    this.timeout(600_000);
+    const r = uniqueRun();
+    const repo = `${HOST}/e2e-${r.id}/hello`;
+    const ns = r.namespaces.staging;
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-e2e-pull-"));
+    const logFile = path.join(stateDir, "engine.log");
+    const authed = new RegistryClient({ credentials: { [HOST]: AUTH_CREDS } });
+    /** Everything the engine printed, for the "never the password" checks. */
+    let printed = "";
+    const log = (s: string) => {
+        printed += s;
+        fs.appendFileSync(logFile, s);
+    };
+    let dir = "";
+    let staging: Stack;
+    let image: TestImage;
+    const stagingFile = () => path.join(dir, "stacks", "Pulumi.staging.yaml");
+    /** The forms the password could leak in: as written, in `auth`, and as the Secret's base64 data. */
+    const leaks = () => {
+        const auth = Buffer.from(`${AUTH_CREDS.username}:${AUTH_CREDS.password}`).toString("base64");
+        const config = `{"auths":{"${HOST}":{"username":"${AUTH_CREDS.username}","password":"${AUTH_CREDS.password}","auth":"${auth}"}}}`;
+        return [AUTH_CREDS.password, auth, Buffer.from(config).toString("base64")];
+    };
+
+    before(async () => {
+        dir = projectCopy(r);
+        image = await pushTestImage(authed, repo, `e2e-pull-${r.id}`);
+        // staging pins the image on 5001 (the deployer is logged in there through DOCKER_CONFIG).
+        const text = fs
+            .readFileSync(stagingFile(), "utf8")
+            .replace(`image-release:repository: ${r.repository}`, `image-release:repository: ${repo}`)
+            .replace(/(image-release:digest:) sha256:[0-9a-f]{64}/, `$1 ${image.indexDigest}`);
+        fs.writeFileSync(stagingFile(), text);
+        git(dir, ["commit", "-q", "-am", "staging pulls from 5001"]);
+        const docker = fs.mkdtempSync(path.join(stateDir, "docker-"));
+        const login = Buffer.from(`${AUTH_CREDS.username}:${AUTH_CREDS.password}`).toString("base64");
+        fs.writeFileSync(
+            path.join(docker, "config.json"),
+            JSON.stringify({ auths: { [HOST]: { auth: login } } }),
+        );
+        staging = await LocalWorkspace.createOrSelectStack(
+            { stackName: "staging", workDir: dir },
+            { envVars: { ...engineEnv(stateDir), DOCKER_CONFIG: docker } },
+        );
+    });
+
+    afterEach(function () {
+        const t = this.currentTest;
+        if (t) timings.push({ step: `pull secret: ${t.title}`, seconds: (t.duration ?? 0) / 1000 });
+    });
+
+    after(() => {
+        process.stdout.write(`\n  e2e pull-secret run ${r.id}: project ${dir}, engine log ${logFile}\n`);
+    });
+
+    it("pulumi config set --secret --path writes the password to the stack file only as ciphertext", async () => {
+        await staging.setConfig(`${KEY}.username`, { value: AUTH_CREDS.username }, true);
+        await staging.setConfig(`${KEY}.password`, { value: AUTH_CREDS.password, secret: true }, true);
+        const text = fs.readFileSync(stagingFile(), "utf8");
+        assert.ok(!text.includes(AUTH_CREDS.password), text);
+        assert.match(
+            text,
+            new RegExp(
+                `image-release:pullCredentials:\\n\\s+${HOST.replace(/\./g, "\\.")}:\\n\\s+username: ${AUTH_CREDS.username}\\n\\s+password:\\n\\s+secure: v1:\\S+\\n`,
+            ),
+        );
+    });
+
+    it("up: the namespace's dockerconfigjson Secret holds the configured credential; the Deployment and the Job reference it", async () => {
+        // --diff prints every input of what it creates: the Secret's data shows only as [secret].
+        const up = await staging.up({ onOutput: log, diff: true });
+        assert.match(printed, /data\s*: \[secret\]/);
+        assert.strictEqual(up.summary.result, "succeeded");
+        assert.strictEqual(deploymentImage(ns), `${repo}@${image.indexDigest}`);
+        const get = (kind: string, name: string, jsonpath: string) =>
+            kubectl(["get", kind, name, "-n", ns, "-o", `jsonpath=${jsonpath}`]);
+        assert.strictEqual(get("secret", SECRET, "{.type}"), "kubernetes.io/dockerconfigjson");
+        const data = get("secret", SECRET, "{.data.\\.dockerconfigjson}");
+        const auths = (JSON.parse(Buffer.from(data, "base64").toString("utf8")) as Json).auths as Json;
+        const auth = Buffer.from(`${AUTH_CREDS.username}:${AUTH_CREDS.password}`).toString("base64");
+        assert.deepStrictEqual(auths, { [HOST]: { ...AUTH_CREDS, auth } });
+        const reference = `[{"name":"${SECRET}"}]`;
+        assert.strictEqual(get("deployment", "hello", "{.spec.template.spec.imagePullSecrets}"), reference);
+        const jobs = kubectl([
+            "get",
+            "jobs",
+            "-n",
+            ns,
+            "-o",
+            "jsonpath={.items[*].spec.template.spec.imagePullSecrets}",
+        ]);
+        assert.strictEqual(jobs, reference);
+    });
+
+    it("the state holds the Secret's data only as ciphertext, and no output of the engine holds the password", async () => {
+        // `pulumi stack export` itself: the Automation API's exportStack adds --show-secrets.
+        const exported = await run(
+            "pulumi",
+            ["stack", "export", "--stack", "staging"],
+            dir,
+            engineEnv(stateDir),
+        );
+        assert.strictEqual(exported.code, 0, exported.stderr);
+        const state = JSON.parse(exported.stdout) as Json;
+        const [secret] = resourcesOf(state, "kubernetes:core/v1:Secret");
+        for (const side of ["inputs", "outputs"]) {
+            const d = secret[side].data as Json;
+            assert.deepStrictEqual(
+                Object.keys(d).sort(),
+                ["4dabf18193072939515e22adb298388d", "ciphertext"],
+                side,
+            );
+            assert.ok(typeof d.ciphertext === "string" && d.ciphertext.length > 0, side);
+        }
+        const all = JSON.stringify(state);
+        for (const leak of leaks()) assert.ok(!all.includes(leak), `the state holds ${leak.slice(0, 4)}…`);
+        await staging.preview({ onOutput: log, expectNoChanges: true, diff: true });
+        for (const leak of leaks())
+            assert.ok(!printed.includes(leak), `the engine printed ${leak.slice(0, 4)}…`);
+    });
+});
