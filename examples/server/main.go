@@ -4,7 +4,7 @@
 //	server           serve on :8080 (PORT) until SIGTERM, then drain (see README.md)
 //	server --bake    write APP, VERSION and GIT_SHA (build args, so env in RUN) to the baked file
 //	server --check   print what the server would serve and exit: the Dockerfile's self-check
-//	server --once    print one log line with the baked info and DATASET_VERSION and exit: Jobs
+//	server --once    print one log line with the baked info and DATASET_VERSION (or --dataset V) and exit: Jobs
 //
 // Standard library only, built static (CGO_ENABLED=0), so it runs in a FROM scratch image.
 package main
@@ -205,10 +205,16 @@ func serve(info appInfo, s settings) error {
 	return nil
 }
 
-const usage = "usage: server [--bake | --check | --once]"
+const usage = "usage: server [--bake | --check | --once [--dataset VERSION]]"
 
 func run(args []string) error {
 	mode := ""
+	dataset := os.Getenv("DATASET_VERSION")
+	// A Job passes its dataset as arguments (a training command) or as DATASET_VERSION.
+	if len(args) == 3 && args[0] == "--once" && args[1] == "--dataset" {
+		dataset = args[2]
+		args = args[:1]
+	}
 	if len(args) > 1 {
 		return errors.New(usage)
 	}
@@ -231,7 +237,7 @@ func run(args []string) error {
 		_, err := os.Stdout.Write(jsonLine(info))
 		return err
 	case "--once":
-		_, err := os.Stdout.Write(jsonLine(batchLine{info, os.Getenv("DATASET_VERSION")}))
+		_, err := os.Stdout.Write(jsonLine(batchLine{info, dataset}))
 		return err
 	}
 	s, err := envSettings()

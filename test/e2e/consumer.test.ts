@@ -110,12 +110,30 @@ describe("e2e: the packed library in a consumer project", function () {
                 "",
             ].join("\n"),
         );
+        // The consumer's app is a real server (the example server's committed binaries): its Pods run on
+        // the real node, where `pulumi up` waits for the Deployment to be ready.
         fs.mkdirSync(path.join(dir, "app"));
+        for (const arch of ["amd64", "arm64"]) {
+            fs.mkdirSync(path.join(dir, "app", arch));
+            fs.copyFileSync(
+                path.join(ROOT, "examples", "hello", "rootfs", arch, "server"),
+                path.join(dir, "app", arch, "server"),
+            );
+        }
         fs.writeFileSync(
             path.join(dir, "app", "Dockerfile"),
-            "FROM scratch\nCOPY index.html /srv/index.html\n",
+            [
+                "FROM scratch",
+                "ARG TARGETARCH",
+                "COPY ${TARGETARCH}/server /server",
+                "ARG APP=web",
+                "ARG VERSION",
+                "ARG GIT_SHA",
+                'RUN ["/server", "--bake"]',
+                'ENTRYPOINT ["/server"]',
+                "",
+            ].join("\n"),
         );
-        fs.writeFileSync(path.join(dir, "app", "index.html"), "<p>consumer</p>\n");
         fs.writeFileSync(path.join(dir, ".gitignore"), "node_modules/\n");
         const install = await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], dir);
         assert.strictEqual(install.code, 0, install.stderr);

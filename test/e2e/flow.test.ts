@@ -247,7 +247,7 @@ describe("e2e: the README's flows under a real pulumi up", function () {
         assert.strictEqual(get("{.spec.template.spec.containers[0].image}"), `${repo}@${d1}`);
         assert.strictEqual(
             get("{.spec.template.spec.containers[0].args}"),
-            '["--train","--dataset","clicks-2026-11-01"]',
+            '["--once","--dataset","clicks-2026-11-01"]',
         );
         assert.deepStrictEqual(JSON.parse(get("{.metadata.annotations}")), {
             "image-release/dataset-version": "clicks-2026-11-01",

@@ -141,6 +141,15 @@ describe("examples/server: the modes the images run", function () {
             stdout: `{"app":"hello","version":"1.4.2","gitSha":"${SHA}","datasetVersion":"clicks-2026-11-01"}\n`,
             stderr: "",
         });
+        // A training command passes the dataset as arguments; they win over the environment.
+        assert.deepStrictEqual(
+            await run(["--once", "--dataset", "clicks-2026-12-01"], { DATASET_VERSION: "clicks-2026-11-01" }),
+            {
+                code: 0,
+                stdout: `{"app":"hello","version":"1.4.2","gitSha":"${SHA}","datasetVersion":"clicks-2026-12-01"}\n`,
+                stderr: "",
+            },
+        );
     });
 
     const refusals: { name: string; args: string[]; env: Record<string, string>; stderr: string }[] = [
@@ -160,13 +169,13 @@ describe("examples/server: the modes the images run", function () {
             name: "an unknown argument",
             args: ["--train"],
             env: {},
-            stderr: 'server: unknown argument "--train"; usage: server [--bake | --check | --once]\n',
+            stderr: 'server: unknown argument "--train"; usage: server [--bake | --check | --once [--dataset VERSION]]\n',
         },
         {
             name: "two arguments",
             args: ["--check", "--once"],
             env: {},
-            stderr: "server: usage: server [--bake | --check | --once]\n",
+            stderr: "server: usage: server [--bake | --check | --once [--dataset VERSION]]\n",
         },
         {
             name: "PORT out of range",

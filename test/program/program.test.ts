@@ -199,7 +199,7 @@ describe("program", () => {
             {
                 name: "train",
                 image: `${REPO}@${digest}`,
-                args: ["--train", "--dataset", "clicks-2026-11-01"],
+                args: ["--once", "--dataset", "clicks-2026-11-01"],
             },
         ]);
         assert.deepStrictEqual(out.trainingJob, {
