@@ -24,6 +24,10 @@ export {
     PullSecretArgs,
     PullSecretRef,
     RegistryCredentials,
+    ReleaseStack,
+    releaseStack,
+    ReleaseStackOptions,
+    StackImage,
 } from "./components";
 export { ReleaseRecord, ReleaseRuleError, DirtyTreeError, GitError } from "./release";
 export {

@@ -77,7 +77,8 @@ export function stackFileHistory(repoRoot: string, file: string): StackHistoryEn
         let config: Record<string, unknown> = {};
         try {
             // Strings for every scalar, as Pulumi reads config.
-            config = parseStackConfigText(rel, runGit(repoRoot, ["show", `${commit}:${rel}`]));
+            // `./`: relative to repoRoot, which may be a project inside the git repository (examples/shop).
+            config = parseStackConfigText(rel, runGit(repoRoot, ["show", `${commit}:./${rel}`]));
         } catch {
             // A deleted or malformed revision still appears in history, without a pin.
         }

@@ -33,6 +33,7 @@ const PUBLIC_VALUES = [
     "UsageRefusal",
     // sort() puts lowercase names after every capitalised one.
     "pinWorkloads",
+    "releaseStack",
 ];
 
 describe("public API", () => {

@@ -89,4 +89,29 @@ describe("stackFileHistory: the pin each commit of a stack file held", () => {
             [c3, c1],
         );
     });
+
+    it("reads a project inside the repository (examples/shop) as its own root", () => {
+        const project = path.join(dir, "examples", "shop");
+        fs.mkdirSync(path.join(project, "stacks"), { recursive: true });
+        const inner = path.join(project, "stacks", "Pulumi.staging.yaml");
+        fs.writeFileSync(
+            inner,
+            `config:\n  image-release:repository: ${REPO}\n  image-release:digest: ${D2}\n`,
+        );
+        git("add", "-A");
+        git("commit", "-q", "-m", "shop staging");
+        const head = git("rev-parse", "HEAD").trim();
+        // As the CLI passes it with --repo-root examples/shop: the file relative to the working directory.
+        const cwd = process.cwd();
+        process.chdir(dir);
+        try {
+            const entries = stackFileHistory("examples/shop", "examples/shop/stacks/Pulumi.staging.yaml");
+            assert.deepStrictEqual(
+                entries.map((e) => [e.commit, e.digest]),
+                [[head, D2]],
+            );
+        } finally {
+            process.chdir(cwd);
+        }
+    });
 });
