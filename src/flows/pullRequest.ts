@@ -41,7 +41,7 @@ export interface PullRequestInput {
 export const PR_BODY_LIMIT = 65_536;
 
 /** The release notes section: the notes without their title, or why there are none. */
-function notesSection(releaseNotes: ReleaseNotes | string): string {
+export function notesSection(releaseNotes: ReleaseNotes | string): string {
     return typeof releaseNotes === "string"
         ? `(${inlineText(releaseNotes)})\n`
         : notesMarkdownBody(releaseNotes);

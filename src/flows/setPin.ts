@@ -25,9 +25,10 @@ import {
     StackEditPlan,
     unwritten,
 } from "./pin";
-import { pinTags } from "./pinNotes";
+import { ReleaseNotes } from "./notes";
+import { pinTags, pullRequestNotes } from "./pinNotes";
 import { PullRequestText } from "./pullRequest";
-import { setPullRequestText } from "./setPullRequest";
+import { SetNotes, setPullRequestText } from "./setPullRequest";
 import { toolFile } from "./toolPath";
 
 /** One image of a set as promote or rollback writes it, verified for the target's own platforms. */
@@ -184,6 +185,26 @@ async function retagMembers(
     }
 }
 
+/** Each moving image's release notes for the PR (or why there are none); never throws. */
+async function membersNotes(o: PinOptions, c: SetPinChange, deps: PinDeps): Promise<SetNotes> {
+    const notes: Record<string, ReleaseNotes | string> = {};
+    for (const m of c.members) {
+        notes[m.name] = await pullRequestNotes(
+            {
+                repoRoot: o.repoRoot,
+                stacksDir: o.stacksDir,
+                repository: m.repository,
+                digest: m.digest,
+                ...(m.version !== undefined ? { version: m.version } : {}),
+                ...(m.gitSha !== undefined ? { gitSha: m.gitSha } : {}),
+            },
+            deps,
+            deps.releaseNotes,
+        );
+    }
+    return notes;
+}
+
 /**
  * The write path of a set: every member was verified before this is called; the copies go first, then
  * the one edit of the stack file, the commit, the channel tags, and the PR body.
@@ -208,7 +229,12 @@ export async function applySetPin(
     Object.assign(result, await commitAndRetagSet(o, c, deps, plan, branch));
     result.written = true;
     if (branch) {
-        const pr: PullRequestText = setPullRequestText(c, { title, branch: branch.name, diff: plan.diff });
+        const notes = await membersNotes(o, c, deps);
+        const pr: PullRequestText = setPullRequestText(
+            c,
+            { title, branch: branch.name, diff: plan.diff },
+            notes,
+        );
         writeFileAtomic(path.join(o.repoRoot, pr.file), pr.body);
         result.pr = pr;
     }

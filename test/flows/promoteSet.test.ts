@@ -101,7 +101,15 @@ describe("promote and rollback a set @integration", () => {
 
     it("moves the whole set staging -> prod as one edit, one diff, one commit", async () => {
         const { dir, o } = repoWith([[A1, W1]]);
-        const r = await promote({ ...o, from: "staging", to: "prod", git: true, retag: true }, deps);
+        // Each image's release notes go into its section; here the seam says why there are none.
+        const releaseNotes = (q: { repository: string; digest: string }) =>
+            Promise.reject(
+                new Error(`no notes for ${q.repository.split("/").pop()} ${q.digest.slice(7, 19)}`),
+            );
+        const r = await promote(
+            { ...o, from: "staging", to: "prod", git: true, retag: true },
+            { ...deps, releaseNotes },
+        );
         // --retag moves each image's own channel tag, in its own repository.
         assert.deepStrictEqual(
             [
@@ -159,6 +167,10 @@ describe("promote and rollback a set @integration", () => {
                 "| --- | --- |",
                 `| linux/amd64 | \`${img.platformDigests["linux/amd64"]}\` |`,
                 `| linux/arm64 | \`${img.platformDigests["linux/arm64"]}\` |`,
+                "",
+                "#### Release notes",
+                "",
+                `(release notes unavailable: no notes for ${name} ${x.digest.slice(7, 19)})`,
                 "",
                 "",
             ].join("\n");
