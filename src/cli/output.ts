@@ -4,6 +4,7 @@ import {
     digestPrefix,
     PromoteResult,
     ReleaseResult,
+    ReleaseSetResult,
     renderNotes,
     RollbackResult,
     StackHistoryEntry,
@@ -143,6 +144,16 @@ export function renderVerify(r: VerifyResult): string {
             s.attestations.map((a) => `  attestation: ${a}\n`).join(""),
     );
     return head + signed.join("");
+}
+
+/** One line per image of the set: released (with its ref and tags) or left as its record says. */
+export function renderReleaseSet(r: ReleaseSetResult): string {
+    const lines = r.images.map((i) =>
+        i.released && i.record
+            ? `${i.name}: released ${i.record.ref}${i.built === false ? " (not rebuilt: unchanged context, digest verified in the registry)" : ""}; tags ${i.record.tags.join(", ")}`
+            : `${i.name}: ${i.unchanged ?? "not released"}${i.record ? ` (${i.record.ref})` : ""}`,
+    );
+    return [...lines, `record: ${r.outputsFile}`, ""].join("\n");
 }
 
 export function renderRelease(r: ReleaseResult): string {

@@ -1,4 +1,3 @@
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { checkPin, PinRefusal, pullSources, Refusal, VerifiedPin } from "../flows";
@@ -8,7 +7,7 @@ import {
     Channel,
     contextCommitInfo,
     copiedTags,
-    readVersion,
+    buildVersion,
     resolveImageSource,
     sourceDateEpoch,
 } from "../release";
@@ -45,13 +44,6 @@ export interface StackImage {
     readonly sourceStack: string;
 }
 
-/** A build's version: the image's own, else its context's version.json or package.json, else the project's. */
-function buildVersion(image: PinnedImage, context: string, root: string): string {
-    if (image.version !== undefined) return image.version;
-    const own = ["version.json", "package.json"].some((f) => fs.existsSync(path.join(context, f)));
-    return readVersion(own ? context : root);
-}
-
 /** dev: build the image once (only when its context changed), push its tag set. */
 export function builtImage(
     name: string,
@@ -61,7 +53,7 @@ export function builtImage(
 ): StackImage {
     const build = image.build as { context: string; dockerfile: string };
     const context = path.resolve(root, build.context);
-    const version = buildVersion(image, context, root);
+    const version = buildVersion(image.version, context, root);
     const commit = contextCommitInfo(context);
     const gitSha = image.gitSha ?? commit.sha;
     // The git-<sha> tag and the revision label say "this is commit <sha>": only true of a clean context.

@@ -27,7 +27,15 @@ export { history, HistoryOptions } from "./history";
 export { tags, TagsOptions } from "./tags";
 export { notes, notesForDigest, renderNotes, DigestNotesOptions, NotesOptions, ReleaseNotes } from "./notes";
 export { verify, VerifyOptions, VerifyResult } from "./verify";
-export { loadStack, loadStackSnapshot, outputsDir, outputsFile, readOutputs, StackOptions } from "./stack";
+export {
+    loadStack,
+    loadStackSnapshot,
+    outputsDir,
+    outputsFile,
+    readOutputs,
+    setOutputsFile,
+    StackOptions,
+} from "./stack";
 export { TOOL_DIR, toolFile, toolPath } from "./toolPath";
 export {
     checkPin,
@@ -52,3 +60,10 @@ export {
     BuiltImage,
     PublishFn,
 } from "./buildPushSign";
+export {
+    readSetOutputs,
+    releaseSet,
+    ReleaseSetOptions,
+    ReleaseSetResult,
+    SetImageRelease,
+} from "./releaseSet";

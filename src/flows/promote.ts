@@ -8,6 +8,7 @@ import { applyPin, PinChange, PinDeps, PinOptions, PinResult } from "./pin";
 import { checkPin, signedEvidence, stackPinCheck, VerifiedPin } from "./pinCheck";
 import { loadStack, loadStackSnapshot, outputsFile } from "./stack";
 import { promoteSet } from "./promoteSet";
+import { readSetOutputs } from "./releaseSet";
 import { MovedImage, movedImages, SetPinResult } from "./setPin";
 import { memberNames } from "./setMembers";
 import {
@@ -85,6 +86,7 @@ interface Promotion {
     recordedFrom?: SourceRecord["from"];
     /** A set source's `releases` output, when its file pins none of them (dev builds). */
     recordedSet?: Record<string, ReleaseRecord>;
+    recordedSetFrom?: SourceRecord["from"];
 }
 
 async function loadPromotion(o: PromoteOptions, deps: PromoteDeps): Promise<Promotion> {
@@ -102,13 +104,16 @@ async function loadPromotion(o: PromoteOptions, deps: PromoteDeps): Promise<Prom
     const read = await readSourceRecord(o.repoRoot, o.from, deps.stackOutputs);
     // A set that builds (dev) pins nothing in its file: its last `up` exported what ran together.
     const builds = source.form === "set" && Object.values(source.images).some((i) => i.digest === undefined);
-    const set = builds ? await readSourceReleases(o.repoRoot, o.from, deps.stackOutputs) : undefined;
+    const output = builds ? await readSourceReleases(o.repoRoot, o.from, deps.stackOutputs) : undefined;
+    // No backend holds the output: the set's records from `image-release release --stack <from>`.
+    const file = builds && output === undefined ? readSetOutputs(o.repoRoot, o.from) : undefined;
+    const set = output ?? file;
     return {
         source,
         target,
         snapshot,
         ...(read ? { recorded: read.record, recordedFrom: read.from } : {}),
-        ...(set ? { recordedSet: set } : {}),
+        ...(set ? { recordedSet: set, recordedSetFrom: output ? "stack output" : "outputs file" } : {}),
     };
 }
 

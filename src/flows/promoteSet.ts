@@ -18,6 +18,8 @@ export interface SetPromotion {
     recordedFrom?: "stack output" | "outputs file";
     /** A set source's `releases` output: what its last `pulumi up` ran (dev builds, so its file pins none). */
     recordedSet?: Record<string, ReleaseRecord>;
+    /** Where `recordedSet` was read: the stack's `releases` output, or the set's outputs file. */
+    recordedSetFrom?: "stack output" | "outputs file";
 }
 
 export interface SetPromoteOptions extends PinOptions {
@@ -57,7 +59,7 @@ function combinationRan(o: SetPromoteOptions, p: SetPromotion, combination: Comb
     const names = Object.keys(combination);
     const sourceFile = path.relative(o.repoRoot, p.source.file);
     if (p.recordedSet !== undefined && names.every((n) => p.recordedSet?.[n]?.digest === combination[n])) {
-        return recordedSetEvidence(o, names);
+        return recordedSetEvidence(o, names, p.recordedSetFrom);
     }
     if (names.length === 1 && p.recorded?.digest === combination[names[0]]) {
         return recordedEvidence(o, p.recorded, p.recordedFrom);

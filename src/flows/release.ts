@@ -48,6 +48,13 @@ export interface ReleaseOptions {
      * layer uploaded once per registry (a same-registry mirror mounts instead of uploading).
      */
     mirrors?: string[];
+    /** The Dockerfile, relative to the context. Default: `Dockerfile`. */
+    dockerfile?: string;
+    /**
+     * Write the record to `.image-release/outputs/<channel>.json`. Default: true; a set's release writes
+     * each image's record into the set's file instead.
+     */
+    writeRecord?: boolean;
 }
 
 /** `publish` defaults to src/builder's publishImage; `onProgress` gets the build's progress lines. */
@@ -211,6 +218,7 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
             version,
             gitSha: git.sha,
             sourceDateEpoch: epoch,
+            ...(o.dockerfile !== undefined ? { dockerfile: o.dockerfile } : {}),
             tags: computeTagSet({ version, gitSha: git.sha, channel }).tags,
             ...(o.force ? { force: true } : {}),
             ...(c.key ? { key: c.key } : {}),
@@ -230,7 +238,7 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
         sourceStack: channel,
     };
     const file = outputsFile(o.repoRoot, channel);
-    writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
+    if (o.writeRecord !== false) writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
     return {
         record,
         built: published.built,

@@ -45,6 +45,11 @@ export function outputsFile(repoRoot: string, stack: string): string {
     return toolPath(repoRoot, "outputs", `${stack}.json`);
 }
 
+/** A set's records by image name, as `image-release release --stack <stack>` writes them. */
+export function setOutputsFile(repoRoot: string, stack: string): string {
+    return toolPath(repoRoot, "outputs", `${stack}.releases.json`);
+}
+
 /** The stack's recorded `release` output (what its last run or `release` exported), if any. */
 export function readOutputs(repoRoot: string, stack: string): ReleaseRecord | undefined {
     const file = outputsFile(repoRoot, stack);

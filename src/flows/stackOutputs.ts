@@ -2,7 +2,7 @@ import { execFile } from "child_process";
 import * as path from "path";
 import { code, Markdown, md, ReleaseRecord, ReleaseRuleError, validateReleaseRecord } from "../release";
 import { Refusal } from "./refusal";
-import { outputsFile, readOutputs } from "./stack";
+import { outputsFile, readOutputs, setOutputsFile } from "./stack";
 
 /**
  * Reads a stack's `release` output as the backend holds it: `{ value }` with the output's JSON, or
@@ -160,8 +160,19 @@ export async function readSourceReleases(
     }
 }
 
-/** The PR's evidence that a set ran together: the source's `releases` output holds exactly this combination. */
-export function recordedSetEvidence(o: { from: string }, names: string[]): Markdown {
+/**
+ * The PR's evidence that a set ran together: the source's `releases` output holds exactly this
+ * combination, or (no backend) the set's records that `image-release release` wrote.
+ */
+export function recordedSetEvidence(
+    o: { from: string; repoRoot: string },
+    names: string[],
+    from: SourceRecord["from"] = "stack output",
+): Markdown {
     const what = names.length === 1 ? "it" : "this combination";
+    if (from === "outputs file") {
+        const file = path.relative(o.repoRoot, setOutputsFile(o.repoRoot, o.from));
+        return md`${code(o.from)} released ${what}: ${file} records ${names.join(", ")} (\`image-release release --stack ${o.from}\`)`;
+    }
     return md`${code(o.from)} ran ${what}: its last \`pulumi up\` exported ${names.join(", ")} together (${code(stackOutputCommand(o.from, "releases"))})`;
 }

@@ -1,5 +1,5 @@
 export { ReleaseRuleError } from "./errors";
-export { isSemver, readVersion } from "./version";
+export { buildVersion, isSemver, readVersion } from "./version";
 export {
     CHANNELS,
     Channel,

@@ -45,3 +45,13 @@ export function readVersion(dir: string): string {
     }
     throw new ReleaseRuleError(`no version.json or package.json in ${dir}`);
 }
+
+/**
+ * The version a build context is released as: the one the stack gives it, else its own version.json or
+ * package.json, else the project's (`root`). One rule for `pulumi up` in dev and `image-release release`.
+ */
+export function buildVersion(given: string | undefined, context: string, root: string): string {
+    if (given !== undefined) return given;
+    const own = ["version.json", "package.json"].some((f) => fs.existsSync(path.join(context, f)));
+    return readVersion(own ? context : root);
+}

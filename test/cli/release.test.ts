@@ -289,3 +289,25 @@ describe("cli release --platforms", () => {
         });
     }
 });
+
+describe("image-release release --stack/--image: one build's flags do not go with a set", () => {
+    const rows = [
+        {
+            args: ["--stack", "dev", "--context", "api"],
+            stderr: "image-release: --context does not go with --stack: each image of a set takes it from its stack file\n",
+        },
+        {
+            args: ["--image", "api", "--version", "1.2.3", "--mirror", "127.0.0.1:5001/x"],
+            stderr:
+                "image-release: --version does not go with --image: each image of a set takes it from its stack file\n" +
+                "--mirror does not go with --image: each image of a set takes it from its stack file\n",
+        },
+        { args: ["--image", ""], stderr: 'image-release: --image must not be empty (got "")\n' },
+    ];
+    for (const r of rows) {
+        it(`release ${r.args.join(" ")}: exit 2, building nothing`, async () => {
+            const got = await runIn(["release", ...r.args], { client });
+            assert.deepStrictEqual(got, { code: 2, stdout: "", stderr: r.stderr });
+        });
+    }
+});
