@@ -4,6 +4,7 @@ import { computeTagSet, isGitTag, isSemver, PINNED_STACKS, ReleaseRecord } from 
 import { listStacks, StackConfigError, StackImageConfig, stackFile } from "../stackconfig";
 import { CliDeps } from "./context";
 import { loadStack, outputsDir, readOutputs, StackOptions } from "./stack";
+import { readSetOutputs } from "./releaseSet";
 import { UsageRefusal } from "./refusal";
 import {
     describeAttestation,
@@ -28,6 +29,8 @@ export interface VerifyResult {
 
 export interface StackSignature {
     stack: string;
+    /** The image of a set the digest is pinned for; absent for a single-image stack. */
+    image?: string;
     digest: string;
     /** The trusted key whose signature verified; absent when none did (then there is a finding or `error`). */
     signedBy?: string;
@@ -37,48 +40,61 @@ export interface StackSignature {
     error?: string;
 }
 
+/** One pinned digest of a stack: the stack's only one, or one image of its set. */
+interface StackPin {
+    s: StackImageConfig;
+    /** Set only for an image of a set: how findings and signatures name it. */
+    image?: string;
+    repository: string;
+    digest: string;
+}
+
+/** How a finding names a pin's owner: `stack prod`, or `stack prod image api`. */
+function pinOwner(p: Pick<StackPin, "s" | "image">): string {
+    return p.image !== undefined ? `stack ${p.s.stack} image ${p.image}` : `stack ${p.s.stack}`;
+}
+
 /** The signature and attestations of one stack's pin, as `verify` reports them. */
 async function stackSignature(
     deps: CliDeps,
-    s: StackImageConfig,
-    digest: string,
+    p: StackPin,
     repoRoot: string,
     findings: string[],
 ): Promise<StackSignature | undefined> {
+    const { s, digest } = p;
     if (!s.requireSignature && (s.signingKeys ?? []).length === 0) return undefined;
+    const who = { stack: s.stack, ...(p.image !== undefined ? { image: p.image } : {}), digest };
     try {
         const v = await requiredSignature(
             deps.client,
             { ...s, requireSignature: true },
             repoRoot,
-            s.repository,
+            p.repository,
             digest,
         );
         const atts = await readAttestations(
             deps.client,
-            s.repository,
+            p.repository,
             digest,
             readPublicKeys(s.signingKeys ?? [], repoRoot),
         );
-        return {
-            stack: s.stack,
-            digest,
-            ...(v ? { signedBy: v.keyId } : {}),
-            attestations: atts.map(describeAttestation),
-        };
+        return { ...who, ...(v ? { signedBy: v.keyId } : {}), attestations: atts.map(describeAttestation) };
     } catch (e) {
         if (!(e instanceof SigningError)) throw e;
         if (s.requireSignature) {
             findings.push(e.message);
-            return { stack: s.stack, digest, attestations: [] };
+            return { ...who, attestations: [] };
         }
-        return { stack: s.stack, digest, attestations: [], error: e.message };
+        return { ...who, attestations: [], error: e.message };
     }
 }
 
 const REVISION = "org.opencontainers.image.revision";
 
-/** Every `.image-release/outputs/<stack>.json`: a release record names the git sha of a digest. */
+/**
+ * Every `.image-release/outputs/<stack>.json`, and every image of each `<stack>.releases.json` (a set's):
+ * a release record names the git sha of a digest.
+ */
 function releaseRecords(repoRoot: string, findings: string[]): ReleaseRecord[] {
     const dir = outputsDir(repoRoot);
     if (!fs.existsSync(dir)) return [];
@@ -86,6 +102,12 @@ function releaseRecords(repoRoot: string, findings: string[]): ReleaseRecord[] {
     for (const f of fs.readdirSync(dir).sort()) {
         if (!f.endsWith(".json")) continue;
         try {
+            if (f.endsWith(".releases.json")) {
+                out.push(
+                    ...Object.values(readSetOutputs(repoRoot, f.slice(0, -".releases.json".length)) ?? {}),
+                );
+                continue;
+            }
             const r = readOutputs(repoRoot, f.slice(0, -".json".length));
             if (r) out.push(r);
         } catch (e) {
@@ -112,8 +134,14 @@ function readStacks(o: VerifyOptions, findings: string[]): StackImageConfig[] {
     }
     // Which stacks must pin is a property of the environment, not of where promotions come from.
     for (const s of stacks) {
-        if (PINNED_STACKS.includes(s.stack) && s.digest === undefined) {
-            findings.push(`stack ${s.stack} does not pin a digest (image-release:digest)`);
+        if (!PINNED_STACKS.includes(s.stack)) continue;
+        for (const [name, i] of Object.entries(s.images)) {
+            if (i.digest !== undefined) continue;
+            findings.push(
+                s.form === "set"
+                    ? `stack ${s.stack} image ${name} does not pin a digest (image-release:images.${name}.digest)`
+                    : `stack ${s.stack} does not pin a digest (image-release:digest)`,
+            );
         }
     }
     return stacks;
@@ -126,15 +154,28 @@ async function checkPins(
     deps: CliDeps,
     findings: string[],
 ): Promise<StackSignature[]> {
-    const pins = stacks.flatMap((s) => (s.digest !== undefined ? [{ s, digest: s.digest }] : []));
-    const found = await mapLimit(pins, 16, (p) => deps.client.headManifest(p.s.repository, p.digest));
+    const pins: StackPin[] = stacks.flatMap((s) =>
+        Object.entries(s.images).flatMap(([name, i]) =>
+            i.digest === undefined
+                ? []
+                : [
+                      {
+                          s,
+                          ...(s.form === "set" ? { image: name } : {}),
+                          repository: i.repository,
+                          digest: i.digest,
+                      },
+                  ],
+        ),
+    );
+    const found = await mapLimit(pins, 16, (p) => deps.client.headManifest(p.repository, p.digest));
     const signatures: StackSignature[] = [];
-    for (const [i, { s, digest }] of pins.entries()) {
+    for (const [i, p] of pins.entries()) {
         if (!found[i]) {
-            findings.push(`stack ${s.stack} pins ${digest}, which is not in ${s.repository}`);
+            findings.push(`${pinOwner(p)} pins ${p.digest}, which is not in ${p.repository}`);
             continue;
         }
-        const sig = await stackSignature(deps, s, digest, o.repoRoot, findings);
+        const sig = await stackSignature(deps, p, o.repoRoot, findings);
         if (sig) signatures.push(sig);
     }
     return signatures;
@@ -211,7 +252,8 @@ export async function verify(o: VerifyOptions, deps: CliDeps): Promise<VerifyRes
     const stacks = readStacks(o, findings);
     const signatures = await checkPins(o, stacks, deps, findings);
     const records = releaseRecords(o.repoRoot, findings);
-    for (const repo of [...new Set(stacks.map((s) => s.repository))].sort()) {
+    const repositories = stacks.flatMap((s) => Object.values(s.images).map((i) => i.repository));
+    for (const repo of [...new Set(repositories)].sort()) {
         const all = await deps.client.listTags(repo);
         const releases = all.filter((t) => semver.valid(t) === t);
         const versions = o.version ? [o.version.replace(/^v/, "")] : releases.sort(semver.compare);

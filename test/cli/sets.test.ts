@@ -116,3 +116,22 @@ describe("cli: promote, rollback and status of a set @integration", () => {
         );
     });
 });
+
+describe("cli: verify checks every image of a set @integration", () => {
+    it("names the image whose pin is gone from its repository; the other image passes", async () => {
+        const repo = cliRepo();
+        const api = (await pushTestImage(client, `${repo}/api`, "verify-api")).indexDigest;
+        const gone = `sha256:${"9".repeat(64)}`;
+        const dir = emptyRepo();
+        const A: Member = { digest: api, version: "1.2.0", gitSha: "aaaaaaa" };
+        const W: Member = { digest: gone, version: "1.2.0", gitSha: "ccccccc" };
+        writeStack(dir, "staging", setStackText("staging", repo, A, W));
+        commitAll(dir, "staging", 1);
+        const r = await runIn(["verify", "--repo-root", dir, "--json"], { client });
+        const out = JSON.parse(r.stdout) as { ok: boolean; findings: string[] };
+        assert.deepStrictEqual(out.findings, [
+            `stack staging image worker pins ${gone}, which is not in ${repo}/worker`,
+        ]);
+        assert.strictEqual(r.code, 1);
+    });
+});
