@@ -50,6 +50,11 @@ export interface PinWorkloadsOptions {
      * https://kubernetes.io/docs/concepts/containers/images/#specifying-imagepullsecrets-on-a-pod
      */
     readonly pullSecret?: PullSecretRef;
+    /**
+     * @internal Images whose digest this update builds (dev): the end-of-program warning names them by
+     * repository, since their digest is not known yet.
+     */
+    readonly building?: readonly string[];
 }
 
 /** Kinds whose rollout history `kubectl rollout history` reads from the change-cause annotation. */
@@ -158,7 +163,12 @@ export function pinWorkloadsTransform(
             .sort()
             .filter((n) => !matched.has(n));
         if (never.length === 0) return;
-        const list = never.map((n) => `${n} (${pins[n].repository}@${pins[n].digest})`).join(", ");
+        const built = new Set(o.building ?? []);
+        const at = (n: string) =>
+            built.has(n)
+                ? `${pins[n].repository}, built in this update`
+                : `${pins[n].repository}@${pins[n].digest}`;
+        const list = never.map((n) => `${n} (${at(n)})`).join(", ");
         void pulumi.log.warn(`pinWorkloads: no workload in the stack runs ${list}; nothing was pinned to it`);
     });
     return (args) => {

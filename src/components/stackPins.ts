@@ -56,7 +56,8 @@ export function pinStackWorkloads(
         pending.set(standIn, digest);
         pending.set(shortDigest(standIn), digest.apply(shortDigest));
     }
-    const transform = pinWorkloads(plain, options);
+    const building = Object.keys(images).filter((n) => typeof images[n].digest !== "string");
+    const transform = pinWorkloads(plain, { ...options, ...(building.length > 0 ? { building } : {}) });
     if (pending.size === 0) return transform;
     return async (args) => {
         const result = await transform(args);

@@ -170,6 +170,16 @@ describe("components/pinWorkloadsTransform: the end-of-program warning", () => {
         }
     });
 
+    it("names an image this update builds by its repository: its digest is not known yet", () => {
+        warnings.length = 0;
+        let report: () => void = () => assert.fail("no report registered");
+        pinWorkloadsTransform(PINS, { building: ["worker"] }, (r) => (report = r));
+        report();
+        assert.deepStrictEqual(warnings, [
+            `pinWorkloads: no workload in the stack runs api (${API}@${D1}), worker (${WORKER}, built in this update); nothing was pinned to it`,
+        ]);
+    });
+
     it("pinWorkloads refuses a malformed set where the program calls it", () => {
         assert.throws(() => pinWorkloads({ api: { ...PINS.api, digest: "sha256:abc" } }), {
             name: "ReleaseRuleError",
