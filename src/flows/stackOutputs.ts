@@ -38,6 +38,9 @@ const NO_STACK_OUTPUT = [
     /does not have output property '(release|releases)'/,
 ];
 
+/** The most a stack output may print: a release record is a few KiB, a set's a few per image. */
+const MAX_BUFFER = 16 * 1024 * 1024;
+
 /** How long a backend may take to answer before promote gives up on it (a cloud backend over the network). */
 const TIMEOUT_MS = 120_000;
 
@@ -60,15 +63,19 @@ export function pulumiStackOutput(
         execFile(
             "pulumi",
             args,
-            { cwd: repoRoot, env: process.env, timeout: TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
+            { cwd: repoRoot, env: process.env, timeout: TIMEOUT_MS, maxBuffer: MAX_BUFFER },
             (err, stdout, stderr) => {
                 if (err) {
                     if ((err as NodeJS.ErrnoException).code === "ENOENT") return resolve(undefined);
                     if (NO_STACK_OUTPUT.some((re) => re.test(stderr))) return resolve(undefined);
-                    const said = err.killed
-                        ? `no answer in ${TIMEOUT_MS / 1000}s`
-                        : (stderr.split("\n").find((l) => l.startsWith("error:")) ?? stderr.trim()) ||
-                          err.message;
+                    const code = (err as NodeJS.ErrnoException).code;
+                    const said =
+                        code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER"
+                            ? `printed more than ${MAX_BUFFER / 1024 / 1024} MiB`
+                            : err.killed
+                              ? `no answer in ${TIMEOUT_MS / 1000}s`
+                              : (stderr.split("\n").find((l) => l.startsWith("error:")) ?? stderr.trim()) ||
+                                err.message;
                     return reject(new Refusal(`stack "${stack}": \`${command}\` failed: ${said}`));
                 }
                 try {

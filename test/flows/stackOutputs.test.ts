@@ -114,6 +114,21 @@ describe("pulumiStackOutput: the Pulumi CLI reads a stack's release output", () 
         });
     });
 
+    it("output past 16 MiB refuses, saying so (not as a timeout); `releases` is read the same way", async () => {
+        const huge = "x".repeat(16 * 1024 * 1024 + 1);
+        const fake = fakePulumi(huge, "", 0);
+        process.env.PATH = `${fake.bin}:${savedPath}`;
+        await assert.rejects(pulumiStackOutput(repoRoot, "dev", "releases"), {
+            name: "Refusal",
+            message:
+                'stack "dev": `pulumi stack output releases --json --stack dev` failed: printed more than 16 MiB',
+        });
+        assert.strictEqual(
+            fs.readFileSync(fake.calls, "utf8"),
+            `${repoRoot}|stack output releases --json --stack dev --non-interactive\n`,
+        );
+    });
+
     it("output that is not JSON refuses", async () => {
         process.env.PATH = `${fakePulumi("[secret]", "", 0).bin}:${savedPath}`;
         await assert.rejects(pulumiStackOutput(repoRoot, "dev"), {
