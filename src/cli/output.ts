@@ -38,13 +38,45 @@ function withImage<T>(rows: T[], image: (r: T) => string | undefined, cells: (r:
     });
 }
 
+/** What the cluster runs for a row: its pin (`ok`), something else (`DRIFT`), or unread (`-`, `error`). */
+function clusterCell(r: StackStatus): string {
+    if (r.clusterError !== undefined) return "error";
+    if (r.clusterDrift === undefined) return "-";
+    return r.clusterDrift.length > 0 ? "DRIFT" : "ok";
+}
+
+/** One line per container off its pin, and per namespace that could not be read, under the table. */
+function clusterNotes(rows: StackStatus[]): string[] {
+    const lines = rows.flatMap((r) =>
+        (r.clusterDrift ?? []).map(
+            (d) =>
+                `! ${r.stack}${r.image !== undefined ? ` ${r.image}` : ""}: ${terminalText(d.workload)} container ${terminalText(d.container)} runs ${terminalText(d.running)}, not the pin ${d.pinned}\n`,
+        ),
+    );
+    const errors = [
+        ...new Set(rows.filter((r) => r.clusterError).map((r) => `! ${r.stack}: ${r.clusterError}\n`)),
+    ];
+    return [...lines, ...errors];
+}
+
 export function renderStatus(rows: StackStatus[]): string {
     // The row is marked and explained below the table, so its IN REGISTRY and DRIFT are not misread as
     // being about the stack file's repository.
     const notes = rows
         .filter((r) => r.warning)
         .map((r) => `* ${r.warning}; IN REGISTRY and DRIFT are for ${r.releasedRepository}\n`);
-    const header = ["STACK", "IMAGE", "VERSION", "DIGEST", "CHANNEL", "CHANNEL->", "IN REGISTRY", "DRIFT"];
+    const cluster = rows.some((r) => r.clusterDrift !== undefined || r.clusterError !== undefined);
+    const header = [
+        "STACK",
+        "IMAGE",
+        "VERSION",
+        "DIGEST",
+        "CHANNEL",
+        "CHANNEL->",
+        "IN REGISTRY",
+        "DRIFT",
+        "CLUSTER",
+    ];
     const body = withImage(
         rows,
         (r) => r.image,
@@ -57,10 +89,12 @@ export function renderStatus(rows: StackStatus[]): string {
             (r.error ? `error: ${r.error}` : r.present === undefined ? "-" : r.present ? "yes" : "NO") +
                 (r.warning ? "*" : ""),
             r.drift ? "DRIFT" : "no",
+            ...(cluster ? [clusterCell(r)] : []),
         ],
     );
     const sets = rows.some((r) => r.image !== undefined);
-    return table([sets ? header : header.filter((h) => h !== "IMAGE"), ...body]) + notes.join("");
+    const columns = header.filter((h) => (sets || h !== "IMAGE") && (cluster || h !== "CLUSTER"));
+    return table([columns, ...body]) + notes.join("") + clusterNotes(rows).join("");
 }
 
 /** A revision of a set shows one row per image; a single-image revision one row. */

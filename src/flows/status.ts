@@ -1,5 +1,7 @@
 import * as path from "path";
 import { listStacks, StackImageConfig } from "../stackconfig";
+import { ClusterDrift } from "../release";
+import { kubectlCli, KubectlFn, stackClusterDrift } from "./clusterState";
 import { CliDeps } from "./context";
 import { loadStack, outputsFile, readOutputs, StackOptions } from "./stack";
 import { mapLimit } from "./limit";
@@ -22,16 +24,31 @@ export interface StackStatus {
     /** A human sentence for such an inconsistency; `status` shows it under the table. */
     warning?: string;
     error?: string;
+    /**
+     * With `--cluster`: each container in the stack's namespace that runs this image's repository at
+     * another reference than the pin (`[]`: the cluster runs the pin).
+     */
+    clusterDrift?: ClusterDrift[];
+    /** With `--cluster`: why the stack's namespace could not be read. */
+    clusterError?: string;
 }
 
 export interface StatusOptions extends StackOptions {
     concurrency?: number;
+    /** Also read what really runs in each stack's namespace (kubectl, the stack's kubeconfig). */
+    cluster?: boolean;
+}
+
+export interface StatusDeps extends CliDeps {
+    kubectl?: KubectlFn;
 }
 
 /** One row to check: a single-image stack, or one image of a set. */
 interface Row {
     s: StackImageConfig;
     image?: string;
+    /** The image's name in the stack, also for a single-image stack (which shows no IMAGE). */
+    name: string;
     digest?: string;
     version?: string;
     repository: string;
@@ -53,7 +70,7 @@ function singleRow(o: StatusOptions, s: StackImageConfig): Row {
             warning = `${s.stack} released ${rec.repository} (${path.relative(o.repoRoot, outputsFile(o.repoRoot, s.stack))}) but ${path.relative(o.repoRoot, s.file)} pins image-release:repository ${s.repository}; promotions from ${s.stack} copy its digest from ${rec.repository}`;
         }
     }
-    return { s, digest, version, repository, warning };
+    return { s, name: Object.keys(s.images)[0], digest, version, repository, warning };
 }
 
 /** A set's rows: one per image, each checked in its own repository. */
@@ -62,11 +79,32 @@ function setRows(s: StackImageConfig): Row[] {
         .sort()
         .map((image) => {
             const { digest, version, repository } = s.images[image];
-            return { s, image, digest, version, repository };
+            return { s, image, name: image, digest, version, repository };
         });
 }
 
-export async function status(o: StatusOptions, deps: CliDeps): Promise<StackStatus[]> {
+/** Per stack, the drift of what runs in its namespace from its pins, or why it could not be read. */
+async function clusterRows(
+    rows: Row[],
+    kubectl: KubectlFn,
+): Promise<Map<string, { drift?: ClusterDrift[]; error?: string }>> {
+    const stacks = [...new Set(rows.map((r) => r.s))];
+    const out = new Map<string, { drift?: ClusterDrift[]; error?: string }>();
+    await mapLimit(stacks, 4, async (s) => {
+        const pins = rows
+            .filter((r) => r.s === s && r.digest !== undefined)
+            .map((r) => ({ image: r.name, repository: r.repository, digest: r.digest as string }));
+        if (pins.length === 0) return;
+        try {
+            out.set(s.stack, { drift: await stackClusterDrift(s, pins, kubectl) });
+        } catch (e) {
+            out.set(s.stack, { error: (e as Error).message });
+        }
+    });
+    return out;
+}
+
+export async function status(o: StatusOptions, deps: StatusDeps): Promise<StackStatus[]> {
     const stacks = listStacks(o.stacksDir).map((s) => loadStack(o, s));
     const jobs: { key: string; name: string; ref: string }[] = [];
     const rows = stacks.flatMap((s) => (s.form === "set" ? setRows(s) : [singleRow(o, s)]));
@@ -84,8 +122,16 @@ export async function status(o: StatusOptions, deps: CliDeps): Promise<StackStat
             results.set(j.key, { error: (e as Error).message });
         }
     });
+    const cluster = o.cluster ? await clusterRows(rows, deps.kubectl ?? kubectlCli) : undefined;
     return rows.map((r) => {
         const { s, image, digest, version, repository, warning } = r;
+        const seen = cluster?.get(s.stack);
+        const inCluster =
+            seen === undefined || digest === undefined
+                ? {}
+                : seen.error !== undefined
+                  ? { clusterError: seen.error }
+                  : { clusterDrift: (seen.drift ?? []).filter((d) => d.image === r.name) };
         const pin = results.get(keyOf(r, "pin"));
         const chan = results.get(keyOf(r, "chan"));
         const error = pin?.error ?? chan?.error;
@@ -100,6 +146,7 @@ export async function status(o: StatusOptions, deps: CliDeps): Promise<StackStat
             drift: Boolean(s.channel && digest && !chan?.error && chan?.digest !== digest),
             ...(warning ? { releasedRepository: repository, warning } : {}),
             ...(error ? { error } : {}),
+            ...inCluster,
         };
     });
 }

@@ -79,3 +79,4 @@ export {
     registryKey,
     withPullSecret,
 } from "./pullSecrets";
+export { ClusterDrift, clusterDrift, ClusterPin } from "./clusterDrift";

@@ -239,4 +239,38 @@ describe("e2e: examples/shop, a set of two images in a Helm chart and a CronJob"
         await up("staging");
         assert.deepStrictEqual(images("staging"), pinned(built[1]));
     });
+
+    it("status --cluster flags a hand-run `kubectl set image`; `up --refresh` puts the pin back", async () => {
+        const tag = `${repo}/api:1.0.0`;
+        kubectl(["set", "image", "deployment/api", `api=${tag}`, "-n", ns("staging")]);
+        const drifted = await cli(["status", "--cluster", "--json"]);
+        assert.strictEqual(drifted.code, 1, drifted.stderr);
+        const rows = JSON.parse(drifted.stdout) as {
+            stack: string;
+            image: string;
+            clusterDrift?: unknown[];
+        }[];
+        assert.deepStrictEqual(
+            rows.filter((r) => r.stack === "staging").map((r) => [r.image, r.clusterDrift]),
+            [
+                [
+                    "api",
+                    [
+                        {
+                            image: "api",
+                            workload: "Deployment/api",
+                            container: "api",
+                            running: tag,
+                            pinned: `${repo}/api@${built[1].api}`,
+                        },
+                    ],
+                ],
+                ["worker", []],
+            ],
+        );
+        await stacks.staging.up({ onOutput: log, refresh: true });
+        assert.deepStrictEqual(images("staging"), pinned(built[1]));
+        const clean = await cli(["status", "--cluster", "--json"]);
+        assert.strictEqual(clean.code, 0, clean.stdout);
+    });
 });
