@@ -47,3 +47,6 @@ export { digestProblems, repositoryProblems, throwIfProblems } from "./validate"
 export { ReleaseStack, releaseStack, ReleaseStackOptions, StackImage } from "./releaseStack";
 /** @internal */
 export { pinStackWorkloads, StackPin, standInDigest, withRealDigests } from "./stackPins";
+export { AdmissionInput, admissionPolicy, AdmittedPin } from "./admissionPolicy";
+/** @internal */
+export { admissionPolicySpecs } from "./admissionPolicy";

@@ -8,6 +8,7 @@ import {
     StackImageConfig,
     validateEngineStackConfig,
 } from "../stackconfig";
+import { admissionPolicy } from "./admissionPolicy";
 import { ChannelTag } from "./channelTag";
 import { DEFAULT_PULL_SECRET_NAME } from "./pullSecret";
 import { projectRoot, secretConfigKeys, stackConfigRecord, workloadOptions } from "./stackEnvironment";
@@ -83,8 +84,16 @@ function checkBuildOrPin(cfg: StackImageConfig): void {
     deployablePins({ ...cfg, images: Object.fromEntries(pinned) });
 }
 
-/** Every workload of the stack runs the stack's digests; staging and prod refuse any other image. */
-function pinTheWorkloads(stack: string, cfg: StackImageConfig, images: Record<string, StackImage>): void {
+/**
+ * Every workload of the stack runs the stack's digests; staging and prod refuse any other image. Each
+ * workload waits for `before`, which the program fills once it has made the admission policy.
+ */
+function pinTheWorkloads(
+    stack: string,
+    cfg: StackImageConfig,
+    images: Record<string, StackImage>,
+    before: pulumi.Resource[],
+): void {
     const pins: Record<string, StackPin> = {};
     for (const image of Object.values(images)) {
         pins[image.name] = {
@@ -96,16 +105,57 @@ function pinTheWorkloads(stack: string, cfg: StackImageConfig, images: Record<st
             ...(image.signedBy !== undefined ? { signedBy: image.signedBy } : {}),
         };
     }
-    const strict = PINNED_STACKS.includes(stack) || PINNED_STACKS.includes(cfg.channel ?? "");
+    const strict = strictStack(stack, cfg);
     const registries = Object.keys(cfg.pullCredentials ?? {});
     pulumi.runtime.registerResourceTransform(
-        pinStackWorkloads(pins, {
-            mode: strict ? "strict" : "rewrite",
-            ...(cfg.allowImages !== undefined ? { allow: cfg.allowImages } : {}),
-            keyLabel: (image, key) => imageKeyLabel(cfg, image, key),
-            ...(registries.length > 0 ? { pullSecret: { name: DEFAULT_PULL_SECRET_NAME, registries } } : {}),
-        }),
+        pinStackWorkloads(
+            pins,
+            {
+                mode: strict ? "strict" : "rewrite",
+                ...(cfg.allowImages !== undefined ? { allow: cfg.allowImages } : {}),
+                keyLabel: (image, key) => imageKeyLabel(cfg, image, key),
+                ...(registries.length > 0
+                    ? { pullSecret: { name: DEFAULT_PULL_SECRET_NAME, registries } }
+                    : {}),
+            },
+            before,
+        ),
     );
+}
+
+/**
+ * staging and prod: the namespace's ValidatingAdmissionPolicy, so that what runs outside Pulumi
+ * (`kubectl`, Helm) is held to the same pins; the stack's workloads change after it.
+ */
+function withAdmissionPolicy(
+    stack: string,
+    cfg: StackImageConfig,
+    images: Record<string, StackImage>,
+    options: pulumi.ComponentResourceOptions,
+    guarded: pulumi.Resource[],
+): pulumi.ComponentResourceOptions {
+    if (!strictStack(stack, cfg) || cfg.admissionPolicy === false) return options;
+    const provider = (options.providers as Record<string, pulumi.ProviderResource> | undefined)?.kubernetes;
+    const pins = Object.values(images).map((i) => ({ repository: i.repository }));
+    const guard = admissionPolicy(
+        {
+            stack,
+            file: cfg.file,
+            namespace: cfg.namespace,
+            pins,
+            ...(cfg.allowImages ? { allow: cfg.allowImages } : {}),
+        },
+        { ...(provider ? { provider } : {}), ...(options.dependsOn ? { dependsOn: options.dependsOn } : {}) },
+    );
+    // Workloads of a chart or YAML wait for it too: the transform adds it to their options.
+    guarded.push(...guard);
+    const before = (options.dependsOn as pulumi.Resource[] | undefined) ?? [];
+    return { ...options, dependsOn: [...before, ...guard] };
+}
+
+/** staging and prod deploy only digests: the transform refuses others, the admission policy too. */
+function strictStack(stack: string, cfg: StackImageConfig): boolean {
+    return PINNED_STACKS.includes(stack) || PINNED_STACKS.includes(cfg.channel ?? "");
 }
 
 /** Moves each pinned image's channel tag once the workloads that run it were applied. */
@@ -153,8 +203,9 @@ export async function releaseStack(o: ReleaseStackOptions = {}): Promise<Release
                 ? await pinnedImage(name, image, cfg, root, byComponent)
                 : builtImage(name, image, cfg, root);
     }
-    pinTheWorkloads(stack, cfg, images);
-    const options = workloadOptions(stack, cfg);
+    const guard: pulumi.Resource[] = [];
+    pinTheWorkloads(stack, cfg, images, guard);
+    const options = withAdmissionPolicy(stack, cfg, images, workloadOptions(stack, cfg), guard);
     return {
         stack,
         config: cfg,

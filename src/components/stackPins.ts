@@ -1,6 +1,6 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { ImagePin } from "../release";
+import { ImagePin, workloadOf } from "../release";
 import { shortDigest } from "./annotations";
 import { pinWorkloads, PinWorkloadsOptions } from "./pinWorkloads";
 
@@ -37,10 +37,13 @@ export function withRealDigests(node: unknown, pending: ReadonlyMap<string, pulu
  * `pinWorkloads` for a stack whose digests may still be Outputs (dev pins what it builds in the same
  * `up`): the rewrite runs on stand-in digests, and the transform's result carries the real ones, so a
  * preview shows the image as unknown until the build and `up` deploys exactly the digest it pushed.
+ * Every workload also waits for `before` (the namespace's admission policy), also those a Helm chart or
+ * YAML creates, whose own options the program cannot set.
  */
 export function pinStackWorkloads(
     images: Readonly<Record<string, StackPin>>,
     options: PinWorkloadsOptions,
+    before: readonly pulumi.Resource[] = [],
 ): pulumi.ResourceTransform {
     const plain: Record<string, ImagePin> = {};
     const pending = new Map<string, pulumi.Output<string>>();
@@ -58,10 +61,29 @@ export function pinStackWorkloads(
     }
     const building = Object.keys(images).filter((n) => typeof images[n].digest !== "string");
     const transform = pinWorkloads(plain, { ...options, ...(building.length > 0 ? { building } : {}) });
-    if (pending.size === 0) return transform;
     return async (args) => {
         const result = await transform(args);
-        if (result === undefined) return undefined;
-        return { props: withRealDigests(result.props, pending) as pulumi.Inputs, opts: result.opts };
+        const props =
+            result === undefined ? undefined : (withRealDigests(result.props, pending) as pulumi.Inputs);
+        // `before` is read when a workload registers (the program fills it after registering this).
+        if (before.length === 0 || workloadOf(args.type) === undefined) {
+            return props === undefined ? undefined : { props, opts: args.opts };
+        }
+        return {
+            props: props ?? args.props,
+            opts: { ...args.opts, dependsOn: withDependencies(args.opts.dependsOn, before) },
+        };
     };
+}
+
+/** `dependsOn` as given, and `more` after it. */
+function withDependencies(
+    given: pulumi.ResourceOptions["dependsOn"],
+    more: readonly pulumi.Resource[],
+): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
+    if (given === undefined) return [...more];
+    if (Array.isArray(given)) return [...given, ...more];
+    return pulumi
+        .output(given as pulumi.Input<pulumi.Resource | pulumi.Input<pulumi.Resource>[]>)
+        .apply((g) => [...(Array.isArray(g) ? g : [g]), ...more]);
 }

@@ -125,6 +125,12 @@ export const KEY_TABLE = [
         // Present only when off, like requireSignature only when on: a stack file without it keeps its config.
         read: (raw, scope, key) => (read.boolean(raw, scope, key) === false ? false : undefined),
     },
+    {
+        key: "admissionPolicy",
+        help: "false: no ValidatingAdmissionPolicy that refuses workloads off the pins in a staging/prod namespace (default: one)",
+        // Present only when off, as createNamespace: a stack file without it keeps its config.
+        read: (raw, scope, key) => (read.boolean(raw, scope, key) === false ? false : undefined),
+    },
     { key: "promoteFrom", help: "the only stack promotions into this one come from", read: read.stackName },
     {
         key: "promotedFrom",

@@ -43,6 +43,11 @@ export interface StackImageConfig {
      * `image-release:createNamespace: false`. Otherwise the program creates `namespace` (never a system one).
      */
     createNamespace?: false;
+    /**
+     * No ValidatingAdmissionPolicy for the namespace: present only when `image-release:admissionPolicy:
+     * false` (a cluster older than Kubernetes 1.30, or one whose admins manage policies themselves).
+     */
+    admissionPolicy?: false;
     kubeconfig?: string;
     kubeContext?: string;
     /** `org.opencontainers.image.source` for builds; otherwise taken from git or package.json. */

@@ -110,6 +110,15 @@ describe("e2e: examples/shop, a set of two images in a Helm chart and a CronJob"
     after(() => {
         for (const env of ["dev", "staging", "prod"]) {
             try {
+                // The policy and its binding are cluster-wide: the stack's, gone with its namespace.
+                if (env !== "dev") {
+                    kubectl([
+                        "delete",
+                        "validatingadmissionpolicybinding,validatingadmissionpolicy",
+                        `image-release-${ns(env)}`,
+                        "--ignore-not-found",
+                    ]);
+                }
                 kubectl(["delete", "namespace", ns(env), "--wait=false"]);
             } catch {
                 // Never created when an earlier step failed.
@@ -240,8 +249,41 @@ describe("e2e: examples/shop, a set of two images in a Helm chart and a CronJob"
         assert.deepStrictEqual(images("staging"), pinned(built[1]));
     });
 
-    it("status --cluster flags a hand-run `kubectl set image`; `up --refresh` puts the pin back", async () => {
-        const tag = `${repo}/api:1.0.0`;
+    it("staging's admission policy refuses `kubectl` workloads and image changes that are not digests", async () => {
+        const manifest = path.join(root, "unpinned.yaml");
+        fs.writeFileSync(
+            manifest,
+            [
+                "apiVersion: apps/v1",
+                "kind: Deployment",
+                "metadata: {name: by-hand}",
+                "spec:",
+                "  selector: {matchLabels: {app: by-hand}}",
+                "  template:",
+                "    metadata: {labels: {app: by-hand}}",
+                `    spec: {containers: [{name: web, image: "${repo}/api:1.0.0"}]}`,
+                "",
+            ].join("\n"),
+        );
+        const why =
+            "not a digest of a repository stack staging pins or allows (stacks/Pulumi.staging.yaml); deploy it through the stack";
+        assert.throws(
+            () => kubectl(["apply", "-f", manifest, "-n", ns("staging")]),
+            (e: Error) =>
+                e.message.includes(`image-release: Deployment by-hand runs ${repo}/api:1.0.0, ${why}`),
+        );
+        assert.throws(
+            () => kubectl(["set", "image", "deployment/api", `api=${repo}/api:1.1.0`, "-n", ns("staging")]),
+            (e: Error) => e.message.includes(`image-release: Deployment api runs ${repo}/api:1.1.0, ${why}`),
+        );
+        // dev has no policy: a developer's namespace takes anything.
+        kubectl(["apply", "-f", manifest, "-n", ns("dev")]);
+        assert.deepStrictEqual(images("staging"), pinned(built[1]));
+    });
+
+    it("status --cluster flags a hand-run `kubectl set image` to another digest; `up --refresh` puts the pin back", async () => {
+        // A digest of the pinned repository passes the admission policy; it is still not the pin.
+        const tag = `${repo}/api@${built[0].api}`;
         kubectl(["set", "image", "deployment/api", `api=${tag}`, "-n", ns("staging")]);
         const drifted = await cli(["status", "--cluster", "--json"]);
         assert.strictEqual(drifted.code, 1, drifted.stderr);

@@ -72,6 +72,14 @@ describe("program: the stack owns its namespace", () => {
     };
     const namespaceUrn = (stack: string) =>
         `urn:pulumi:${stack}::image-release::kubernetes:core/v1:Namespace::namespace`;
+    /** staging and prod: the namespace's admission policy and binding, which workloads also wait for. */
+    const guard = (stack: string) =>
+        ["dev"].includes(stack)
+            ? []
+            : [
+                  `urn:pulumi:${stack}::image-release::kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy::admission-policy`,
+                  `urn:pulumi:${stack}::image-release::kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding::admission-policy-binding`,
+              ];
 
     for (const c of [
         {
@@ -92,7 +100,11 @@ describe("program: the stack owns its namespace", () => {
             assert.deepStrictEqual(sent.get("namespace"), { retainOnDelete: true, provider: "" });
             const workloads = [DEPLOYMENT, ...(c.stack === "staging" ? [JOB] : [])];
             for (const type of workloads) {
-                assert.deepStrictEqual(workload(type).dependencies, [namespaceUrn(c.stack)], type);
+                assert.deepStrictEqual(
+                    workload(type).dependencies,
+                    [namespaceUrn(c.stack), ...guard(c.stack)],
+                    type,
+                );
             }
             // The engine answered the Namespace before any Kubernetes object was registered.
             const order = registrations.map((r) => r.type);
@@ -124,7 +136,7 @@ describe("program: the stack owns its namespace", () => {
         it(`${c.name}: registers no Namespace, and the workloads depend on nothing for it`, async () => {
             await runStack("staging", stackConfig("staging", { ...OFFLINE, ...c.overrides }));
             assert.deepStrictEqual(ofType("kubernetes:core/v1:Namespace"), []);
-            assert.deepStrictEqual(workload(DEPLOYMENT).dependencies, []);
+            assert.deepStrictEqual(workload(DEPLOYMENT).dependencies, guard("staging"));
             assert.strictEqual(ofType("kubernetes:apps/v1:Deployment").length, 1);
         });
     }

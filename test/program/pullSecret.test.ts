@@ -61,8 +61,13 @@ describe("program: image-release:pullCredentials makes the namespace's pull Secr
         assert.deepStrictEqual(registrationOf("pull").dependencies, [namespace]);
         // Depending on the component is depending on its Secret: the pods never start before it exists.
         const pull = registrationOf("pull-secret").urn;
+        // staging's admission policy and its binding come first too (test/program/admissionPolicy.test.ts).
+        const guard = [
+            "urn:pulumi:staging::image-release::kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy::admission-policy",
+            "urn:pulumi:staging::image-release::kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding::admission-policy-binding",
+        ];
         for (const name of ["hello", "hello-train"])
-            assert.deepStrictEqual(registrationOf(name).dependencies, [namespace, pull], name);
+            assert.deepStrictEqual(registrationOf(name).dependencies, [namespace, ...guard, pull], name);
         assert.deepStrictEqual(podSpecOf("kubernetes:apps/v1:Deployment").imagePullSecrets, REFERENCE);
         assert.deepStrictEqual(podSpecOf("kubernetes:batch/v1:Job").imagePullSecrets, REFERENCE);
     });

@@ -108,6 +108,13 @@ const rows: {
         problem: () => "expected true or false",
     },
     {
+        key: "admissionPolicy",
+        good: "false",
+        want: { admissionPolicy: false },
+        bad: "no",
+        problem: () => "expected true or false",
+    },
+    {
         key: "promoteFrom",
         good: "dev",
         want: { promoteFrom: "dev" },

@@ -1,0 +1,93 @@
+import * as assert from "assert";
+import { admissionPolicySpecs } from "../../src/components";
+
+const API = "127.0.0.1:5000/shop/api";
+
+describe("components/admissionPolicy: the namespace refuses workloads off the stack's pins", () => {
+    const { policy, binding } = admissionPolicySpecs({
+        stack: "staging",
+        file: "stacks/Pulumi.staging.yaml",
+        namespace: "shop-staging",
+        pins: [{ repository: API }, { repository: "nginx" }],
+        allow: ["busybox"],
+    });
+    const admitted = `['${API}@sha256:', 'busybox@sha256:', 'docker.io/library/busybox@sha256:', 'docker.io/library/nginx@sha256:', 'nginx@sha256:'].exists(p, i.startsWith(p))`;
+
+    it("judges every workload kind a user creates, and leaves owned objects to their owner", () => {
+        assert.strictEqual(policy.metadata.name, "image-release-shop-staging");
+        assert.deepStrictEqual(policy.spec.matchConstraints.resourceRules, [
+            {
+                apiGroups: ["apps"],
+                apiVersions: ["*"],
+                operations: ["CREATE", "UPDATE"],
+                resources: ["deployments", "statefulsets", "daemonsets", "replicasets"],
+            },
+            {
+                apiGroups: ["batch"],
+                apiVersions: ["*"],
+                operations: ["CREATE", "UPDATE"],
+                resources: ["jobs", "cronjobs"],
+            },
+            {
+                apiGroups: [""],
+                apiVersions: ["*"],
+                operations: ["CREATE", "UPDATE"],
+                resources: ["replicationcontrollers", "pods"],
+            },
+            {
+                apiGroups: ["extensions"],
+                apiVersions: ["*"],
+                operations: ["CREATE", "UPDATE"],
+                resources: ["deployments", "daemonsets", "replicasets"],
+            },
+        ]);
+        assert.deepStrictEqual(policy.spec.matchConditions, [
+            {
+                name: "not-owned",
+                expression:
+                    "!has(object.metadata.ownerReferences) || size(object.metadata.ownerReferences) == 0",
+            },
+        ]);
+        assert.strictEqual(policy.spec.failurePolicy, "Fail");
+    });
+
+    it("finds the pod spec of each kind, and every container, init and ephemeral container image", () => {
+        assert.deepStrictEqual(policy.spec.variables, [
+            {
+                name: "spec",
+                expression:
+                    "(object.kind == 'CronJob') ? object.spec.jobTemplate.spec.template.spec : (object.kind == 'Pod') ? object.spec : object.spec.template.spec",
+            },
+            {
+                name: "images",
+                expression:
+                    "(has(variables.spec.initContainers) ? variables.spec.initContainers.map(c, c.image) : []) + (has(variables.spec.containers) ? variables.spec.containers.map(c, c.image) : []) + (has(variables.spec.ephemeralContainers) ? variables.spec.ephemeralContainers.map(c, c.image) : [])",
+            },
+        ]);
+    });
+
+    it("admits the stack's and allowed repositories (as written and as the registry names them) by digest only", () => {
+        const [v] = policy.spec.validations;
+        assert.strictEqual(v.expression, `variables.images.all(i, ${admitted})`);
+        const why =
+            "not a digest of a repository stack staging pins or allows (stacks/Pulumi.staging.yaml); deploy it through the stack";
+        assert.strictEqual(v.message, `image-release: a workload image is ${why}`);
+        assert.strictEqual(
+            v.messageExpression,
+            `'image-release: ' + object.kind + ' ' + (has(object.metadata.name) ? object.metadata.name : '') + ' runs ' + variables.images.filter(i, !(${admitted})).join(', ') + ', ${why}'`,
+        );
+    });
+
+    it("binds it to the stack's namespace only, denying", () => {
+        assert.deepStrictEqual(binding, {
+            metadata: { name: "image-release-shop-staging" },
+            spec: {
+                policyName: "image-release-shop-staging",
+                validationActions: ["Deny"],
+                matchResources: {
+                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "shop-staging" } },
+                },
+            },
+        });
+    });
+});
