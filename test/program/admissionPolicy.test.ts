@@ -42,7 +42,8 @@ describe("program: staging and prod guard their namespace with an admission poli
             const [binding] = ofType(BINDING);
             assert.strictEqual(policy.inputs.metadata.name, `image-release-${stack}`);
             const byDigest = `'${cfg["image-release:repository"]}@sha256:'`;
-            assert.ok(policy.inputs.spec.validations[0].expression.includes(byDigest), byDigest);
+            const expression = (policy.inputs.spec.validations as { expression: string }[])[0].expression;
+            assert.ok(expression.includes(byDigest), byDigest);
             assert.deepStrictEqual(binding.inputs.spec.matchResources, {
                 namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": stack } },
             });
