@@ -33,6 +33,7 @@ export {
     outputsDir,
     outputsFile,
     readOutputs,
+    readSetOutputs,
     setOutputsFile,
     StackOptions,
 } from "./stack";
@@ -60,10 +61,4 @@ export {
     BuiltImage,
     PublishFn,
 } from "./buildPushSign";
-export {
-    readSetOutputs,
-    releaseSet,
-    ReleaseSetOptions,
-    ReleaseSetResult,
-    SetImageRelease,
-} from "./releaseSet";
+export { releaseSet, ReleaseSetOptions, ReleaseSetResult, SetImageRelease } from "./releaseSet";

@@ -6,9 +6,8 @@ import { CliDeps, digestPrefix } from "./context";
 import { Refusal } from "./refusal";
 import { applyPin, PinChange, PinDeps, PinOptions, PinResult } from "./pin";
 import { checkPin, signedEvidence, stackPinCheck, VerifiedPin } from "./pinCheck";
-import { loadStack, loadStackSnapshot, outputsFile } from "./stack";
+import { loadStack, loadStackSnapshot, outputsFile, readSetOutputs } from "./stack";
 import { promoteSet } from "./promoteSet";
-import { readSetOutputs } from "./releaseSet";
 import { MovedImage, movedImages, SetPinResult } from "./setPin";
 import { memberNames } from "./setMembers";
 import {

@@ -1,16 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
-import {
-    buildVersion,
-    contextCommitInfo,
-    ReleaseRecord,
-    validateReleaseRecord,
-    writeFileAtomic,
-} from "../release";
+import { buildVersion, contextCommitInfo, ReleaseRecord, writeFileAtomic } from "../release";
 import { PinnedImage, StackImageConfig } from "../stackconfig";
 import { release, ReleaseDeps, ReleaseResult } from "./release";
-import { Refusal, UsageRefusal } from "./refusal";
-import { loadStack, setOutputsFile } from "./stack";
+import { UsageRefusal } from "./refusal";
+import { loadStack, readSetOutputs, setOutputsFile } from "./stack";
 
 export interface ReleaseSetOptions {
     repoRoot: string;
@@ -39,24 +33,6 @@ export interface ReleaseSetResult {
     images: SetImageRelease[];
     /** Where each image's record is kept: `.image-release/outputs/<stack>.releases.json`. */
     outputsFile: string;
-}
-
-/** The set's recorded releases, each validated as a release record; undefined when none were written. */
-export function readSetOutputs(repoRoot: string, stack: string): Record<string, ReleaseRecord> | undefined {
-    const file = setOutputsFile(repoRoot, stack);
-    if (!fs.existsSync(file)) return undefined;
-    let json: unknown;
-    try {
-        json = JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (e) {
-        throw new Refusal(`${file}: not valid JSON: ${(e as Error).message}`);
-    }
-    if (typeof json !== "object" || json === null || Array.isArray(json)) {
-        throw new Refusal(`${file}: expected a map of image name to release record`);
-    }
-    return Object.fromEntries(
-        Object.entries(json).map(([name, r]) => [name, validateReleaseRecord(r, `${file}: ${name}`)]),
-    );
 }
 
 /** The set's images that build, checked before anything is built. */

@@ -50,15 +50,32 @@ export function setOutputsFile(repoRoot: string, stack: string): string {
     return toolPath(repoRoot, "outputs", `${stack}.releases.json`);
 }
 
-/** The stack's recorded `release` output (what its last run or `release` exported), if any. */
-export function readOutputs(repoRoot: string, stack: string): ReleaseRecord | undefined {
-    const file = outputsFile(repoRoot, stack);
+/** A file under `.image-release/outputs/` as JSON; undefined when it does not exist. */
+function readJsonFile(file: string): unknown {
     if (!fs.existsSync(file)) return undefined;
-    let json: unknown;
     try {
-        json = JSON.parse(fs.readFileSync(file, "utf8"));
+        return JSON.parse(fs.readFileSync(file, "utf8"));
     } catch (e) {
         throw new Refusal(`${file}: not valid JSON: ${(e as Error).message}`);
     }
-    return validateReleaseRecord(json, file);
+}
+
+/** The stack's recorded `release` output (what its last run or `release` exported), if any. */
+export function readOutputs(repoRoot: string, stack: string): ReleaseRecord | undefined {
+    const file = outputsFile(repoRoot, stack);
+    const json = readJsonFile(file);
+    return json === undefined ? undefined : validateReleaseRecord(json, file);
+}
+
+/** A set's recorded releases, each validated as a release record; undefined when none were written. */
+export function readSetOutputs(repoRoot: string, stack: string): Record<string, ReleaseRecord> | undefined {
+    const file = setOutputsFile(repoRoot, stack);
+    const json = readJsonFile(file);
+    if (json === undefined) return undefined;
+    if (typeof json !== "object" || json === null || Array.isArray(json)) {
+        throw new Refusal(`${file}: expected a map of image name to release record`);
+    }
+    return Object.fromEntries(
+        Object.entries(json).map(([name, r]) => [name, validateReleaseRecord(r, `${file}: ${name}`)]),
+    );
 }

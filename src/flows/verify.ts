@@ -3,8 +3,7 @@ import * as semver from "semver";
 import { computeTagSet, isGitTag, isSemver, PINNED_STACKS, ReleaseRecord } from "../release";
 import { listStacks, StackConfigError, StackImageConfig, stackFile } from "../stackconfig";
 import { CliDeps } from "./context";
-import { loadStack, outputsDir, readOutputs, StackOptions } from "./stack";
-import { readSetOutputs } from "./releaseSet";
+import { loadStack, outputsDir, readOutputs, readSetOutputs, StackOptions } from "./stack";
 import { UsageRefusal } from "./refusal";
 import {
     describeAttestation,
