@@ -10,6 +10,7 @@ import { benchPromote, PromoteBenchResult, removeLocal } from "./promote";
 import { benchRelease, ReleaseBenchResult } from "./release";
 import { benchPulumiOverhead, OverheadBenchResult } from "./pulumiOverhead";
 import { benchReleasePeers, CONTENDER_LABEL, CONTENDERS, ReleasePeersResult } from "./releasePeers";
+import { benchSets, SetScaleResult } from "./sets";
 import { benchStatus, StatusBenchResult } from "./status";
 
 function promoteFigures(p: PromoteBenchResult): Figure[] {
@@ -79,6 +80,33 @@ function releaseFigures(r: ReleaseBenchResult): Figure[] {
                 `(first: 2 builds on a warm BuildKit cache, save, gzip and ~100 MB pushed)`,
         },
     ];
+}
+
+/** 8a-c: a set of 16 images against a set of 1, for each command that walks the set. */
+function setFigures(r: SetScaleResult): Figure[] {
+    const first = r.rows[0];
+    const last = r.rows[r.rows.length - 1];
+    const rows: { id: string; name: string; pick: (x: SetScaleResult["rows"][number]) => number }[] = [
+        { id: "sets.release", name: "8a set release, no context changed", pick: (x) => x.releaseSeconds },
+        {
+            id: "sets.promote",
+            name: "8b set promote (every pin check, dry run)",
+            pick: (x) => x.promoteSeconds,
+        },
+        { id: "sets.status", name: "8c status of a set (3 stacks)", pick: (x) => x.statusSeconds },
+    ];
+    return rows.map((f) => {
+        const ratio = f.pick(last) / f.pick(first);
+        return {
+            id: f.id,
+            name: `${f.name}: ${last.images} images / ${first.images}`,
+            value: ratio,
+            display: `${ratio.toFixed(2)}x`,
+            goal: "<= 3x",
+            pass: ratio <= 3,
+            detail: r.rows.map((x) => `${x.images}: ${ms(f.pick(x))}`).join(", ") + " (median of 3)",
+        };
+    });
 }
 
 function statusFigures(s: StatusBenchResult): Figure[] {
@@ -371,6 +399,14 @@ async function main(): Promise<number> {
             raw.status = s;
         } catch (e) {
             figures.push(errorFigure("status", "4  status", e));
+        }
+        try {
+            log("sets: release, promote and status of 1, 4 and 16 images");
+            const x = await benchSets(client);
+            figures.push(...setFigures(x));
+            raw.sets = x;
+        } catch (e) {
+            figures.push(errorFigure("sets", "8  sets of 1, 4 and 16 images", e));
         }
         try {
             const o = await benchPulumiOverhead(path.join(__dirname, ".."));
