@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { checkCommand } from "./check";
 import { CommandContext } from "./context";
 import { historyCommand } from "./history";
 import { notesCommand } from "./notes";
@@ -17,6 +18,7 @@ export function addCommands(program: Command, ctx: CommandContext): Command {
         promoteCommand,
         rollbackCommand,
         statusCommand,
+        checkCommand,
         historyCommand,
         notesCommand,
         verifyCommand,

@@ -32,15 +32,9 @@ export const kubectlCli: KubectlFn = (args) =>
         );
     });
 
-/** The kubectl arguments that list a stack's workloads, on the cluster its config names. */
-export function clusterArgs(s: StackImageConfig): string[] {
+/** The kubectl flags that select the cluster a stack's config names (none: the environment's). */
+export function clusterSelection(s: StackImageConfig): string[] {
     return [
-        "get",
-        KINDS,
-        "--namespace",
-        s.namespace,
-        "--output",
-        "json",
         ...(s.kubeconfig !== undefined
             ? ["--kubeconfig", s.kubeconfig.replace(/^~(?=\/)/, process.env.HOME ?? "~")]
             : []),
@@ -48,12 +42,13 @@ export function clusterArgs(s: StackImageConfig): string[] {
     ];
 }
 
-/** What runs in the stack's namespace against its pins: each container that runs a pin's repository otherwise. */
-export async function stackClusterDrift(
-    s: StackImageConfig,
-    pins: ClusterPin[],
-    kubectl: KubectlFn,
-): Promise<ClusterDrift[]> {
+/** The kubectl arguments that list a stack's workloads, on the cluster its config names. */
+export function clusterArgs(s: StackImageConfig): string[] {
+    return ["get", KINDS, "--namespace", s.namespace, "--output", "json", ...clusterSelection(s)];
+}
+
+/** Every object of the kinds that run containers in the stack's namespace. */
+export async function clusterObjects(s: StackImageConfig, kubectl: KubectlFn): Promise<unknown[]> {
     const args = clusterArgs(s);
     const out = await kubectl(args);
     let items: unknown;
@@ -62,5 +57,14 @@ export async function stackClusterDrift(
     } catch {
         throw new Refusal(`\`kubectl ${args.join(" ")}\` printed no JSON (got "${out.trim().slice(0, 80)}")`);
     }
-    return clusterDrift(Array.isArray(items) ? items : [], pins);
+    return Array.isArray(items) ? (items as unknown[]) : [];
+}
+
+/** What runs in the stack's namespace against its pins: each container that runs a pin's repository otherwise. */
+export async function stackClusterDrift(
+    s: StackImageConfig,
+    pins: ClusterPin[],
+    kubectl: KubectlFn,
+): Promise<ClusterDrift[]> {
+    return clusterDrift(await clusterObjects(s, kubectl), pins);
 }

@@ -62,3 +62,6 @@ export {
     PublishFn,
 } from "./buildPushSign";
 export { releaseSet, ReleaseSetOptions, ReleaseSetResult, SetImageRelease } from "./releaseSet";
+export { check, CheckDeps, CheckOptions, CheckOutcome, CheckResult } from "./check";
+export { rolloutProblems } from "./rolloutCheck";
+export { ApiGetFn, httpProblem, HttpAnswer, proxyPath } from "./httpCheck";

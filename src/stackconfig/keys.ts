@@ -1,4 +1,5 @@
 import { DEFAULT_PLATFORMS, PINNED_STACKS } from "../release";
+import { checks } from "./checks";
 import { imageSetReader } from "./images";
 import { SIGNED_BY_DEFAULT } from "./model";
 import { pullCredentials } from "./pullCredentials";
@@ -169,6 +170,11 @@ export const KEY_TABLE = [
         key: "pullCredentials",
         help: "registry host -> {username, password (a secret)}: the pull Secret the stack's workloads reference",
         read: pullCredentials,
+    },
+    {
+        key: "checks",
+        help: "what `image-release check` runs after pulumi up: rollout (timeoutSeconds, maxRestarts), http checks",
+        read: checks,
     },
     {
         key: "images",

@@ -1,4 +1,5 @@
 import type { YAMLError } from "yaml";
+import type { ChecksConfig } from "./checks";
 
 /** The Pulumi project name: the namespace of every config key this package reads or writes. */
 export const PROJECT = "image-release";
@@ -59,6 +60,8 @@ export interface StackImageConfig {
      * so a key rotation lists the old and the new key until every pinned digest is signed by the new one.
      */
     signingKeys?: string[];
+    /** `image-release:checks`: what `image-release check` runs after `pulumi up`. */
+    checks?: ChecksConfig;
     /** `image-release:allowImages`: third-party repositories the workload transform lets through. */
     allowImages?: string[];
     /**

@@ -190,6 +190,13 @@ const rows: {
         problem: () => "expected a map of registry host to {username, password}",
     },
     {
+        key: "checks",
+        good: { rollout: { timeoutSeconds: 60 } },
+        want: { checks: { rollout: { timeoutSeconds: 60, maxRestarts: 0 }, http: [] } },
+        bad: "often",
+        problem: () => "expected a map with rollout, http",
+    },
+    {
         key: "images",
         good: { api: { repository: REPO2, digest: D2 } },
         want: { repository: REPO2, digest: D2, form: "set" },

@@ -1,0 +1,107 @@
+import * as assert from "assert";
+import { validateStackConfig } from "../../src/stackconfig";
+
+const F = "stacks/Pulumi.staging.yaml";
+const base = {
+    "image-release:repository": "127.0.0.1:5000/shop/api",
+    "image-release:digest": `sha256:${"1".repeat(64)}`,
+    "image-release:version": "1.5.0",
+    "image-release:gitSha": "0123abc",
+};
+const read = (checks: unknown) =>
+    validateStackConfig("staging", F, { ...base, "image-release:checks": checks }).checks;
+const bad = (checks: unknown) => {
+    try {
+        read(checks);
+    } catch (e) {
+        return (e as { problems: string[] }).problems;
+    }
+    return [];
+};
+const K = "image-release:checks";
+
+describe("stackconfig/checks: image-release:checks, what `check` runs after pulumi up", () => {
+    it("defaults: the rollout (300 s, no restarts), no http check", () =>
+        assert.deepStrictEqual(read({}), { rollout: { timeoutSeconds: 300, maxRestarts: 0 }, http: [] }));
+
+    it("reads a rollout and http checks, numbers as written or as the engine's strings", () =>
+        assert.deepStrictEqual(
+            read({
+                rollout: { timeoutSeconds: "60", maxRestarts: 1 },
+                http: [
+                    {
+                        name: "ready",
+                        service: "api",
+                        port: 8080,
+                        path: "/readyz",
+                        body: "ok",
+                        timeoutSeconds: 5,
+                    },
+                ],
+            }),
+            {
+                rollout: { timeoutSeconds: 60, maxRestarts: 1 },
+                http: [
+                    {
+                        name: "ready",
+                        service: "api",
+                        port: 8080,
+                        path: "/readyz",
+                        body: "ok",
+                        status: 200,
+                        timeoutSeconds: 5,
+                    },
+                ],
+            },
+        ));
+
+    const rows: { name: string; in: unknown; problems: string[] }[] = [
+        {
+            name: "not a map",
+            in: "yes",
+            problems: [`${F}: ${K}: expected a map with rollout, http (got "yes")`],
+        },
+        {
+            name: "an unknown kind",
+            in: { soak: 60 },
+            problems: [`${F}: ${K}.soak: unknown key (known: rollout, http) (got "60")`],
+        },
+        {
+            name: "a rollout timeout of 0",
+            in: { rollout: { timeoutSeconds: 0 } },
+            problems: [`${F}: ${K}.rollout.timeoutSeconds: expected whole seconds, 1-3600 (got "0")`],
+        },
+        {
+            name: "http not a list",
+            in: { http: {} },
+            problems: [`${F}: ${K}.http: expected a list of checks (name, service, port, path) (got "{}")`],
+        },
+        {
+            name: "an http check without its service and port",
+            in: { http: [{ name: "x", path: "/" }] },
+            problems: [`${F}: ${K}.http[0]: required: service, port (got "{"name":"x","path":"/"}")`],
+        },
+        {
+            name: "a path with a query, a bad status and regexp",
+            in: { http: [{ name: "x", service: "api", port: 80, path: "/a?b", status: 99, body: "(" }] },
+            problems: [
+                `${F}: ${K}.http[0].path: expected a path starting with / (no spaces, query or fragment) (got "/a?b")`,
+                `${F}: ${K}.http[0].status: expected an HTTP status, 100-599 (got "99")`,
+                `${F}: ${K}.http[0].body: expected a regular expression (got "(")`,
+            ],
+        },
+        {
+            name: "two checks with one name",
+            in: {
+                http: [
+                    { name: "x", service: "a", port: 1, path: "/" },
+                    { name: "x", service: "b", port: 1, path: "/" },
+                ],
+            },
+            problems: [`${F}: ${K}.http[1].name: used by another check (got "x")`],
+        },
+    ];
+    for (const r of rows) {
+        it(`refuses ${r.name}, naming the key`, () => assert.deepStrictEqual(bad(r.in), r.problems));
+    }
+});
