@@ -90,6 +90,13 @@ describe("e2e: examples/shop, a set of two images in a Helm chart and a CronJob"
                     .replace(
                         /^(\s*)(image-release:namespace: .*)$/m,
                         env === "prod" ? `$1$2\n$1image-release:signingKey: ../../${SIGNING.pub}` : "$1$2",
+                    )
+                    // `check` judges the rollout within 20 s (kwok's Pods: no HTTP check here).
+                    .replace(
+                        /^(\s*)(image-release:namespace: .*)$/m,
+                        env === "staging"
+                            ? "$1$2\n$1image-release:checks:\n$1  rollout: {timeoutSeconds: 20}"
+                            : "$1$2",
                     ),
             {},
             "examples/shop/stacks",
@@ -189,6 +196,14 @@ describe("e2e: examples/shop, a set of two images in a Helm chart and a CronJob"
         for (const name of IMAGES) {
             assert.strictEqual(await registryDigest(`${repo}/${name}`, "staging"), built[1][name]);
         }
+        // The cluster's own view: the chart's Deployment ready on the api's pin, the CronJob on the worker's.
+        const checked = await cli(["check", "--stack", "staging", "--json"]);
+        assert.strictEqual(checked.code, 0, checked.stdout + checked.stderr);
+        const r = JSON.parse(checked.stdout) as { ok: boolean; checks: { check: string; ok: boolean }[] };
+        assert.deepStrictEqual(
+            r.checks.map((c) => [c.check, c.ok]),
+            [["rollout", true]],
+        );
     });
 
     it("an image from an unpinned repository in the staging chart fails preview, naming it; nothing changes", async () => {
@@ -285,6 +300,14 @@ describe("e2e: examples/shop, a set of two images in a Helm chart and a CronJob"
         // A digest of the pinned repository passes the admission policy; it is still not the pin.
         const tag = `${repo}/api@${built[0].api}`;
         kubectl(["set", "image", "deployment/api", `api=${tag}`, "-n", ns("staging")]);
+        const failed = await cli(["check", "--stack", "staging"]);
+        assert.strictEqual(failed.code, 1, failed.stdout);
+        assert.ok(
+            failed.stdout.includes(
+                `  - Deployment/api container api runs ${tag}, not the pin ${repo}/api@${built[1].api} (after 20s)`,
+            ),
+            failed.stdout,
+        );
         const drifted = await cli(["status", "--cluster", "--json"]);
         assert.strictEqual(drifted.code, 1, drifted.stderr);
         const rows = JSON.parse(drifted.stdout) as {
