@@ -63,5 +63,6 @@ export {
 } from "./buildPushSign";
 export { releaseSet, ReleaseSetOptions, ReleaseSetResult, SetImageRelease } from "./releaseSet";
 export { check, CheckDeps, CheckOptions, CheckOutcome, CheckResult } from "./check";
+export { kubectlCli, KubectlFn } from "./clusterState";
 export { rolloutProblems } from "./rolloutCheck";
-export { ApiGetFn, httpProblem, HttpAnswer, proxyPath } from "./httpCheck";
+export { ApiGetFn, httpProblem, HttpAnswer, proxyPath, stackApiGet } from "./httpCheck";
