@@ -215,8 +215,9 @@ describe("e2e: the README's flows under a real pulumi up", function () {
             assert.ok(body.includes(`\n${line}\n`), `PR body lacks ${line}:\n${body}`);
         }
         const preview = await stacks.staging.preview({ onOutput: log });
-        // Its Namespace is one of them: the stack creates it on a cluster that does not have it yet.
-        assert.strictEqual(preview.changeSummary.create, 8);
+        // Its Namespace is one of them (the stack creates it on a cluster that does not have it yet), and so
+        // are the namespace's ValidatingAdmissionPolicy and its binding.
+        assert.strictEqual(preview.changeSummary.create, 10);
         const up = await stacks.staging.up({ onOutput: log });
         assert.strictEqual(up.outputs.digest.value, d1);
         assert.deepStrictEqual(up.outputs.platformDigests.value, await platformDigests(d1));
