@@ -82,18 +82,18 @@ function releaseFigures(r: ReleaseBenchResult): Figure[] {
     ];
 }
 
-/** 8a-c: a set of 16 images against a set of 1, for each command that walks the set. */
+/** 9a-c: a set of 16 images against a set of 1, for each command that walks the set. */
 function setFigures(r: SetScaleResult): Figure[] {
     const first = r.rows[0];
     const last = r.rows[r.rows.length - 1];
     const rows: { id: string; name: string; pick: (x: SetScaleResult["rows"][number]) => number }[] = [
-        { id: "sets.release", name: "8a set release, no context changed", pick: (x) => x.releaseSeconds },
+        { id: "sets.release", name: "9a set release, no context changed", pick: (x) => x.releaseSeconds },
         {
             id: "sets.promote",
-            name: "8b set promote (every pin check, dry run)",
+            name: "9b set promote (every pin check, dry run)",
             pick: (x) => x.promoteSeconds,
         },
-        { id: "sets.status", name: "8c status of a set (3 stacks)", pick: (x) => x.statusSeconds },
+        { id: "sets.status", name: "9c status of a set (3 stacks)", pick: (x) => x.statusSeconds },
     ];
     return rows.map((f) => {
         const ratio = f.pick(last) / f.pick(first);
@@ -406,7 +406,7 @@ async function main(): Promise<number> {
             figures.push(...setFigures(x));
             raw.sets = x;
         } catch (e) {
-            figures.push(errorFigure("sets", "8  sets of 1, 4 and 16 images", e));
+            figures.push(errorFigure("sets", "9  sets of 1, 4 and 16 images", e));
         }
         try {
             const o = await benchPulumiOverhead(path.join(__dirname, ".."));
