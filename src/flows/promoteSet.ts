@@ -6,6 +6,7 @@ import { PinDeps, PinOptions } from "./pin";
 import { checkPin, signedEvidence } from "./pinCheck";
 import { applySetPin, MemberPin, SetPinResult } from "./setPin";
 import { Combination, describeCombination, memberNames, revisionDigest, sameMembers } from "./setMembers";
+import { mapLimit } from "./limit";
 import { recordedEvidence, recordedSetEvidence } from "./stackOutputs";
 
 /** What the set path of promote is handed once the promotion path allows it. */
@@ -82,7 +83,14 @@ function combinationRan(o: SetPromoteOptions, p: SetPromotion, combination: Comb
     );
 }
 
-/** Each image verified for the target's own repository, platforms and signature rule, before any write. */
+/** How many images of a set are checked in the registry at once. */
+const CHECK_CONCURRENCY = 8;
+
+/**
+ * Each image verified for the target's own repository, platforms and signature rule, before any write.
+ * The checks run side by side; when some fail, the first in name order is the refusal, whatever order
+ * the registry answered in.
+ */
 async function verifyMembers(
     o: SetPromoteOptions,
     p: SetPromotion,
@@ -90,8 +98,7 @@ async function verifyMembers(
     combination: Combination,
     deps: PinDeps,
 ): Promise<MemberPin[]> {
-    const members: MemberPin[] = [];
-    for (const name of moving) {
+    const one = async (name: string): Promise<MemberPin> => {
         const record = p.recordedSet?.[name];
         const own = p.source.images[name];
         // A built image's version and sha are its record's: the stack file holds only its build.
@@ -101,7 +108,7 @@ async function verifyMembers(
         const repositories = [from.repository, ...(from.sourceRepository ? [from.sourceRepository] : [])];
         const signature = { policy: p.target, root: o.repoRoot };
         const held = await checkPin({ digest, repositories, platforms: to.platforms, signature }, deps);
-        members.push({
+        return {
             name,
             repository: to.repository,
             digest,
@@ -113,9 +120,17 @@ async function verifyMembers(
             previousDigest: to.digest,
             verified: held.description,
             evidence: held.signature ? [signedEvidence(held.signature)] : [],
-        });
-    }
-    return members;
+        };
+    };
+    const settled = await mapLimit(moving, CHECK_CONCURRENCY, (name) =>
+        one(name).then(
+            (member) => ({ member }),
+            (error: unknown) => ({ error }),
+        ),
+    );
+    const failed = settled.find((r) => "error" in r);
+    if (failed !== undefined && "error" in failed) throw failed.error;
+    return settled.map((r) => (r as { member: MemberPin }).member);
 }
 
 /**
