@@ -1,15 +1,9 @@
 import * as assert from "assert";
 import { PassThrough, Writable } from "stream";
-import * as tar from "tar-stream";
 import { normalizeTar } from "../../src/builder";
-import { normalizeLayer as referenceNormalize, readTar } from "../fixtures/builder/reference";
+import { Entry, makeTar, normalizeLayer as referenceNormalize, readTar } from "../fixtures/builder/reference";
 
-interface Entry {
-    header: Partial<tar.Header> & { name: string };
-    body?: string;
-}
-
-/** The streamed normaliser, fed in small chunks, collected. */
+/** The streamed normaliser, fed in small chunks, collected; checked against the whole-buffer one. */
 async function normalizeLayer(layer: Buffer, epoch: number): Promise<Buffer> {
     const parts: Buffer[] = [];
     const sink = new Writable({
@@ -28,22 +22,6 @@ async function normalizeLayer(layer: Buffer, epoch: number): Promise<Buffer> {
         "streamed and whole-buffer normalisers differ",
     );
     return out;
-}
-
-export async function makeTar(entries: Entry[]): Promise<Buffer> {
-    const pack = tar.pack();
-    const chunks: Buffer[] = [];
-    const collected = (async () => {
-        for await (const c of pack) chunks.push(c as Buffer);
-    })();
-    for (const e of entries) {
-        await new Promise<void>((resolve, reject) =>
-            pack.entry(e.header, e.body ?? "", (err) => (err ? reject(err) : resolve())),
-        );
-    }
-    pack.finalize();
-    await collected;
-    return Buffer.concat(chunks);
 }
 
 const EPOCH = 1700000000;

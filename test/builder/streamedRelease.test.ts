@@ -1,0 +1,145 @@
+import * as assert from "assert";
+import { execFile, execFileSync } from "child_process";
+import { createHash, randomBytes } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { DockerEngine, engineBuildArgs, hashContext, publishImage, PublishOptions } from "../../src/builder";
+import { RegistryClient } from "../../src/registry";
+import { buildSbom } from "../../src/signing";
+import type { SpdxFile } from "../../src/signing/sbom";
+import { normalizeLayer, readDockerSave, referenceGzip } from "../fixtures/builder/reference";
+
+const exec = promisify(execFile);
+const MiB = 1024 * 1024;
+const EPOCH = 1700000000;
+const sha256 = (b: Buffer): string => "sha256:" + createHash("sha256").update(b).digest("hex");
+
+function repo(name: string): string {
+    return `127.0.0.1:5000/test-stream/${name}-${randomBytes(4).toString("hex")}`;
+}
+
+function context(
+    files: Record<string, string | Buffer>,
+    dockerfile = "FROM scratch\nCOPY . /app/\n",
+): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-stream-ctx-"));
+    fs.writeFileSync(path.join(dir, "Dockerfile"), dockerfile);
+    for (const [name, body] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), body);
+    return dir;
+}
+
+function options(o: Partial<PublishOptions> & { context: string; repository: string }): PublishOptions {
+    return {
+        platforms: ["linux/amd64"],
+        version: "1.0.0",
+        gitSha: "0123abc4567def890123abc4567def890123abc4",
+        sourceDateEpoch: EPOCH,
+        tags: ["1.0.0"],
+        client: new RegistryClient(),
+        cache: false,
+        ...o,
+    };
+}
+
+/** The layer digests and diff_ids of the pushed linux/amd64 image. */
+async function pushedLayers(client: RegistryClient, repository: string, digest: string) {
+    const index = await client.getManifest(repository, digest);
+    const m = await client.getManifest(repository, index.json.manifests![0].digest);
+    const config = JSON.parse((await client.getBlob(repository, m.json.config!.digest)).toString("utf8")) as {
+        rootfs: { diff_ids: string[] };
+    };
+    return { digests: m.json.layers!.map((l) => l.digest), diffIds: config.rootfs.diff_ids };
+}
+
+describe("the streamed release @integration", function () {
+    this.timeout(600_000);
+    const made: string[] = [];
+    after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+    it("gives a small image the digests of the whole-buffer reference (docker save read whole, same compressor)", async () => {
+        const ctx = context({ "a.txt": "hello\n".repeat(5000), "b.bin": randomBytes(3 * MiB + 17) });
+        made.push(ctx);
+        const repository = repo("reference");
+        const client = new RegistryClient();
+        const r = await publishImage(options({ context: ctx, repository, client }));
+        const pushed = await pushedLayers(client, repository, r.digest);
+        // The reference: the same build (BuildKit's cache gives the same image), `docker save` read
+        // into one Buffer, each layer normalised and compressed whole.
+        const engine = new DockerEngine();
+        const id = await engine.build({
+            context: ctx,
+            dockerfile: "Dockerfile",
+            platform: "linux/amd64",
+            buildArgs: engineBuildArgs(options({ context: ctx, repository })),
+        });
+        try {
+            const saved = await readDockerSave(await engine.save(id));
+            const tars = await Promise.all(saved.layers.map((l) => normalizeLayer(l, EPOCH)));
+            assert.deepStrictEqual(pushed, {
+                digests: tars.map((t) => sha256(referenceGzip(t))),
+                diffIds: tars.map(sha256),
+            });
+        } finally {
+            await engine.remove(id);
+        }
+    });
+
+    it("releases a layer 4x its heap cap in a child with --max-old-space-size=96, SBOM included, peak RSS < 200 MB", async () => {
+        const ctx = context({ "big.bin": Buffer.alloc(0) });
+        made.push(ctx);
+        const fd = fs.openSync(path.join(ctx, "big.bin"), "w");
+        for (let i = 0; i < 384; i++) fs.writeSync(fd, randomBytes(MiB));
+        fs.closeSync(fd);
+        const script = path.join(__dirname, "..", "fixtures", "builder", "boundedRelease.ts");
+        const repository = repo("bounded");
+        const { stdout } = await exec(
+            process.execPath,
+            ["--max-old-space-size=96", "-r", "ts-node/register/transpile-only", script],
+            {
+                env: {
+                    ...process.env,
+                    IMAGE_RELEASE_TEST_CONTEXT: ctx,
+                    IMAGE_RELEASE_TEST_REPOSITORY: repository,
+                },
+                maxBuffer: MiB,
+            },
+        );
+        const got = JSON.parse(stdout) as {
+            digest: string;
+            bytesUploaded: number;
+            files: number;
+            maxRssBytes: number;
+        };
+        assert.match(got.digest, /^sha256:[0-9a-f]{64}$/);
+        assert.ok(got.bytesUploaded > 384 * MiB, `uploaded ${got.bytesUploaded}`);
+        assert.strictEqual(got.files, 2, "the SBOM lists Dockerfile and big.bin");
+        assert.ok(got.maxRssBytes < 200 * 1e6, `peak RSS ${(got.maxRssBytes / 1e6).toFixed(1)} MB`);
+    });
+
+    it("hashes and releases a context holding a 2.5 GiB sparse file (past Node's 2 GiB Buffer limit)", async () => {
+        const ctx = context({ "small.txt": "small\n" });
+        made.push(ctx);
+        const big = path.join(ctx, "sparse.bin");
+        fs.closeSync(fs.openSync(big, "w"));
+        fs.truncateSync(big, 2.5 * 1024 * MiB);
+        const repository = repo("sparse");
+        const client = new RegistryClient();
+        const o = options({ context: ctx, repository, client });
+        const h = hashContext(ctx, "Dockerfile", engineBuildArgs(o));
+        assert.match(h, /^sha256:[0-9a-f]{64}$/);
+        const r = await publishImage(o);
+        const pushed = await pushedLayers(client, repository, r.digest);
+        assert.strictEqual(pushed.digests.length, 1);
+        assert.strictEqual(r.contextHash, h);
+        // The SBOM streams the 2.5 GiB file out of the layer and hashes it as sha256sum does.
+        const sbom = await buildSbom(client, repository, r.digest, {
+            created: "2023-11-14T22:13:20Z",
+            tool: "t",
+        });
+        const file = (sbom.files as SpdxFile[]).find((f) => f.fileName === "./app/sparse.bin");
+        const want = execFileSync("sha256sum", [big], { encoding: "utf8" }).split(" ")[0];
+        assert.deepStrictEqual(file?.checksums[0], { algorithm: "SHA256", checksumValue: want });
+    });
+});
