@@ -6,13 +6,15 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { DockerEngine, engineBuildArgs, hashContext, publishImage, PublishOptions } from "../../src/builder";
-import { RegistryClient } from "../../src/registry";
+import { RegistryClient, RegistryUnavailableError } from "../../src/registry";
+import { startProxy, TestProxy } from "../fixtures/registry/proxy";
 import { buildSbom } from "../../src/signing";
 import type { SpdxFile } from "../../src/signing/sbom";
 import { normalizeLayer, readDockerSave, referenceGzip } from "../fixtures/builder/reference";
 
 const exec = promisify(execFile);
 const MiB = 1024 * 1024;
+const FAST = { attempts: 2, baseDelayMs: 5, maxDelayMs: 10 };
 const EPOCH = 1700000000;
 const sha256 = (b: Buffer): string => "sha256:" + createHash("sha256").update(b).digest("hex");
 
@@ -141,5 +143,78 @@ describe("the streamed release @integration", function () {
         const file = (sbom.files as SpdxFile[]).find((f) => f.fileName === "./app/sparse.bin");
         const want = execFileSync("sha256sum", [big], { encoding: "utf8" }).split(" ")[0];
         assert.deepStrictEqual(file?.checksums[0], { algorithm: "SHA256", checksumValue: want });
+    });
+
+    describe("an upload cut mid-layer (through the test proxy)", () => {
+        let proxy: TestProxy | undefined;
+        afterEach(async () => {
+            await proxy?.close();
+            proxy = undefined;
+        });
+
+        /** Drops the connection of each big blob PUT once 1 MiB of it arrived, `cuts` times; forwards the rest. */
+        async function cuttingProxy(cuts: number): Promise<{ proxy: TestProxy; puts: () => number }> {
+            let left = cuts;
+            let puts = 0;
+            const p = await startProxy((req, _res, forward) => {
+                const bigPut =
+                    req.method === "PUT" &&
+                    (req.url ?? "").includes("/blobs/uploads/") &&
+                    Number(req.headers["content-length"]) > 4 * MiB;
+                if (bigPut) puts++;
+                if (!bigPut || left === 0) return forward();
+                left--;
+                let got = 0;
+                req.on("data", (c: Buffer) => {
+                    got += c.length;
+                    if (got >= MiB) req.socket.destroy();
+                });
+            });
+            return { proxy: p, puts: () => puts };
+        }
+
+        it("leaves no tag when every attempt is cut, and a rerun finishes the release", async () => {
+            const ctx = context({ "big.bin": randomBytes(8 * MiB) });
+            made.push(ctx);
+            const cut = await cuttingProxy(Infinity);
+            proxy = cut.proxy;
+            const name = repo("cut").slice("127.0.0.1:5000/".length);
+            const viaProxy = `${proxy.registry}/${name}`;
+            const direct = new RegistryClient();
+            const o = options({
+                context: ctx,
+                repository: viaProxy,
+                client: new RegistryClient({ retry: FAST }),
+            });
+            await assert.rejects(publishImage(o), (e: unknown) => {
+                assert.ok(e instanceof RegistryUnavailableError, String(e));
+                return true;
+            });
+            assert.strictEqual(cut.puts(), FAST.attempts, "each attempt sent the layer from its first byte");
+            assert.deepStrictEqual(await direct.listTags(`127.0.0.1:5000/${name}`), []);
+            const fine = await cuttingProxy(0);
+            const again = await publishImage({ ...o, repository: `${fine.proxy.registry}/${name}` });
+            await fine.proxy.close();
+            assert.deepStrictEqual(await direct.listTags(`127.0.0.1:5000/${name}`), ["1.0.0"]);
+            assert.strictEqual((await direct.describe(`127.0.0.1:5000/${name}:1.0.0`)).digest, again.digest);
+        });
+
+        it("retries a cut upload from the start within one run: the release succeeds with the reference digest", async () => {
+            const ctx = context({ "big.bin": randomBytes(8 * MiB) });
+            made.push(ctx);
+            const cut = await cuttingProxy(1);
+            proxy = cut.proxy;
+            const name = repo("cut-once").slice("127.0.0.1:5000/".length);
+            const client = new RegistryClient({ retry: FAST });
+            const r = await publishImage(
+                options({ context: ctx, repository: `${proxy.registry}/${name}`, client }),
+            );
+            assert.strictEqual(cut.puts(), 2);
+            const direct = new RegistryClient();
+            const plain = await publishImage(
+                options({ context: ctx, repository: repo("uncut"), client: direct }),
+            );
+            assert.strictEqual(r.digest, plain.digest);
+        });
     });
 });
