@@ -27,6 +27,8 @@ export interface LayerBlob {
     digest: string;
     size: number;
     path: string;
+    /** The normalised tar's size: what was compressed. */
+    tarSize: number;
 }
 
 /** Passes bytes through, hashing and counting them. */
@@ -145,5 +147,11 @@ export async function writeLayer(
     const blob = new Hashing();
     fs.mkdirSync(path.dirname(file), { recursive: true });
     await normalizeTar(input, epochSeconds, [diff, new BlockGzip(), blob, fs.createWriteStream(file)]);
-    return { diffId: diff.digest(), digest: blob.digest(), size: blob.bytes, path: file };
+    return {
+        diffId: diff.digest(),
+        digest: blob.digest(),
+        size: blob.bytes,
+        path: file,
+        tarSize: diff.bytes,
+    };
 }

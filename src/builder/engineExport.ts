@@ -29,6 +29,8 @@ export interface ExportOptions {
     dir: string;
     /** A layer's uncompressed bytes done so far, as they pass. */
     onLayerBytes?: (entry: string, bytes: number) => void;
+    /** A layer candidate written, with how long it took. */
+    onLayerWritten?: (entry: string, layer: LayerBlob, seconds: number) => void;
 }
 
 /** What the pass kept of each entry: a JSON document, a written layer, a link, or why not a layer. */
@@ -107,11 +109,11 @@ async function takeEntry(name: string, entry: TarEntry, e: Entries, o: ExportOpt
         ? (Readable.from(body).pipe(createGunzip()) as AsyncIterable<Buffer>)
         : body;
     const file = path.join(o.dir, `layer-${e.layers.size + 1}.tar.gz`);
+    const started = Date.now();
     try {
-        e.layers.set(
-            name,
-            await writeLayer(tarBytes, o.epochSeconds, file, (n) => o.onLayerBytes?.(name, n)),
-        );
+        const layer = await writeLayer(tarBytes, o.epochSeconds, file, (n) => o.onLayerBytes?.(name, n));
+        e.layers.set(name, layer);
+        o.onLayerWritten?.(name, layer, (Date.now() - started) / 1000);
     } catch (err) {
         // Not a tar after all: fine unless the manifest names it as a layer.
         e.layers.set(name, err as Error);

@@ -40,14 +40,31 @@ export async function buildPlatform(engine: DockerEngine, b: PlatformBuild): Pro
     });
     try {
         const exported = engine.exportStream(id);
-        const started = Date.now();
         let saved;
         try {
             saved = await readEngineExport(exported.stream, {
                 epochSeconds: b.epochSeconds,
                 dir: `${b.dir}/${name.replace(/\//g, "-")}`,
                 onLayerBytes: (entry, bytes) =>
-                    b.onLayer?.({ platform: name, layer: entry, phase: "compress", bytes, done: false }),
+                    b.onLayer?.({
+                        platform: name,
+                        layer: entry,
+                        source: entry,
+                        phase: "compress",
+                        bytes,
+                        done: false,
+                    }),
+                onLayerWritten: (entry, l, seconds) =>
+                    b.onLayer?.({
+                        platform: name,
+                        layer: l.digest,
+                        source: entry,
+                        phase: "compress",
+                        bytes: l.tarSize,
+                        total: l.size,
+                        done: true,
+                        seconds,
+                    }),
             });
         } catch (e) {
             exported.stop();
@@ -55,16 +72,6 @@ export async function buildPlatform(engine: DockerEngine, b: PlatformBuild): Pro
             throw e;
         }
         await exported.done;
-        for (const l of saved.layers) {
-            b.onLayer?.({
-                platform: name,
-                layer: l.digest,
-                phase: "compress",
-                bytes: l.size,
-                done: true,
-                seconds: (Date.now() - started) / 1000,
-            });
-        }
         const config = reproducibleConfig(saved.config, {
             platform: b.platform,
             epochSeconds: b.epochSeconds,

@@ -9,10 +9,12 @@ export interface LayerProgress {
     platform: string;
     /** While compressing, the export's entry name; once done, and for uploads, the layer digest. */
     layer: string;
+    /** A compression's entry in the engine's export, in every event of it (`layer` is the digest once done). */
+    source?: string;
     phase: "compress" | "upload";
     /** Uncompressed bytes read so far while compressing; compressed bytes (sent) otherwise. */
     bytes: number;
-    /** An upload's size. */
+    /** An upload's size; a finished compression's output size. */
     total?: number;
     done: boolean;
     /** Once done: how long the phase took. */
@@ -31,7 +33,7 @@ export function byteSize(n: number): string {
         v /= 1024;
         u++;
     }
-    return u === 0 ? `${v} B` : `${v.toFixed(1)} ${UNITS[u]}`;
+    return u === 0 ? `${Math.round(v)} B` : `${v.toFixed(1)} ${UNITS[u]}`;
 }
 
 function rate(bytes: number, seconds: number): string {
@@ -44,15 +46,17 @@ const short = (digest: string): string => digest.replace(/^sha256:/, "").slice(0
 export function layerDoneLine(e: LayerProgress): string {
     const secs = (e.seconds ?? 0).toFixed(1);
     if (e.phase === "compress") {
-        return `compressed layer ${short(e.layer)} (${e.platform}): ${byteSize(e.bytes)} in ${secs} s`;
+        const out = e.total !== undefined ? ` -> ${byteSize(e.total)}` : "";
+        return `compressed layer ${short(e.layer)} (${e.platform}): ${byteSize(e.bytes)}${out} in ${secs} s`;
     }
     if (e.skipped) return `layer ${short(e.layer)} already in the registry (${byteSize(e.bytes)})`;
     return `pushed layer ${short(e.layer)}: ${byteSize(e.bytes)} in ${secs} s (${rate(e.bytes, e.seconds ?? 0)})`;
 }
 
-/** The live line for a layer in flight, e.g. `pushing 3f2a…  512.0 MiB / 1.0 GiB`. */
-export function layerLiveLine(e: LayerProgress): string {
+/** The live line for a layer in flight `seconds` so far, e.g. `pushing 3f2a…  512.0 MiB / 1.0 GiB  98.0 MiB/s`. */
+export function layerLiveLine(e: LayerProgress, seconds = 0): string {
     if (e.done) return layerDoneLine(e);
-    if (e.phase === "compress") return `compressing ${e.layer} (${e.platform})  ${byteSize(e.bytes)}`;
-    return `pushing ${short(e.layer)}  ${byteSize(e.bytes)} / ${byteSize(e.total ?? 0)}`;
+    const speed = seconds > 0 ? `  ${rate(e.bytes, seconds)}` : "";
+    if (e.phase === "compress") return `compressing ${e.layer} (${e.platform})  ${byteSize(e.bytes)}${speed}`;
+    return `pushing ${short(e.layer)}  ${byteSize(e.bytes)} / ${byteSize(e.total ?? 0)}${speed}`;
 }

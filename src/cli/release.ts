@@ -2,6 +2,7 @@ import { release, RELEASE_DEFAULTS } from "../flows";
 import { defineCommand } from "./action";
 import { CommonOptions, stackDirs } from "./commonOptions";
 import { renderRelease } from "./output";
+import { layerReporter } from "./progress";
 
 export interface ReleaseFlags extends CommonOptions {
     context: string;
@@ -47,19 +48,29 @@ export const releaseCommand = defineCommand<ReleaseFlags, Awaited<ReturnType<typ
         "--version": o.version,
         "--channel": o.channel,
     }),
-    run: (o, deps, ctx) =>
-        release(
-            {
-                ...stackDirs(o),
-                context: o.context,
-                repository: o.repository,
-                platforms: o.platforms.split(","),
-                ...(o.version !== undefined ? { version: o.version } : {}),
-                channel: o.channel,
-                force: o.force === true,
-                ...(o.mirror !== undefined ? { mirrors: o.mirror } : {}),
-            },
-            { ...deps, onProgress: (line: string) => ctx.io.err(`image-release: ${line}\n`) },
-        ),
+    run: async (o, deps, ctx) => {
+        const progress = layerReporter(ctx.io, { json: o.json === true });
+        try {
+            return await release(
+                {
+                    ...stackDirs(o),
+                    context: o.context,
+                    repository: o.repository,
+                    platforms: o.platforms.split(","),
+                    ...(o.version !== undefined ? { version: o.version } : {}),
+                    channel: o.channel,
+                    force: o.force === true,
+                    ...(o.mirror !== undefined ? { mirrors: o.mirror } : {}),
+                },
+                {
+                    ...deps,
+                    onProgress: (line: string) => ctx.io.err(`image-release: ${line}\n`),
+                    onLayer: progress.onLayer,
+                },
+            );
+        } finally {
+            progress.done();
+        }
+    },
     render: (r) => renderRelease(r),
 });
