@@ -6,7 +6,8 @@ import * as zlib from "zlib";
  * Layer compression in independent fixed-size blocks, as pigz does, so every core works on one layer
  * and the bytes never depend on how many there are. The input is cut into BLOCK_SIZE blocks; each is
  * raw-deflated on the libuv threadpool with the previous block's last 32 KiB as its dictionary and
- * ends with a sync flush (byte-aligned, not final). The blocks in input order, one empty final block,
+ * ends with a sync flush (byte-aligned, not final), unless a quick level-1 probe of a sample of it
+ * says deflate saves under 3%: then it goes as stored blocks (incompressible weights cost no CPU). The blocks in input order, one empty final block,
  * and a gzip header and trailer (CRC-32 and size of the whole input) make one standard gzip member
  * that any gunzip reads. Each block's bytes are a pure function of (block, dictionary, level): the
  * same input gives the same stream on 1 core or 16, with 1 block in flight or 8.
@@ -58,10 +59,48 @@ export const crc32: Crc32 =
         return ~c >>> 0;
     });
 
-function deflateBlock(block: Buffer, dictionary: Buffer | undefined): Promise<Buffer> {
+function deflateRaw(data: Buffer, options: zlib.ZlibOptions): Promise<Buffer> {
     return new Promise((resolve, reject) =>
-        zlib.deflateRaw(block, deflateBlockOptions(dictionary), (e, out) => (e ? reject(e) : resolve(out))),
+        zlib.deflateRaw(data, options, (e, out) => (e ? reject(e) : resolve(out))),
     );
+}
+
+/** Four 8 KiB slices of a block (at 0, 1/4, 1/2 and 3/4): what decides whether it is worth deflating. */
+export function blockSample(block: Buffer): Buffer {
+    const q = Math.floor(block.length / 4);
+    return Buffer.concat([0, q, 2 * q, 3 * q].map((at) => block.subarray(at, at + SAMPLE_SLICE)));
+}
+
+/** The sample's level-1 deflate is at least this share of it: the block is stored, not deflated. */
+export const STORE_RATIO = 0.97;
+const SAMPLE_SLICE = 8 * 1024;
+
+/**
+ * A block as deflate stored blocks (BFINAL 0, BTYPE 00, LEN, NLEN, the bytes; at most 65535 each),
+ * byte-aligned like a sync flush: for incompressible data (model weights, archives, media), where
+ * level 6 costs the most CPU and saves nothing.
+ */
+export function storedBlocks(block: Buffer): Buffer {
+    const parts: Buffer[] = [];
+    for (let at = 0; at < block.length; at += 65535) {
+        const piece = block.subarray(at, at + 65535);
+        const head = Buffer.alloc(5);
+        head.writeUInt16LE(piece.length, 1);
+        head.writeUInt16LE(~piece.length & 0xffff, 3);
+        parts.push(head, piece);
+    }
+    return Buffer.concat(parts);
+}
+
+/**
+ * One block's deflate bytes, a pure function of the block and its dictionary: stored when a level-1
+ * deflate of its sample saves under 3%, else level 6 with the dictionary and a sync flush.
+ */
+async function deflateBlock(block: Buffer, dictionary: Buffer | undefined): Promise<Buffer> {
+    const sample = blockSample(block);
+    const probe = await deflateRaw(sample, { level: 1, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    if (probe.length >= sample.length * STORE_RATIO) return storedBlocks(block);
+    return deflateRaw(block, deflateBlockOptions(dictionary));
 }
 
 /** Blocks in flight at once: enough to keep every threadpool thread busy; never changes the bytes. */

@@ -70,10 +70,14 @@ describe("block gzip (the layer compressor)", function () {
         assert.strictEqual(one, `threads 1 sha256:${want}`);
     });
 
-    it("incompressible random input round-trips and matches the reference", async () => {
+    it("incompressible random input is stored, not deflated: round-trips, matches the reference, no larger than gzip -6", async () => {
         const data = randomBytes(2 * MiB + 123);
         const got = await blockGzip(data, 2, 100_000);
         assert.ok(zlib.gunzipSync(got).equals(data));
         assert.ok(got.equals(referenceGzip(data)));
+        // Stored, not deflated: a first stored block of 65535 bytes right after the header, and no
+        // larger than gzip -6 (which spends its CPU to save nothing).
+        assert.deepStrictEqual([...got.subarray(10, 15)], [0, 0xff, 0xff, 0, 0]);
+        assert.ok(got.length <= zlib.gzipSync(data, { level: 6 }).length);
     });
 });

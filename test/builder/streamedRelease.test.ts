@@ -11,6 +11,7 @@ import { startProxy, TestProxy } from "../fixtures/registry/proxy";
 import { buildSbom } from "../../src/signing";
 import type { SpdxFile } from "../../src/signing/sbom";
 import { normalizeLayer, readDockerSave, referenceGzip } from "../fixtures/builder/reference";
+import { writeNoise } from "../fixtures/builder/sample";
 
 const exec = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -91,9 +92,7 @@ describe("the streamed release @integration", function () {
     it("releases a layer 4x its heap cap in a child with --max-old-space-size=96, SBOM included, peak RSS < 200 MB", async () => {
         const ctx = context({ "big.bin": Buffer.alloc(0) });
         made.push(ctx);
-        const fd = fs.openSync(path.join(ctx, "big.bin"), "w");
-        for (let i = 0; i < 384; i++) fs.writeSync(fd, randomBytes(MiB));
-        fs.closeSync(fd);
+        writeNoise(path.join(ctx, "big.bin"), 384 * MiB, 7);
         const script = path.join(__dirname, "..", "fixtures", "builder", "boundedRelease.ts");
         const repository = repo("bounded");
         const { stdout } = await exec(
