@@ -193,11 +193,16 @@ export async function benchLargeImage(bytes: number): Promise<LargeImageResult> 
             `${b.registry}/large/ours`,
             String(ours.digest),
         ]);
+        // Disk: what is measured goes before buildah needs its own room (about 2.5x the image).
+        await pruneOwnCache(cacheBefore);
+        for (const d of ["registry-a", "registry-b"]) {
+            fs.rmSync(path.join(root, d, "data"), { recursive: true, force: true });
+        }
         let peer: LargeImageResult["buildah"];
         let buildahFailure: string | undefined;
         log("large image: buildah build + push");
         try {
-            peer = await buildah(context, path.join(root, "buildah"), `${a.registry}/large/buildah:1.0.0`);
+            peer = await buildah(context, path.join(root, "buildah"), `${b.registry}/large/buildah:1.0.0`);
         } catch (e) {
             buildahFailure = (e as Error).message.split("\n")[0];
         }
