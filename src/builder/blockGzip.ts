@@ -13,6 +13,12 @@ import * as zlib from "zlib";
  * same input gives the same stream on 1 core or 16, with 1 block in flight or 8.
  */
 
+/**
+ * The layer format's name: part of the build cache key, so a cached digest of another format (2.1's
+ * serial gzip) is never reused for the same commit; change it with any change to the bytes below.
+ */
+export const LAYER_FORMAT = "gzip-blocks/1MiB/level6/dict32KiB/store<3%";
+
 /** Uncompressed bytes per block. Part of the layer format: changing it changes every layer digest. */
 export const BLOCK_SIZE = 1024 * 1024;
 /** zlib level; part of the layer format as well. */

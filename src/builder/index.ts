@@ -6,7 +6,7 @@ export { DockerEngine, DEFAULT_DOCKER, runProcess } from "./engine";
 export type { EngineBuild, Exec } from "./engine";
 export { normalizeTar, writeLayer, Hashing } from "./archive";
 export type { LayerBlob } from "./archive";
-export { BlockGzip, BLOCK_SIZE } from "./blockGzip";
+export { BlockGzip, BLOCK_SIZE, LAYER_FORMAT } from "./blockGzip";
 export { readEngineExport } from "./engineExport";
 export type { ExportedImage } from "./engineExport";
 export { byteSize, layerDoneLine, layerLiveLine } from "./progress";

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from "crypto";
 import * as path from "path";
 import { Readable } from "stream";
 import * as zlib from "zlib";
-import { BLOCK_SIZE, BlockGzip } from "../../src/builder";
+import { BLOCK_SIZE, BlockGzip, buildKey, LAYER_FORMAT } from "../../src/builder";
 import { referenceGzip } from "../fixtures/builder/reference";
 import { gzipDigestInput, sample } from "../fixtures/builder/sample";
 
@@ -53,6 +53,29 @@ describe("block gzip (the layer compressor)", function () {
         assert.deepStrictEqual([...got.subarray(0, 10)], [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
         const ratio = got.length / zlib.gzipSync(data, { level: 6 }).length;
         assert.ok(ratio < 1.001, `block gzip is ${ratio.toFixed(4)}x gzip -6`);
+    });
+
+    it("names the layer format in the build key, so a 2.1 cache entry of the same commit is never reused", () => {
+        assert.strictEqual(LAYER_FORMAT, "gzip-blocks/1MiB/level6/dict32KiB/store<3%");
+        const o = {
+            repository: "r/a",
+            contextHash: "sha256:c",
+            platforms: ["linux/amd64"],
+            labels: { b: "2", a: "1" },
+            sourceDateEpoch: 1,
+        };
+        const text = JSON.stringify([
+            LAYER_FORMAT,
+            "r/a",
+            "sha256:c",
+            ["linux/amd64"],
+            [
+                ["a", "1"],
+                ["b", "2"],
+            ],
+            1,
+        ]);
+        assert.strictEqual(buildKey(o), createHash("sha256").update(text).digest("hex"));
     });
 
     it("gives the same bytes with libuv thread pool sizes 1 and 4 (separate processes)", () => {

@@ -89,7 +89,7 @@ describe("the streamed release @integration", function () {
         }
     });
 
-    it("releases a layer 4x its heap cap in a child with --max-old-space-size=96, SBOM included, peak RSS < 200 MB", async () => {
+    it("releases a layer 4x its heap cap in a child with --max-old-space-size=96, SBOM included, peak RSS < 100 MB over the loaded modules", async () => {
         const ctx = context({ "big.bin": Buffer.alloc(0) });
         made.push(ctx);
         writeNoise(path.join(ctx, "big.bin"), 384 * MiB, 7);
@@ -112,11 +112,18 @@ describe("the streamed release @integration", function () {
             bytesUploaded: number;
             files: number;
             maxRssBytes: number;
+            baselineRssBytes: number;
         };
         assert.match(got.digest, /^sha256:[0-9a-f]{64}$/);
         assert.ok(got.bytesUploaded > 384 * MiB, `uploaded ${got.bytesUploaded}`);
         assert.strictEqual(got.files, 2, "the SBOM lists Dockerfile and big.bin");
-        assert.ok(got.maxRssBytes < 200 * 1e6, `peak RSS ${(got.maxRssBytes / 1e6).toFixed(1)} MB`);
+        // The whole-buffer release held about 6x the layer (2.3 GB here); streamed, a few blocks.
+        const grown = got.maxRssBytes - got.baselineRssBytes;
+        const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
+        assert.ok(
+            grown < 100 * 1e6 && got.maxRssBytes < 320 * 1e6,
+            `peak RSS ${mb(got.maxRssBytes)}, ${mb(grown)} over the ${mb(got.baselineRssBytes)} of the loaded modules`,
+        );
     });
 
     it("hashes and releases a context holding a 2.5 GiB sparse file (past Node's 2 GiB Buffer limit)", async () => {
