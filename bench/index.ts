@@ -5,6 +5,7 @@ import * as path from "path";
 import { Credential, RegistryClient } from "../src/registry";
 import { benchCrossPromote, CrossPromoteResult } from "./crossPromote";
 import { deleteRepoManifests, Figure, log, median, ms, seconds } from "./measure";
+import { benchLargeImage, largeImageFigures } from "./largeImage";
 import { writeContext } from "./payload";
 import { benchPromote, PromoteBenchResult, removeLocal } from "./promote";
 import { benchRelease, ReleaseBenchResult } from "./release";
@@ -360,6 +361,18 @@ function errorFigure(id: string, name: string, e: unknown): Figure {
     };
 }
 
+/**
+ * `--large <GiB>`: add the large-image figure (8a-8c) at that size; it needs about 6x the size in free
+ * disk while it runs, so it is not part of the default run. `npm run bench -- --large 4` for the issue's.
+ */
+function largeImageBytes(): number | undefined {
+    const i = process.argv.indexOf("--large");
+    if (i < 0) return undefined;
+    const gib = Number(process.argv[i + 1]);
+    if (!(gib > 0)) throw new Error(`--large needs a size in GiB, got "${process.argv[i + 1]}"`);
+    return Math.round(gib * 1024 ** 3);
+}
+
 async function main(): Promise<number> {
     const json = process.argv.includes("--json");
     const start = process.hrtime.bigint();
@@ -422,6 +435,16 @@ async function main(): Promise<number> {
             raw.releasePeers = rp;
         } catch (e) {
             figures.push(errorFigure("releasePeers", "6  release vs peers", e));
+        }
+        const large = largeImageBytes();
+        if (large !== undefined) {
+            try {
+                const l = await benchLargeImage(large);
+                figures.push(...largeImageFigures(l));
+                raw.largeImage = l;
+            } catch (e) {
+                figures.push(errorFigure("large", "8  large image", e));
+            }
         }
         try {
             const x = await benchCrossPromote(localAuthCredential());

@@ -1,107 +1,157 @@
-import { Readable } from "stream";
-import * as zlib from "zlib";
+import { createHash } from "crypto";
+import { once } from "events";
+import * as fs from "fs";
+import * as path from "path";
+import { Readable, Transform, TransformCallback, Writable } from "stream";
+import { pipeline } from "stream/promises";
 import * as tar from "tar-stream";
-import { BuildError } from "./errors";
+import { BlockGzip } from "./blockGzip";
+
+/*
+ * One layer's byte path, streamed: the engine's layer tar → normalised tar (diff_id hashed on the
+ * way) → block gzip (digest and size counted on the way) → a temporary file. Memory stays a few
+ * blocks whatever the layer's size. The compressed layer is the one spill of the release: its upload
+ * needs its digest before the first byte (a HEAD skips a blob the registry already has, and the
+ * upload is closed under the digest), and a retry must send the same bytes again.
+ */
 
 type Header = tar.Header;
+/** An entry of tar-stream's extract: its header and its body's chunks. */
+export type TarEntry = AsyncIterable<Buffer> & { header: Header };
 
-async function collect(stream: AsyncIterable<unknown>): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    for await (const c of stream) parts.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
-    return Buffer.concat(parts);
+/** A layer written to disk: its digests, its compressed size and where its bytes are. */
+export interface LayerBlob {
+    /** sha256 of the normalised, uncompressed tar: the config's rootfs.diff_ids entry. */
+    diffId: string;
+    /** sha256 of the compressed bytes in `path`: the manifest's layer digest. */
+    digest: string;
+    size: number;
+    path: string;
+    /** The normalised tar's size: what was compressed. */
+    tarSize: number;
 }
 
-/** Reads every entry of a tar into memory; image tarballs of a release fit comfortably. */
-export async function readTar(bytes: Buffer): Promise<Map<string, { header: Header; body: Buffer }>> {
-    const out = new Map<string, { header: Header; body: Buffer }>();
-    const extract = tar.extract();
-    const done = (async () => {
-        for await (const entry of extract) {
-            out.set(entry.header.name, { header: entry.header, body: await collect(entry) });
-        }
-    })();
-    Readable.from([bytes]).pipe(extract);
-    await done;
-    return out;
-}
+/** Passes bytes through, hashing and counting them. */
+export class Hashing extends Transform {
+    bytes = 0;
+    private readonly hash = createHash("sha256");
 
-export interface SavedImage {
-    config: Record<string, unknown>;
-    layers: Buffer[];
-}
-
-/** The legacy `docker save` layout: manifest.json → Config file and Layers files, in order. */
-export async function readDockerSave(bytes: Buffer): Promise<SavedImage> {
-    const files = await readTar(bytes);
-    const manifestFile = files.get("manifest.json");
-    if (!manifestFile) throw new BuildError("docker save output has no manifest.json");
-    const manifest = JSON.parse(manifestFile.body.toString("utf8")) as { Config: string; Layers: string[] }[];
-    if (manifest.length !== 1) {
-        throw new BuildError(`docker save output holds ${manifest.length} images, expected 1`);
+    constructor(private readonly onBytes?: (bytes: number) => void) {
+        super();
     }
-    const pick = (name: string) => {
-        const f = files.get(name);
-        if (!f) throw new BuildError(`docker save output lacks ${name}`);
-        return f.body;
-    };
-    return {
-        config: JSON.parse(pick(manifest[0].Config).toString("utf8")) as Record<string, unknown>,
-        layers: manifest[0].Layers.map(pick),
-    };
+
+    override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+        this.hash.update(chunk);
+        this.bytes += chunk.length;
+        this.onBytes?.(this.bytes);
+        done(null, chunk);
+    }
+
+    digest(): string {
+        return "sha256:" + this.hash.digest("hex");
+    }
 }
 
 // Keys that carry wall-clock times or host identity; everything else in a PAX record is kept.
 const DROPPED_PAX = new Set(["atime", "ctime", "mtime", "LIBARCHIVE.creationtime"]);
 
 /**
- * Rewrites a layer so the same files always give the same bytes: every mtime becomes the
- * SOURCE_DATE_EPOCH, access/change times and user/group names are dropped, entry order is kept.
- * COPY keeps the checkout's mtimes, so without this two checkouts of one commit differ.
+ * The normalised header: every mtime becomes the SOURCE_DATE_EPOCH, access/change times and
+ * user/group names are dropped, everything else (name, mode, ids, type, link, device) is kept.
  */
-export async function normalizeLayer(layer: Buffer, epochSeconds: number): Promise<Buffer> {
+function normalHeader(h: Header, mtime: Date): Partial<Header> & { name: string } {
+    const pax = Object.fromEntries(
+        Object.entries((h.pax as Record<string, string> | null) ?? {}).filter(([k]) => !DROPPED_PAX.has(k)),
+    );
+    const body = h.type === "file" || h.type === "contiguous-file";
+    return {
+        name: h.name,
+        mode: h.mode,
+        uid: h.uid,
+        gid: h.gid,
+        mtime,
+        type: h.type,
+        linkname: h.linkname,
+        uname: "",
+        gname: "",
+        devmajor: h.devmajor,
+        devminor: h.devminor,
+        ...(body ? { size: h.size } : {}),
+        ...(Object.keys(pax).length > 0 ? { pax } : {}),
+    };
+}
+
+/** Copies one entry's body into the pack's sink for it, with backpressure both ways. */
+async function copyEntry(pack: tar.Pack, entry: TarEntry, header: Partial<Header> & { name: string }) {
+    let resolveDone: () => void = () => undefined;
+    let rejectDone: (e: Error) => void = () => undefined;
+    const done = new Promise<void>((resolve, reject) => {
+        resolveDone = resolve;
+        rejectDone = reject;
+    });
+    const sink = pack.entry(header, (e) => (e ? rejectDone(e) : resolveDone()));
+    if (header.size === undefined) {
+        for await (const c of entry) void c; // no body belongs to a directory, link or device
+    } else {
+        for await (const c of entry) {
+            if (!sink.write(c)) await once(sink, "drain");
+        }
+        sink.end(null);
+    }
+    await done;
+}
+
+/**
+ * Rewrites a layer tar, streamed, so the same files always give the same bytes (normalHeader; entry
+ * order and bodies kept) into `sinks`. COPY keeps the checkout's mtimes, so without this two
+ * checkouts of one commit differ.
+ */
+export async function normalizeTar(
+    input: AsyncIterable<Buffer> | Iterable<Buffer>,
+    epochSeconds: number,
+    sinks: [Transform, ...(Transform | Writable)[]],
+): Promise<void> {
     const mtime = new Date(epochSeconds * 1000);
     const extract = tar.extract();
     const pack = tar.pack();
-    const chunks: Buffer[] = [];
-    const collected = (async () => {
-        chunks.push(await collect(pack));
-    })();
-    const written = (async () => {
+    const written = pipeline(Readable.from(pack), ...(sinks as [Transform]));
+    written.catch((e: Error) => extract.destroy(e));
+    const source = Readable.from(input);
+    source.on("error", (e) => extract.destroy(e));
+    source.pipe(extract as unknown as Writable);
+    try {
         for await (const entry of extract) {
-            const body = await collect(entry);
-            const h = entry.header;
-            const pax = Object.fromEntries(
-                Object.entries((h.pax as Record<string, string> | null) ?? {}).filter(
-                    ([k]) => !DROPPED_PAX.has(k),
-                ),
-            );
-            const header: Partial<Header> & { name: string } = {
-                name: h.name,
-                mode: h.mode,
-                uid: h.uid,
-                gid: h.gid,
-                mtime,
-                type: h.type,
-                linkname: h.linkname,
-                uname: "",
-                gname: "",
-                devmajor: h.devmajor,
-                devminor: h.devminor,
-                ...(Object.keys(pax).length > 0 ? { pax } : {}),
-            };
-            await new Promise<void>((resolve, reject) =>
-                pack.entry(header, body, (e) => (e ? reject(e) : resolve())),
-            );
+            await copyEntry(pack, entry as TarEntry, normalHeader(entry.header, mtime));
         }
         pack.finalize();
-    })();
-    Readable.from([layer]).pipe(extract);
+    } catch (e) {
+        source.destroy();
+        pack.destroy(e as Error);
+        await written.catch(() => undefined);
+        throw e;
+    }
     await written;
-    await collected;
-    return Buffer.concat(chunks);
 }
 
-/** Node's gzip writes mtime 0 and a fixed OS byte, so equal input gives equal output. */
-export function gzipLayer(tarBytes: Buffer): Buffer {
-    return zlib.gzipSync(tarBytes, { level: 6 });
+/**
+ * One layer from the engine's tar (streamed) to a compressed blob in `file`: normalised, diff_id
+ * hashed, block-gzipped, digest hashed. `onBytes` hears the uncompressed bytes done so far.
+ */
+export async function writeLayer(
+    input: AsyncIterable<Buffer> | Iterable<Buffer>,
+    epochSeconds: number,
+    file: string,
+    onBytes?: (bytes: number) => void,
+): Promise<LayerBlob> {
+    const diff = new Hashing(onBytes);
+    const blob = new Hashing();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await normalizeTar(input, epochSeconds, [diff, new BlockGzip(), blob, fs.createWriteStream(file)]);
+    return {
+        diffId: diff.digest(),
+        digest: blob.digest(),
+        size: blob.bytes,
+        path: file,
+        tarSize: diff.bytes,
+    };
 }

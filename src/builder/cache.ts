@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { writeFileAtomic } from "../release";
+import { LAYER_FORMAT } from "./blockGzip";
 
 export interface CachedBuild {
     digest: string;
@@ -15,7 +16,10 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
     return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "image-release");
 }
 
-/** Everything that decides the index digest; equal keys mean the build would give the same bytes. */
+/**
+ * Everything that decides the index digest, the layer format included; equal keys mean the build
+ * would give the same bytes.
+ */
 export function buildKey(o: {
     repository: string;
     contextHash: string;
@@ -26,7 +30,14 @@ export function buildKey(o: {
     const labels = Object.keys(o.labels)
         .sort()
         .map((k) => [k, o.labels[k]]);
-    const text = JSON.stringify([o.repository, o.contextHash, o.platforms, labels, o.sourceDateEpoch]);
+    const text = JSON.stringify([
+        LAYER_FORMAT,
+        o.repository,
+        o.contextHash,
+        o.platforms,
+        labels,
+        o.sourceDateEpoch,
+    ]);
     return createHash("sha256").update(text).digest("hex");
 }
 

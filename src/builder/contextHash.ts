@@ -63,6 +63,36 @@ export function contextFiles(context: string, dockerfile = "Dockerfile"): string
     return out.sort();
 }
 
+const READ_CHUNK = 1024 * 1024;
+
+/**
+ * A file's sha256, read in 1 MiB chunks: memory stays one chunk for a file of any size (a 2.5 GiB
+ * model file, past Node's Buffer limit for a whole read). Synchronous, as the hash is computed while
+ * a Pulumi program is constructed. A file that changes size while it is read is refused by name.
+ */
+function fileSha256(file: string, size: number): string {
+    const h = createHash("sha256");
+    const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, Math.max(1, size)));
+    const fd = fs.openSync(file, "r");
+    try {
+        let read = 0;
+        for (;;) {
+            const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+            if (n === 0) break;
+            h.update(chunk.subarray(0, n));
+            read += n;
+        }
+        if (read !== size) {
+            throw new BuildError(
+                `"${file}" changed while it was hashed (${size} bytes, then ${read}); run again`,
+            );
+        }
+    } finally {
+        fs.closeSync(fd);
+    }
+    return h.digest("hex");
+}
+
 /**
  * sha256 over what decides the image: the files the engine sees (path, exec bit, symlink target,
  * content), the Dockerfile (even when .dockerignore hides it; the engine still reads it), and the
@@ -92,7 +122,7 @@ export function hashContext(
             field(fs.readlinkSync(abs));
         } else {
             field(st.mode & 0o111 ? "exec" : "file");
-            field(createHash("sha256").update(fs.readFileSync(abs)).digest("hex"));
+            field(fileSha256(abs, st.size));
         }
     }
     const dockerfilePath = path.resolve(context, dockerfile);

@@ -2,6 +2,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { Readable } from "stream";
 import { isDigest } from "../release";
 import { BuildError } from "./errors";
 
@@ -93,6 +94,31 @@ export class DockerEngine {
         const r = await runProcess(this.docker, ["save", imageId], this.env);
         if (r.code !== 0) throw new BuildError(`docker save ${imageId} failed: ${tail(r.stderr)}`);
         return r.stdout;
+    }
+
+    /**
+     * The same export as a stream: `done` settles once the process exits (a BuildError on failure),
+     * `stop` ends it early when the reader gave up.
+     */
+    exportStream(imageId: string): { stream: Readable; done: Promise<void>; stop: () => void } {
+        const child = spawn(this.docker, ["save", imageId], {
+            env: this.env,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        const err: Buffer[] = [];
+        child.stderr.on("data", (b: Buffer) => err.push(b));
+        const done = new Promise<void>((resolve, reject) => {
+            child.on("error", (e) => reject(new BuildError(`cannot run ${this.docker}: ${e.message}`)));
+            child.on("close", (code, signal) => {
+                if (code === 0) resolve();
+                else {
+                    const why = Buffer.concat(err).toString("utf8");
+                    reject(new BuildError(`docker save ${imageId} failed (${code ?? signal}): ${tail(why)}`));
+                }
+            });
+        });
+        done.catch(() => undefined);
+        return { stream: child.stdout, done, stop: () => child.kill() };
     }
 
     /** Drops the untagged local image; BuildKit's cache stays, so a rebuild is still fast. */

@@ -122,13 +122,20 @@ export function descriptor(mediaType: string, bytes: Buffer): Descriptor {
     return { mediaType, digest: sha256Digest(bytes), size: bytes.length };
 }
 
-export function imageManifest(config: Buffer, layers: Buffer[]): Buffer {
+/** A layer as the manifest names it: its bytes, or its digest and size when they are on disk. */
+export type LayerRef = Buffer | { digest: string; size: number };
+
+export function imageManifest(config: Buffer, layers: LayerRef[]): Buffer {
     return Buffer.from(
         JSON.stringify({
             schemaVersion: 2,
             mediaType: OCI_MANIFEST,
             config: descriptor(OCI_CONFIG, config),
-            layers: layers.map((l) => descriptor(OCI_LAYER, l)),
+            layers: layers.map((l) =>
+                Buffer.isBuffer(l)
+                    ? descriptor(OCI_LAYER, l)
+                    : { mediaType: OCI_LAYER, digest: l.digest, size: l.size },
+            ),
         }),
     );
 }

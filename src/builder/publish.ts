@@ -1,6 +1,8 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { isImmutableTag, ociLabels, pinned, supersededFloatingTags } from "../release";
 import {
-    eachLimited,
     ImmutableTagError,
     BlobNotFoundError,
     ManifestNotFoundError,
@@ -11,13 +13,14 @@ import {
     RetagResult,
     sha256Digest,
 } from "../registry";
-import { gzipLayer, normalizeLayer, readDockerSave } from "./archive";
 import { engineBuildArgs } from "./buildArgs";
 import { BuildCache, buildKey } from "./cache";
 import { hashContext } from "./contextHash";
 import { DockerEngine } from "./engine";
 import { BuildError } from "./errors";
-import { imageIndex, imageManifest, parsePlatform, Platform, platformKey, reproducibleConfig } from "./image";
+import { imageIndex, parsePlatform, Platform, platformKey } from "./image";
+import { BuiltPlatform, buildPlatform, pushPlatformBlobs } from "./platformBuild";
+import { LayerProgress } from "./progress";
 
 export interface PublishOptions {
     context: string;
@@ -47,6 +50,8 @@ export interface PublishOptions {
     /** Default: a BuildCache in defaultCacheDir(). `false` always builds. */
     cache?: BuildCache | false;
     onProgress?: (line: string) => void;
+    /** Per-layer byte progress while compressing and uploading (see progress.ts). */
+    onLayer?: (e: LayerProgress) => void;
 }
 
 export interface PublishResult {
@@ -68,56 +73,6 @@ export interface PublishResult {
 
 /** Blob uploads in flight at once: both platforms' layers go up together, each distinct blob once. */
 const UPLOAD_CONCURRENCY = 4;
-
-/** Each platform's config and layers by the digest its manifest names, a blob two platforms share once. */
-function distinctBlobs(images: BuiltPlatform[]): Buffer[] {
-    const byDigest = new Map<string, Buffer>();
-    for (const img of images) {
-        const m = JSON.parse(img.manifest.toString("utf8")) as {
-            config: { digest: string };
-            layers: { digest: string }[];
-        };
-        const blobs = [img.config, ...img.layers];
-        [m.config, ...m.layers].forEach((d, i) => byDigest.set(d.digest, blobs[i]));
-    }
-    return [...byDigest.values()];
-}
-
-interface BuiltPlatform {
-    platform: Platform;
-    config: Buffer;
-    layers: Buffer[];
-    manifest: Buffer;
-}
-
-async function buildPlatform(
-    engine: DockerEngine,
-    o: PublishOptions,
-    platform: Platform,
-    labels: Record<string, string>,
-    buildArgs: Record<string, string>,
-): Promise<BuiltPlatform> {
-    const id = await engine.build({
-        context: o.context,
-        dockerfile: o.dockerfile ?? "Dockerfile",
-        platform: platformKey(platform),
-        buildArgs,
-    });
-    try {
-        const saved = await readDockerSave(await engine.save(id));
-        const tars = await Promise.all(saved.layers.map((l) => normalizeLayer(l, o.sourceDateEpoch)));
-        const config = reproducibleConfig(saved.config, {
-            platform,
-            epochSeconds: o.sourceDateEpoch,
-            labels,
-            diffIds: tars.map((t) => sha256Digest(t)),
-        });
-        const layers = tars.map(gzipLayer);
-        return { platform, config, layers, manifest: imageManifest(config, layers) };
-    } finally {
-        await engine.remove(id);
-    }
-}
 
 export interface TagSetApplication {
     client: RegistryClient;
@@ -191,6 +146,75 @@ async function reusable(
     }
 }
 
+/** Each platform's manifest by digest, then the index over them with the release's OCI annotations. */
+async function pushManifests(
+    client: RegistryClient,
+    repository: string,
+    images: BuiltPlatform[],
+    labels: Record<string, string>,
+): Promise<{ digest: string; platformDigests: Record<string, string> }> {
+    const manifestDigests = await Promise.all(
+        images.map((img) =>
+            client.putManifest(repository, sha256Digest(img.manifest), img.manifest, OCI_MANIFEST),
+        ),
+    );
+    const platformDigests = Object.fromEntries(
+        images.map((img, i) => [platformKey(img.platform), manifestDigests[i]]),
+    );
+    const annotations = Object.fromEntries(
+        Object.entries(labels).filter(([k]) => k.startsWith("org.opencontainers.image.")),
+    );
+    const index = imageIndex(
+        images.map((i) => ({ platform: i.platform, manifest: i.manifest })),
+        annotations,
+    );
+    const digest = await client.putManifest(repository, sha256Digest(index), index, OCI_INDEX);
+    return { digest, platformDigests };
+}
+
+/**
+ * One engine build per platform, streamed into compressed layer files, then every blob, each
+ * platform's manifest and the index pushed by digest.
+ */
+async function buildAndPush(
+    o: PublishOptions,
+    platforms: Platform[],
+    labels: Record<string, string>,
+    buildArgs: Record<string, string>,
+): Promise<{ digest: string; platformDigests: Record<string, string>; bytesUploaded: number }> {
+    const engine = o.engine ?? new DockerEngine();
+    // The compressed layers spill here (archive.ts says why); gone once the release is.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-layers-"));
+    try {
+        const images = await Promise.all(
+            platforms.map((platform) =>
+                buildPlatform(engine, {
+                    context: o.context,
+                    dockerfile: o.dockerfile ?? "Dockerfile",
+                    platform,
+                    labels,
+                    buildArgs,
+                    epochSeconds: o.sourceDateEpoch,
+                    dir,
+                    onLayer: o.onLayer,
+                }),
+            ),
+        );
+        // Every blob before any manifest, every manifest before the index: nothing ever names a blob
+        // the registry lacks. A blob the registry already has moves no bytes and counts none.
+        const bytesUploaded = await pushPlatformBlobs(
+            o.client,
+            o.repository,
+            images,
+            UPLOAD_CONCURRENCY,
+            o.onLayer,
+        );
+        return { ...(await pushManifests(o.client, o.repository, images, labels)), bytesUploaded };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
 /**
  * Build once, tag many: one engine build per platform, layers and configs pushed by digest (each blob
  * once, several at a time), per-platform manifests pushed by digest (no arch tags), one OCI index
@@ -228,34 +252,9 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
         log(`unchanged context ${contextHash.slice(0, 19)}: reusing ${hit.digest}`);
         ({ digest, platformDigests } = hit);
     } else {
-        const engine = o.engine ?? new DockerEngine();
         log(`building ${platformNames.join(", ")} from ${o.context}`);
-        const images = await Promise.all(
-            platforms.map((p) => buildPlatform(engine, o, p, labels, buildArgs)),
-        );
+        ({ digest, platformDigests, bytesUploaded } = await buildAndPush(o, platforms, labels, buildArgs));
         built = true;
-        // Every blob before any manifest, every manifest before the index: nothing ever names a blob
-        // the registry lacks. pushBlob skips a blob the registry already has, so only new bytes count.
-        await eachLimited(distinctBlobs(images), UPLOAD_CONCURRENCY, async (blob) => {
-            const r = await o.client.pushBlob(o.repository, blob);
-            if (r.uploaded) bytesUploaded += blob.length;
-        });
-        const manifestDigests = await Promise.all(
-            images.map((img) =>
-                o.client.putManifest(o.repository, sha256Digest(img.manifest), img.manifest, OCI_MANIFEST),
-            ),
-        );
-        platformDigests = Object.fromEntries(
-            images.map((img, i) => [platformKey(img.platform), manifestDigests[i]]),
-        );
-        const annotations = Object.fromEntries(
-            Object.entries(labels).filter(([k]) => k.startsWith("org.opencontainers.image.")),
-        );
-        const index = imageIndex(
-            images.map((i) => ({ platform: i.platform, manifest: i.manifest })),
-            annotations,
-        );
-        digest = await o.client.putManifest(o.repository, sha256Digest(index), index, OCI_INDEX);
         cache?.put(key, { digest, platformDigests });
         log(`pushed index ${digest}`);
     }

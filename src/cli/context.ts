@@ -4,6 +4,14 @@ import { CliDeps } from "../flows";
 export interface Io {
     out: (s: string) => void;
     err: (s: string) => void;
+    /** stderr when it is a terminal: live progress is drawn there (src/cli/progress.ts). */
+    tty?: LiveTerminal;
+}
+
+/** A terminal that takes cursor movement (written raw), with its width. */
+export interface LiveTerminal {
+    write(s: string): void;
+    columns?: number;
 }
 
 /** What every command runs with: its output and the registry client of the flows. */

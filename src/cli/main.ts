@@ -38,5 +38,8 @@ if (require.main === module) {
     void run(process.argv.slice(2), {
         out: (s) => process.stdout.write(s),
         err: (s) => process.stderr.write(s),
+        ...(process.stderr.isTTY
+            ? { tty: { write: (s: string) => process.stderr.write(s), columns: process.stderr.columns } }
+            : {}),
     }).then((c) => (process.exitCode = c));
 }

@@ -16,5 +16,9 @@ export function terminalText(text: string): string {
 
 /** The one place output leaves the CLI: everything written to stdout or stderr goes through here. */
 export function terminalIo(io: Io): Io {
-    return { out: (s) => io.out(terminalText(s)), err: (s) => io.err(terminalText(s)) };
+    return {
+        out: (s) => io.out(terminalText(s)),
+        err: (s) => io.err(terminalText(s)),
+        ...(io.tty ? { tty: io.tty } : {}),
+    };
 }

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { PublishOptions, PublishResult, publishImage } from "../builder";
+import { LayerProgress, PublishOptions, PublishResult, publishImage } from "../builder";
 import { GitError, runGit } from "../release";
 import { RegistryClient } from "../registry";
 import { builderVersion, ProvenanceInput, SignedRelease, SigningKey, signRelease } from "../signing";
@@ -9,7 +9,10 @@ import { builderVersion, ProvenanceInput, SignedRelease, SigningKey, signRelease
 export type PublishFn = (o: PublishOptions) => Promise<PublishResult>;
 
 /** One build of one commit: what the engine builds, the tags it gets, and the key that signs it. */
-export interface BuildPushSignOptions extends Omit<PublishOptions, "client" | "onProgress" | "engine"> {
+export interface BuildPushSignOptions extends Omit<
+    PublishOptions,
+    "client" | "onProgress" | "onLayer" | "engine"
+> {
     /**
      * Signs the index and attaches its SBOM and provenance when given. The caller reads it (from the
      * environment) before calling, so a bad key or password fails before the build, not after the push.
@@ -22,6 +25,8 @@ export interface BuildPushSignDeps {
     /** Default: src/builder's publishImage. */
     publish?: PublishFn;
     onProgress?: (line: string) => void;
+    /** Per-layer byte progress of the build's compression and upload. */
+    onLayer?: (e: LayerProgress) => void;
 }
 
 export interface BuiltImage {
@@ -79,6 +84,7 @@ export async function buildPushSign(o: BuildPushSignOptions, deps: BuildPushSign
         ...build,
         client: deps.client,
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+        ...(deps.onLayer ? { onLayer: deps.onLayer } : {}),
     });
     if (!key) return { published };
     const signed = await signRelease(deps.client, o.repository, published.digest, key, provenanceInput(o));

@@ -100,6 +100,7 @@ async function publish(inputs: MultiArchImageInputs): Promise<MultiArchImageOutp
     const signing = loadModule<typeof signingModule>(MODULES.signing);
     const key = signing.signingKeyFromEnv();
     const flows = loadModule<typeof flowsModule>(MODULES.flows);
+    const builder = loadModule<typeof builderModule>(MODULES.builder);
     const { published, signed } = await flows.buildPushSign(
         {
             context: inputs.context,
@@ -116,7 +117,13 @@ async function publish(inputs: MultiArchImageInputs): Promise<MultiArchImageOutp
             onlyIfHighest: inputs.onlyIfHighest,
             ...(key ? { key } : {}),
         },
-        { client: client(inputs) },
+        {
+            client: client(inputs),
+            // A dynamic provider's output reaches `pulumi up` unstructured: one short line per layer, once done.
+            onLayer: (e) => {
+                if (e.done) process.stderr.write(`image-release: ${builder.layerDoneLine(e)}\n`);
+            },
+        },
     );
     return {
         ...inputs,

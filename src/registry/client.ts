@@ -1,4 +1,6 @@
+import type { Readable } from "stream";
 import { getBlob, hasBlob, mountBlob } from "./blobs";
+import { readBlobStream } from "./blobRead";
 import { ImageDescription, describeImage, verifyImage } from "./describe";
 import { registryBaseUrl } from "./endpoints";
 import { listTags, referrersSupported } from "./listing";
@@ -7,7 +9,7 @@ import { ManifestHead, deleteManifest, getManifest, headManifest, putManifest } 
 import type { Manifest } from "./mediatypes";
 import { KnownTagState, RetagResult, applyTags, retag } from "./moveTags";
 import { RegistryClientOptions, Session } from "./session";
-import { copyBlob, pushBlob } from "./upload";
+import { BlobFile, copyBlob, pushBlob, pushBlobFile } from "./upload";
 
 export type { KnownTagState, RetagResult } from "./moveTags";
 export type { RegistryClientOptions, TransferEvent } from "./session";
@@ -63,9 +65,30 @@ export class RegistryClient {
         return getBlob(this.session, name, digest, limit);
     }
 
+    /**
+     * A blob of any size as a stream, checked against its digest as it is read: `consume` reads it to
+     * the end. An interrupted read starts over; `consume` runs again then.
+     */
+    readBlobStream<T>(
+        name: string,
+        blob: { digest: string; size: number },
+        consume: (bytes: Readable) => Promise<T>,
+    ): Promise<T> {
+        return readBlobStream(this.session, name, blob, consume);
+    }
+
     /** Monolithic upload; skipped when the blob already exists so re-pushes move no bytes. */
     pushBlob(name: string, bytes: Buffer): Promise<{ digest: string; uploaded: boolean }> {
         return pushBlob(this.session, name, bytes);
+    }
+
+    /** pushBlob from a file whose digest and size are known: streamed, each attempt from the start. */
+    pushBlobFile(
+        name: string,
+        file: BlobFile,
+        onBytes?: (sent: number) => void,
+    ): Promise<{ digest: string; uploaded: boolean }> {
+        return pushBlobFile(this.session, name, file, onBytes);
     }
 
     /** Cross-repository mount; a registry that will not mount answers with an upload session instead. */

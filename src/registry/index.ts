@@ -14,6 +14,7 @@ export {
 export type { RegistryDiagnostic, ReplyFacts } from "./errors";
 export { RegistryClient } from "./client";
 export type { KnownTagState, RegistryClientOptions, RetagResult, TransferEvent } from "./client";
+export type { BlobFile } from "./upload";
 export { registryBaseUrl } from "./endpoints";
 export type { ManifestHead } from "./manifests";
 export { copyImage } from "./copy";

@@ -68,11 +68,14 @@ export class VerifyingStream extends Transform {
     }
 }
 
-/** Passes an in-memory upload through in 256 KiB chunks, telling the transfer's watchdog as they go. */
+/** Passes an upload through, telling the transfer's watchdog (and `onBytes`) as chunks go. */
 export class Progress extends Transform {
+    private sent = 0;
+
     constructor(
         private readonly stall: Stall,
         private readonly size: number,
+        private readonly onBytes?: (sent: number) => void,
     ) {
         super();
     }
@@ -86,6 +89,8 @@ export class Progress extends Transform {
 
     override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
         this.stall.moved();
+        this.sent += chunk.length;
+        this.onBytes?.(this.sent);
         done(null, chunk);
     }
 

@@ -1,44 +1,33 @@
-import * as http from "http";
+import * as fs from "fs";
 import { Readable, Transform } from "stream";
 import { hasBlob, startUpload } from "./blobs";
 import { sha256Digest } from "./digest";
 import {
     Repo,
-    blobUrl,
     closingUploadUrl,
     mountScope,
-    pullScope,
     pushScope,
     registryOrigin,
     repoOf,
     requireContentDigest,
 } from "./endpoints";
 import {
-    BlobNotFoundError,
     CheckedReply,
     RegistryAuthError,
-    RegistryError,
     RegistryProtocolError,
     RegistryUnavailableError,
-    ReplyFacts,
     printable,
     statusError,
 } from "./errors";
+import { openBlob, sourceFacts } from "./blobRead";
 import { RetryableError, withRetry } from "./retry";
 import type { Session } from "./session";
 import type { Stall } from "./timing";
-import {
-    Progress,
-    VerifyingStream,
-    exchange,
-    getFollowing,
-    networkCause,
-    readAll,
-    readErrorBody,
-} from "./transport";
+import { Progress, VerifyingStream, exchange, networkCause, readAll } from "./transport";
 
 /*
- * The bytes of a blob into a repository: a monolithic upload from memory (`pushBlob`), or a stream
+ * The bytes of a blob into a repository: a monolithic upload from memory (`pushBlob`) or from a file
+ * (`pushBlobFile`, a layer the builder compressed to disk), or a stream
  * from another repository on any registry (`copyBlob`). Both go through node:http (transport.ts),
  * and an attempt that fails part way starts over with a fresh upload session. A transfer has no
  * total time limit (ML layers are many GB): it ends when no byte has moved for `stallTimeoutMs`.
@@ -58,9 +47,48 @@ export async function pushBlob(
     name: string,
     bytes: Buffer,
 ): Promise<{ digest: string; uploaded: boolean }> {
-    const repo = repoOf(name);
     const digest = sha256Digest(bytes);
-    if (await hasBlob(session, name, digest)) return { digest, uploaded: false };
+    const uploaded = await pushBody(session, name, { digest, size: bytes.length }, (stall) =>
+        Progress.body(bytes, stall),
+    );
+    return { digest, uploaded };
+}
+
+/** A blob on disk whose digest and size the caller computed as it wrote it. */
+export interface BlobFile {
+    digest: string;
+    size: number;
+    path: string;
+}
+
+/**
+ * pushBlob for a blob in a file (a compressed layer): streamed from disk in one monolithic PUT, each
+ * attempt from the file's start with a fresh upload session. `onBytes` hears the bytes sent so far.
+ */
+export async function pushBlobFile(
+    session: Session,
+    name: string,
+    file: BlobFile,
+    onBytes?: (sent: number) => void,
+): Promise<{ digest: string; uploaded: boolean }> {
+    const blob = { digest: file.digest, size: file.size };
+    requireContentDigest(blob.digest);
+    const uploaded = await pushBody(session, name, blob, (stall) => ({
+        from: fs.createReadStream(file.path, { highWaterMark: 256 * 1024 }),
+        through: new Progress(stall, file.size, onBytes),
+    }));
+    return { digest: file.digest, uploaded };
+}
+
+/** The upload protocol for a blob whose digest is known: HEAD, then POST + PUT per attempt. */
+async function pushBody(
+    session: Session,
+    name: string,
+    blob: { digest: string; size: number },
+    body: (stall: Stall) => UploadBody,
+): Promise<boolean> {
+    const repo = repoOf(name);
+    if (await hasBlob(session, name, blob.digest)) return false;
     const attempts: UploadAttempts = { unauthorized: false };
     await withRetry(
         session.retry,
@@ -68,15 +96,7 @@ export async function pushBlob(
             const started = await startUpload(session, repo);
             const put = await session.stalled(async (stall) => {
                 try {
-                    const body = Progress.body(bytes, stall);
-                    return await upload(
-                        session,
-                        repo,
-                        started.url,
-                        { digest, size: bytes.length },
-                        body,
-                        stall,
-                    );
+                    return await upload(session, repo, started.url, blob, body(stall), stall);
                 } catch (e) {
                     const cause = networkCause(e);
                     if (cause) throw new RetryableError(cause);
@@ -87,8 +107,8 @@ export async function pushBlob(
         },
         (n, cause, last) => new RegistryUnavailableError(repo.registry, n, cause, last.reply),
     );
-    session.transferred(repo, digest, bytes.length);
-    return { digest, uploaded: true };
+    session.transferred(repo, blob.digest, blob.size);
+    return true;
 }
 
 /**
@@ -161,49 +181,6 @@ function checkUpload(put: CheckedReply, target: Repo, attempts: UploadAttempts):
     }
     const refused = statusError(put);
     if (refused.temporary) throw new RetryableError(`${put.status} ${put.statusText}`, put);
-    throw refused;
-}
-
-/**
- * A blob's GET with its body unread. Auth comes from what the session already learned; a challenge
- * is answered there (a HEAD), and the GET is sent once more with what it learned.
- */
-async function openBlob(
-    session: Session,
-    source: Repo,
-    digest: string,
-    signal: AbortSignal,
-): Promise<{ res: http.IncomingMessage; url: URL }> {
-    const url = blobUrl(source, digest);
-    const scope = pullScope(source);
-    const what = `GET blob ${digest} in ${source.name}`;
-    let got: { res: http.IncomingMessage; url: URL };
-    try {
-        got = await getFollowing(url, session.authorization(source.registry, scope), signal);
-        if (got.res.statusCode === 401) {
-            got.res.resume();
-            await session.request(source.registry, { method: "HEAD", url, scope, what });
-            got = await getFollowing(url, session.authorization(source.registry, scope), signal);
-        }
-    } catch (e) {
-        const cause = e instanceof RegistryError ? undefined : networkCause(e);
-        if (cause) throw new RetryableError(cause);
-        throw e;
-    }
-    const status = got.res.statusCode ?? 0;
-    if (status === 200) return got;
-    const reply: CheckedReply = {
-        method: "GET",
-        url: got.url.toString(),
-        status,
-        statusText: printable(got.res.statusMessage ?? ""),
-        body: await readErrorBody(got.res),
-        what,
-    };
-    if (status === 404) throw new BlobNotFoundError(source.name, digest, reply);
-    if (status === 401 || status === 403) throw new RegistryAuthError(source.registry, scope, status, reply);
-    const refused = statusError(reply);
-    if (refused.temporary) throw new RetryableError(`${status} ${reply.statusText}`.trim(), reply);
     throw refused;
 }
 
@@ -286,15 +263,4 @@ async function copyAttempt(
     checkUpload(put, target, attempts);
     session.transferred(target, blob.digest, verifying.bytes);
     return verifying.bytes;
-}
-
-/** The source's reply, for a refusal of the bytes it sent. */
-function sourceFacts(got: { res: http.IncomingMessage; url: URL }): ReplyFacts {
-    const status = got.res.statusCode ?? 0;
-    return {
-        method: "GET",
-        url: got.url.toString(),
-        status,
-        statusText: printable(got.res.statusMessage ?? ""),
-    };
 }

@@ -1,6 +1,8 @@
 import { createHash } from "crypto";
+import { Readable, Writable } from "stream";
+import { finished } from "stream/promises";
 import * as zlib from "zlib";
-import { readTar } from "../builder";
+import * as tar from "tar-stream";
 import { isIndexMediaType, Manifest, RegistryClient } from "../registry";
 
 export interface SbomOptions {
@@ -16,47 +18,97 @@ export interface SpdxFile {
     checksums: { algorithm: "SHA256" | "SHA1"; checksumValue: string }[];
 }
 
-/** The regular files of an image after its layers are applied in order (whiteouts remove). */
-async function imageFiles(client: RegistryClient, repository: string, manifest: Manifest) {
-    const files = new Map<string, Buffer>();
-    const unreadable: string[] = [];
-    for (const layer of manifest.json.layers ?? []) {
-        // A layer is read whole here: as large as its descriptor says, and no larger.
-        const blob = await client.getBlob(repository, layer.digest, {
-            bytes: layer.size,
-            what: "this layer",
-        });
-        let entries: Awaited<ReturnType<typeof readTar>>;
-        try {
-            entries = await readTar(/gzip/.test(layer.mediaType) ? zlib.gunzipSync(blob) : blob);
-        } catch (e) {
-            // Not a (gzip) tar, e.g. an artifact layer: say so in the SBOM rather than fail the release.
-            unreadable.push(`layer ${layer.digest} is not a readable tar (${(e as Error).message})`);
-            continue;
-        }
-        for (const [name, entry] of entries) {
-            const path = name.replace(/^\.?\//, "");
-            const base = path.slice(path.lastIndexOf("/") + 1);
-            const dir = path.slice(0, path.lastIndexOf("/") + 1);
-            if (base === ".wh..wh..opq") {
-                for (const k of [...files.keys()]) if (k.startsWith(dir)) files.delete(k);
-            } else if (base.startsWith(".wh.")) {
-                const gone = dir + base.slice(4);
-                for (const k of [...files.keys()])
-                    if (k === gone || k.startsWith(`${gone}/`)) files.delete(k);
-            } else if (entry.header.type === "file") {
-                files.set(path, entry.body);
+/** A regular file's checksums, hashed as its bytes passed. */
+interface FileSums {
+    sha256: string;
+    sha1: string;
+}
+
+/** One entry of a layer as the SBOM needs it: whiteouts and regular files, in the layer's order. */
+type LayerEntry = { path: string; file?: FileSums };
+
+/** Hashes one tar entry's body as it streams by. */
+async function sums(entry: AsyncIterable<Buffer>): Promise<FileSums> {
+    const sha256 = createHash("sha256");
+    const sha1 = createHash("sha1");
+    for await (const c of entry) {
+        sha256.update(c);
+        sha1.update(c);
+    }
+    return { sha256: sha256.digest("hex"), sha1: sha1.digest("hex") };
+}
+
+/**
+ * A layer's entries, streamed: gunzip → tar entries → per-file hashes, nothing of a file kept but its
+ * checksums. A layer that is not a (gzip) tar gives its reason instead; its bytes are still read to
+ * the end, so a blob that is not what its digest says fails the read (readBlobStream).
+ */
+async function layerEntries(bytes: Readable, gzipped: boolean): Promise<LayerEntry[] | string> {
+    const extract = tar.extract();
+    const tarBytes = gzipped ? bytes.pipe(zlib.createGunzip()) : bytes;
+    if (gzipped) bytes.on("error", (e) => tarBytes.destroy(e));
+    tarBytes.on("error", (e) => extract.destroy(e));
+    tarBytes.pipe(extract as unknown as Writable);
+    const out: LayerEntry[] = [];
+    try {
+        for await (const entry of extract) {
+            const path = entry.header.name.replace(/^\.?\//, "");
+            if (entry.header.type === "file") {
+                out.push({ path, file: await sums(entry as AsyncIterable<Buffer>) });
+            } else {
+                for await (const c of entry) void c;
+                out.push({ path });
             }
         }
+    } catch (e) {
+        if (bytes.errored) throw e;
+        // Not a (gzip) tar, e.g. an artifact layer: said in the SBOM rather than failing the release.
+        bytes.unpipe();
+        bytes.resume();
+        await finished(bytes);
+        return (e as Error).message;
+    }
+    tarBytes.unpipe();
+    tarBytes.resume();
+    await finished(bytes);
+    return out;
+}
+
+/** Applies one layer's entries to the files so far: a whiteout removes, a regular file is set. */
+function applyLayer(files: Map<string, FileSums>, entries: LayerEntry[]): void {
+    for (const { path, file } of entries) {
+        const base = path.slice(path.lastIndexOf("/") + 1);
+        const dir = path.slice(0, path.lastIndexOf("/") + 1);
+        if (base === ".wh..wh..opq") {
+            for (const k of [...files.keys()]) if (k.startsWith(dir)) files.delete(k);
+        } else if (base.startsWith(".wh.")) {
+            const gone = dir + base.slice(4);
+            for (const k of [...files.keys()]) if (k === gone || k.startsWith(`${gone}/`)) files.delete(k);
+        } else if (file) {
+            files.set(path, file);
+        }
+    }
+}
+
+/** The regular files of an image after its layers are applied in order (whiteouts remove). */
+async function imageFiles(client: RegistryClient, repository: string, manifest: Manifest) {
+    const files = new Map<string, FileSums>();
+    const unreadable: string[] = [];
+    for (const layer of manifest.json.layers ?? []) {
+        const gzipped = /gzip/.test(layer.mediaType);
+        const entries = await client.readBlobStream(repository, layer, (bytes) =>
+            layerEntries(bytes, gzipped),
+        );
+        if (typeof entries === "string") {
+            unreadable.push(`layer ${layer.digest} is not a readable tar (${entries})`);
+            continue;
+        }
+        applyLayer(files, entries);
     }
     return {
         files: [...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
         unreadable,
     };
-}
-
-function hex(algorithm: "sha256" | "sha1", b: Buffer): string {
-    return createHash(algorithm).update(b).digest("hex");
 }
 
 /** The platform images an SBOM describes: each child of an index (attestation children aside), or the image itself. */
@@ -87,15 +139,15 @@ async function platformPackage(
     const files: SpdxFile[] = [];
     const relationships: Record<string, string>[] = [];
     const sha1s: string[] = [];
-    content.forEach(([name, body], i) => {
-        const sha1 = hex("sha1", body);
+    content.forEach(([name, sum], i) => {
+        const sha1 = sum.sha1;
         sha1s.push(sha1);
         const id = `${pkgId.replace("Package", "File")}-${i + 1}`;
         files.push({
             fileName: `./${name}`,
             SPDXID: id,
             checksums: [
-                { algorithm: "SHA256", checksumValue: hex("sha256", body) },
+                { algorithm: "SHA256", checksumValue: sum.sha256 },
                 { algorithm: "SHA1", checksumValue: sha1 },
             ],
         });

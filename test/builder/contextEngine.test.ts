@@ -2,7 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { contextFiles, DockerEngine, readDockerSave, readTar } from "../../src/builder";
+import { contextFiles, DockerEngine } from "../../src/builder";
+import { readDockerSave, readTar } from "../fixtures/builder/reference";
 
 const COPY_ALL = "FROM scratch\nCOPY . /ctx/\n";
 

@@ -283,7 +283,7 @@ describe("providers against the real engine and registry @integration", function
                 "async applyTags(",
                 "withRetry",
                 "function publishImage",
-                "function normalizeLayer",
+                "function normalizeTar",
                 "function buildPushSign",
                 "function signRelease",
             ])

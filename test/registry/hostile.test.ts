@@ -303,6 +303,42 @@ const item2: Row[] = [
         },
     },
     {
+        name: "2c: a layer streamed from a file to an upload Location on another origin carries no credentials (pushBlobFile)",
+        run: async (start) => {
+            const [a, b] = [await start(), await start({ host: "127.0.0.2" })];
+            basicOnly(a);
+            const blob = Buffer.from("layer bytes on disk\n".repeat(20000));
+            const digest = sha256Digest(blob);
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-hostile-"));
+            const file = path.join(dir, "layer.tar.gz");
+            fs.writeFileSync(file, blob);
+            on(a, `/v2/${REPO}/blobs/uploads/`, (_req, res) => {
+                res.writeHead(202, { Location: `${b.origin}/upload/x1` }).end();
+                return true;
+            });
+            on(b, "/upload/x1", (req, res) => (b.addBlob(req.body), res.writeHead(201).end(), true));
+            try {
+                assert.deepStrictEqual(
+                    await clientFor([a]).pushBlobFile(`${a.registry}/${REPO}`, {
+                        digest,
+                        size: blob.length,
+                        path: file,
+                    }),
+                    { digest, uploaded: true },
+                );
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+            assert.deepStrictEqual(a.seen(), [
+                `HEAD /v2/${REPO}/blobs/${digest} -`,
+                `HEAD /v2/${REPO}/blobs/${digest} ${BASIC}`,
+                `POST /v2/${REPO}/blobs/uploads/ ${BASIC}`,
+            ]);
+            assert.deepStrictEqual(b.seen(), [`PUT /upload/x1?digest=${encodeURIComponent(digest)} -`]);
+            assert.ok(b.blobs.get(digest)?.equals(blob));
+        },
+    },
+    {
         name: "2c: a streamed copy into an upload Location on another origin sends no credentials either",
         run: async (start) => {
             const [source, a, b] = [await start(), await start(), await start({ host: "127.0.0.2" })];

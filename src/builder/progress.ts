@@ -1,0 +1,62 @@
+/*
+ * Per-layer progress of a release: compressing (the engine's export streamed to a layer file) and
+ * uploading. Events come as bytes move; faces decide what to show (a live line per layer on a TTY,
+ * one line per layer when it is done otherwise).
+ */
+
+export interface LayerProgress {
+    /** `linux/amd64`; empty for an upload, which serves every platform that has the layer. */
+    platform: string;
+    /** While compressing, the export's entry name; once done, and for uploads, the layer digest. */
+    layer: string;
+    /** A compression's entry in the engine's export, in every event of it (`layer` is the digest once done). */
+    source?: string;
+    phase: "compress" | "upload";
+    /** Uncompressed bytes read so far while compressing; compressed bytes (sent) otherwise. */
+    bytes: number;
+    /** An upload's size; a finished compression's output size. */
+    total?: number;
+    done: boolean;
+    /** Once done: how long the phase took. */
+    seconds?: number;
+    /** An upload the registry did not need: it had the blob. */
+    skipped?: boolean;
+}
+
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
+
+/** 1536 → "1.5 KiB". */
+export function byteSize(n: number): string {
+    let v = n;
+    let u = 0;
+    while (v >= 1024 && u < UNITS.length - 1) {
+        v /= 1024;
+        u++;
+    }
+    return u === 0 ? `${Math.round(v)} B` : `${v.toFixed(1)} ${UNITS[u]}`;
+}
+
+function rate(bytes: number, seconds: number): string {
+    return seconds > 0 ? `${byteSize(bytes / seconds)}/s` : "-";
+}
+
+const short = (digest: string): string => digest.replace(/^sha256:/, "").slice(0, 12);
+
+/** The one line for a finished layer phase, e.g. `pushed layer 3f2a…: 1.0 GiB in 9.8 s (104.5 MiB/s)`. */
+export function layerDoneLine(e: LayerProgress): string {
+    const secs = (e.seconds ?? 0).toFixed(1);
+    if (e.phase === "compress") {
+        const out = e.total !== undefined ? ` -> ${byteSize(e.total)}` : "";
+        return `compressed layer ${short(e.layer)} (${e.platform}): ${byteSize(e.bytes)}${out} in ${secs} s`;
+    }
+    if (e.skipped) return `layer ${short(e.layer)} already in the registry (${byteSize(e.bytes)})`;
+    return `pushed layer ${short(e.layer)}: ${byteSize(e.bytes)} in ${secs} s (${rate(e.bytes, e.seconds ?? 0)})`;
+}
+
+/** The live line for a layer in flight `seconds` so far, e.g. `pushing 3f2a…  512.0 MiB / 1.0 GiB  98.0 MiB/s`. */
+export function layerLiveLine(e: LayerProgress, seconds = 0): string {
+    if (e.done) return layerDoneLine(e);
+    const speed = seconds > 0 ? `  ${rate(e.bytes, seconds)}` : "";
+    if (e.phase === "compress") return `compressing ${e.layer} (${e.platform})  ${byteSize(e.bytes)}${speed}`;
+    return `pushing ${short(e.layer)}  ${byteSize(e.bytes)} / ${byteSize(e.total ?? 0)}${speed}`;
+}
