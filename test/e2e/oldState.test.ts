@@ -3,8 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Deployment, EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { hashContext, publishImage } from "../../src/builder";
-import { RegistryClient } from "../../src/registry";
+import { hashContext } from "../../src/builder";
 import {
     deploymentImage,
     engineEnv,
@@ -19,6 +18,7 @@ import {
     uniqueRun,
 } from "./harness";
 import {
+    checkoutAt,
     commitAppThenProject,
     FIXTURE,
     forThisRun,
@@ -29,6 +29,8 @@ import {
 } from "./oldState";
 
 const IMAGE = "pulumi-nodejs:dynamic:Resource::hello-image";
+/** The last commit whose builder wrote the first layer format (one gzip stream per layer). */
+const FIRST_LAYER_FORMAT = "a7d3a87";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment::hello-deployment";
 
 /**
@@ -149,10 +151,12 @@ describe("e2e: a dev stack deployed before src/build became src/builder still up
         );
     });
 
-    it("registry: today's builder, from this copy's context, pushes the very index the old code pushed", async () => {
+    it("registry: the builder of the first layer format, from this copy's context, pushes the very index the old code pushed", async () => {
         // The run's own repository must hold what the state says was pushed (the fixture's registry may
-        // be gone). The build is reproducible, so this is a rebuild of the same bytes, not a stand-in.
-        const published = await publishImage({
+        // be gone). Builds are reproducible per layer format, and 2.1.0 changed the format (block gzip):
+        // the last commit of the first format rebuilds the same bytes, not a stand-in.
+        const builder = checkoutAt(FIRST_LAYER_FORMAT, "image-release-format1-");
+        const inputs = {
             context: path.join(dir, "examples", "hello"),
             dockerfile: oldInputs.dockerfile,
             repository: repo,
@@ -163,9 +167,24 @@ describe("e2e: a dev stack deployed before src/build became src/builder still up
             gitSha: oldInputs.gitSha,
             sourceDateEpoch: oldInputs.sourceDateEpoch,
             tags: oldOutputs.tags,
-            client: new RegistryClient(),
             cache: false,
+        };
+        const script = [
+            'const { publishImage } = require("./src/builder");',
+            'const { RegistryClient } = require("./src/registry");',
+            "const o = JSON.parse(process.env.PUBLISH);",
+            "publishImage({ ...o, client: new RegistryClient() }).then((r) => process.stdout.write(JSON.stringify(r)));",
+        ].join("\n");
+        const out = await run("node", ["-r", "ts-node/register/transpile-only", "-e", script], builder, {
+            PUBLISH: JSON.stringify(inputs),
         });
+        fs.rmSync(builder, { recursive: true, force: true });
+        assert.strictEqual(out.code, 0, out.stderr);
+        const published = JSON.parse(out.stdout) as {
+            built: boolean;
+            digest: string;
+            platformDigests: unknown;
+        };
         assert.deepStrictEqual(
             [published.built, published.digest, published.platformDigests],
             [true, oldOutputs.digest, oldOutputs.platformDigests],
