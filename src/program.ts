@@ -41,6 +41,24 @@ function trainingJob(
 }
 
 /**
+ * With `image-release:service: true` the app serves traffic: a ClusterIP Service, a readiness probe on
+ * the example server's `/readyz` (which turns 503 while it drains after SIGTERM), and a rolling update
+ * that starts the new Pod first and stops an old one only once the new one is ready. Without it the
+ * Deployment is exactly what earlier versions made (no Service, no probe, the default strategy).
+ */
+function serving(port: number) {
+    return {
+        service: true,
+        container: {
+            readinessProbe: { httpGet: { path: "/readyz", port }, periodSeconds: 1, failureThreshold: 1 },
+        },
+        deploymentSpec: {
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        },
+    };
+}
+
+/**
  * The program every stack of this project runs: the release side (`releaseStack`: config, builds or
  * pinned digests, namespace, the workload transform) and the example app on the stack's first image.
  * Config is validated in full before the first resource, so a bad digest names
@@ -65,6 +83,7 @@ async function configure(): Promise<Record<string, unknown>> {
             ...(image.sourceRepository !== undefined ? { sourceRepository: image.sourceRepository } : {}),
             ...(cfg.verifyDigest && image.verifiedPin ? { verifiedPin: image.verifiedPin } : {}),
             ...(image.signedBy !== undefined ? { signedBy: image.signedBy } : {}),
+            ...(cfg.service ? serving(8080) : {}),
         },
         {
             ...stack.workloadOptions,

@@ -12,6 +12,7 @@ import { ChannelTag } from "./channelTag";
 import { DEFAULT_PULL_SECRET_NAME } from "./pullSecret";
 import { projectRoot, secretConfigKeys, stackConfigRecord, workloadOptions } from "./stackEnvironment";
 import { builtImage, pinnedImage, StackImage } from "./stackImages";
+import { rolloutTimeout } from "./rolloutTimeout";
 import { pinStackWorkloads, StackPin } from "./stackPins";
 
 export { StackImage };
@@ -154,6 +155,9 @@ export async function releaseStack(o: ReleaseStackOptions = {}): Promise<Release
                 : builtImage(name, image, cfg, root);
     }
     pinTheWorkloads(stack, cfg, images);
+    if (cfg.rolloutTimeoutSeconds !== undefined) {
+        pulumi.runtime.registerResourceTransform(rolloutTimeout(cfg.rolloutTimeoutSeconds));
+    }
     const options = workloadOptions(stack, cfg);
     return {
         stack,

@@ -383,7 +383,7 @@ describe("validateStackConfig", () => {
             name: "unknown key (typo)",
             in: cfg({ repository: REPO, digest: D, namepsace: "x" }),
             message: [
-                `${F}: image-release:namepsace: unknown key (known: repository, sourceRepository, digest, platforms, version, channel, gitSha, build, verifyDigest, namespace, createNamespace, promoteFrom, promotedFrom, kubeconfig, kubeContext, source, training, signingKey, requireSignature, allowImages, pullCredentials, images) (got "x")`,
+                `${F}: image-release:namepsace: unknown key (known: repository, sourceRepository, digest, platforms, version, channel, gitSha, build, verifyDigest, namespace, createNamespace, promoteFrom, promotedFrom, kubeconfig, kubeContext, source, training, signingKey, requireSignature, allowImages, pullCredentials, service, rolloutTimeoutSeconds, images) (got "x")`,
             ],
         },
         {
