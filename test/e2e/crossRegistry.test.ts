@@ -126,7 +126,8 @@ describe("e2e: prod in its own registry: pulumi up copies the pin there before d
 
     it("preview verifies the pin in the source and changes nothing; up copies it into 5001, then deploys 5001@digest", async () => {
         const preview = await prod.preview({ onOutput: log });
-        assert.strictEqual(preview.changeSummary.create, 6);
+        // With the pull credential: the PullSecret component and its Secret too.
+        assert.strictEqual(preview.changeSummary.create, 8);
         assert.strictEqual(await authed.headManifest(prodRepo, a.indexDigest), undefined);
 
         const up = await prod.up({ onOutput: log });
