@@ -232,7 +232,8 @@ describe("e2e: the real node runs the pinned digests: HTTP, a rollout under load
         const ns = r.namespaces.staging;
         const diagnostic = new RegExp(
             [
-                "Diagnostics:",
+                // The engine prints the stack's own "update failed" before or after it.
+                "",
                 "  kubernetes:apps/v1:Deployment \\(hello-deployment\\):",
                 "    error: 3 errors occurred:",
                 `    \t\\* the Kubernetes API server reported that "${ns}/hello" failed to fully initialize or become live: 'hello' timed out waiting to be Ready`,
