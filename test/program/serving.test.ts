@@ -53,7 +53,7 @@ describe("program: image-release:service and image-release:rolloutTimeoutSeconds
         assert.strictEqual(TIMEOUT in (job.metadata.annotations ?? {}), false);
     });
 
-    it("service: a ClusterIP Service on 8080, a readiness probe on /readyz, a rollout that keeps every replica ready", async () => {
+    it("service: a ClusterIP Service on 8080 with client-IP affinity, a readiness probe on /readyz, a rollout that keeps every replica ready", async () => {
         const { deployment, services } = await staging({ "image-release:service": "true" });
         assert.deepStrictEqual(
             services.map((s): unknown[] => [s.name, s.inputs.spec]),
@@ -64,6 +64,7 @@ describe("program: image-release:service and image-release:rolloutTimeoutSeconds
                         type: "ClusterIP",
                         selector: { app: "hello" },
                         ports: [{ port: 8080, targetPort: 8080 }],
+                        sessionAffinity: "ClientIP",
                     },
                 ],
             ],
