@@ -8,7 +8,8 @@
 #   - kube-scheduler            binds Pods to the nodes
 #   - kwok                      one fake node, kwok-node-0 (linux/amd64), whose Pods turn Running and
 #                               whose Job Pods turn Succeeded. It is tainted kwok.x-k8s.io/node=fake:
-#                               NoSchedule, so only Pods that tolerate that land there
+#                               NoSchedule, so only Pods that tolerate that land there (a namespace
+#                               annotated for kwok: see KWOK_ADMISSION)
 #   - a real node, real-node-0  containerd (CRI), kubelet and kube-proxy: see scripts/cluster-node.sh
 # Writes the admin kubeconfig to $STATE_DIR/cluster/kubeconfig. Idempotent: whatever already answers
 # with the same flags is left alone and reported; a process whose flags changed is restarted.
@@ -140,6 +141,10 @@ start etcd "curl -sf $ETCD/health" \
   --initial-cluster "image-release-local=http://127.0.0.1:$(port 23800)" \
   --listen-metrics-urls "http://127.0.0.1:$(port 23810)" --quota-backend-bytes 1073741824
 
+# A namespace that wants its Pods on kwok's node (images that do not run, many replicas) says so with
+# two annotations that these admission plugins read: scheduler.alpha.kubernetes.io/node-selector
+# "type=kwok" and scheduler.alpha.kubernetes.io/defaultTolerations, a toleration of the kwok taint.
+KWOK_ADMISSION=PodNodeSelector,PodTolerationRestriction
 start kube-apiserver "kubectl get --raw /readyz" \
   kube-apiserver --etcd-servers "$ETCD" --bind-address 127.0.0.1 --advertise-address 127.0.0.1 \
   --secure-port "$(port 16443)" --endpoint-reconciler-type none \
@@ -151,7 +156,7 @@ start kube-apiserver "kubectl get --raw /readyz" \
   --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-cluster-ip-range 10.96.0.0/16 --authorization-mode Node,RBAC --allow-privileged=true \
-  --enable-priority-and-fairness=false
+  --enable-priority-and-fairness=false --enable-admission-plugins "$KWOK_ADMISSION"
 
 start kube-controller-manager "curl -sfk https://127.0.0.1:$(port 10257)/healthz" \
   kube-controller-manager --kubeconfig "$KUBECONFIG_FILE" --bind-address 127.0.0.1 \
@@ -173,17 +178,11 @@ start kwok "curl -sf http://127.0.0.1:$(port 10248)/healthz" \
   --server-address "127.0.0.1:$(port 10248)" --node-name kwok-node-0
 
 # --- the fake node --------------------------------------------------------------------------------
-# Applied every time, so that a node an older script made gets its taint.
+# Applied every time, so that a node an older script made gets its taint: only Pods that tolerate it
+# land there (a namespace asks for that with the annotations below); every other Pod runs on the real
+# node.
 KWOK_TAINT=kwok.x-k8s.io/node
 kubectl get node kwok-node-0 >/dev/null 2>&1 || say "creating node kwok-node-0"
-# With the real node (IMAGE_RELEASE_REAL_NODE=1) kwok's node is tainted, so only Pods meant for it land
-# there; without it, every Pod lands on kwok's node, as the e2e that do not need real containers expect.
-if [ "${IMAGE_RELEASE_REAL_NODE:-0}" = 1 ]; then
-  KWOK_TAINTS='[{"key": "kwok.x-k8s.io/node", "value": "fake", "effect": "NoSchedule"}]'
-else
-  KWOK_TAINTS='[]'
-  KWOK_TAINT=""
-fi
 kubectl apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Node
@@ -198,7 +197,7 @@ metadata:
     kubernetes.io/hostname: kwok-node-0
     type: kwok
 spec:
-  taints: $KWOK_TAINTS
+  taints: [{"key": "kwok.x-k8s.io/node", "value": "fake", "effect": "NoSchedule"}]
 EOF
 kubectl wait --for=condition=Ready node/kwok-node-0 --timeout=60s >/dev/null ||
   die "node kwok-node-0 is not Ready (kwok log: $LOGS/kwok.log)"
@@ -219,20 +218,10 @@ done
 kubectl get serviceaccount default -n default >/dev/null 2>&1 ||
   die "the default service account never appeared (log: $LOGS/kube-controller-manager.log)"
 # --- the real node --------------------------------------------------------------------------------
-# Opt-in while the suites that need only simulated Pods move to the real node (issue "A real node"):
-# `npm run e2e:node` sets IMAGE_RELEASE_REAL_NODE=1. Without it, a real node an earlier run started
-# is stopped and removed, so no Pod lands on it.
 NODE_NAME=real-node-0
-if [ "${IMAGE_RELEASE_REAL_NODE:-0}" = 1 ]; then
-  # shellcheck source=cluster-node.sh
-  . "$HERE/cluster-node.sh"
-elif kubectl get node "$NODE_NAME" >/dev/null 2>&1 || [ -f "$RUN/kubelet.pid" ]; then
-  say "stopping the real node $NODE_NAME (IMAGE_RELEASE_REAL_NODE is not 1)"
-  bash "$HERE/cluster-down.sh" --node-only | sed 's/^/  /'
-  kubectl delete node "$NODE_NAME" --ignore-not-found >/dev/null
-fi
+# shellcheck source=cluster-node.sh
+. "$HERE/cluster-node.sh"
 
-NODES="kwok-node-0${KWOK_TAINT:+ (taint $KWOK_TAINT)}"
-[ "${IMAGE_RELEASE_REAL_NODE:-0}" = 1 ] && NODES="$NODE_NAME (real) and $NODES"
+NODES="$NODE_NAME (real) and kwok-node-0 (taint $KWOK_TAINT)"
 say "kubernetes $(kubectl version -o json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).serverVersion.gitVersion))') answers at $APISERVER; nodes $NODES Ready"
 say "kubeconfig: $KUBECONFIG_FILE"

@@ -1,3 +1,4 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PinnedDeployment, PinnedJob, releaseStack, ReleaseStack, StackImage } from "./components";
 import { Refusal } from "./flows";
@@ -40,6 +41,45 @@ function trainingJob(
     };
 }
 
+/** The example server's port: its container port and its Service's. */
+const PORT = 8080;
+
+/**
+ * With `image-release:service: true` the app serves traffic: a readiness probe on the example server's
+ * `/readyz` (which turns 503 while it drains after SIGTERM), and a rolling update that starts the new Pod
+ * first and stops an old one only once the new one is ready. Without it the Deployment is exactly what
+ * earlier versions made (no probe, the default strategy).
+ */
+const SERVING = {
+    container: {
+        readinessProbe: { httpGet: { path: "/readyz", port: PORT }, periodSeconds: 1, failureThreshold: 1 },
+    },
+    deploymentSpec: {
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+    },
+};
+
+/**
+ * The app's ClusterIP Service, `hello:8080`. Client-IP affinity keeps each client on one Pod while it is
+ * ready, so during a rollout (when old and new Pods are ready together for a moment) a client that saw
+ * the new release never gets the old one again.
+ */
+function service(stack: ReleaseStack, deployment: PinnedDeployment): k8s.core.v1.Service {
+    return new k8s.core.v1.Service(
+        `${APP}-service`,
+        {
+            metadata: { name: APP, namespace: stack.namespace, labels: { app: APP } },
+            spec: {
+                type: "ClusterIP",
+                selector: { app: APP },
+                ports: [{ port: PORT, targetPort: PORT }],
+                sessionAffinity: "ClientIP",
+            },
+        },
+        { ...stack.workloadOptions, dependsOn: [deployment] },
+    );
+}
+
 /**
  * The program every stack of this project runs: the release side (`releaseStack`: config, builds or
  * pinned digests, namespace, the workload transform) and the example app on the stack's first image.
@@ -65,6 +105,7 @@ async function configure(): Promise<Record<string, unknown>> {
             ...(image.sourceRepository !== undefined ? { sourceRepository: image.sourceRepository } : {}),
             ...(cfg.verifyDigest && image.verifiedPin ? { verifiedPin: image.verifiedPin } : {}),
             ...(image.signedBy !== undefined ? { signedBy: image.signedBy } : {}),
+            ...(cfg.service ? SERVING : {}),
         },
         {
             ...stack.workloadOptions,
@@ -74,6 +115,7 @@ async function configure(): Promise<Record<string, unknown>> {
             ],
         },
     );
+    if (cfg.service) service(stack, deployment);
     const training = trainingJob(stack, image, deployment.digest);
     return { ...stack.exports([deployment]), ...(training ? { trainingJob: training } : {}) };
 }

@@ -44,6 +44,9 @@ export { JobSpecInput, PinnedJobSpec } from "./jobSpec";
 export { jobAnnotations, jobBody, jobMetadata, jobName, jobSpec } from "./jobSpec";
 export { PinnedContainer, PinnedPodSpec, PodMetadata } from "./podTemplate";
 export { digestProblems, repositoryProblems, throwIfProblems } from "./validate";
+export { ANNOTATION_TIMEOUT_SECONDS, rolloutTimeout } from "./rolloutTimeout";
+/** @internal */
+export { withRolloutTimeout } from "./rolloutTimeout";
 export { ReleaseStack, releaseStack, ReleaseStackOptions, StackImage } from "./releaseStack";
 /** @internal */
 export { pinStackWorkloads, StackPin, standInDigest, withRealDigests } from "./stackPins";

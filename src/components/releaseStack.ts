@@ -13,6 +13,7 @@ import { ChannelTag } from "./channelTag";
 import { DEFAULT_PULL_SECRET_NAME } from "./pullSecret";
 import { projectRoot, secretConfigKeys, stackConfigRecord, workloadOptions } from "./stackEnvironment";
 import { builtImage, pinnedImage, StackImage } from "./stackImages";
+import { rolloutTimeout } from "./rolloutTimeout";
 import { pinStackWorkloads, StackPin } from "./stackPins";
 
 export { StackImage };
@@ -205,6 +206,9 @@ export async function releaseStack(o: ReleaseStackOptions = {}): Promise<Release
     }
     const guard: pulumi.Resource[] = [];
     pinTheWorkloads(stack, cfg, images, guard);
+    if (cfg.rolloutTimeoutSeconds !== undefined) {
+        pulumi.runtime.registerResourceTransform(rolloutTimeout(cfg.rolloutTimeoutSeconds));
+    }
     const options = withAdmissionPolicy(stack, cfg, images, workloadOptions(stack, cfg), guard);
     return {
         stack,

@@ -177,6 +177,17 @@ export const KEY_TABLE = [
         read: checks,
     },
     {
+        key: "service",
+        help: "true: the app gets a ClusterIP Service, a readiness probe on /readyz and a rollout that never drops a ready replica",
+        // Present only when on, like requireSignature: a stack file without it deploys what it did before.
+        read: (raw, scope, key) => (read.boolean(raw, scope, key) ? true : undefined),
+    },
+    {
+        key: "rolloutTimeoutSeconds",
+        help: "seconds `pulumi up` waits for each workload to turn ready before it fails (pulumi.com/timeoutSeconds)",
+        read: read.positiveInteger,
+    },
+    {
         key: "images",
         help: "a named set of images, each with the keys marked per-image (name -> map)",
         read: imageSetReader(() => IMAGE_ROWS),

@@ -70,6 +70,16 @@ export interface StackImageConfig {
      */
     pullCredentials?: Record<string, PullCredentialConfig>;
     /**
+     * `image-release:service: true`: the program's app gets a ClusterIP Service, a readiness probe on
+     * `/readyz` and a rolling update that keeps every replica ready. Present only when on.
+     */
+    service?: true;
+    /**
+     * `image-release:rolloutTimeoutSeconds`: how long `pulumi up` waits for each workload of the stack
+     * to turn ready (its `pulumi.com/timeoutSeconds` annotation). Default: the provider's own (10 minutes).
+     */
+    rolloutTimeoutSeconds?: number;
+    /**
      * Refuse a pin whose digest is not signed by a trusted key. Default: on for prod, off elsewhere;
      * present only when on.
      */

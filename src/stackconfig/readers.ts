@@ -93,6 +93,14 @@ export function boolean(raw: unknown, scope: Scope, key: string): boolean | unde
     return undefined;
 }
 
+/** A whole number of 1 or more; the engine hands a YAML number to the program as its digits. */
+export function positiveInteger(raw: unknown, scope: Scope, key: string): number | undefined {
+    const text = typeof raw === "number" ? String(raw) : raw;
+    if (typeof text === "string" && /^[1-9][0-9]{0,8}$/.test(text)) return Number(text);
+    scope.bad(key, "expected a whole number of 1 or more", raw);
+    return undefined;
+}
+
 function isMap(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -4,7 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { RegistryClient } from "../../src/registry";
-import { AUTH_CREDS, pushTestImage, TestImage } from "../fixtures/registry/testImage";
+import { AUTH_CREDS, TestImage } from "../fixtures/registry/testImage";
+import { pushServerImage } from "../fixtures/registry/serverImage";
 import { parsePrivateKey, signDigest } from "../../src/signing";
 import {
     deploymentImage,
@@ -12,7 +13,9 @@ import {
     expectFailure,
     git,
     kubectl,
+    podsOf,
     projectCopy,
+    REAL_NODE,
     SIGNING,
     timings,
     uniqueRun,
@@ -60,6 +63,22 @@ describe("e2e: prod in its own registry: pulumi up copies the pin there before d
         await signDigest(authed, source, img.indexDigest, key);
         return img;
     };
+    /** The example server, answering `version` and `gitSha`: a digest no other run pushed. */
+    const server = (version: string, gitSha: string) =>
+        pushServerImage(authed, source, { app: "hello", version, gitSha, seed: `${r.id}-${version}` });
+    /** The Deployment's one Pod runs on the real node, pulled from 5001 by `img`'s digest. */
+    const runsOnTheNode = async (img: TestImage) => {
+        const want = { node: REAL_NODE, ready: true, imageID: `${prodRepo}@${img.indexDigest}` };
+        for (let i = 0; ; i++) {
+            const live = podsOf(ns, "app=hello").filter((p) => !p.deleting);
+            const got = live.map((p) => ({ node: p.node, ready: p.ready, imageID: p.imageID }));
+            if (i >= 60 || (got.length === 1 && JSON.stringify(got[0]) === JSON.stringify(want))) {
+                assert.deepStrictEqual(got, [want]);
+                return;
+            }
+            await new Promise((res) => setTimeout(res, 500));
+        }
+    };
     const prodFile = () => path.join(dir, "stacks", "Pulumi.prod.yaml");
     /** Pins prod to `img` by hand, as a reviewed PR would: only the pin's lines change. */
     const pin = (img: TestImage, version: string, gitSha: string) => {
@@ -75,8 +94,8 @@ describe("e2e: prod in its own registry: pulumi up copies the pin there before d
     before(async () => {
         dir = projectCopy(r);
         kubectl(["create", "namespace", ns]);
-        a = await signed(await pushTestImage(authed, source, "e2e-cross-a"));
-        b = await signed(await pushTestImage(authed, source, "e2e-cross-b"));
+        a = await signed(await server("1.4.2", "0123abc"));
+        b = await signed(await server("1.5.0", "4567def"));
         const text = fs
             .readFileSync(prodFile(), "utf8")
             .replace(`image-release:repository: ${source}`, `image-release:repository: ${prodRepo}`)
@@ -88,8 +107,12 @@ describe("e2e: prod in its own registry: pulumi up copies the pin there before d
             .replace(/^(\s*)(image-release:namespace: .*)$/m, "$1$2\n$1image-release:createNamespace: false");
         fs.writeFileSync(prodFile(), text);
         git(dir, ["commit", "-q", "-am", "prod pulls from its own registry"]);
-        pin(a, "1.4.2", "0123abc");
         prod = await withEnv(true);
+        // The node pulls from 5001 too: the stack's pull Secret, from a secret config value.
+        const key = `image-release:pullCredentials["127.0.0.1:5001"]`;
+        await prod.setConfig(`${key}.username`, { value: AUTH_CREDS.username }, true);
+        await prod.setConfig(`${key}.password`, { value: AUTH_CREDS.password, secret: true }, true);
+        pin(a, "1.4.2", "0123abc");
     });
 
     afterEach(function () {
@@ -103,13 +126,15 @@ describe("e2e: prod in its own registry: pulumi up copies the pin there before d
 
     it("preview verifies the pin in the source and changes nothing; up copies it into 5001, then deploys 5001@digest", async () => {
         const preview = await prod.preview({ onOutput: log });
-        // With the namespace's admission policy and its binding.
-        assert.strictEqual(preview.changeSummary.create, 8);
+        // With the pull credential (the PullSecret component and its Secret), the namespace's admission
+        // policy and its binding.
+        assert.strictEqual(preview.changeSummary.create, 10);
         assert.strictEqual(await authed.headManifest(prodRepo, a.indexDigest), undefined);
 
         const up = await prod.up({ onOutput: log });
         assert.strictEqual(up.summary.result, "succeeded");
         assert.strictEqual(image(), `${prodRepo}@${a.indexDigest}`);
+        await runsOnTheNode(a);
         // Byte-exact in the target, with the release's immutable tags and the channel tag.
         assert.ok((await authed.getManifest(prodRepo, a.indexDigest)).bytes.equals(a.indexBytes));
         for (const ref of ["1.4.2", "git-0123abc", "prod"])
@@ -134,6 +159,7 @@ describe("e2e: prod in its own registry: pulumi up copies the pin there before d
         const up = await prod.up({ onOutput: log });
         assert.strictEqual(up.summary.result, "succeeded");
         assert.strictEqual(image(), `${prodRepo}@${b.indexDigest}`);
+        await runsOnTheNode(b);
         for (const [ref, digest] of [
             ["1.5.0", b.indexDigest],
             ["git-4567def", b.indexDigest],
@@ -145,7 +171,7 @@ describe("e2e: prod in its own registry: pulumi up copies the pin there before d
     });
 
     it("not logged in to 5001: preview and up fail with the registry's 401, naming it; nothing changes", async () => {
-        const c = await signed(await pushTestImage(authed, source, "e2e-cross-c"));
+        const c = await signed(await server("1.6.0", "89abcde"));
         pin(c, "1.6.0", "89abcde");
         const anonymous = await withEnv(false);
         const path5001 = prodRepo.slice("127.0.0.1:5001/".length);

@@ -180,3 +180,64 @@ export async function expectFailure(p: Promise<unknown>): Promise<string> {
 
 /** Step timings for the closing table. */
 export const timings: { step: string; seconds: number }[] = [];
+
+/** scripts/cluster-node.sh's node: every Pod that does not tolerate kwok's taint runs there. */
+export const REAL_NODE = "real-node-0";
+
+/**
+ * Creates `ns` for Pods that cannot run (images that exit, fixtures from before the app served): the
+ * API server's PodNodeSelector and PodTolerationRestriction plugins (scripts/cluster-up.sh) put every Pod
+ * of a namespace with these annotations on kwok's fake node.
+ */
+export function kwokNamespace(ns: string): void {
+    kubectl(["create", "namespace", ns]);
+    kubectl([
+        "annotate",
+        "namespace",
+        ns,
+        "scheduler.alpha.kubernetes.io/node-selector=type=kwok",
+        'scheduler.alpha.kubernetes.io/defaultTolerations=[{"key":"kwok.x-k8s.io/node","operator":"Exists","effect":"NoSchedule"}]',
+    ]);
+}
+
+/** One Pod as the tests look at it: its first container's state and the image the node runs. */
+export interface PodView {
+    name: string;
+    phase: string;
+    node: string;
+    ready: boolean;
+    /** The container's `imageID`: `repo@sha256:…`, what the node pulled. */
+    imageID: string;
+    deleting: boolean;
+    waiting?: { reason?: string; message?: string };
+}
+
+/** The Pods of `ns` that `selector` selects (e.g. `app=hello`, or `job-name=…`). */
+export function podsOf(ns: string, selector: string): PodView[] {
+    const list = JSON.parse(kubectl(["get", "pods", "-n", ns, "-l", selector, "-o", "json"])) as {
+        items: {
+            metadata: { name: string; deletionTimestamp?: string };
+            spec: { nodeName?: string };
+            status: {
+                phase: string;
+                containerStatuses?: {
+                    ready: boolean;
+                    imageID: string;
+                    state: { waiting?: { reason?: string; message?: string } };
+                }[];
+            };
+        }[];
+    };
+    return list.items.map((p) => {
+        const c = p.status.containerStatuses?.[0];
+        return {
+            name: p.metadata.name,
+            phase: p.status.phase,
+            node: p.spec.nodeName ?? "",
+            ready: c?.ready ?? false,
+            imageID: c?.imageID ?? "",
+            deleting: p.metadata.deletionTimestamp !== undefined,
+            ...(c?.state.waiting ? { waiting: c.state.waiting } : {}),
+        };
+    });
+}

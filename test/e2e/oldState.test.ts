@@ -9,6 +9,7 @@ import {
     engineEnv,
     git,
     kubectl,
+    kwokNamespace,
     projectCopy,
     registryDigest,
     registryTags,
@@ -114,7 +115,8 @@ describe("e2e: a dev stack deployed before src/build became src/builder still up
                 ),
         );
         appSha = commitAppThenProject(dir, "image-release today");
-        kubectl(["create", "namespace", ns]);
+        // The fixture's app exits at once (it predates the example server): its Pods run on kwok's node.
+        kwokNamespace(ns);
     });
 
     afterEach(function () {

@@ -4,8 +4,21 @@ import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { RegistryClient } from "../../src/registry";
-import { AUTH_CREDS, pushTestImage, TestImage } from "../fixtures/registry/testImage";
-import { deploymentImage, engineEnv, git, kubectl, projectCopy, run, timings, uniqueRun } from "./harness";
+import { AUTH_CREDS, TestImage } from "../fixtures/registry/testImage";
+import { pushServerImage } from "../fixtures/registry/serverImage";
+import {
+    deploymentImage,
+    engineEnv,
+    expectFailure,
+    git,
+    kubectl,
+    podsOf,
+    projectCopy,
+    REAL_NODE,
+    run,
+    timings,
+    uniqueRun,
+} from "./harness";
 
 const HOST = "127.0.0.1:5001";
 const KEY = `image-release:pullCredentials["${HOST}"]`;
@@ -51,7 +64,13 @@ describe("e2e: a 5001 stack's pull Secret, made from a secret config value", fun
 
     before(async () => {
         dir = projectCopy(r);
-        image = await pushTestImage(authed, repo, `e2e-pull-${r.id}`);
+        // The example server as staging's pin says (1.4.2, 0123abc): the node runs it, the Job too.
+        image = await pushServerImage(authed, repo, {
+            app: "hello",
+            version: "1.4.2",
+            gitSha: "0123abc",
+            seed: r.id,
+        });
         // staging pins the image on 5001 (the deployer is logged in there through DOCKER_CONFIG).
         const text = fs
             .readFileSync(stagingFile(), "utf8")
@@ -117,6 +136,16 @@ describe("e2e: a 5001 stack's pull Secret, made from a secret config value", fun
             "jsonpath={.items[*].spec.template.spec.imagePullSecrets}",
         ]);
         assert.strictEqual(jobs, reference);
+        // The real node pulled both from 5001 with the Secret: the server and the training run.
+        const ref = `${repo}@${image.indexDigest}`;
+        const live = podsOf(ns, "app=hello").filter((p) => !p.deleting);
+        assert.deepStrictEqual(
+            live.map((p) => [p.node, p.ready, p.imageID]),
+            [[REAL_NODE, true, ref]],
+        );
+        const job = kubectl(["get", "jobs", "-n", ns, "-o", "jsonpath={.items[0].metadata.name}"]);
+        const [jobPod] = podsOf(ns, `job-name=${job}`);
+        assert.deepStrictEqual([jobPod.node, jobPod.phase, jobPod.imageID], [REAL_NODE, "Succeeded", ref]);
     });
 
     it("the state holds the Secret's data only as ciphertext, and no output of the engine holds the password", async () => {
@@ -144,5 +173,55 @@ describe("e2e: a 5001 stack's pull Secret, made from a secret config value", fun
         await staging.preview({ onOutput: log, expectNoChanges: true, diff: true });
         for (const leak of leaks())
             assert.ok(!printed.includes(leak), `the engine printed ${leak.slice(0, 4)}…`);
+    });
+
+    it("without the credential, up of a digest the node never pulled fails within image-release:rolloutTimeoutSeconds, naming the registry and the 401; the running Pod stays", async () => {
+        const ref = `${repo}@${image.indexDigest}`;
+        const next = await pushServerImage(authed, repo, {
+            app: "hello",
+            version: "1.4.3",
+            gitSha: "0123abc",
+            seed: `${r.id}-next`,
+        });
+        await staging.removeConfig("image-release:pullCredentials");
+        await staging.setConfig("image-release:rolloutTimeoutSeconds", { value: "30" });
+        fs.writeFileSync(
+            stagingFile(),
+            fs
+                .readFileSync(stagingFile(), "utf8")
+                .replace(/(image-release:digest:) sha256:[0-9a-f]{64}/, `$1 ${next.indexDigest}`)
+                .replace(/(image-release:version:) .*/, "$1 1.4.3"),
+        );
+        git(dir, ["commit", "-q", "-am", "staging runs 1.4.3, without a pull credential"]);
+        const started = Date.now();
+        const err = await expectFailure(staging.up({ onOutput: log }));
+        const seconds = (Date.now() - started) / 1000;
+        timings.push({ step: "pull secret: up without the credential fails after", seconds });
+        assert.ok(seconds < 90, `up took ${seconds}s to fail with a 30 s timeout`);
+        // The provider's words under the Deployment's name: the timeout, and the kubelet's pull error
+        // (ErrImagePull, or the back-off after it) naming the registry and its 401.
+        const next5001 = `${repo}@${next.indexDigest}`.replace(/[.]/g, "\\.");
+        const diagnostic = new RegExp(
+            [
+                // The engine prints the stack's own "update failed" before or after it.
+                "",
+                "  kubernetes:apps/v1:Deployment \\(hello-deployment\\):",
+                "    error: 3 errors occurred:",
+                `    \t\\* the Kubernetes API server reported that "${ns}/hello" failed to fully initialize or become live: 'hello' timed out waiting to be Ready`,
+                "    \t\\* Minimum number of Pods to consider the application live was not attained",
+                `    \t\\* \\[Pod ${ns}/hello-[0-9a-z]+-[0-9a-z]+\\]: containers with unready status: \\[hello\\]` +
+                    `\\[(ErrImagePull|ImagePullBackOff)\\] (Back-off pulling image "${next5001}": ErrImagePull: )?` +
+                    `failed to pull and unpack image "${next5001}": failed to resolve reference "${next5001}": ` +
+                    `pulling from host 127\\.0\\.0\\.1:5001 failed with status code \\[manifests ${next.indexDigest}\\]: 401 Unauthorized`,
+                "",
+            ].join("\n"),
+        );
+        assert.match(err, diagnostic);
+        // The old Pod keeps running what it pulled: a rollout never drops it before a new one is ready.
+        const live = podsOf(ns, "app=hello").filter((p) => p.ready);
+        assert.deepStrictEqual(
+            live.map((p) => [p.node, p.imageID]),
+            [[REAL_NODE, ref]],
+        );
     });
 });

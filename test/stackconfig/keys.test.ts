@@ -197,6 +197,20 @@ const rows: {
         problem: () => "expected a map with rollout, http",
     },
     {
+        key: "service",
+        good: "true",
+        want: { service: true },
+        bad: "on",
+        problem: () => "expected true or false",
+    },
+    {
+        key: "rolloutTimeoutSeconds",
+        good: "90",
+        want: { rolloutTimeoutSeconds: 90 },
+        bad: "1m30s",
+        problem: () => "expected a whole number of 1 or more",
+    },
+    {
         key: "images",
         good: { api: { repository: REPO2, digest: D2 } },
         want: { repository: REPO2, digest: D2, form: "set" },
@@ -240,6 +254,42 @@ describe("the key table: one row per key, each accepted and refused with its exa
                 cfg({ repository: REPO, digest: D, createNamespace: value }),
             );
             assert.strictEqual("createNamespace" in got, false);
+        }
+    });
+
+    it("service: false (the default) leaves the field out, so stack files without the key read the same", () => {
+        for (const value of [false, "false"]) {
+            const got = validateStackConfig(
+                "staging",
+                F,
+                cfg({ repository: REPO, digest: D, service: value }),
+            );
+            assert.strictEqual("service" in got, false);
+        }
+    });
+
+    it("rolloutTimeoutSeconds: a YAML number as the engine hands it (its digits) or as a number; never 0, a fraction or a sign", () => {
+        const table: [unknown, number | string][] = [
+            ["600", 600],
+            [45, 45],
+            ["0", "expected a whole number of 1 or more"],
+            ["1.5", "expected a whole number of 1 or more"],
+            [-5, "expected a whole number of 1 or more"],
+            ["+30", "expected a whole number of 1 or more"],
+            ["030", "expected a whole number of 1 or more"],
+        ];
+        for (const [raw, want] of table) {
+            const read = () =>
+                validateStackConfig(
+                    "staging",
+                    F,
+                    cfg({ repository: REPO, digest: D, rolloutTimeoutSeconds: raw }),
+                );
+            if (typeof want === "number") assert.strictEqual(read().rolloutTimeoutSeconds, want, String(raw));
+            else
+                assert.throws(read, {
+                    message: `${F}: image-release:rolloutTimeoutSeconds: ${want} (got "${String(raw)}")`,
+                });
         }
     });
 

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { AUTH_CREDS, LOCAL_AUTH } from "../fixtures/registry/testImage";
-import { kubectl, REGISTRY, ROOT, run, timings, uniqueRun } from "../e2e/harness";
+import { kubectl, REGISTRY, ROOT, run, timings, uniqueRun } from "./harness";
 
 /** scripts/cluster-node.sh's node; kwok-node-0 is tainted, so untolerating Pods land here. */
 const NODE = "real-node-0";
