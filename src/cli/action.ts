@@ -50,7 +50,13 @@ export function defineCommand<F extends CommonOptions, R>(
 ): (program: Command, ctx: CommandContext) => void {
     return (program, ctx) => {
         const cmd = program.command(spec.name).description(spec.description);
-        addCommonFlags(spec.flags(cmd)).action(async (o: F) => {
+        addCommonFlags(spec.flags(cmd)).action(async (...args: unknown[]) => {
+            // Commander hands the positional arguments first, then the options, then the command.
+            const positional = args.slice(0, -2) as string[];
+            const o = {
+                ...(args[args.length - 2] as F),
+                ...(positional.length > 0 ? { args: positional } : {}),
+            };
             validateFlags(spec, o);
             const r = await spec.run(o, ctx.deps ?? registryDeps(o), ctx);
             emit(ctx.io, o.json === true, r, spec.render(r, o));

@@ -4,6 +4,7 @@ import { CommandContext } from "./context";
 import { historyCommand } from "./history";
 import { notesCommand } from "./notes";
 import { promoteCommand } from "./promote";
+import { rejectCommand } from "./reject";
 import { releaseCommand } from "./release";
 import { rollbackCommand } from "./rollback";
 import { statusCommand } from "./status";
@@ -19,6 +20,7 @@ export function addCommands(program: Command, ctx: CommandContext): Command {
         rollbackCommand,
         statusCommand,
         checkCommand,
+        rejectCommand,
         historyCommand,
         notesCommand,
         verifyCommand,

@@ -9,6 +9,8 @@ export interface CommonOptions {
     json?: true;
     /** Seconds the command's registry metadata calls may take together (RegistryClient deadlineMs). */
     deadline: number;
+    /** The command's positional arguments (`reject <digest>`), in order. */
+    args?: string[];
 }
 
 export const DEFAULT_DEADLINE_SECONDS = 120;

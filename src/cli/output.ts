@@ -42,7 +42,8 @@ function withImage<T>(rows: T[], image: (r: T) => string | undefined, cells: (r:
 function clusterCell(r: StackStatus): string {
     if (r.clusterError !== undefined) return "error";
     if (r.clusterDrift === undefined) return "-";
-    return r.clusterDrift.length > 0 ? "DRIFT" : "ok";
+    if (r.clusterDrift.length > 0) return "DRIFT";
+    return r.rolledBack !== undefined ? "ROLLED-BACK" : "ok";
 }
 
 /** One line per container off its pin, and per namespace that could not be read, under the table. */
@@ -53,10 +54,16 @@ function clusterNotes(rows: StackStatus[]): string[] {
                 `! ${r.stack}${r.image !== undefined ? ` ${r.image}` : ""}: ${terminalText(d.workload)} container ${terminalText(d.container)} runs ${terminalText(d.running)}, not the pin ${d.pinned}\n`,
         ),
     );
+    const rolledBack = rows.flatMap((r) =>
+        (r.rolledBack ?? []).map(
+            (d) =>
+                `~ ${r.stack}${r.image !== undefined ? ` ${r.image}` : ""}: rolled back, PR pending (${terminalText(d.branch)}): ${terminalText(d.workload)} container ${terminalText(d.container)} runs ${terminalText(d.running)}, main pins ${d.pinned}\n`,
+        ),
+    );
     const errors = [
         ...new Set(rows.filter((r) => r.clusterError).map((r) => `! ${r.stack}: ${r.clusterError}\n`)),
     ];
-    return [...lines, ...errors];
+    return [...lines, ...rolledBack, ...errors];
 }
 
 export function renderStatus(rows: StackStatus[]): string {

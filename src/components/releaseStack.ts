@@ -8,15 +8,29 @@ import {
     StackImageConfig,
     validateEngineStackConfig,
 } from "../stackconfig";
+import { GateMember, previewVerification } from "../flows";
+import { RegistryClient } from "../registry";
 import { admissionPolicy } from "./admissionPolicy";
 import { ChannelTag } from "./channelTag";
 import { DEFAULT_PULL_SECRET_NAME } from "./pullSecret";
 import { projectRoot, secretConfigKeys, stackConfigRecord, workloadOptions } from "./stackEnvironment";
 import { builtImage, pinnedImage, StackImage } from "./stackImages";
 import { rolloutTimeout } from "./rolloutTimeout";
+import { VERIFY_CLIENT_OPTIONS } from "./pinVerification";
 import { pinStackWorkloads, StackPin } from "./stackPins";
 
 export { StackImage };
+
+/** The pinned images as the verification gate reads them: where each digest was found. */
+function gateMembers(images: Record<string, StackImage>): GateMember[] {
+    return Object.values(images)
+        .filter((i) => typeof i.digest === "string")
+        .map((i) => ({
+            image: i.name,
+            repository: i.verifiedPin?.repository ?? i.repository,
+            digest: i.digest as string,
+        }));
+}
 
 /** Options of {@link releaseStack}. */
 export interface ReleaseStackOptions {
@@ -204,6 +218,7 @@ export async function releaseStack(o: ReleaseStackOptions = {}): Promise<Release
                 ? await pinnedImage(name, image, cfg, root, byComponent)
                 : builtImage(name, image, cfg, root);
     }
+    await previewVerification(cfg, root, gateMembers(images), new RegistryClient(VERIFY_CLIENT_OPTIONS));
     const guard: pulumi.Resource[] = [];
     pinTheWorkloads(stack, cfg, images, guard);
     if (cfg.rolloutTimeoutSeconds !== undefined) {

@@ -62,7 +62,12 @@ export {
     PublishFn,
 } from "./buildPushSign";
 export { releaseSet, ReleaseSetOptions, ReleaseSetResult, SetImageRelease } from "./releaseSet";
-export { check, CheckDeps, CheckOptions, CheckOutcome, CheckResult } from "./check";
+export { check, CheckDeps, CheckOptions, CheckOutcome, CheckResult, soakLine } from "./check";
+export { clusterUid, RecordedEvidence, recordVerification, signRejection } from "./evidence";
+export { reject, RejectOptions, RejectResult } from "./reject";
+export { AutoRollback, automationUp, rollbackAfterFailure, UpFn } from "./autoRollback";
+export { previewVerification, ranBefore } from "./previewGate";
+export { GateMember, GateOptions, refuseRejected, verificationGate, verifierKeys } from "./verification";
 export { kubectlCli, KubectlFn } from "./clusterState";
 export { rolloutProblems } from "./rolloutCheck";
 export { ApiGetFn, httpProblem, HttpAnswer, proxyPath, stackApiGet } from "./httpCheck";

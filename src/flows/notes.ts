@@ -51,7 +51,14 @@ async function signatureNotes(
     const paths = [...new Set(stacks.flatMap((s) => s.signingKeys ?? []))];
     const keys = readPublicKeys(paths, repoRoot);
     const verifiedBy = await trustedSigners(deps.client, repository, digest, sig.layers, keys);
-    const atts = await readAttestations(deps.client, repository, digest, keys);
+    // Attestations are also check evidence and rejections, which the stacks' verifier keys sign.
+    const verifiers = [...new Set(stacks.flatMap((s) => s.verifierKeys ?? []))].filter(
+        (p) => !paths.includes(p),
+    );
+    const atts = await readAttestations(deps.client, repository, digest, [
+        ...keys,
+        ...readPublicKeys(verifiers, repoRoot),
+    ]);
     return {
         signature: {
             ref: `${repository}:${artifactTag(digest, "sig")}`,

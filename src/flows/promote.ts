@@ -10,6 +10,7 @@ import { loadStack, loadStackSnapshot, outputsFile, readSetOutputs } from "./sta
 import { promoteSet } from "./promoteSet";
 import { MovedImage, movedImages, SetPinResult } from "./setPin";
 import { memberNames } from "./setMembers";
+import { verificationGate } from "./verification";
 import {
     readSourceRecord,
     readSourceReleases,
@@ -186,6 +187,7 @@ function promotionPin(
     pin: SourcePin,
     held: VerifiedPin,
     ran: Markdown,
+    verified: Markdown[],
 ): PinChange {
     const { target, snapshot } = p;
     return {
@@ -200,7 +202,7 @@ function promotionPin(
         previousDigest: target.digest,
         kind: "promote",
         verified: held.description,
-        evidence: [ran, ...(held.signature ? [signedEvidence(held.signature)] : [])],
+        evidence: [ran, ...(held.signature ? [signedEvidence(held.signature)] : []), ...verified],
         from: o.from,
     };
 }
@@ -228,8 +230,19 @@ export async function promote(o: PromoteOptions, deps: PromoteDeps): Promise<Pro
     const pin = sourcePin(o, p);
     const ran = ranEvidence(o, p, pin.digest);
     const held = await checkForTarget(o, p, pin, deps);
+    const image = Object.keys(p.target.images)[0];
+    const verified = await verificationGate(
+        {
+            target: p.target,
+            root: o.repoRoot,
+            from: o.from,
+            members: [{ image, repository: held.repository, digest: pin.digest }],
+            action: `promote it to "${o.to}"`,
+        },
+        deps,
+    );
     const title = `Promote ${p.target.repository.split("/").pop()} ${pin.version ?? digestPrefix(pin.digest)} from ${o.from} to ${o.to}`;
-    const r = await applyPin(o, promotionPin(o, p, pin, held, ran), deps, title);
+    const r = await applyPin(o, promotionPin(o, p, pin, held, ran, verified), deps, title);
     return {
         ...r,
         from: o.from,

@@ -8,6 +8,7 @@ import { applySetPin, MemberPin, SetPinResult } from "./setPin";
 import { Combination, describeCombination, memberNames, revisionDigest, sameMembers } from "./setMembers";
 import { mapLimit } from "./limit";
 import { recordedEvidence, recordedSetEvidence } from "./stackOutputs";
+import { verificationGate } from "./verification";
 
 /** What the set path of promote is handed once the promotion path allows it. */
 export interface SetPromotion {
@@ -150,9 +151,25 @@ export async function promoteSet(o: SetPromoteOptions, p: SetPromotion, deps: Pi
     }
     const ran = combinationRan(o, p, combination);
     const members = await verifyMembers(o, p, moving, combination, deps);
+    const verified = await verificationGate(
+        {
+            target: p.target,
+            root: o.repoRoot,
+            from: o.from,
+            members: members.map((m) => ({
+                image: m.name,
+                repository: m.sourceRepository ?? m.repository,
+                digest: m.digest,
+            })),
+            // The whole set: the evidence must be about this exact combination, not its parts apart.
+            ...(o.image === undefined ? { combination } : {}),
+            action: o.image === undefined ? `promote the set to "${o.to}"` : `promote it to "${o.to}"`,
+        },
+        deps,
+    );
     const what = members.map((m) => `${m.name} ${m.version ?? m.digest.slice(7, 19)}`).join(", ");
     const title = `Promote ${what} from ${o.from} to ${o.to}`;
     const change = { stack: p.target, snapshot: p.snapshot, kind: "promote" as const, members, from: o.from };
-    const result = await applySetPin(o, { ...change, evidence: [ran] }, deps, title);
+    const result = await applySetPin(o, { ...change, evidence: [ran, ...verified] }, deps, title);
     return { result, members, title };
 }

@@ -11,6 +11,7 @@ import { rollbackSet } from "./rollbackSet";
 import { MovedImage, movedImages, SetPinResult } from "./setPin";
 import { memberNames } from "./setMembers";
 import { loadStackSnapshot } from "./stack";
+import { refuseRejected, verifierKeys, withoutRejected } from "./verification";
 
 export interface RollbackOptions extends PinOptions {
     stack: string;
@@ -130,13 +131,25 @@ export async function rollback(o: RollbackOptions, deps: PinDeps): Promise<Rollb
     const { config: stack, snapshot } = loadStackSnapshot(o, o.stack);
     if (stack.form === "set") return rollbackMembers(o, stack, snapshot, deps);
     if (o.image !== undefined) memberNames([stack], o.image);
-    const pick = pickRollbackTarget(o.stack, stack.digest, stackFileHistory(o.repoRoot, stack.file), o.to);
+    const history = stackFileHistory(o.repoRoot, stack.file);
+    // Stepping back skips a rejected digest; one named by --to is refused with its rejection below.
+    const named = o.to !== undefined && !/^\d+$/.test(o.to);
+    const entries = named ? history : await withoutRejected(stack, o.repoRoot, history, deps.client);
+    const pick = pickRollbackTarget(o.stack, stack.digest, entries, o.to);
     const held = await checkEarlierDigest(
         o.repoRoot,
         stack,
         stack,
         { ...pick, digest: pick.digest as string },
         deps,
+    );
+    const image = Object.keys(stack.images)[0];
+    const member = { image, repository: held.repository, digest: held.digest };
+    await refuseRejected(
+        deps.client,
+        verifierKeys(stack, o.repoRoot),
+        [member],
+        `roll "${o.stack}" back to it`,
     );
     const title = `Roll back ${o.stack} to ${pick.version ?? digestPrefix(held.digest)} (${pick.shortCommit})`;
     const r = await applyPin(o, rollbackPin(o, stack, snapshot, pick, held), deps, title);

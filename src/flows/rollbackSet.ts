@@ -13,6 +13,7 @@ import { signedEvidence } from "./pinCheck";
 import { checkEarlierDigest } from "./earlierPin";
 import { applySetPin, MemberPin, SetPinResult } from "./setPin";
 import { Combination, combinationKey, memberNames } from "./setMembers";
+import { refuseRejected, verifierKeys, withoutRejected } from "./verification";
 
 export interface SetRollbackOptions extends PinOptions {
     stack: string;
@@ -134,7 +135,10 @@ export async function rollbackSet(
     pickOne: (current: string | undefined, entries: StackHistoryEntry[]) => StackHistoryEntry,
 ): Promise<SetRollback> {
     const names = memberNames([stack], o.image);
-    const entries = stackFileHistory(o.repoRoot, stack.file);
+    const history = stackFileHistory(o.repoRoot, stack.file);
+    // Stepping back skips a revision that pins a rejected digest; a named one is refused below.
+    const named = o.to !== undefined && !/^\d+$/.test(o.to);
+    const entries = named ? history : await withoutRejected(stack, o.repoRoot, history, deps.client);
     let pick: SetRollbackTarget;
     if (o.image !== undefined) {
         const e = pickOne(stack.images[o.image].digest, memberHistory(entries, o.image));
@@ -144,6 +148,16 @@ export async function rollbackSet(
         pick = pickRollbackCombination(o.stack, current, names, entries, o.to);
     }
     const members = await restoredMembers(o, stack, pick, deps);
+    await refuseRejected(
+        deps.client,
+        verifierKeys(stack, o.repoRoot),
+        members.map((m) => ({
+            image: m.name,
+            repository: m.sourceRepository ?? m.repository,
+            digest: m.digest,
+        })),
+        `roll "${o.stack}" back to it`,
+    );
     const { commit, shortCommit } = pick.entry;
     const what = members.map((m) => `${m.name} ${m.version ?? m.digest.slice(7, 19)}`).join(", ");
     const title = `Roll back ${o.stack} to ${what} (${shortCommit})`;

@@ -5,6 +5,7 @@ import { kubectlCli, KubectlFn, stackClusterDrift } from "./clusterState";
 import { CliDeps } from "./context";
 import { loadStack, outputsFile, readOutputs, StackOptions } from "./stack";
 import { mapLimit } from "./limit";
+import { pendingRollbacks } from "./pendingRollback";
 
 export interface StackStatus {
     stack: string;
@@ -31,6 +32,11 @@ export interface StackStatus {
     clusterDrift?: ClusterDrift[];
     /** With `--cluster`: why the stack's namespace could not be read. */
     clusterError?: string;
+    /**
+     * With `--cluster`: containers that run what a local rollback branch pins instead of the pin (an
+     * automatic rollback whose PR is pending): its own state, not drift.
+     */
+    rolledBack?: (ClusterDrift & { branch: string })[];
 }
 
 export interface StatusOptions extends StackOptions {
@@ -104,6 +110,24 @@ async function clusterRows(
     return out;
 }
 
+/** Drift, less what a pending rollback branch pins (reported as rolled back, not as drift). */
+function splitPending(
+    repoRoot: string,
+    s: StackImageConfig,
+    drift: ClusterDrift[],
+): Pick<StackStatus, "clusterDrift" | "rolledBack"> {
+    if (drift.length === 0) return { clusterDrift: drift };
+    const pending = pendingRollbacks(repoRoot, s.stack, s.file);
+    const branchOf = (d: ClusterDrift) => pending.get(d.running.slice(d.running.indexOf("@") + 1));
+    const rolledBack = drift
+        .filter((d) => branchOf(d) !== undefined)
+        .map((d) => ({ ...d, branch: branchOf(d) as string }));
+    return {
+        clusterDrift: drift.filter((d) => branchOf(d) === undefined),
+        ...(rolledBack.length > 0 ? { rolledBack } : {}),
+    };
+}
+
 export async function status(o: StatusOptions, deps: StatusDeps): Promise<StackStatus[]> {
     const stacks = listStacks(o.stacksDir).map((s) => loadStack(o, s));
     const jobs: { key: string; name: string; ref: string }[] = [];
@@ -131,7 +155,11 @@ export async function status(o: StatusOptions, deps: StatusDeps): Promise<StackS
                 ? {}
                 : seen.error !== undefined
                   ? { clusterError: seen.error }
-                  : { clusterDrift: (seen.drift ?? []).filter((d) => d.image === r.name) };
+                  : splitPending(
+                        o.repoRoot,
+                        s,
+                        (seen.drift ?? []).filter((d) => d.image === r.name),
+                    );
         const pin = results.get(keyOf(r, "pin"));
         const chan = results.get(keyOf(r, "chan"));
         const error = pin?.error ?? chan?.error;

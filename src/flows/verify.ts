@@ -75,7 +75,8 @@ async function stackSignature(
             deps.client,
             p.repository,
             digest,
-            readPublicKeys(s.signingKeys ?? [], repoRoot),
+            // The release key signs provenance and SBOM; a verifier key signs check evidence and rejections.
+            readPublicKeys([...(s.signingKeys ?? []), ...(s.verifierKeys ?? [])], repoRoot),
         );
         return { ...who, ...(v ? { signedBy: v.keyId } : {}), attestations: atts.map(describeAttestation) };
     } catch (e) {

@@ -80,3 +80,22 @@ export {
     withPullSecret,
 } from "./pullSecrets";
 export { ClusterDrift, clusterDrift, ClusterPin } from "./clusterDrift";
+export {
+    CheckedOutcome,
+    combinationKey,
+    humanSeconds,
+    nextVerification,
+    reasonProblem,
+    REJECTION_PREDICATE,
+    RejectionPredicate,
+    rejectionSummary,
+    sameSubject,
+    Signed,
+    SoakState,
+    soakState,
+    soakSummary,
+    standingRejection,
+    VERIFICATION_PREDICATE,
+    VerificationPredicate,
+    VerifiedMember,
+} from "./evidence";

@@ -47,10 +47,13 @@ export async function appendArtifactLayer(
     alreadyThere: (existing: ArtifactLayer) => Promise<boolean> = async (l) =>
         l.digest === sha256Digest(blob) &&
         JSON.stringify(l.annotations ?? {}) === JSON.stringify(layer.annotations ?? {}),
+    /** Earlier layers the new one replaces (a newer statement about the same thing), dropped as it is added. */
+    replaces: (existing: ArtifactLayer) => Promise<boolean> = async () => false,
 ): Promise<{ manifestDigest: string; added: boolean }> {
     const digest = sha256Digest(blob);
     const current = await readArtifact(client, repository, tag);
-    const layers = current?.layers ?? [];
+    const layers: ArtifactLayer[] = [];
+    for (const l of current?.layers ?? []) if (!(await replaces(l))) layers.push(l);
     for (const l of layers) {
         if (current && (await alreadyThere(l)))
             return { manifestDigest: current.manifest.digest, added: false };

@@ -1,6 +1,14 @@
 export { SigningError } from "./errors";
-export { keyId, parsePrivateKey, parsePublicKey, readPublicKeys, signingKeyFromEnv } from "./keys";
-export type { SigningKey, TrustedKey } from "./keys";
+export {
+    keyId,
+    parsePrivateKey,
+    parsePublicKey,
+    readPublicKeys,
+    signingKeyFromEnv,
+    VERIFIER_KEY_ENV,
+} from "./keys";
+export type { KeyEnvNames, SigningKey, TrustedKey } from "./keys";
+export { readRejections, readVerifications } from "./evidence";
 export {
     artifactTag,
     signatureArtifactTags,

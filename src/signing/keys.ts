@@ -107,15 +107,18 @@ function decryptCosignKey(body: Buffer, password: string, source: string): Buffe
  * An ECDSA P-256 private key from PEM text: cosign's encrypted format, an encrypted PKCS#8 PEM, or a
  * plain PKCS#8 / SEC1 PEM. Anything else (another curve, RSA) is refused by name.
  */
-export function parsePrivateKey(pem: string, password: string | undefined, source: string): SigningKey {
+export function parsePrivateKey(
+    pem: string,
+    password: string | undefined,
+    source: string,
+    passwordVariables = "IMAGE_RELEASE_SIGNING_PASSWORD (or COSIGN_PASSWORD)",
+): SigningKey {
     const block = pemBlock(pem);
     if (block === undefined) throw new SigningError(`${source}: no PEM block found`);
     let privateKey: KeyObject;
     const needPassword = COSIGN_PEM_TYPES.includes(block.type) || block.type === "ENCRYPTED PRIVATE KEY";
     if (needPassword && password === undefined) {
-        throw new SigningError(
-            `${source}: the key is encrypted; set IMAGE_RELEASE_SIGNING_PASSWORD (or COSIGN_PASSWORD)`,
-        );
+        throw new SigningError(`${source}: the key is encrypted; set ${passwordVariables}`);
     }
     try {
         if (COSIGN_PEM_TYPES.includes(block.type)) {
@@ -180,26 +183,52 @@ export function readPublicKeys(paths: string[], root = process.cwd()): TrustedKe
     });
 }
 
+/** Which environment variables hold a key: its PEM (or a path to it) and the password that opens it. */
+export interface KeyEnvNames {
+    key: string;
+    passwords: string[];
+}
+
+const RELEASE_KEY_ENV: KeyEnvNames = {
+    key: "IMAGE_RELEASE_SIGNING_KEY",
+    passwords: ["IMAGE_RELEASE_SIGNING_PASSWORD", "COSIGN_PASSWORD"],
+};
+
+/**
+ * The verifier key, which signs check evidence and rejections: never the release key, so whoever can
+ * release cannot forge "verified in staging".
+ */
+export const VERIFIER_KEY_ENV: KeyEnvNames = {
+    key: "IMAGE_RELEASE_VERIFIER_KEY",
+    passwords: ["IMAGE_RELEASE_VERIFIER_PASSWORD"],
+};
+
 /**
  * The release signing key, from the environment: IMAGE_RELEASE_SIGNING_KEY is a path to a PEM file or
  * the PEM text itself; IMAGE_RELEASE_SIGNING_PASSWORD (or COSIGN_PASSWORD, as cosign reads it) opens an
  * encrypted one. Undefined when no key is configured: releasing unsigned is allowed, promoting an
- * unsigned digest into a stack that requires signatures is not.
+ * unsigned digest into a stack that requires signatures is not. `names` reads another key the same way
+ * (VERIFIER_KEY_ENV).
  */
 export function signingKeyFromEnv(
     env: Record<string, string | undefined> = process.env,
+    names: KeyEnvNames = RELEASE_KEY_ENV,
 ): SigningKey | undefined {
-    const value = env.IMAGE_RELEASE_SIGNING_KEY;
+    const value = env[names.key];
     if (value === undefined || value === "") return undefined;
-    const password = env.IMAGE_RELEASE_SIGNING_PASSWORD ?? env.COSIGN_PASSWORD;
-    if (value.includes("-----BEGIN")) return parsePrivateKey(value, password, "IMAGE_RELEASE_SIGNING_KEY");
+    const password = names.passwords.map((n) => env[n]).find((v) => v !== undefined);
+    const hint =
+        names.passwords.length > 1
+            ? `${names.passwords[0]} (or ${names.passwords.slice(1).join(", ")})`
+            : names.passwords[0];
+    if (value.includes("-----BEGIN")) return parsePrivateKey(value, password, names.key, hint);
     let pem: string;
     try {
         pem = fs.readFileSync(value, "utf8");
     } catch (e) {
         throw new SigningError(
-            `IMAGE_RELEASE_SIGNING_KEY: cannot read ${value}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+            `${names.key}: cannot read ${value}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
         );
     }
-    return parsePrivateKey(pem, password, value);
+    return parsePrivateKey(pem, password, value, hint);
 }

@@ -79,6 +79,8 @@ export async function attest(
     digest: string,
     key: SigningKey,
     statement: InTotoStatement,
+    /** An earlier statement this key signed that the new one replaces (the same subject, newer). */
+    replaces?: (earlier: InTotoStatement) => boolean,
 ): Promise<{
     ref: string;
     predicateType: string;
@@ -109,6 +111,16 @@ export async function attest(
             if (l.mediaType !== DSSE_ENVELOPE) return false;
             const env = await readEnvelope(client, repository, l.digest);
             return env.payloadB64 === payload.toString("base64") && envelopeSignedBy(env, key.publicKey);
+        },
+        async (l) => {
+            if (replaces === undefined || l.mediaType !== DSSE_ENVELOPE) return false;
+            const env = await readEnvelope(client, repository, l.digest);
+            if (!envelopeSignedBy(env, key.publicKey)) return false;
+            try {
+                return replaces(JSON.parse(env.payload.toString("utf8")) as InTotoStatement);
+            } catch {
+                return false;
+            }
         },
     );
     return {

@@ -25,6 +25,11 @@ export interface HttpCheck {
 export interface ChecksConfig {
     rollout: RolloutCheck;
     http: HttpCheck[];
+    /**
+     * The soak: how long the combination must keep passing, from its first to its last passing run,
+     * before a stack that requires verification takes it. 0: one passing run is enough.
+     */
+    soakSeconds: number;
 }
 
 export const ROLLOUT_DEFAULTS: RolloutCheck = { timeoutSeconds: 300, maxRestarts: 0 };
@@ -122,13 +127,23 @@ function httpChecks(scope: Scope, key: string, raw: unknown): HttpCheck[] | unde
     return out.length === raw.length ? out : undefined;
 }
 
-/** Reads `image-release:checks`: `rollout` (always run, with defaults) and optional `http` checks. */
+/**
+ * Reads `image-release:checks`: `rollout` (always run, with defaults), optional `http` checks, and the
+ * soak (`soakSeconds`, default 0).
+ */
 export function checks(raw: unknown, scope: Scope, key: string): ChecksConfig | undefined {
-    const top = fields<{ rollout?: unknown; http?: unknown }>(
+    const top = fields<{ rollout?: unknown; http?: unknown; soakSeconds?: number }>(
         scope,
         key,
         raw,
-        { rollout: { read: (v) => v, expect: "" }, http: { read: (v) => v, expect: "" } },
+        {
+            rollout: { read: (v) => v, expect: "" },
+            http: { read: (v) => v, expect: "" },
+            soakSeconds: {
+                read: (v) => integer(v, 0, 30 * 24 * 3600),
+                expect: "expected whole seconds, 0-2592000 (30 days)",
+            },
+        },
         {},
     );
     if (top === undefined) return undefined;
@@ -137,5 +152,6 @@ export function checks(raw: unknown, scope: Scope, key: string): ChecksConfig | 
             ? { ...ROLLOUT_DEFAULTS }
             : fields<RolloutCheck>(scope, `${key}.rollout`, top.rollout, ROLLOUT_RULES, ROLLOUT_DEFAULTS);
     const http = top.http === undefined ? [] : httpChecks(scope, key, top.http);
-    return rollout !== undefined && http !== undefined ? { rollout, http } : undefined;
+    const soakSeconds = top.soakSeconds ?? 0;
+    return rollout !== undefined && http !== undefined ? { rollout, http, soakSeconds } : undefined;
 }

@@ -1,7 +1,7 @@
 import { DEFAULT_PLATFORMS, PINNED_STACKS } from "../release";
 import { checks } from "./checks";
 import { imageSetReader } from "./images";
-import { SIGNED_BY_DEFAULT } from "./model";
+import { SIGNED_BY_DEFAULT, VERIFIED_BY_DEFAULT } from "./model";
 import { pullCredentials } from "./pullCredentials";
 import * as read from "./readers";
 import { KeyRow } from "./rows";
@@ -160,6 +160,17 @@ export const KEY_TABLE = [
         help: "refuse a digest no trusted key signed (default: on for prod)",
         read: (raw, scope, key) => (read.boolean(raw, scope, key) ? true : undefined),
         default: (stack) => (SIGNED_BY_DEFAULT.includes(stack) ? true : undefined),
+    },
+    {
+        key: "verifierKeys",
+        help: "trusted verifier public key path(s): whose signed check evidence and rejections this stack believes",
+        read: read.signingKeys,
+    },
+    {
+        key: "requireVerification",
+        help: "refuse a promoted digest without soaked, passing check evidence from promoteFrom (default: on for prod)",
+        read: (raw, scope, key) => (read.boolean(raw, scope, key) ? true : undefined),
+        default: (stack) => (VERIFIED_BY_DEFAULT.includes(stack) ? true : undefined),
     },
     {
         key: "allowImages",

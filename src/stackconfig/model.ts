@@ -60,6 +60,13 @@ export interface StackImageConfig {
      * so a key rotation lists the old and the new key until every pinned digest is signed by the new one.
      */
     signingKeys?: string[];
+    /** `image-release:verifierKeys`: whose signed check evidence and rejections the stack believes. */
+    verifierKeys?: string[];
+    /**
+     * Refuse a promoted digest that has no passing, soaked check evidence from `promoteFrom` signed by a
+     * verifier key. Default: on for prod, off elsewhere; present only when on.
+     */
+    requireVerification?: true;
     /** `image-release:checks`: what `image-release check` runs after `pulumi up`. */
     checks?: ChecksConfig;
     /** `image-release:allowImages`: third-party repositories the workload transform lets through. */
@@ -98,6 +105,9 @@ export interface StackImageConfig {
 
 /** Stacks that require a signed digest unless their config says otherwise. */
 export const SIGNED_BY_DEFAULT = ["prod"];
+
+/** Stacks that take only a digest verified (and soaked) in the stack they promote from, unless told otherwise. */
+export const VERIFIED_BY_DEFAULT = ["prod"];
 
 /**
  * One registry's pull credential as the stack config holds it. The password is plaintext only where

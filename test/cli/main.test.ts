@@ -77,9 +77,18 @@ describe("cli: the program itself", () => {
         assert.deepStrictEqual(missing, []);
         assert.deepStrictEqual(
             program.commands.map((c) => [c.name(), c.options.length > 0]),
-            ["tags", "release", "promote", "rollback", "status", "check", "history", "notes", "verify"].map(
-                (n) => [n, true],
-            ),
+            [
+                "tags",
+                "release",
+                "promote",
+                "rollback",
+                "status",
+                "check",
+                "reject",
+                "history",
+                "notes",
+                "verify",
+            ].map((n) => [n, true]),
         );
     });
 });

@@ -108,10 +108,14 @@ export function projectCopy(run: { repository: string; namespaces: Record<string
             .split(SHIPPED_REPOSITORY)
             .join(run.repository)
             .replace(/^(\s*image-release:namespace:) .*$/m, `$1 ${run.namespaces[stack]}`)
-            // prod requires signed digests (its default): it trusts the test release key.
+            // prod requires signed digests (its default): it trusts the test release key. It trusts the
+            // test verifier key too, but takes promotions without check evidence here: verified promotion
+            // has its own e2e (verified.test.ts, and the shop's set).
             .replace(
                 /^(\s*)(image-release:namespace: .*)$/m,
-                stack === "prod" ? `$1$2\n$1image-release:signingKey: ${SIGNING.pub}` : "$1$2",
+                stack === "prod"
+                    ? `$1$2\n$1image-release:signingKey: ${SIGNING.pub}\n$1image-release:verifierKeys: ${VERIFIER.pub}\n$1image-release:requireVerification: "false"`
+                    : "$1$2",
             ),
     );
 }
@@ -146,6 +150,13 @@ export const SIGNING = {
     trustedRoot: "test/fixtures/signing/empty-trusted-root.json",
 };
 
+/** The test-only verifier key (test/fixtures/verifier): `check` signs its evidence with it. */
+export const VERIFIER = {
+    key: path.join(ROOT, "test", "fixtures", "verifier", "verifier.key"),
+    /** As prod's image-release:verifierKeys names it: relative to the project copy's root. */
+    pub: "test/fixtures/verifier/verifier.pub",
+};
+
 /**
  * The engine's environment: file backend and passphrase secrets in temp dirs, the local cluster, and
  * the release signing key, which the MultiArchImage provider reads from its own environment.
@@ -154,6 +165,7 @@ export function engineEnv(stateDir: string): Record<string, string> {
     return {
         IMAGE_RELEASE_SIGNING_KEY: SIGNING.key,
         IMAGE_RELEASE_SIGNING_PASSWORD: SIGNING.password,
+        IMAGE_RELEASE_VERIFIER_KEY: VERIFIER.key,
         PULUMI_BACKEND_URL: `file://${stateDir}`,
         PULUMI_CONFIG_PASSPHRASE: "e2e-only-passphrase",
         PULUMI_SKIP_UPDATE_CHECK: "true",

@@ -13,6 +13,7 @@ import {
     registryDigest,
     run,
     SIGNING,
+    VERIFIER,
     stack,
     timings,
 } from "./harness";
@@ -89,7 +90,9 @@ describe("e2e: examples/shop, a set of two images in a Helm chart and a CronJob"
                     // prod requires signed digests (its default): it trusts the test release key.
                     .replace(
                         /^(\s*)(image-release:namespace: .*)$/m,
-                        env === "prod" ? `$1$2\n$1image-release:signingKey: ../../${SIGNING.pub}` : "$1$2",
+                        env === "prod"
+                            ? `$1$2\n$1image-release:signingKey: ../../${SIGNING.pub}\n$1image-release:verifierKeys: ../../${VERIFIER.pub}`
+                            : "$1$2",
                     )
                     // `check` judges the rollout within 20 s (kwok's Pods: no HTTP check here).
                     .replace(
@@ -199,10 +202,19 @@ describe("e2e: examples/shop, a set of two images in a Helm chart and a CronJob"
         // The cluster's own view: the chart's Deployment ready on the api's pin, the CronJob on the worker's.
         const checked = await cli(["check", "--stack", "staging", "--json"]);
         assert.strictEqual(checked.code, 0, checked.stdout + checked.stderr);
-        const r = JSON.parse(checked.stdout) as { ok: boolean; checks: { check: string; ok: boolean }[] };
+        const r = JSON.parse(checked.stdout) as {
+            ok: boolean;
+            checks: { check: string; ok: boolean }[];
+            evidence: { predicate: { members: Record<string, { digest: string }>; result: string } };
+        };
         assert.deepStrictEqual(
             r.checks.map((c) => [c.check, c.ok]),
             [["rollout", true]],
+        );
+        // Signed evidence about the combination that ran: what prod's promotion requires (its default).
+        assert.deepStrictEqual(
+            [r.evidence.predicate.result, ...IMAGES.map((n) => r.evidence.predicate.members[n].digest)],
+            ["passed", ...IMAGES.map((n) => built[1][n])],
         );
     });
 

@@ -60,7 +60,7 @@ describe("promote and rollback a set @integration", () => {
         return [
             "--- a/stacks/Pulumi.prod.yaml",
             "+++ b/stacks/Pulumi.prod.yaml",
-            "@@ -1,22 +1,22 @@",
+            "@@ -1,23 +1,23 @@",
             " # prod pins a set: api and worker move together.",
             " config:",
             "     image-release:channel: prod",
@@ -79,6 +79,7 @@ describe("promote and rollback a set @integration", () => {
             "             promotedFrom: staging",
             "     image-release:namespace: prod",
             '     image-release:requireSignature: "false"',
+            '     image-release:requireVerification: "false"',
             "",
         ].join("\n");
     }

@@ -15,7 +15,11 @@ function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Re
     return out;
 }
 
-const OFFLINE = { "image-release:verifyDigest": false, "image-release:requireSignature": "false" };
+const OFFLINE = {
+    "image-release:verifyDigest": false,
+    "image-release:requireSignature": "false",
+    "image-release:requireVerification": "false",
+};
 const POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
 const BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
 

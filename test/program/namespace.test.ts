@@ -32,7 +32,11 @@ type Monitor = { registerResource(req: OptionsRequest, callback: unknown): void 
 
 const DEPLOYMENT = "image-release:deploy:PinnedDeployment";
 const JOB = "image-release:train:PinnedJob";
-const OFFLINE = { "image-release:verifyDigest": false, "image-release:requireSignature": "false" };
+const OFFLINE = {
+    "image-release:verifyDigest": false,
+    "image-release:requireSignature": "false",
+    "image-release:requireVerification": "false",
+};
 const DEV = {
     ...OFFLINE,
     "image-release:version": "1.4.2",

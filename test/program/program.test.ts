@@ -78,6 +78,7 @@ describe("program", () => {
                 "image-release:gitSha": "0123abcdef",
                 "image-release:verifyDigest": false,
                 "image-release:requireSignature": "false",
+                "image-release:requireVerification": "false",
             }),
         );
         const builds = recorded.filter(
@@ -130,6 +131,7 @@ describe("program", () => {
             const cfg = stackConfig(stack, {
                 "image-release:verifyDigest": false,
                 "image-release:requireSignature": "false",
+                "image-release:requireVerification": "false",
             });
             const digest = cfg["image-release:digest"];
             const out = await runStack(stack, cfg);
@@ -175,6 +177,7 @@ describe("program", () => {
         const cfg = stackConfig("staging", {
             "image-release:verifyDigest": false,
             "image-release:requireSignature": "false",
+            "image-release:requireVerification": "false",
         });
         const digest = cfg["image-release:digest"];
         const out = await runStack("staging", cfg);
@@ -216,6 +219,7 @@ describe("program", () => {
             stackConfig("prod", {
                 "image-release:verifyDigest": false,
                 "image-release:requireSignature": "false",
+                "image-release:requireVerification": "false",
             }),
         );
         assert.deepStrictEqual([ofType("kubernetes:batch/v1:Job").length, "trainingJob" in prod], [0, false]);
@@ -226,6 +230,7 @@ describe("program", () => {
         const before = stackConfig("staging", {
             "image-release:verifyDigest": false,
             "image-release:requireSignature": "false",
+            "image-release:requireVerification": "false",
         });
         await runStack("staging", before);
         const old = deploymentOf();
@@ -236,6 +241,7 @@ describe("program", () => {
             stackConfig("staging", {
                 "image-release:verifyDigest": false,
                 "image-release:requireSignature": "false",
+                "image-release:requireVerification": "false",
                 "image-release:digest": NEW,
                 "image-release:version": "1.5.0",
             }),
@@ -333,6 +339,7 @@ describe("program", () => {
             stackConfig("prod", {
                 "image-release:verifyDigest": false,
                 "image-release:requireSignature": "false",
+                "image-release:requireVerification": "false",
                 "image-release:kubeContext": "kind-local",
             }),
         );
@@ -375,6 +382,7 @@ describe("program", () => {
                     "image-release:gitSha": "0123abcdef",
                     "image-release:verifyDigest": false,
                     "image-release:requireSignature": "false",
+                    "image-release:requireVerification": "false",
                     "image-release:build": { context, dockerfile: "Dockerfile" },
                     ...overrides,
                 }),

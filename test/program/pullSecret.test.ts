@@ -8,7 +8,11 @@ const KEY = "image-release:pullCredentials";
 const PASSWORD = "pull-only-s3cret";
 const HOST = "127.0.0.1:5001";
 const PULL = { [HOST]: { username: "puller", password: PASSWORD } };
-const OFFLINE = { "image-release:verifyDigest": false, "image-release:requireSignature": "false" };
+const OFFLINE = {
+    "image-release:verifyDigest": false,
+    "image-release:requireSignature": "false",
+    "image-release:requireVerification": "false",
+};
 const ON_5001 = { "image-release:repository": `${HOST}/image-release/hello` };
 const REFERENCE = [{ name: "image-release-pull" }];
 

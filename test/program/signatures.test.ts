@@ -2,8 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import * as YAML from "yaml";
 import { LOCAL, pushTestImage, uniqueRepo } from "../fixtures/registry/testImage";
+import { shippedConfig } from "../helpers/stackConfig";
 import { Json, ofType, promiseOf, recorded, resetRecorded, setMocks, settle } from "../helpers/mocks";
 import { RegistryClient } from "../../src/registry";
 import { parsePrivateKey, readPublicKeys, signDigest } from "../../src/signing";
@@ -17,18 +17,13 @@ function prodConfig(
     digest: string,
     overrides: Record<string, unknown> = {},
 ): Record<string, string> {
-    const doc = YAML.parse(fs.readFileSync("stacks/Pulumi.prod.yaml", "utf8")) as {
-        config: Record<string, unknown>;
-    };
-    const merged: Record<string, unknown> = {
-        ...doc.config,
+    return shippedConfig("prod", {
         "image-release:repository": repo,
         "image-release:digest": digest,
+        // These tests are about signatures; verification has its own (test/program/verification.test.ts).
+        "image-release:requireVerification": "false",
         ...overrides,
-    };
-    return Object.fromEntries(
-        Object.entries(merged).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
-    );
+    });
 }
 
 // The pin's signature is checked by the program before its first resource, in preview as in up.

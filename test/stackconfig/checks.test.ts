@@ -22,7 +22,11 @@ const K = "image-release:checks";
 
 describe("stackconfig/checks: image-release:checks, what `check` runs after pulumi up", () => {
     it("defaults: the rollout (300 s, no restarts), no http check", () =>
-        assert.deepStrictEqual(read({}), { rollout: { timeoutSeconds: 300, maxRestarts: 0 }, http: [] }));
+        assert.deepStrictEqual(read({}), {
+            rollout: { timeoutSeconds: 300, maxRestarts: 0 },
+            http: [],
+            soakSeconds: 0,
+        }));
 
     it("reads a rollout and http checks, numbers as written or as the engine's strings", () =>
         assert.deepStrictEqual(
@@ -52,19 +56,31 @@ describe("stackconfig/checks: image-release:checks, what `check` runs after pulu
                         timeoutSeconds: 5,
                     },
                 ],
+                soakSeconds: 0,
             },
+        ));
+
+    it("reads the soak, as written or as the engine's string", () =>
+        assert.deepStrictEqual(
+            [read({ soakSeconds: 600 })?.soakSeconds, read({ soakSeconds: "2592000" })?.soakSeconds],
+            [600, 2592000],
         ));
 
     const rows: { name: string; in: unknown; problems: string[] }[] = [
         {
             name: "not a map",
             in: "yes",
-            problems: [`${F}: ${K}: expected a map with rollout, http (got "yes")`],
+            problems: [`${F}: ${K}: expected a map with rollout, http, soakSeconds (got "yes")`],
         },
         {
             name: "an unknown kind",
             in: { soak: 60 },
-            problems: [`${F}: ${K}.soak: unknown key (known: rollout, http) (got "60")`],
+            problems: [`${F}: ${K}.soak: unknown key (known: rollout, http, soakSeconds) (got "60")`],
+        },
+        {
+            name: "a soak over 30 days",
+            in: { soakSeconds: 2592001 },
+            problems: [`${F}: ${K}.soakSeconds: expected whole seconds, 0-2592000 (30 days) (got "2592001")`],
         },
         {
             name: "a rollout timeout of 0",

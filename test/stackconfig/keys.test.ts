@@ -172,6 +172,20 @@ const rows: {
         problem: () => "expected true or false",
     },
     {
+        key: "verifierKeys",
+        good: ["keys/verifier.pub", "keys/verifier-2027.pub"],
+        want: { verifierKeys: ["keys/verifier.pub", "keys/verifier-2027.pub"] },
+        bad: [],
+        problem: () => "expected a public key path, or a list of them (key rotation)",
+    },
+    {
+        key: "requireVerification",
+        good: "true",
+        want: { requireVerification: true },
+        bad: "sometimes",
+        problem: () => "expected true or false",
+    },
+    {
         key: "allowImages",
         good: ["docker.io/library/busybox", "ghcr.io/org/sidecar"],
         want: { allowImages: ["docker.io/library/busybox", "ghcr.io/org/sidecar"] },
@@ -192,9 +206,9 @@ const rows: {
     {
         key: "checks",
         good: { rollout: { timeoutSeconds: 60 } },
-        want: { checks: { rollout: { timeoutSeconds: 60, maxRestarts: 0 }, http: [] } },
+        want: { checks: { rollout: { timeoutSeconds: 60, maxRestarts: 0 }, http: [], soakSeconds: 0 } },
         bad: "often",
-        problem: () => "expected a map with rollout, http",
+        problem: () => "expected a map with rollout, http, soakSeconds",
     },
     {
         key: "service",

@@ -94,6 +94,7 @@ describe("validateStackConfig", () => {
                 source: "https://git.example.com/team/hello",
                 signingKeys: ["keys/2026.pub", "keys/2027.pub"],
                 requireSignature: true,
+                requireVerification: true,
                 images: {
                     hello: {
                         repository: REPO,
@@ -119,6 +120,7 @@ describe("validateStackConfig", () => {
                 verifyDigest: true,
                 namespace: "default",
                 requireSignature: true,
+                requireVerification: true,
                 images: {
                     hello: {
                         repository: "127.0.0.1:5001/prod/hello",
@@ -383,7 +385,7 @@ describe("validateStackConfig", () => {
             name: "unknown key (typo)",
             in: cfg({ repository: REPO, digest: D, namepsace: "x" }),
             message: [
-                `${F}: image-release:namepsace: unknown key (known: repository, sourceRepository, digest, platforms, version, channel, gitSha, build, verifyDigest, namespace, createNamespace, admissionPolicy, promoteFrom, promotedFrom, kubeconfig, kubeContext, source, training, signingKey, requireSignature, allowImages, pullCredentials, checks, service, rolloutTimeoutSeconds, images) (got "x")`,
+                `${F}: image-release:namepsace: unknown key (known: repository, sourceRepository, digest, platforms, version, channel, gitSha, build, verifyDigest, namespace, createNamespace, admissionPolicy, promoteFrom, promotedFrom, kubeconfig, kubeContext, source, training, signingKey, requireSignature, verifierKeys, requireVerification, allowImages, pullCredentials, checks, service, rolloutTimeoutSeconds, images) (got "x")`,
             ],
         },
         {
