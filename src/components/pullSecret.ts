@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    DEFAULT_PULL_SECRET_NAME,
     DOCKER_CONFIG_JSON_KEY,
     DOCKER_CONFIG_JSON_TYPE,
     dockerConfigJson,
@@ -10,7 +11,7 @@ import {
 import { ArgProblem, isPlain, namespaceProblems, throwIfProblems } from "./validate";
 
 /** The Secret name the stack's workloads reference when `secretName` is not given. */
-export const DEFAULT_PULL_SECRET_NAME = "image-release-pull";
+export { DEFAULT_PULL_SECRET_NAME };
 
 /** One registry's pull credential; the password is best a secret (`config.requireSecret`). */
 export interface PullCredentialInput {

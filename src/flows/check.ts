@@ -5,6 +5,7 @@ import { ChecksConfig, ROLLOUT_DEFAULTS, StackImageConfig } from "../stackconfig
 import { clusterObjects, kubectlCli, KubectlFn } from "./clusterState";
 import { RecordedEvidence, recordVerification } from "./evidence";
 import { ApiGetFn, httpProblem, proxyPath, stackApiGet } from "./httpCheck";
+import { jobPin, jobProblems, startJob } from "./jobCheck";
 import { Refusal } from "./refusal";
 import { AutoRollback, rollbackAfterFailure, UpFn } from "./autoRollback";
 import { rejectNewPins } from "./reject";
@@ -66,23 +67,29 @@ export interface CheckResult {
 /** How often a check looks again while it waits for the cluster. */
 const POLL_MS = 2000;
 
-/** Runs `look` until it finds nothing wrong or the time is up; the last look's problems are the answer. */
+/**
+ * Runs `look` until it finds nothing wrong or the time is up; the last look's problems are the answer.
+ * A look that says its answer is final (a failed Job) ends the wait at once.
+ */
 async function until(
     name: string,
     timeoutSeconds: number,
-    look: () => Promise<string[]>,
+    look: () => Promise<string[] | { problems: string[]; final: boolean }>,
     d: Required<Pick<CheckDeps, "now" | "sleep">>,
 ): Promise<CheckOutcome> {
     const start = d.now();
     let problems: string[] = [];
     for (;;) {
+        let final = false;
         try {
-            problems = await look();
+            const seen = await look();
+            ({ problems, final } = Array.isArray(seen) ? { problems: seen, final: false } : seen);
         } catch (e) {
             problems = [(e as Error).message];
         }
         const seconds = (d.now() - start) / 1000;
         if (problems.length === 0) return { check: name, ok: true, problems, seconds };
+        if (final) return { check: name, ok: false, problems, seconds };
         if (seconds >= timeoutSeconds) {
             return {
                 check: name,
@@ -140,6 +147,15 @@ async function runChecks(
         };
         outcomes.push(await until(`http ${c.name}`, c.timeoutSeconds, look, d));
     }
+    for (const c of cfg.job) {
+        const pin = jobPin(s, c, pins);
+        let name: string | undefined;
+        const look = async () => {
+            name ??= await startJob(s, c, pin, kubectl);
+            return jobProblems(s, name, kubectl);
+        };
+        outcomes.push(await until(`job ${c.name}`, c.timeoutSeconds, look, d));
+    }
     return outcomes;
 }
 
@@ -149,7 +165,9 @@ function observed(c: CheckOutcome, s: StackImageConfig): string[] {
     if (c.check === "rollout")
         return [`every workload of namespace ${s.namespace} ready on its pinned digest`];
     const http = s.checks?.http.find((h) => `http ${h.name}` === c.check);
-    return http ? [`GET ${http.service}:${http.port}${http.path} answered ${http.status}`] : [];
+    if (http) return [`GET ${http.service}:${http.port}${http.path} answered ${http.status}`];
+    const job = s.checks?.job.find((j) => `job ${j.name}` === c.check);
+    return job ? [`Job ${job.name} (args ${JSON.stringify(job.args)}) succeeded`] : [];
 }
 
 /**
@@ -172,7 +190,7 @@ export async function check(o: CheckOptions, deps: CheckDeps = {}): Promise<Chec
             `${o.waitSeconds !== undefined ? "--wait" : "--on-failure"} needs a verifier key to sign with: set IMAGE_RELEASE_VERIFIER_KEY`,
         );
     }
-    const cfg = s.checks ?? { rollout: ROLLOUT_DEFAULTS, http: [], soakSeconds: 0 };
+    const cfg = s.checks ?? { rollout: ROLLOUT_DEFAULTS, http: [], job: [], soakSeconds: 0 };
     const client = deps.client ?? new RegistryClient();
     const deadline = d.now() + (o.waitSeconds ?? 0) * 1000;
     const pinList = pins.map((p) => ({ image: p.image, repository: p.repository, digest: p.digest }));

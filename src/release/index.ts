@@ -70,6 +70,7 @@ export { ContextIgnore, contextIgnore, dockerignoreFile } from "./dockerignore";
 export { code, codeSpan, fencedBlock, inlineText, Markdown, md, showUnprintable, tableRow } from "./markdown";
 export { shellCommand, shellQuote } from "./shellQuote";
 export {
+    DEFAULT_PULL_SECRET_NAME,
     DOCKER_CONFIG_JSON_KEY,
     DOCKER_CONFIG_JSON_TYPE,
     dockerConfigJson,

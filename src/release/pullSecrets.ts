@@ -110,3 +110,6 @@ export function withPullSecret(kind: WorkloadKind, props: unknown, ref: PullSecr
     if (list.some((s) => at(s, ["name"]) === ref.name)) return undefined;
     return withValueAt(props, [...kind.podSpecPath, "imagePullSecrets"], [...list, { name: ref.name }]);
 }
+
+/** The pull Secret a stack with `image-release:pullCredentials` makes in its namespace (PullSecret's default name). */
+export const DEFAULT_PULL_SECRET_NAME = "image-release-pull";

@@ -21,10 +21,21 @@ export interface HttpCheck {
     timeoutSeconds: number;
 }
 
+/** A smoke-test Job: the pinned digest of one image run with `args`, which must succeed in time. */
+export interface JobCheck {
+    name: string;
+    /** The set member whose pin it runs; default the stack's first image by name. */
+    image?: string;
+    /** The container's args (its image's entrypoint stays). */
+    args: string[];
+    timeoutSeconds: number;
+}
+
 /** `image-release:checks`: what `image-release check --stack <stack>` runs after `pulumi up`. */
 export interface ChecksConfig {
     rollout: RolloutCheck;
     http: HttpCheck[];
+    job: JobCheck[];
     /**
      * The soak: how long the combination must keep passing, from its first to its last passing run,
      * before a stack that requires verification takes it. 0: one passing run is enough.
@@ -106,25 +117,51 @@ const HTTP_RULES = {
     timeoutSeconds: { read: (v: unknown) => integer(v, 1, 300), expect: "expected whole seconds, 1-300" },
 };
 
-function httpChecks(scope: Scope, key: string, raw: unknown): HttpCheck[] | undefined {
+const JOB_RULES = {
+    name: { read: label, expect: "expected a name: lowercase alphanumerics or -" },
+    image: { read: label, expect: "expected the name of one of the stack's images" },
+    args: {
+        read: (v: unknown) =>
+            Array.isArray(v) && v.every((a) => typeof a === "string") ? (v as string[]) : undefined,
+        expect: "expected a list of strings",
+    },
+    timeoutSeconds: { read: (v: unknown) => integer(v, 1, 3600), expect: "expected whole seconds, 1-3600" },
+};
+
+/** A list of named checks, each read with its rules and its required keys; names are unique. */
+function namedChecks<T extends { name: string }>(
+    scope: Scope,
+    where: string,
+    raw: unknown,
+    rules: Record<string, { read: (v: unknown) => unknown; expect: string }>,
+    defaults: Partial<T>,
+    required: string[],
+): T[] | undefined {
     if (!Array.isArray(raw) || raw.length === 0) {
-        scope.bad(`${key}.http`, "expected a list of checks (name, service, port, path)", raw);
+        scope.bad(where, `expected a list of checks (${required.join(", ")})`, raw);
         return undefined;
     }
-    const out: HttpCheck[] = [];
+    const out: T[] = [];
     for (const [i, c] of raw.entries()) {
-        const where = `${key}.http[${i}]`;
-        const read = fields<HttpCheck>(scope, where, c, HTTP_RULES, HTTP_DEFAULTS);
+        const at = `${where}[${i}]`;
+        const read = fields<T>(scope, at, c, rules, defaults);
         if (read === undefined) continue;
-        const missing = ["name", "service", "port", "path"].filter(
-            (k) => (read as unknown as Record<string, unknown>)[k] === undefined,
-        );
-        if (missing.length > 0) scope.bad(where, `required: ${missing.join(", ")}`, c);
+        const missing = required.filter((k) => (read as unknown as Record<string, unknown>)[k] === undefined);
+        if (missing.length > 0) scope.bad(at, `required: ${missing.join(", ")}`, c);
         else if (out.some((o) => o.name === read.name))
-            scope.bad(`${where}.name`, "used by another check", read.name);
+            scope.bad(`${at}.name`, "used by another check", read.name);
         else out.push(read);
     }
     return out.length === raw.length ? out : undefined;
+}
+
+function httpChecks(scope: Scope, key: string, raw: unknown): HttpCheck[] | undefined {
+    return namedChecks<HttpCheck>(scope, `${key}.http`, raw, HTTP_RULES, HTTP_DEFAULTS, [
+        "name",
+        "service",
+        "port",
+        "path",
+    ]);
 }
 
 /**
@@ -132,13 +169,14 @@ function httpChecks(scope: Scope, key: string, raw: unknown): HttpCheck[] | unde
  * soak (`soakSeconds`, default 0).
  */
 export function checks(raw: unknown, scope: Scope, key: string): ChecksConfig | undefined {
-    const top = fields<{ rollout?: unknown; http?: unknown; soakSeconds?: number }>(
+    const top = fields<{ rollout?: unknown; http?: unknown; job?: unknown; soakSeconds?: number }>(
         scope,
         key,
         raw,
         {
             rollout: { read: (v) => v, expect: "" },
             http: { read: (v) => v, expect: "" },
+            job: { read: (v) => v, expect: "" },
             soakSeconds: {
                 read: (v) => integer(v, 0, 30 * 24 * 3600),
                 expect: "expected whole seconds, 0-2592000 (30 days)",
@@ -152,6 +190,19 @@ export function checks(raw: unknown, scope: Scope, key: string): ChecksConfig | 
             ? { ...ROLLOUT_DEFAULTS }
             : fields<RolloutCheck>(scope, `${key}.rollout`, top.rollout, ROLLOUT_RULES, ROLLOUT_DEFAULTS);
     const http = top.http === undefined ? [] : httpChecks(scope, key, top.http);
+    const job =
+        top.job === undefined
+            ? []
+            : namedChecks<JobCheck>(
+                  scope,
+                  `${key}.job`,
+                  top.job,
+                  JOB_RULES,
+                  { args: [], timeoutSeconds: 120 },
+                  ["name"],
+              );
     const soakSeconds = top.soakSeconds ?? 0;
-    return rollout !== undefined && http !== undefined ? { rollout, http, soakSeconds } : undefined;
+    return rollout !== undefined && http !== undefined && job !== undefined
+        ? { rollout, http, job, soakSeconds }
+        : undefined;
 }

@@ -27,4 +27,4 @@ export { editStackText, isPlainSafe, StackEdits } from "./edit";
 export { readStackFile, sha256Text, StackFileSnapshot, writeStackFile, WriteOptions } from "./write";
 export { unifiedDiff } from "./diff";
 export { distinctDigests, HistoryImage, StackHistoryEntry, stackFileHistory } from "./history";
-export { ChecksConfig, HttpCheck, ROLLOUT_DEFAULTS, RolloutCheck } from "./checks";
+export { ChecksConfig, HttpCheck, JobCheck, ROLLOUT_DEFAULTS, RolloutCheck } from "./checks";

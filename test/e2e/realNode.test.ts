@@ -237,27 +237,50 @@ describe("e2e: the real node runs the pinned digests: HTTP, a rollout under load
         );
         git(dir, ["commit", "-q", "-am", "staging runs 1.6.0"]);
         const s = await upUnderLoad("broken release 1.6.0", () => stacks.staging.up({ onOutput: log }));
-        assert.ok(s.failed !== undefined, "up of a release that never turns ready succeeded");
-        const err = (s.failed as Error).message;
-        assert.ok(
-            s.upSeconds < TIMEOUT + 60,
-            `up took ${s.upSeconds} s to fail; the timeout is ${TIMEOUT} s`,
-        );
-        // The provider's own words, under the Deployment's name: it timed out, and its Pod never turned ready.
         const ns = r.namespaces.staging;
-        const diagnostic = new RegExp(
-            [
-                // The engine prints the stack's own "update failed" before or after it.
-                "",
-                "  kubernetes:apps/v1:Deployment \\(hello-deployment\\):",
-                "    error: 3 errors occurred:",
-                `    \t\\* the Kubernetes API server reported that "${ns}/hello" failed to fully initialize or become live: 'hello' timed out waiting to be Ready`,
-                "    \t\\* Minimum number of Pods to consider the application live was not attained",
-                `    \t\\* \\[Pod ${ns}/hello-[0-9a-z]+-[0-9a-z]+\\]: containers with unready status: \\[hello\\]`,
-                "",
-            ].join("\n"),
-        );
-        assert.match(err, diagnostic);
+        if (s.failed === undefined) {
+            // pulumi-kubernetes 4.25's Deployment awaiter does not compare an apps/v1 Deployment's
+            // observedGeneration with its generation: when the controller is slow to take the update (a
+            // loaded machine), it reads the previous revision's status and reports success. `check` is the
+            // line that catches it: it judges the cluster's own view, as a pipeline runs it after `up`.
+            // Judged within 20 s (the check's rollout timeout, set for this look only).
+            const text = fs.readFileSync(file, "utf8");
+            fs.writeFileSync(
+                file,
+                text.replace(
+                    /^(\s*)(image-release:namespace: .*)$/m,
+                    "$1$2\n$1image-release:checks:\n$1  rollout: {timeoutSeconds: 20}",
+                ),
+            );
+            const c = await cli(["check", "--stack", "staging"]);
+            fs.writeFileSync(file, text);
+            process.stdout.write(
+                `\n  broken release: up reported success (the provider's race); check says:\n${c.stdout}`,
+            );
+            assert.strictEqual(c.code, 1, c.stdout);
+            assert.match(c.stdout, /^FAILED rollout \(/m);
+            assert.match(c.stdout, /Deployment\/hello/);
+        } else {
+            const err = (s.failed as Error).message;
+            assert.ok(
+                s.upSeconds < TIMEOUT + 60,
+                `up took ${s.upSeconds} s to fail; the timeout is ${TIMEOUT} s`,
+            );
+            // The provider's own words, under the Deployment's name: it timed out, and its Pod never turned ready.
+            const diagnostic = new RegExp(
+                [
+                    // The engine prints the stack's own "update failed" before or after it.
+                    "",
+                    "  kubernetes:apps/v1:Deployment \\(hello-deployment\\):",
+                    "    error: 3 errors occurred:",
+                    `    \t\\* the Kubernetes API server reported that "${ns}/hello" failed to fully initialize or become live: 'hello' timed out waiting to be Ready`,
+                    "    \t\\* Minimum number of Pods to consider the application live was not attained",
+                    `    \t\\* \\[Pod ${ns}/hello-[0-9a-z]+-[0-9a-z]+\\]: containers with unready status: \\[hello\\]`,
+                    "",
+                ].join("\n"),
+            );
+            assert.match(err, diagnostic);
+        }
         assert.deepStrictEqual(s.failures, []);
         assert.deepStrictEqual(s.sequence, ["1.4.2"]);
         assert.deepStrictEqual(readyPods("staging"), [[REAL_NODE, `${repo}@${d1}`]]);

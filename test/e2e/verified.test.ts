@@ -89,6 +89,8 @@ describe("e2e: verified promotion: staging's signed checks, the soak, rejection"
                         "$1  rollout: {timeoutSeconds: 60}",
                         "$1  http:",
                         `$1    - {name: version, service: hello, port: 8080, path: /, body: '"version":"1\\.5\\.0"'}`,
+                        "$1  job:",
+                        "$1    - {name: smoke, args: [--once, --dataset, smoke], timeoutSeconds: 60}",
                     ].join("\n"),
                 ),
         );
@@ -121,6 +123,7 @@ describe("e2e: verified promotion: staging's signed checks, the soak, rejection"
                 [
                     ["rollout", true],
                     ["http version", true],
+                    ["job smoke", true],
                 ],
                 trusted.id,
                 false,
@@ -149,7 +152,7 @@ describe("e2e: verified promotion: staging's signed checks, the soak, rejection"
         assert.match(
             promoted.pr.body,
             new RegExp(
-                `verified in \`staging\` \\(cluster [0-9a-f-]{36}\\) by verifier key ${trusted.id}: rollout, http version passed from `,
+                `verified in \`staging\` \\(cluster [0-9a-f-]{36}\\) by verifier key ${trusted.id}: rollout, http version, job smoke passed from `,
             ),
         );
         git(dir, ["checkout", "-q", "main"]);
@@ -244,6 +247,7 @@ describe("e2e: verified promotion: staging's signed checks, the soak, rejection"
                 [
                     ["rollout", true],
                     ["http version", false],
+                    ["job smoke", true],
                 ],
                 [bad.indexDigest],
                 digest,

@@ -121,4 +121,115 @@ describe("flows/check: a stack's checks after pulumi up, each within its timeout
             },
         );
     });
+
+    const JOB = [
+        "  image-release:checks:",
+        "    rollout: {timeoutSeconds: 10}",
+        "    job:",
+        "      - {name: smoke, args: [--once, --dataset, smoke], timeoutSeconds: 30}",
+    ].join("\n");
+
+    /** A cluster whose Deployment is ready and whose Job reports `statuses` in turn (the last one stays). */
+    function jobCluster(statuses: unknown[]) {
+        const calls: string[] = [];
+        let created: unknown;
+        let looks = 0;
+        const kubectl = async (args: string[]) => {
+            calls.push(args.slice(0, 3).join(" "));
+            if (args[0] === "create") created = JSON.parse(fs.readFileSync(args[2], "utf8"));
+            if (args[0] === "get" && args[1] === "job")
+                return JSON.stringify({ status: statuses[Math.min(looks++, statuses.length - 1)] });
+            if (args[0] === "get") return JSON.stringify({ items: [deployment(1)] });
+            return "";
+        };
+        return { kubectl, calls, created: () => created };
+    }
+
+    it("job: runs the pinned digest with the check's args in a fresh Job, and passes once it succeeded", async () => {
+        const c = jobCluster([{}, { active: 1 }, { succeeded: 1 }]);
+        const r = await check({ ...repo(JOB), stack: "staging" }, { kubectl: c.kubectl, ...clock() });
+        assert.deepStrictEqual(
+            r.checks.map((x) => [x.check, x.ok, x.problems, x.seconds]),
+            [
+                ["rollout", true, [], 0],
+                ["job smoke", true, [], 4],
+            ],
+        );
+        const name = `check-smoke-${D1.slice(7, 19)}`;
+        assert.deepStrictEqual(
+            c.calls
+                .filter((x) => !x.startsWith("get deployments"))
+                .map((x) => x.replace(/--filename \S+/, "--filename <file>")),
+            [
+                `delete job ${name}`,
+                "create --filename <file>",
+                `get job ${name}`,
+                `get job ${name}`,
+                `get job ${name}`,
+            ],
+        );
+        assert.deepStrictEqual(c.created(), {
+            apiVersion: "batch/v1",
+            kind: "Job",
+            metadata: {
+                name,
+                namespace: "shop-staging",
+                labels: {
+                    "app.kubernetes.io/managed-by": "image-release-check",
+                    "image-release/check": "smoke",
+                },
+            },
+            spec: {
+                backoffLimit: 0,
+                activeDeadlineSeconds: 30,
+                ttlSecondsAfterFinished: 3600,
+                template: {
+                    metadata: { labels: { "image-release/check": "smoke" } },
+                    spec: {
+                        restartPolicy: "Never",
+                        containers: [
+                            { name: "smoke", image: `${API}@${D1}`, args: ["--once", "--dataset", "smoke"] },
+                        ],
+                    },
+                },
+            },
+        });
+    });
+
+    it("job: a failed Job fails the check at once with its reason; one never done fails at its timeout", async () => {
+        const failed = jobCluster([
+            {
+                failed: 1,
+                conditions: [
+                    {
+                        type: "Failed",
+                        status: "True",
+                        reason: "BackoffLimitExceeded",
+                        message: "Job has reached the specified backoff limit",
+                    },
+                ],
+            },
+        ]);
+        const r = await check({ ...repo(JOB), stack: "staging" }, { kubectl: failed.kubectl, ...clock() });
+        const name = `check-smoke-${D1.slice(7, 19)}`;
+        assert.deepStrictEqual(r.checks[1], {
+            check: "job smoke",
+            ok: false,
+            problems: [
+                `Job/${name} failed (BackoffLimitExceeded: Job has reached the specified backoff limit)`,
+            ],
+            seconds: 0,
+        });
+        const slow = jobCluster([{ active: 1 }]);
+        const s = await check({ ...repo(JOB), stack: "staging" }, { kubectl: slow.kubectl, ...clock() });
+        assert.deepStrictEqual(s.checks[1].problems, [`Job/${name} has not succeeded yet (after 30s)`]);
+    });
+
+    it("job: refuses a check that names no image of the stack", async () => {
+        const c = jobCluster([{ succeeded: 1 }]);
+        const r = repo(JOB.replace("name: smoke,", "name: smoke, image: web,"));
+        await assert.rejects(check({ ...r, stack: "staging" }, { kubectl: c.kubectl, ...clock() }), {
+            message: `${path.join(r.stacksDir, "Pulumi.staging.yaml")}: image-release:checks.job "smoke": the stack has no image "web" (images: api)`,
+        });
+    });
 });

@@ -25,6 +25,7 @@ describe("stackconfig/checks: image-release:checks, what `check` runs after pulu
         assert.deepStrictEqual(read({}), {
             rollout: { timeoutSeconds: 300, maxRestarts: 0 },
             http: [],
+            job: [],
             soakSeconds: 0,
         }));
 
@@ -56,8 +57,23 @@ describe("stackconfig/checks: image-release:checks, what `check` runs after pulu
                         timeoutSeconds: 5,
                     },
                 ],
+                job: [],
                 soakSeconds: 0,
             },
+        ));
+
+    it("reads job checks with their defaults (no args, 120 s)", () =>
+        assert.deepStrictEqual(
+            read({
+                job: [
+                    { name: "smoke" },
+                    { name: "train", image: "api", args: ["--once"], timeoutSeconds: "600" },
+                ],
+            })?.job,
+            [
+                { name: "smoke", args: [], timeoutSeconds: 120 },
+                { name: "train", image: "api", args: ["--once"], timeoutSeconds: 600 },
+            ],
         ));
 
     it("reads the soak, as written or as the engine's string", () =>
@@ -70,12 +86,20 @@ describe("stackconfig/checks: image-release:checks, what `check` runs after pulu
         {
             name: "not a map",
             in: "yes",
-            problems: [`${F}: ${K}: expected a map with rollout, http, soakSeconds (got "yes")`],
+            problems: [`${F}: ${K}: expected a map with rollout, http, job, soakSeconds (got "yes")`],
         },
         {
             name: "an unknown kind",
             in: { soak: 60 },
-            problems: [`${F}: ${K}.soak: unknown key (known: rollout, http, soakSeconds) (got "60")`],
+            problems: [`${F}: ${K}.soak: unknown key (known: rollout, http, job, soakSeconds) (got "60")`],
+        },
+        {
+            name: "a job check without a name, and one whose args are not strings",
+            in: { job: [{ args: ["--once"] }, { name: "smoke", args: [1] }] },
+            problems: [
+                `${F}: ${K}.job[0]: required: name (got "{"args":["--once"]}")`,
+                `${F}: ${K}.job[1].args: expected a list of strings (got "[1]")`,
+            ],
         },
         {
             name: "a soak over 30 days",

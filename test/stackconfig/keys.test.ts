@@ -206,9 +206,11 @@ const rows: {
     {
         key: "checks",
         good: { rollout: { timeoutSeconds: 60 } },
-        want: { checks: { rollout: { timeoutSeconds: 60, maxRestarts: 0 }, http: [], soakSeconds: 0 } },
+        want: {
+            checks: { rollout: { timeoutSeconds: 60, maxRestarts: 0 }, http: [], job: [], soakSeconds: 0 },
+        },
         bad: "often",
-        problem: () => "expected a map with rollout, http, soakSeconds",
+        problem: () => "expected a map with rollout, http, job, soakSeconds",
     },
     {
         key: "service",
