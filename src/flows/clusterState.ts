@@ -47,7 +47,19 @@ export function clusterArgs(s: StackImageConfig): string[] {
     return ["get", KINDS, "--namespace", s.namespace, "--output", "json", ...clusterSelection(s)];
 }
 
-/** Every object of the kinds that run containers in the stack's namespace. */
+/** The label `check` puts on its smoke-test Jobs and their Pods (./jobCheck). */
+export const CHECK_JOB_LABEL = "image-release/check";
+
+/** Whether an object is one of `check`'s own smoke-test Jobs or their Pods: not a workload of the stack. */
+function isCheckJob(o: unknown): boolean {
+    const labels = (o as { metadata?: { labels?: Record<string, unknown> } }).metadata?.labels;
+    return typeof labels === "object" && labels !== null && CHECK_JOB_LABEL in labels;
+}
+
+/**
+ * Every object of the kinds that run containers in the stack's namespace, less `check`'s own
+ * smoke-test Jobs: a finished one of an earlier pin stays an hour, and is neither drift nor a rollout.
+ */
 export async function clusterObjects(s: StackImageConfig, kubectl: KubectlFn): Promise<unknown[]> {
     const args = clusterArgs(s);
     const out = await kubectl(args);
@@ -57,7 +69,7 @@ export async function clusterObjects(s: StackImageConfig, kubectl: KubectlFn): P
     } catch {
         throw new Refusal(`\`kubectl ${args.join(" ")}\` printed no JSON (got "${out.trim().slice(0, 80)}")`);
     }
-    return Array.isArray(items) ? (items as unknown[]) : [];
+    return Array.isArray(items) ? (items as unknown[]).filter((o) => !isCheckJob(o)) : [];
 }
 
 /** What runs in the stack's namespace against its pins: each container that runs a pin's repository otherwise. */

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { ClusterPin, DEFAULT_PULL_SECRET_NAME } from "../release";
 import { JobCheck, StackImageConfig } from "../stackconfig";
-import { clusterSelection, KubectlFn } from "./clusterState";
+import { CHECK_JOB_LABEL, clusterSelection, KubectlFn } from "./clusterState";
 import { Refusal } from "./refusal";
 
 /** The smoke-test Job's name: the check and the digest, so each pin gets its own run. */
@@ -30,14 +30,14 @@ export function jobManifest(s: StackImageConfig, c: JobCheck, pin: ClusterPin): 
         metadata: {
             name: jobName(c, pin.digest),
             namespace: s.namespace,
-            labels: { "app.kubernetes.io/managed-by": "image-release-check", "image-release/check": c.name },
+            labels: { "app.kubernetes.io/managed-by": "image-release-check", [CHECK_JOB_LABEL]: c.name },
         },
         spec: {
             backoffLimit: 0,
             activeDeadlineSeconds: c.timeoutSeconds,
             ttlSecondsAfterFinished: 3600,
             template: {
-                metadata: { labels: { "image-release/check": c.name } },
+                metadata: { labels: { [CHECK_JOB_LABEL]: c.name } },
                 spec: {
                     restartPolicy: "Never",
                     containers: [{ name: c.name, image: `${pin.repository}@${pin.digest}`, args: c.args }],

@@ -232,4 +232,29 @@ describe("flows/check: a stack's checks after pulumi up, each within its timeout
             message: `${path.join(r.stacksDir, "Pulumi.staging.yaml")}: image-release:checks.job "smoke": the stack has no image "web" (images: api)`,
         });
     });
+
+    it("rollout: check's own smoke-test Job and Pod of an earlier pin are neither drift nor a workload", async () => {
+        const earlier = `${API}@sha256:${"9".repeat(64)}`;
+        const labels = { "image-release/check": "smoke" };
+        const leftovers = [
+            {
+                kind: "Job",
+                metadata: { name: "check-smoke-999999999999", labels },
+                spec: { template: { spec: { containers: [{ name: "smoke", image: earlier }] } } },
+                status: { succeeded: 1 },
+            },
+            {
+                kind: "Pod",
+                metadata: { name: "check-smoke-999999999999-x", labels },
+                spec: { containers: [{ name: "smoke", image: earlier }] },
+                status: { phase: "Succeeded" },
+            },
+        ];
+        const kubectl = async () => JSON.stringify({ items: [deployment(1), ...leftovers] });
+        const r = await check({ ...repo(""), stack: "staging" }, { kubectl, ...clock() });
+        assert.deepStrictEqual(
+            r.checks.map((c) => [c.check, c.ok, c.problems]),
+            [["rollout", true, []]],
+        );
+    });
 });
