@@ -262,12 +262,22 @@ describe("e2e: verified promotion: staging's signed checks, the soak, rejection"
         const rows = JSON.parse(st.stdout) as {
             stack: string;
             clusterDrift?: unknown[];
-            rolledBack?: { branch: string }[];
+            rolledBack?: { branch: string; workload: string }[];
         }[];
         const staging = rows.find((x) => x.stack === "staging");
         assert.deepStrictEqual(
-            [staging?.clusterDrift, staging?.rolledBack?.map((x) => x.branch)],
-            [[], [res.autoRollback.rollback.branch]],
+            // The app's Deployment and the training Job both run the rolled-back pin.
+            [
+                staging?.clusterDrift,
+                staging?.rolledBack?.map((x) => [x.workload.split("/")[0], x.branch]).sort(),
+            ],
+            [
+                [],
+                [
+                    ["Deployment", res.autoRollback.rollback.branch],
+                    ["Job", res.autoRollback.rollback.branch],
+                ],
+            ],
         );
         const refused = await cli(["promote", "--from", "staging", "--to", "prod"]);
         assert.strictEqual(refused.code, 1, refused.stdout);
