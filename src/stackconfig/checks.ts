@@ -121,8 +121,7 @@ const JOB_RULES = {
     name: { read: label, expect: "expected a name: lowercase alphanumerics or -" },
     image: { read: label, expect: "expected the name of one of the stack's images" },
     args: {
-        read: (v: unknown) =>
-            Array.isArray(v) && v.every((a) => typeof a === "string") ? (v as string[]) : undefined,
+        read: (v: unknown) => (Array.isArray(v) && v.every((a) => typeof a === "string") ? v : undefined),
         expect: "expected a list of strings",
     },
     timeoutSeconds: { read: (v: unknown) => integer(v, 1, 3600), expect: "expected whole seconds, 1-3600" },
