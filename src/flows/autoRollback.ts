@@ -1,6 +1,7 @@
 import type { RegistryClient } from "../registry";
-import { readVerifications, SigningKey, TrustedKey } from "../signing";
+import { SigningKey } from "../signing";
 import { CliDeps } from "./context";
+import { passedIn } from "./evidence";
 import { Refusal } from "./refusal";
 import { rollback, RollbackResult } from "./rollback";
 import { StackOptions } from "./stack";
@@ -32,15 +33,11 @@ const LOOK_BACK = 10;
 /** Whether every digest the rollback would restore passed this stack's checks (by the verifier key). */
 async function verifiedHere(
     client: RegistryClient,
-    key: TrustedKey,
+    key: SigningKey,
     stack: string,
     pins: { repository: string; digest: string }[],
 ): Promise<boolean> {
-    for (const p of pins) {
-        const evidence = await readVerifications(client, p.repository, p.digest, [key]);
-        if (!evidence.some((e) => e.predicate.stack === stack && e.predicate.result === "passed"))
-            return false;
-    }
+    for (const p of pins) if (!(await passedIn(client, key, stack, p))) return false;
     return true;
 }
 
@@ -70,11 +67,6 @@ export async function rollbackAfterFailure(
     key: SigningKey,
     deps: CliDeps & { up?: UpFn },
 ): Promise<AutoRollback> {
-    const trusted: TrustedKey = {
-        publicKey: key.publicKey,
-        id: key.id,
-        source: "IMAGE_RELEASE_VERIFIER_KEY",
-    };
     let chosen: string | undefined;
     for (let n = 1; n <= LOOK_BACK && chosen === undefined; n++) {
         let plan: RollbackResult;
@@ -87,8 +79,7 @@ export async function rollbackAfterFailure(
             if (e instanceof Refusal) break;
             throw e;
         }
-        if (await verifiedHere(deps.client, trusted, o.stack, restored(plan, o.repositories)))
-            chosen = String(n);
+        if (await verifiedHere(deps.client, key, o.stack, restored(plan, o.repositories))) chosen = String(n);
     }
     if (chosen === undefined) {
         return {

@@ -218,7 +218,7 @@ export async function check(o: CheckOptions, deps: CheckDeps = {}): Promise<Chec
         if (!ok) {
             const failed = { ...result, evidence, ...(rejected ? { rejected } : {}) };
             return o.onFailure === "rollback"
-                ? { ...failed, autoRollback: await rollBack(o, s, key, deps) }
+                ? { ...failed, autoRollback: await rollBack(o, s, key, { ...deps, client }) }
                 : failed;
         }
         const left = evidence.soak?.leftSeconds ?? 0;
@@ -233,9 +233,9 @@ async function rollBack(
     o: CheckOptions,
     s: StackImageConfig,
     key: SigningKey,
-    deps: CheckDeps,
+    deps: CheckDeps & { client: RegistryClient },
 ): Promise<AutoRollback & { after?: CheckResult }> {
-    const client = deps.client ?? new RegistryClient();
+    const client = deps.client;
     const repositories = Object.fromEntries(Object.entries(s.images).map(([n, i]) => [n, i.repository]));
     const where = { stacksDir: o.stacksDir, repoRoot: o.repoRoot, stack: o.stack, repositories };
     const done = await rollbackAfterFailure(where, key, {

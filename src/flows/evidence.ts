@@ -46,9 +46,20 @@ export async function clusterUid(s: StackImageConfig, kubectl: KubectlFn): Promi
     return uid;
 }
 
-/** The key as the reader of its own earlier statements trusts it. */
-function asTrusted(key: SigningKey): TrustedKey {
+/** The verifier key as the reader of its own earlier statements trusts it. */
+export function asTrusted(key: SigningKey): TrustedKey {
     return { publicKey: key.publicKey, id: key.id, source: "IMAGE_RELEASE_VERIFIER_KEY" };
+}
+
+/** Whether `key` signed a passing run of `stack`'s checks about `pin` (in any combination). */
+export async function passedIn(
+    client: RegistryClient,
+    key: SigningKey,
+    stack: string,
+    pin: { repository: string; digest: string },
+): Promise<boolean> {
+    const evidence = await readVerifications(client, pin.repository, pin.digest, [asTrusted(key)]);
+    return evidence.some((e) => e.predicate.stack === stack && e.predicate.result === "passed");
 }
 
 export interface EvidenceInput {

@@ -1,9 +1,9 @@
 import type { RegistryClient } from "../registry";
 import { isDigest, reasonProblem, redactCredentials, sameRepository } from "../release";
-import { readVerifications, SigningKey, TrustedKey } from "../signing";
+import { SigningKey } from "../signing";
 import { listStacks, StackImageConfig } from "../stackconfig";
 import { CliDeps } from "./context";
-import { signRejection } from "./evidence";
+import { passedIn, signRejection } from "./evidence";
 import { pullSources } from "./pinCheck";
 import { Refusal, UsageRefusal } from "./refusal";
 import { loadStack, StackOptions } from "./stack";
@@ -93,15 +93,9 @@ export async function rejectNewPins(
     reason: string,
     deps: { client: RegistryClient; key: SigningKey; now: () => number },
 ): Promise<{ image: string; digest: string; ref: string }[]> {
-    const trusted: TrustedKey = {
-        publicKey: deps.key.publicKey,
-        id: deps.key.id,
-        source: "IMAGE_RELEASE_VERIFIER_KEY",
-    };
     const out: { image: string; digest: string; ref: string }[] = [];
     for (const p of pins) {
-        const evidence = await readVerifications(deps.client, p.repository, p.digest, [trusted]);
-        if (evidence.some((e) => e.predicate.stack === s.stack && e.predicate.result === "passed")) continue;
+        if (await passedIn(deps.client, deps.key, s.stack, p)) continue;
         const at = new Date(deps.now()).toISOString();
         const predicate = {
             digest: p.digest,
