@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { AUTH_CREDS, LOCAL_AUTH } from "../fixtures/registry/testImage";
-import { kubectl, REGISTRY, ROOT, run, timings, uniqueRun } from "./harness";
+import { kubectl, podsOf, REGISTRY, ROOT, run, timings, uniqueRun } from "./harness";
 
 /** scripts/cluster-node.sh's node; kwok-node-0 is tainted, so untolerating Pods land here. */
 const NODE = "real-node-0";
@@ -47,43 +47,6 @@ async function until<T>(what: string, seconds: number, probe: () => T | undefine
         if (Date.now() > end) throw new Error(`gave up after ${seconds}s waiting for ${what}`);
         await new Promise((r) => setTimeout(r, 500));
     }
-}
-
-interface PodView {
-    name: string;
-    phase: string;
-    nodeName: string;
-    ready: boolean;
-    imageID: string;
-    waiting?: { reason?: string; message?: string };
-}
-
-function pods(ns: string, selector: string): PodView[] {
-    const list = JSON.parse(kubectl(["get", "pods", "-n", ns, "-l", selector, "-o", "json"])) as {
-        items: {
-            metadata: { name: string };
-            spec: { nodeName?: string };
-            status: {
-                phase: string;
-                containerStatuses?: {
-                    ready: boolean;
-                    imageID: string;
-                    state: { waiting?: { reason?: string; message?: string } };
-                }[];
-            };
-        }[];
-    };
-    return list.items.map((p) => {
-        const c = p.status.containerStatuses?.[0];
-        return {
-            name: p.metadata.name,
-            phase: p.status.phase,
-            nodeName: p.spec.nodeName ?? "",
-            ready: c?.ready ?? false,
-            imageID: c?.imageID ?? "",
-            waiting: c?.state.waiting,
-        };
-    });
 }
 
 /** How long the kubelet says the pull took ("Successfully pulled image … in 68ms (…)"). */
@@ -238,9 +201,9 @@ describe("e2e: the real node pulls a pinned digest, runs it and answers through 
         const image = `${repo}@${digest}`;
         for (const m of server(ns, "smoke", image)) apply(m);
         const pod = await until("the smoke Pod to be Running and Ready", 120, () =>
-            pods(ns, "app=smoke").find((p) => p.phase === "Running" && p.ready),
+            podsOf(ns, "app=smoke").find((p) => p.phase === "Running" && p.ready),
         );
-        assert.deepStrictEqual([pod.nodeName, pod.imageID], [NODE, image]);
+        assert.deepStrictEqual([pod.node, pod.imageID], [NODE, image]);
         timings.push({
             step: "node: pull by digest (the kubelet's Pulled event)",
             seconds: pullSeconds(ns, pod.name),
@@ -301,9 +264,9 @@ describe("e2e: the real node pulls a pinned digest, runs it and answers through 
         const image = `${authRepo}@${authDigest}`;
         for (const m of server(ns, "authed", image, "pull-5001")) apply(m);
         const pod = await until("the authed Pod to be Running and Ready", 120, () =>
-            pods(ns, "app=authed").find((p) => p.phase === "Running" && p.ready),
+            podsOf(ns, "app=authed").find((p) => p.phase === "Running" && p.ready),
         );
-        assert.deepStrictEqual([pod.nodeName, pod.imageID], [NODE, image]);
+        assert.deepStrictEqual([pod.node, pod.imageID], [NODE, image]);
         const ip = kubectl(["get", "service", "authed", "-n", ns, "-o", "jsonpath={.spec.clusterIP}"]);
         assert.deepStrictEqual(await answer(`http://${ip}/`), [200, `node-smoke ${version}-5001\n`]);
     });
@@ -313,7 +276,7 @@ describe("e2e: the real node pulls a pinned digest, runs it and answers through 
         const image = `${authRepo}@${authDigest}`;
         for (const m of server(ns, "anonymous", image, undefined, "Always")) apply(m);
         const waiting = await until("the anonymous Pod's pull to fail", 120, () => {
-            const w = pods(ns, "app=anonymous")[0]?.waiting;
+            const w = podsOf(ns, "app=anonymous")[0]?.waiting;
             return w && ["ErrImagePull", "ImagePullBackOff"].includes(w.reason ?? "") && w.message
                 ? w
                 : undefined;
