@@ -148,7 +148,11 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
 $(mirror 127.0.0.1:5000)
 $(mirror 127.0.0.1:5001)
 EOF
-start containerd "ctr -a $CTRD_SOCK version" containerd --config "$N/containerd/config.toml"
+# Ready once its CRI server is: `ctr version` answers before the CRI plugin has initialized, and a
+# kubelet started in that moment exits ("server is not initialized yet"). containerd 1.6 logs
+# "Start streaming server" once CRI serves; its log starts afresh with each start.
+start containerd "ctr -a $CTRD_SOCK version && grep -q 'Start streaming server' '$LOGS/containerd.log'" \
+  containerd --config "$N/containerd/config.toml"
 
 # --- kubelet --------------------------------------------------------------------------------------
 cat >"$N/kubelet.yaml" <<EOF

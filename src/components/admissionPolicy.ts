@@ -14,6 +14,8 @@ export interface AdmissionInput {
     readonly namespace: string;
     readonly pins: readonly AdmittedPin[];
     readonly allow?: readonly string[];
+    /** Digests a trusted verifier key rejected, with one line on why: refused even where pinned. */
+    readonly rejected?: readonly { readonly digest: string; readonly summary: string }[];
 }
 
 /** A CEL string literal. */
@@ -75,6 +77,7 @@ export function admissionPolicySpecs(i: AdmissionInput) {
     const admitted = `[${prefixes.join(", ")}].exists(p, i.startsWith(p))`;
     const name = `image-release-${i.namespace}`;
     const why = `not a digest of a repository stack ${i.stack} pins or allows (${i.file}); deploy it through the stack`;
+    const rejected = rejectedValidation(i);
     const policy = {
         metadata: { name },
         spec: {
@@ -90,6 +93,7 @@ export function admissionPolicySpecs(i: AdmissionInput) {
             variables: [
                 { name: "spec", expression: podSpecExpression() },
                 { name: "images", expression: IMAGES },
+                ...(rejected?.variables ?? []),
             ],
             validations: [
                 {
@@ -98,6 +102,7 @@ export function admissionPolicySpecs(i: AdmissionInput) {
                     messageExpression: `'image-release: ' + object.kind + ' ' + (has(object.metadata.name) ? object.metadata.name : '') + ' runs ' + variables.images.filter(i, !(${admitted})).join(', ') + ', ${why}'`,
                     reason: "Forbidden",
                 },
+                ...(rejected ? [rejected.validation] : []),
             ],
         },
     };
@@ -112,6 +117,30 @@ export function admissionPolicySpecs(i: AdmissionInput) {
         },
     };
     return { policy, binding };
+}
+
+/**
+ * The refusal of a rejected digest, by digest alone (the same bytes are rejected in any repository),
+ * with who rejected it and why; nothing when no digest is rejected.
+ */
+function rejectedValidation(i: AdmissionInput) {
+    if (i.rejected === undefined || i.rejected.length === 0) return undefined;
+    const list = i.rejected.map((r) => `{'d': ${lit(r.digest)}, 'why': ${lit(r.summary)}}`).join(", ");
+    return {
+        variables: [
+            { name: "rejected", expression: `[${list}]` },
+            {
+                name: "runsRejected",
+                expression: "variables.rejected.filter(r, variables.images.exists(i, i.endsWith('@' + r.d)))",
+            },
+        ],
+        validation: {
+            expression: "size(variables.runsRejected) == 0",
+            message: `image-release: a workload image is a digest a verifier key that stack ${i.stack} trusts rejected`,
+            messageExpression: `'image-release: ' + object.kind + ' ' + (has(object.metadata.name) ? object.metadata.name : '') + ' runs a rejected digest: ' + variables.runsRejected.map(r, r.why).join('; ')`,
+            reason: "Forbidden",
+        },
+    };
 }
 
 /** Creates the namespace's policy and binding; workloads depend on both, so they change after them. */

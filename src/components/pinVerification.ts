@@ -6,16 +6,10 @@ import {
     RegistryClient,
     RegistryDeadlineError,
     RegistryUnavailableError,
+    VERIFY_CLIENT_OPTIONS,
 } from "../registry";
 
-/**
- * A preview must answer quickly when the registry is down: three tries 200 ms and 400 ms apart, and
- * 10 s per request (a black-holed host), instead of the client's general-purpose 4 x 30 s.
- */
-export const VERIFY_CLIENT_OPTIONS = {
-    timeoutMs: 10_000,
-    retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 1000 },
-};
+export { VERIFY_CLIENT_OPTIONS };
 
 /**
  * How a refused registry check reads for PinnedDeployment `name` (or for `subject`, the stack file's

@@ -8,7 +8,7 @@ import {
     StackImageConfig,
     validateEngineStackConfig,
 } from "../stackconfig";
-import { GateMember, previewVerification } from "../flows";
+import { GateMember, previewVerification, RejectedPin, rejectedPins } from "../flows";
 import { RegistryClient } from "../registry";
 import { admissionPolicy } from "./admissionPolicy";
 import { ChannelTag } from "./channelTag";
@@ -148,6 +148,7 @@ function withAdmissionPolicy(
     images: Record<string, StackImage>,
     options: pulumi.ComponentResourceOptions,
     guarded: pulumi.Resource[],
+    rejected: RejectedPin[],
 ): pulumi.ComponentResourceOptions {
     if (!strictStack(stack, cfg) || cfg.admissionPolicy === false) return options;
     const provider = (options.providers as Record<string, pulumi.ProviderResource> | undefined)?.kubernetes;
@@ -159,6 +160,7 @@ function withAdmissionPolicy(
             namespace: cfg.namespace,
             pins,
             ...(cfg.allowImages ? { allow: cfg.allowImages } : {}),
+            rejected,
         },
         { ...(provider ? { provider } : {}), ...(options.dependsOn ? { dependsOn: options.dependsOn } : {}) },
     );
@@ -218,13 +220,18 @@ export async function releaseStack(o: ReleaseStackOptions = {}): Promise<Release
                 ? await pinnedImage(name, image, cfg, root, byComponent)
                 : builtImage(name, image, cfg, root);
     }
-    await previewVerification(cfg, root, gateMembers(images), new RegistryClient(VERIFY_CLIENT_OPTIONS));
+    const client = new RegistryClient(VERIFY_CLIENT_OPTIONS);
+    await previewVerification(cfg, root, gateMembers(images), client);
+    const rejected =
+        strictStack(stack, cfg) && cfg.admissionPolicy !== false
+            ? await rejectedPins(cfg, root, gateMembers(images), client)
+            : [];
     const guard: pulumi.Resource[] = [];
     pinTheWorkloads(stack, cfg, images, guard);
     if (cfg.rolloutTimeoutSeconds !== undefined) {
         pulumi.runtime.registerResourceTransform(rolloutTimeout(cfg.rolloutTimeoutSeconds));
     }
-    const options = withAdmissionPolicy(stack, cfg, images, workloadOptions(stack, cfg), guard);
+    const options = withAdmissionPolicy(stack, cfg, images, workloadOptions(stack, cfg), guard, rejected);
     return {
         stack,
         config: cfg,

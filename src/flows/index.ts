@@ -68,6 +68,7 @@ export { reject, RejectOptions, RejectResult } from "./reject";
 export { AutoRollback, automationUp, rollbackAfterFailure, UpFn } from "./autoRollback";
 export { previewVerification, ranBefore } from "./previewGate";
 export { GateMember, GateOptions, refuseRejected, verificationGate, verifierKeys } from "./verification";
+export { REJECTION_LOOKBACK, RejectedPin, rejectedPins } from "./rejectedPins";
 export { kubectlCli, KubectlFn } from "./clusterState";
 export { rolloutProblems } from "./rolloutCheck";
 export { ApiGetFn, httpProblem, HttpAnswer, proxyPath, stackApiGet } from "./httpCheck";

@@ -157,7 +157,7 @@ export async function verificationGate(
 }
 
 /** Every digest an entry pins, with the repository it was pinned from. */
-function entryPins(e: StackHistoryEntry, fallback: string): GateMember[] {
+export function entryPins(e: StackHistoryEntry, fallback: string): GateMember[] {
     const images = e.images ?? { "": e };
     return Object.entries(images)
         .filter(([, i]) => i.digest !== undefined)

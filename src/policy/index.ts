@@ -17,3 +17,10 @@ export {
     SignedDigestConfig,
     unsignedWorkloadViolation,
 } from "./signature";
+export {
+    REJECTED_DIGEST_CONFIG_SCHEMA,
+    RejectedDigestConfig,
+    RejectionCache,
+    rejectedWorkloadViolations,
+    verifierKeysOf,
+} from "./rejection";

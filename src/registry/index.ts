@@ -12,7 +12,7 @@ export {
     PartialTagError,
 } from "./errors";
 export type { RegistryDiagnostic, ReplyFacts } from "./errors";
-export { RegistryClient } from "./client";
+export { RegistryClient, VERIFY_CLIENT_OPTIONS } from "./client";
 export type { KnownTagState, RegistryClientOptions, RetagResult, TransferEvent } from "./client";
 export type { BlobFile } from "./upload";
 export { registryBaseUrl } from "./endpoints";

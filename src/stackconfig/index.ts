@@ -7,6 +7,7 @@ export {
     StackConfigError,
     StackImageConfig,
     TrainingConfig,
+    VERIFIED_BY_DEFAULT,
 } from "./model";
 export { STACK_NAME } from "../release";
 export { KEY_TABLE, PIN_FIELDS, PinField } from "./keys";

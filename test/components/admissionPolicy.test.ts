@@ -90,4 +90,42 @@ describe("components/admissionPolicy: the namespace refuses workloads off the st
             },
         });
     });
+
+    it("refuses a rejected digest by digest alone, even in a pinned repository, saying who rejected it and why", () => {
+        const D = "sha256:" + "ab".repeat(32);
+        const E = "sha256:" + "cd".repeat(32);
+        const withRejections = admissionPolicySpecs({
+            stack: "staging",
+            file: "stacks/Pulumi.staging.yaml",
+            namespace: "shop-staging",
+            pins: [{ repository: API }],
+            rejected: [
+                {
+                    digest: D,
+                    summary: `digest ${D} was rejected at T by verifier key K (check): it's broken`,
+                },
+                { digest: E, summary: `digest ${E} was rejected at T by verifier key K (user): leaks` },
+            ],
+        }).policy;
+        assert.deepStrictEqual(withRejections.spec.variables.slice(2), [
+            {
+                name: "rejected",
+                expression: `[{'d': '${D}', 'why': 'digest ${D} was rejected at T by verifier key K (check): it\\'s broken'}, {'d': '${E}', 'why': 'digest ${E} was rejected at T by verifier key K (user): leaks'}]`,
+            },
+            {
+                name: "runsRejected",
+                expression: "variables.rejected.filter(r, variables.images.exists(i, i.endsWith('@' + r.d)))",
+            },
+        ]);
+        assert.deepStrictEqual(withRejections.spec.validations[1], {
+            expression: "size(variables.runsRejected) == 0",
+            message:
+                "image-release: a workload image is a digest a verifier key that stack staging trusts rejected",
+            messageExpression:
+                "'image-release: ' + object.kind + ' ' + (has(object.metadata.name) ? object.metadata.name : '') + ' runs a rejected digest: ' + variables.runsRejected.map(r, r.why).join('; ')",
+            reason: "Forbidden",
+        });
+        // Without rejections the policy has no such check (and the stack's earlier policy is unchanged).
+        assert.deepStrictEqual([policy.spec.variables.length, policy.spec.validations.length], [2, 1]);
+    });
 });

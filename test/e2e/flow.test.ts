@@ -21,6 +21,7 @@ import {
     stack,
     timings,
     uniqueRun,
+    VERIFIER,
 } from "./harness";
 
 /**
@@ -269,7 +270,13 @@ describe("e2e: the README's flows under a real pulumi up", function () {
         const packConfig = path.join(stateDir, "policy-config.json");
         fs.writeFileSync(
             packConfig,
-            JSON.stringify({ "signed-digest-required": { trustedKeys: [trusted] } }),
+            JSON.stringify({
+                "signed-digest-required": { trustedKeys: [trusted] },
+                // It reads each prod digest's rejections from the registry with the verifier key prod trusts.
+                "rejected-digest-refused": {
+                    verifierKeys: [fs.readFileSync(path.join(dir, VERIFIER.pub), "utf8")],
+                },
+            }),
         );
         const up = await stacks.prod.up({
             onOutput: log,
@@ -278,7 +285,7 @@ describe("e2e: the README's flows under a real pulumi up", function () {
         });
         assert.strictEqual(up.outputs.digest.value, d1);
         assert.ok(
-            up.stdout.includes(`Policies:\n    ✅ image-release@v1.4.2 (local: ${pack})\n`),
+            up.stdout.includes(`Policies:\n    ✅ image-release@v4.0.0 (local: ${pack})\n`),
             `no passing policy report in:\n${up.stdout}`,
         );
         assert.strictEqual(deploymentImage(r.namespaces.prod), `${repo}@${d1}`);
@@ -302,7 +309,7 @@ describe("e2e: the README's flows under a real pulumi up", function () {
         const before = await registryTags(repo);
         const refused = await expectFailure(stacks.dev.preview({ onOutput: log, policyPacks: [pack] }));
         const report = [
-            `    ❌ image-release@v1.4.2 (local: ${pack})`,
+            `    ❌ image-release@v4.0.0 (local: ${pack})`,
             "        - [mandatory]  oci-labels-present  (pulumi-nodejs:dynamic:Resource: hello-image)",
             "          MultiArchImage carries the source, revision and version OCI labels.",
             "          MultiArchImage is missing OCI label(s) org.opencontainers.image.source",

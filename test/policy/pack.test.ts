@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
@@ -9,6 +10,10 @@ import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import { policies } from "../../src/policy";
 
 const D = "sha256:" + "0123456789abcdef".repeat(4);
+const VERIFIER_PEM = fs.readFileSync(
+    path.join(__dirname, "..", "fixtures", "verifier", "verifier.pub"),
+    "utf8",
+);
 
 /**
  * src/policy/pack under the protocol the Pulumi CLI speaks to it: the CLI runs `run-policy-pack`,
@@ -79,7 +84,12 @@ describe("the policy pack over the analyzer protocol", function () {
 
     const statefulSet = (signedBy: string) => ({
         metadata: { annotations: { "image-release/signed-by": signedBy } },
-        spec: { template: { spec: { containers: [{ name: "app", image: `r/hello@${D}` }] } } },
+        // In the local registry, which has no rejection of it: rejected-digest-refused reads it there.
+        spec: {
+            template: {
+                spec: { containers: [{ name: "app", image: `127.0.0.1:5000/test/pack-hello@${D}` }] },
+            },
+        },
     });
 
     it("declares signed-digest-required's config schema to the CLI", async () => {
@@ -101,7 +111,10 @@ describe("the policy pack over the analyzer protocol", function () {
     });
 
     it("judges a prod StatefulSet against the keys --policy-pack-config trusts", async () => {
-        await configure({ "signed-digest-required": { trustedKeys: ["sha256:0123456789abcdef"] } });
+        await configure({
+            "signed-digest-required": { trustedKeys: ["sha256:0123456789abcdef"] },
+            "rejected-digest-refused": { verifierKeys: [VERIFIER_PEM] },
+        });
         assert.deepStrictEqual(
             await analyze("prod", "kubernetes:apps/v1:StatefulSet", statefulSet("sha256:0123456789abcdef")),
             [],
@@ -117,6 +130,7 @@ describe("the policy pack over the analyzer protocol", function () {
             await analyze("prod", "kubernetes:apps/v1:StatefulSet", statefulSet("sha256:0123456789abcdef")),
             [
                 'signed-digest-required: stack prod requires a digest signed by a trusted key, and the policy pack trusts none: run it with --policy-pack-config <file> holding {"signed-digest-required":{"trustedKeys":["sha256:<16 hex>"]}}, the ids of the release\'s public keys as `image-release verify` prints them',
+                `rejected-digest-refused: stack prod refuses rejected digests, and the policy pack trusts no verifier key: run it with --policy-pack-config <file> holding {"rejected-digest-refused":{"verifierKeys":["<PEM>"]}}, the verifier public keys the stack's image-release:verifierKeys names`,
             ],
         );
         // dev is never judged for signatures, with or without keys.

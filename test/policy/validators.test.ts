@@ -365,46 +365,53 @@ describe("policy/validators", () => {
     }
 
     /** Runs every policy of the pack the way @pulumi/policy calls it, with `config` as each one's getConfig(). */
-    const runPack = (
+    const runPack = async (
         args: { type: string; urn: string; props: unknown },
         config: Record<string, unknown>,
     ) => {
         const reported: Record<string, string[]> = {};
         for (const p of policies) {
             reported[p.name] = [];
-            const validate = p.validateResource as (a: unknown, report: (m: string) => void) => void;
-            validate({ ...args, getConfig: () => config[p.name] ?? {} }, (m) => reported[p.name].push(m));
+            const validate = p.validateResource as (a: unknown, report: (m: string) => void) => unknown;
+            await validate({ ...args, getConfig: () => config[p.name] ?? {} }, (m) =>
+                reported[p.name].push(m),
+            );
         }
         return reported;
     };
 
-    it("each policy reports only its own violations through the @pulumi/policy callback", () => {
+    it("each policy reports only its own violations through the @pulumi/policy callback", async () => {
         const args = {
             type: "kubernetes:core/v1:Pod",
             urn: urn("prod", "kubernetes:core/v1:Pod"),
             props: { spec: { containers: [{ image: "r/x" }] } },
         };
-        assert.deepStrictEqual(runPack(args, { "signed-digest-required": TRUSTED }), {
+        assert.deepStrictEqual(await runPack(args, { "signed-digest-required": TRUSTED }), {
             "no-latest-tag": ['image "r/x" has no tag or digest (implicitly :latest); pin it by digest'],
             "digest-pins-required": [
                 'stack prod requires digest-pinned images (repo@sha256:<64 hex>); got "r/x"',
             ],
             "oci-labels-present": [],
             "signed-digest-required": [unsigned("Pod")],
+            // Not a digest: nothing to read rejections of.
+            "rejected-digest-refused": [],
         });
     });
 
-    it("signed-digest-required takes its trusted keys from its own --policy-pack-config, nowhere else", () => {
+    it("signed-digest-required takes its trusted keys from its own --policy-pack-config, nowhere else", async () => {
         const signedBy = (key: string) => ({
             type: "kubernetes:apps/v1:Deployment",
             urn: urn("prod", "kubernetes:apps/v1:Deployment"),
             props: deployment(`r/hello@${D}`, { "image-release/signed-by": key }),
         });
-        const signed = (key: string, config: Record<string, unknown>) =>
-            runPack(signedBy(key), config)["signed-digest-required"];
-        assert.deepStrictEqual(signed("sha256:fedcba9876543210", { "signed-digest-required": TRUSTED }), []);
+        const signed = async (key: string, config: Record<string, unknown>) =>
+            (await runPack(signedBy(key), config))["signed-digest-required"];
         assert.deepStrictEqual(
-            signed("sha256:fedcba9876543210", {
+            await signed("sha256:fedcba9876543210", { "signed-digest-required": TRUSTED }),
+            [],
+        );
+        assert.deepStrictEqual(
+            await signed("sha256:fedcba9876543210", {
                 "signed-digest-required": { trustedKeys: ["sha256:0123456789abcdef"] },
             }),
             [
@@ -412,7 +419,7 @@ describe("policy/validators", () => {
             ],
         );
         // Another policy's config is not this one's.
-        assert.strictEqual(signed("sha256:fedcba9876543210", { "no-latest-tag": TRUSTED }).length, 1);
+        assert.strictEqual((await signed("sha256:fedcba9876543210", { "no-latest-tag": TRUSTED })).length, 1);
     });
 
     it("signed-digest-required declares its config, so the Pulumi CLI validates --policy-pack-config", () => {
