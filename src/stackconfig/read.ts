@@ -59,7 +59,7 @@ export function parseStackFileText(
     ) {
         throw notAConfigMapError(file);
     }
-    const { config: _config, ...top } = root as Record<string, unknown>;
+    const top = Object.fromEntries(Object.entries(root).filter(([k]) => k !== "config"));
     return {
         config: typeof config === "object" && config !== null ? (config as Record<string, unknown>) : {},
         top,
