@@ -223,7 +223,7 @@ async function dryRunOne(ctx: DecideContext, s: DeployedStack): Promise<Deployed
     return {
         ...s,
         preview,
-        reason: `would run pulumi up and check (${pinsText(s.pins)}); preview: ${previewText(preview)}`,
+        reason: `pulumi up and check of ${pinsText(s.pins)}; preview: ${previewText(preview)}`,
     };
 }
 
@@ -243,7 +243,7 @@ async function run(
             stacks.push({
                 ...s,
                 outcome: "not deployed",
-                reason: `not deployed: "${failed.stack}" failed before it`,
+                reason: `"${failed.stack}" failed before it`,
             });
         } else {
             const done = await deployOne(o, s, deps);

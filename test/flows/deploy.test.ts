@@ -87,7 +87,7 @@ describe("deploy: a merge's stacks in promotion order, up, check, rollback on fa
         assert.deepStrictEqual([res.ok, res.failed], [false, { stack: "prod-eu", reason }]);
         assert.deepStrictEqual(outcomes(res).slice(1), [
             ["prod-eu", "promotion", "failed", reason],
-            ["prod-us", "promotion", "not deployed", 'not deployed: "prod-eu" failed before it'],
+            ["prod-us", "promotion", "not deployed", '"prod-eu" failed before it'],
         ]);
         assert.deepStrictEqual(res.stacks[1].check?.autoRollback, {
             skipped: "nothing verified to roll back to",
@@ -161,7 +161,7 @@ describe("deploy: a merge's stacks in promotion order, up, check, rollback on fa
             "staging",
             "promotion",
             "would deploy",
-            `would run pulumi up and check (${P("1.1.0", "1")}); preview: 1 update, 3 same`,
+            `pulumi up and check of ${P("1.1.0", "1")}; preview: 1 update, 3 same`,
         ]);
     });
 
