@@ -69,11 +69,13 @@ export interface DeployResult {
     failed?: { stack: string; reason: string };
 }
 
-/** The range and its plan; a missing commit or an end revision that does not parse is refused. */
-function readPlan(o: DeployOptions): { range: StackRange; plan: DeployPlan } {
+/** The range, its plan and main; a missing commit or an end revision that does not parse is refused. */
+function readPlan(o: DeployOptions): { range: StackRange; plan: DeployPlan; main: DecideContext["main"] } {
     try {
         const range = readStackRange(o.repoRoot, o.stacksDir, o.from, o.to);
-        return { range, plan: deployPlan(range.changes, range.atTo) };
+        const ref = o.main ?? "HEAD";
+        const main = { ref, commit: resolveCommit(o.repoRoot, ref, "--main") };
+        return { range, plan: deployPlan(range.changes, range.atTo), main };
     } catch (e) {
         if (e instanceof CommitRangeError || e instanceof StackConfigError) throw new Refusal(e.message);
         throw e;
@@ -157,64 +159,52 @@ async function deployOne(o: DeployOptions, s: DeployedStack, deps: DeployDeps): 
  * (a missing commit, config changes not allowed, a conflicting order, no login) comes before anything runs.
  */
 export async function deploy(o: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
-    const { range, plan } = readPlan(o);
-    const main = o.main ?? "HEAD";
-    const mainCommit = resolveCommit(o.repoRoot, main, "--main");
+    const { range, plan, main } = readPlan(o);
     const live = plan.stacks.filter(
         (s) => s.change !== "deleted" && s.keys.pin.length + s.keys.other.length > 0,
     );
     refusePlan({ ...o, from: range.from.slice(0, 12), to: range.to.slice(0, 12) }, plan, live);
     if (live.length > 0) {
+        const top = (s: PlannedStack) => parseStackFileText(s.file, range.atTo[s.stack] ?? "").top;
         refuseMissingLogin(
             o.repoRoot,
-            live.map((s) => ({
-                stack: s.stack,
-                file: s.file,
-                top: parseStackFileText(s.file, range.atTo[s.stack] ?? "").top,
-            })),
+            live.map((s) => ({ stack: s.stack, file: s.file, top: top(s) })),
             deps.env,
         );
     }
-    const ctx: DecideContext = {
-        repoRoot: o.repoRoot,
-        from: range.from,
-        main: { ref: main, commit: mainCommit },
-        ...decideDefaults(deps),
-    };
+    const ctx: DecideContext = { repoRoot: o.repoRoot, from: range.from, main, ...decideDefaults(deps) };
+    const decided = await decideAll(ctx, plan.stacks);
+    const base = { from: range.from, to: range.to, dryRun: o.dryRun === true };
+    if (o.dryRun === true) {
+        const stacks: DeployedStack[] = [];
+        // One at a time: previews of one project share its workspace (plugins, the project file).
+        for (const d of decided)
+            stacks.push(d.entry.outcome === "would deploy" ? await dryRunOne(ctx, d.entry) : d.entry);
+        return { ...base, ok: true, stacks };
+    }
+    const go = decided.filter((d) => d.entry.outcome === "would deploy").map((d) => d.planned);
+    refuseOtherCheckout(o, range, go);
+    const entries = decided.map((d) => d.entry);
+    return run({ ...o, onFailure: o.onFailure ?? "rollback" }, entries, deps, base);
+}
+
+/** Each stack's decision, in order, before anything runs: skipped (and why), or to deploy. */
+async function decideAll(
+    ctx: DecideContext,
+    stacks: PlannedStack[],
+): Promise<{ planned: PlannedStack; entry: DeployedStack }[]> {
     const decided: { planned: PlannedStack; entry: DeployedStack }[] = [];
-    for (const s of plan.stacks) {
+    for (const s of stacks) {
         const entry = stackEntry(ctx, s);
         const { skip, preview } = await skipReason(ctx, s, entry);
         const withPreview = preview !== undefined ? { ...entry, preview } : entry;
-        decided.push({
-            planned: s,
-            entry:
-                skip !== undefined
-                    ? { ...withPreview, reason: skip }
-                    : { ...withPreview, outcome: "would deploy" },
-        });
+        const decision: DeployedStack =
+            skip !== undefined
+                ? { ...withPreview, reason: skip }
+                : { ...withPreview, outcome: "would deploy" };
+        decided.push({ planned: s, entry: decision });
     }
-    const go = decided.filter((d) => d.entry.outcome === "would deploy");
-    const base = { from: range.from, to: range.to, dryRun: o.dryRun === true };
-    if (o.dryRun === true) {
-        const stacks = await Promise.all(
-            decided.map(async (d) =>
-                d.entry.outcome === "would deploy" ? dryRunOne(ctx, d.entry) : d.entry,
-            ),
-        );
-        return { ...base, ok: true, stacks };
-    }
-    refuseOtherCheckout(
-        o,
-        range,
-        go.map((d) => d.planned),
-    );
-    return run(
-        { ...o, onFailure: o.onFailure ?? "rollback" },
-        decided.map((d) => d.entry),
-        deps,
-        base,
-    );
+    return decided;
 }
 
 /** The dry run's line for a stack deploy would run: what its preview would change. */

@@ -2,21 +2,14 @@ import * as assert from "assert";
 import * as path from "path";
 import { runIn } from "../helpers/cli";
 import { fakeEngine } from "../fixtures/deploy/fakes";
-import { D, deployRepo, editStack, setPin } from "../fixtures/deploy/repo";
+import { D, deployRepo, editStack, pinLine, setPin, threeStackMerge } from "../fixtures/deploy/repo";
 
 const KEY = path.join(__dirname, "..", "fixtures", "verifier", "verifier.key");
-const P = (v: string, c: string) => `hello ${v} sha256:${c.repeat(12)}`;
+const P = pinLine;
 
-/** staging to 1.1.0 and prod-eu, prod-us to 1.0.1 in one merge (staging ran 1.0.1 before it). */
 function merge() {
-    const r = deployRepo();
-    setPin(r.dir, "staging", D("2"), "1.0.1");
-    const from = r.commit("staging runs 1.0.1");
-    setPin(r.dir, "prod-us", D("2"), "1.0.1");
-    setPin(r.dir, "prod-eu", D("2"), "1.0.1");
-    setPin(r.dir, "staging", D("1"), "1.1.0");
-    const to = r.commit("Promote");
-    return { dir: r.dir, from, to, range: `${from.slice(0, 12)}..${to.slice(0, 12)}` };
+    const m = threeStackMerge();
+    return { ...m, range: `${m.from.slice(0, 12)}..${m.to.slice(0, 12)}` };
 }
 
 describe("cli: deploy", () => {

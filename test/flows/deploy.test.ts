@@ -3,23 +3,20 @@ import * as fs from "fs";
 import * as path from "path";
 import { deploy, DeployResult } from "../../src/flows";
 import { ZERO_SHA } from "../../src/stackconfig";
-import { D, deployRepo, editStack, git, setPin, stackFilePath } from "../fixtures/deploy/repo";
+import {
+    D,
+    deployRepo,
+    editStack,
+    git,
+    pinLine,
+    setPin,
+    stackFilePath,
+    threeStackMerge,
+} from "../fixtures/deploy/repo";
 import { deployOptions, fakeEngine, LOGGED_IN } from "../fixtures/deploy/fakes";
 
-const P = (v: string, c: string) => `hello ${v} sha256:${c.repeat(12)}`;
+const P = pinLine;
 const outcomes = (r: DeployResult) => r.stacks.map((s) => [s.stack, s.kind, s.outcome, s.reason]);
-
-/** staging 1.1.0 (D1), then prod-eu and prod-us 1.0.1 (D2, which staging ran before): one merge, three stacks. */
-function threeStackMerge() {
-    const r = deployRepo();
-    setPin(r.dir, "staging", D("2"), "1.0.1");
-    const before = r.commit("staging runs 1.0.1");
-    setPin(r.dir, "prod-us", D("2"), "1.0.1");
-    setPin(r.dir, "prod-eu", D("2"), "1.0.1");
-    r.commit("Promote 1.0.1 to prod");
-    setPin(r.dir, "staging", D("1"), "1.1.0");
-    return { ...r, from: before, to: r.commit("Promote 1.1.0 to staging") };
-}
 
 const DEPLOYED = (stack: string, pin: string) => [
     stack,
