@@ -38,7 +38,10 @@ export interface DeployOptions extends StackOptions {
     allowConfigChanges?: boolean;
     /** What check does when a stack fails: `rollback` (default) or `reject`. */
     onFailure?: "rollback" | "reject";
-    /** The ref whose pins are the truth: a pin it no longer holds is skipped. Default: HEAD. */
+    /**
+     * The ref whose pins are the truth: a pin it no longer holds is skipped. Default: `origin/HEAD` when the
+     * clone has it (a re-run of an older pipeline then skips what a later merge replaced), else HEAD.
+     */
     main?: string;
     /** Signs each stack's check evidence (and the rejection and rollback after a failure). */
     verifierKey?: SigningKey;
@@ -73,12 +76,22 @@ export interface DeployResult {
 function readPlan(o: DeployOptions): { range: StackRange; plan: DeployPlan; main: DecideContext["main"] } {
     try {
         const range = readStackRange(o.repoRoot, o.stacksDir, o.from, o.to);
-        const ref = o.main ?? "HEAD";
+        const ref = o.main ?? defaultMain(o.repoRoot);
         const main = { ref, commit: resolveCommit(o.repoRoot, ref, "--main") };
         return { range, plan: deployPlan(range.changes, range.atTo), main };
     } catch (e) {
         if (e instanceof CommitRangeError || e instanceof StackConfigError) throw new Refusal(e.message);
         throw e;
+    }
+}
+
+/** The remote's default branch as this clone last fetched it, else the checkout itself. */
+function defaultMain(repoRoot: string): string {
+    try {
+        resolveCommit(repoRoot, "origin/HEAD", "--main");
+        return "origin/HEAD";
+    } catch {
+        return "HEAD";
     }
 }
 

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { deploy, DeployResult } from "../../src/flows";
 import { ZERO_SHA } from "../../src/stackconfig";
@@ -144,6 +145,27 @@ describe("deploy: a merge's stacks in promotion order, up, check, rollback on fa
                 `HEAD no longer holds this pin: a later merge changed it (HEAD has ${P("1.2.0", "2")}); that merge's deploy runs it`,
             ],
         ]);
+    });
+
+    it("a re-run of an older pipeline in a clone: main is origin/HEAD, so a pin a later merge replaced is skipped", async () => {
+        const r = deployRepo();
+        setPin(r.dir, "staging", D("1"), "1.1.0");
+        const a = r.commit("Promote 1.1.0 to staging");
+        const clone = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-clone-"));
+        git(clone, ["clone", "-q", r.dir, "."]);
+        git(clone, ["checkout", "-q", "--detach", a]);
+        setPin(r.dir, "staging", D("2"), "1.2.0");
+        r.commit("Promote 1.2.0 to staging");
+        git(clone, ["fetch", "-q", "origin"]);
+        const e = fakeEngine(clone);
+        const res = await deploy(deployOptions(clone, r.first, a), e.deps);
+        assert.deepStrictEqual(e.calls, []);
+        assert.deepStrictEqual(
+            res.stacks.map((s) => s.reason),
+            [
+                `origin/HEAD no longer holds this pin: a later merge changed it (origin/HEAD has ${P("1.2.0", "2")}); that merge's deploy runs it`,
+            ],
+        );
     });
 
     it("--dry-run previews each stack it would deploy and runs nothing", async () => {
