@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { checkCommand } from "./check";
 import { CommandContext } from "./context";
+import { deployCommand } from "./deploy";
 import { historyCommand } from "./history";
 import { notesCommand } from "./notes";
 import { promoteCommand } from "./promote";
@@ -20,6 +21,7 @@ export function addCommands(program: Command, ctx: CommandContext): Command {
         rollbackCommand,
         statusCommand,
         checkCommand,
+        deployCommand,
         rejectCommand,
         historyCommand,
         notesCommand,

@@ -1,21 +1,11 @@
 import type { RegistryClient } from "../registry";
 import { SigningKey } from "../signing";
+import { automationUp, UpFn } from "./automation";
 import { CliDeps } from "./context";
 import { passedIn } from "./evidence";
 import { Refusal } from "./refusal";
 import { rollback, RollbackResult } from "./rollback";
 import { StackOptions } from "./stack";
-
-/** Runs `pulumi up` for a stack of the project in `workDir`, as the checkout now is. */
-export type UpFn = (stack: string, workDir: string) => Promise<void>;
-
-/** The default UpFn: the Automation API, with the environment's backend and passphrase. */
-export const automationUp: UpFn = async (stack, workDir) => {
-    // Imported here: the CLI's other commands never load the Automation API.
-    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-    const s = await LocalWorkspace.createOrSelectStack({ stackName: stack, workDir });
-    await s.up({ onOutput: (out) => process.stderr.write(out) });
-};
 
 /** What `check --on-failure rollback` did after a failed run. */
 export interface AutoRollback {

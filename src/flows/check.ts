@@ -7,7 +7,8 @@ import { RecordedEvidence, recordVerification } from "./evidence";
 import { ApiGetFn, httpProblem, proxyPath, stackApiGet } from "./httpCheck";
 import { jobPin, jobProblems, startJob } from "./jobCheck";
 import { Refusal } from "./refusal";
-import { AutoRollback, rollbackAfterFailure, UpFn } from "./autoRollback";
+import { AutoRollback, rollbackAfterFailure } from "./autoRollback";
+import { UpFn } from "./automation";
 import { rejectNewPins } from "./reject";
 import { rolloutProblems } from "./rolloutCheck";
 import { loadStack, StackOptions } from "./stack";
@@ -255,9 +256,16 @@ async function rollBack(
 
 /** A failed run's rejection reason: each failed check and what it saw, within a reason's 500 characters. */
 function failureReason(s: StackImageConfig, outcomes: CheckOutcome[]): string {
-    const failed = outcomes.filter((c) => !c.ok).map((c) => `${c.check}: ${c.problems.join("; ")}`);
-    const reason = `check failed in "${s.stack}": ${failed.join("; ")}`.replace(/[\x00-\x1f\x7f]/g, " ");
+    const reason = `check failed in "${s.stack}": ${failedChecks(outcomes)}`.replace(/[\x00-\x1f\x7f]/g, " ");
     return reason.length > 500 ? `${reason.slice(0, 497)}...` : reason;
+}
+
+/** Each failed check and what it saw, on one line: `rollout: …; http ready: …`. */
+export function failedChecks(outcomes: CheckOutcome[]): string {
+    return outcomes
+        .filter((c) => !c.ok)
+        .map((c) => `${c.check}: ${c.problems.join("; ")}`)
+        .join("; ");
 }
 
 /** The line `check` prints about its soak. */

@@ -62,13 +62,24 @@ export {
     PublishFn,
 } from "./buildPushSign";
 export { releaseSet, ReleaseSetOptions, ReleaseSetResult, SetImageRelease } from "./releaseSet";
-export { check, CheckDeps, CheckOptions, CheckOutcome, CheckResult, soakLine } from "./check";
+export { check, CheckDeps, CheckOptions, CheckOutcome, CheckResult, failedChecks, soakLine } from "./check";
 export { clusterUid, RecordedEvidence, recordVerification, signRejection } from "./evidence";
 export { reject, RejectOptions, RejectResult } from "./reject";
-export { AutoRollback, automationUp, rollbackAfterFailure, UpFn } from "./autoRollback";
+export { AutoRollback, rollbackAfterFailure } from "./autoRollback";
+export {
+    automationDeployed,
+    automationPreview,
+    automationUp,
+    DeployedFn,
+    PreviewFn,
+    UpFn,
+} from "./automation";
 export { previewVerification, ranBefore } from "./previewGate";
 export { GateMember, GateOptions, refuseRejected, verificationGate, verifierKeys } from "./verification";
 export { REJECTION_LOOKBACK, RejectedPin, rejectedPins } from "./rejectedPins";
 export { kubectlCli, KubectlFn } from "./clusterState";
 export { rolloutProblems } from "./rolloutCheck";
 export { ApiGetFn, httpProblem, HttpAnswer, proxyPath, stackApiGet } from "./httpCheck";
+export { deploy, DeployDeps, DeployOptions, DeployResult } from "./deploy";
+export { DeployedStack, DeployOutcome, pinsText, previewText } from "./deployStack";
+export { refuseMissingLogin } from "./pulumiLogin";

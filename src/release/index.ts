@@ -28,6 +28,7 @@ export {
     uncommittedFiles,
 } from "./git";
 export { writeFileAtomic } from "./writeFileAtomic";
+export { PulumiLoginInput, pulumiLoginProblems } from "./pulumiLogin";
 export {
     contextCommitInfo,
     GitCommitInfo,

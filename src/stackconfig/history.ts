@@ -48,7 +48,9 @@ function imageOf(get: (key: string) => unknown): HistoryImage {
 }
 
 /** What a revision's config pinned: the single-image keys, or each image of the set. */
-function pinOf(config: Record<string, unknown>): Pick<StackHistoryEntry, keyof HistoryImage | "images"> {
+export function pinOf(
+    config: Record<string, unknown>,
+): Pick<StackHistoryEntry, keyof HistoryImage | "images"> {
     const set = config[`${PROJECT}:images`];
     if (!isMap(set)) return imageOf((key) => config[`${PROJECT}:${key}`]);
     const images: Record<string, HistoryImage> = {};
@@ -60,12 +62,16 @@ function pinOf(config: Record<string, unknown>): Pick<StackHistoryEntry, keyof H
     return { ...(first !== undefined ? images[first] : {}), images };
 }
 
-/** Every commit that touched the stack file, newest first, with the pin it held after that commit. */
-export function stackFileHistory(repoRoot: string, file: string): StackHistoryEntry[] {
+/**
+ * Every commit that touched the stack file, newest first, with the pin it held after that commit: the
+ * history of HEAD, or of `ref` (what the file had run up to that commit).
+ */
+export function stackFileHistory(repoRoot: string, file: string, ref?: string): StackHistoryEntry[] {
     const rel = path.relative(repoRoot, path.resolve(file));
     let log: string;
     try {
-        log = runGit(repoRoot, ["log", "--format=%H%x1f%cI%x1f%an%x1f%s%x1e", "--", rel]);
+        const from = ref !== undefined ? [ref] : [];
+        log = runGit(repoRoot, ["log", "--format=%H%x1f%cI%x1f%an%x1f%s%x1e", ...from, "--", rel]);
     } catch {
         return [];
     }

@@ -19,6 +19,7 @@ export { DeployablePin, deployablePins, imageKeyLabel, Pin, pinEdits, pinTarget 
 export {
     listStacks,
     parseStackConfigText,
+    parseStackFileText,
     readStackConfig,
     readStackSnapshot,
     stackFile,
@@ -28,4 +29,16 @@ export { editStackText, isPlainSafe, StackEdits } from "./edit";
 export { readStackFile, sha256Text, StackFileSnapshot, writeStackFile, WriteOptions } from "./write";
 export { unifiedDiff } from "./diff";
 export { distinctDigests, HistoryImage, StackHistoryEntry, stackFileHistory } from "./history";
+export { KeyChanges, stackKeyChanges } from "./keyChanges";
+export { promotesFrom, promotionOrder, PromotionTree } from "./promotionOrder";
+export {
+    CommitRangeError,
+    readStackRange,
+    resolveCommit,
+    StackFileChange,
+    StackRange,
+    textAt,
+    ZERO_SHA,
+} from "./commitRange";
+export { DeployPlan, deployPlan, PlannedStack, PlanPin, pinsOfConfig } from "./deployPlan";
 export { ChecksConfig, HttpCheck, JobCheck, ROLLOUT_DEFAULTS, RolloutCheck } from "./checks";

@@ -29,6 +29,17 @@ export function listStacks(stacksDir: string): string[] {
  * explains those.)
  */
 export function parseStackConfigText(file: string, text: string): Record<string, unknown> {
+    return parseStackFileText(file, text).config;
+}
+
+/**
+ * The whole stack file, read as `parseStackConfigText` reads its config: `top` holds the keys beside
+ * `config:` that Pulumi writes itself (`encryptionsalt`, `secretsprovider`, `encryptedkey`).
+ */
+export function parseStackFileText(
+    file: string,
+    text: string,
+): { config: Record<string, unknown>; top: Record<string, unknown> } {
     const doc = YAML.parseDocument(text, { prettyErrors: true, schema: "failsafe" });
     if (doc.errors.length > 0) {
         throw malformedYamlError(file, doc.errors[0]);
@@ -36,7 +47,7 @@ export function parseStackConfigText(file: string, text: string): Record<string,
     const root: unknown = doc.toJS();
     // An empty file (or one holding only comments) is an empty stack, as Pulumi treats it.
     if (root === null || root === undefined || root === "") {
-        return {};
+        return { config: {}, top: {} };
     }
     const config = (root as Record<string, unknown>).config;
     if (
@@ -48,7 +59,11 @@ export function parseStackConfigText(file: string, text: string): Record<string,
     ) {
         throw notAConfigMapError(file);
     }
-    return typeof config === "object" && config !== null ? (config as Record<string, unknown>) : {};
+    const top = Object.fromEntries(Object.entries(root).filter(([k]) => k !== "config"));
+    return {
+        config: typeof config === "object" && config !== null ? (config as Record<string, unknown>) : {},
+        top,
+    };
 }
 
 export function readStackConfig(stacksDir: string, stack: string): StackImageConfig {

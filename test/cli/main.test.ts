@@ -84,6 +84,7 @@ describe("cli: the program itself", () => {
                 "rollback",
                 "status",
                 "check",
+                "deploy",
                 "reject",
                 "history",
                 "notes",

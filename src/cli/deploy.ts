@@ -1,0 +1,127 @@
+import { deploy, DeployedStack, DeployResult } from "../flows";
+import { signingKeyFromEnv, VERIFIER_KEY_ENV } from "../signing";
+import { defineCommand } from "./action";
+import { renderCheck } from "./check";
+import { CommonOptions, stackDirs } from "./commonOptions";
+import { terminalText } from "./terminal";
+
+export interface DeployFlags extends CommonOptions {
+    from?: string;
+    to?: string;
+    main?: string;
+    dryRun?: true;
+    allowConfigChanges?: true;
+    onFailure?: string;
+}
+
+/** `<from>..<to>`; either end may hold single dots (a tag v1.2.0), never `...` (a merge base, not a range). */
+const RANGE = /^(?!.*\.\.\.)(\S+?)\.\.(\S+)$/;
+
+/** Where CI systems keep the two ends of a push, for the refusal that asks for them. */
+const CI_HINT =
+    "GitHub: --from ${{ github.event.before }} --to ${{ github.sha }}; GitLab: --from $CI_COMMIT_BEFORE_SHA --to $CI_COMMIT_SHA";
+
+/** The merge's range from `<from>..<to>` or `--from`/`--to`; problems when it is neither, both or malformed. */
+export function rangeOf(o: DeployFlags): { from: string; to: string } | string[] {
+    const arg = o.args?.[0];
+    const flags = o.from !== undefined || o.to !== undefined;
+    if (arg !== undefined && flags) return [`give the range once: ${arg} or --from/--to, not both`];
+    if (arg !== undefined) {
+        const m = RANGE.exec(arg);
+        return m === null
+            ? [`"${arg}" is not a commit range: expected <from>..<to>`]
+            : { from: m[1], to: m[2] };
+    }
+    if (o.from === undefined || o.to === undefined) {
+        return [
+            flags
+                ? "--from and --to go together: the commit before the merge and the merged commit"
+                : `give the merge's commit range: <from>..<to>, or --from <sha> --to <sha> (${CI_HINT})`,
+        ];
+    }
+    return { from: o.from, to: o.to };
+}
+
+function stackLines(s: DeployedStack): string[] {
+    const outcome = s.outcome === "failed" ? "FAILED" : s.outcome;
+    const lines = [`${s.stack} (${s.kind}): ${outcome}: ${terminalText(s.reason)}`];
+    if (s.configKeys.length > 0) lines.push(`  config keys: ${s.configKeys.join(", ")}`);
+    if (s.outcome === "failed" && s.check !== undefined) {
+        lines.push(
+            ...renderCheck(s.check)
+                .trimEnd()
+                .split("\n")
+                .map((l) => `  ${l}`),
+        );
+    }
+    return lines;
+}
+
+/** A header with the range, one line per stack in promotion order (and a failed one's checks), a summary. */
+export function renderDeploy(r: DeployResult): string {
+    const range = `${r.from.slice(0, 12)}..${r.to.slice(0, 12)}`;
+    if (r.stacks.length === 0) return `deploy ${range}: no stack file changed; nothing to deploy\n`;
+    const lines = [
+        `deploy ${range}: ${r.stacks.length} stack file(s) changed, in promotion order${r.dryRun ? " (dry run: nothing runs)" : ""}`,
+        ...r.stacks.flatMap(stackLines),
+    ];
+    if (r.failed !== undefined) {
+        lines.push(`deploy FAILED: ${r.failed.stack}: ${terminalText(r.failed.reason)}`);
+    } else {
+        const order = ["deployed", "would deploy", "skipped"] as const;
+        const counts = order
+            .map((o) => [o, r.stacks.filter((s) => s.outcome === o).length] as const)
+            .filter(([, n]) => n > 0);
+        lines.push(`deploy: ${counts.map(([o, n]) => `${n} ${o}`).join(", ")}`);
+    }
+    return lines.join("\n") + "\n";
+}
+
+export const deployCommand = defineCommand<DeployFlags, DeployResult>({
+    name: "deploy [range]",
+    description:
+        "after a merge: pulumi up, check (and roll back on failure) each stack whose stack file the range <from>..<to> changed, in promotion order",
+    flags: (cmd) =>
+        cmd
+            .option("--from <sha>", "the commit before the merge (all zeros: a first push)")
+            .option("--to <sha>", "the merged commit")
+            .option(
+                "--main <ref>",
+                "the ref whose pins are the truth: a pin it no longer holds is skipped (default: origin/HEAD if fetched, else HEAD)",
+            )
+            .option(
+                "--dry-run",
+                "print the plan: stacks, pins and what each preview would change; run nothing",
+            )
+            .option("--allow-config-changes", "also deploy stack files whose change is more than a pin")
+            .option("--on-failure <action>", "what check does after a failure: rollback (default) or reject"),
+    nonEmpty: (o) => ({ "--from": o.from, "--to": o.to, "--main": o.main }),
+    problems: (o) => {
+        const range = rangeOf(o);
+        return [
+            ...(Array.isArray(range) ? range : []),
+            ...(o.onFailure !== undefined && o.onFailure !== "reject" && o.onFailure !== "rollback"
+                ? [`--on-failure "${o.onFailure}": expected rollback or reject`]
+                : []),
+        ];
+    },
+    // The deps a test passes may carry a fake up, preview, check and environment; the CLI's use the real ones.
+    run: (o, deps) => {
+        const verifierKey = signingKeyFromEnv(process.env, VERIFIER_KEY_ENV);
+        const range = rangeOf(o) as { from: string; to: string };
+        return deploy(
+            {
+                ...stackDirs(o),
+                ...range,
+                ...(o.main !== undefined ? { main: o.main } : {}),
+                ...(o.dryRun ? { dryRun: true } : {}),
+                ...(o.allowConfigChanges ? { allowConfigChanges: true } : {}),
+                ...(o.onFailure === "reject" || o.onFailure === "rollback" ? { onFailure: o.onFailure } : {}),
+                ...(verifierKey ? { verifierKey } : {}),
+            },
+            deps,
+        );
+    },
+    render: (r) => renderDeploy(r),
+    exitCode: (r) => (r.ok ? 0 : 1),
+});
