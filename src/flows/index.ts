@@ -71,3 +71,4 @@ export { GateMember, GateOptions, refuseRejected, verificationGate, verifierKeys
 export { kubectlCli, KubectlFn } from "./clusterState";
 export { rolloutProblems } from "./rolloutCheck";
 export { ApiGetFn, httpProblem, HttpAnswer, proxyPath, stackApiGet } from "./httpCheck";
+export { recordBuild, registryBuildMemory } from "./buildMemory";
