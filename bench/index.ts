@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { Credential, RegistryClient } from "../src/registry";
 import { benchCrossPromote, CrossPromoteResult } from "./crossPromote";
+import { benchFreshRunner, freshRunnerFigures } from "./freshRunner";
 import { deleteRepoManifests, Figure, log, median, ms, seconds } from "./measure";
 import { benchLargeImage, largeImageFigures } from "./largeImage";
 import { writeContext } from "./payload";
@@ -412,6 +413,14 @@ async function main(): Promise<number> {
             raw.status = s;
         } catch (e) {
             figures.push(errorFigure("status", "4  status", e));
+        }
+        try {
+            log("fresh runner: a second CI runner with an empty cache releases the same commit");
+            const f = await benchFreshRunner(client);
+            figures.push(...freshRunnerFigures(f));
+            raw.freshRunner = f;
+        } catch (e) {
+            figures.push(errorFigure("freshRunner", "10 fresh runner", e));
         }
         try {
             log("sets: release, promote and status of 1, 4 and 16 images");

@@ -68,3 +68,21 @@ export class BuildCache {
         writeFileAtomic(this.file(key), JSON.stringify(value, null, 2) + "\n");
     }
 }
+
+/** What a memory of builds other than this machine's answers for a build key. */
+export type RememberedBuild =
+    /** A digest it vouches for; still verified in the registry (every platform) before reuse. */
+    | { digest: string }
+    /** A record it found but does not trust, and why: the build runs. */
+    | { refused: string }
+    /** No record. */
+    | undefined;
+
+/**
+ * A memory of builds shared by every machine that releases into the repository (the flows' registry
+ * record, `buildkey-<key>`): consulted after a local cache miss, so a fresh CI runner does not rebuild
+ * an unchanged context.
+ */
+export interface BuildMemory {
+    find(buildKey: string): Promise<RememberedBuild>;
+}

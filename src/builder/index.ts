@@ -15,6 +15,7 @@ export { parsePlatform, platformKey, reproducibleConfig, imageManifest, imageInd
 export type { LayerRef } from "./image";
 export type { Platform } from "./image";
 export { BuildCache, buildKey, defaultCacheDir } from "./cache";
+export type { BuildMemory, RememberedBuild } from "./cache";
 export type { CachedBuild } from "./cache";
 export { applyTagSet, publishImage } from "./publish";
 export type { PublishOptions, PublishResult, TagSetApplication } from "./publish";

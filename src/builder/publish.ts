@@ -9,12 +9,13 @@ import {
     MissingPlatformError,
     OCI_INDEX,
     OCI_MANIFEST,
+    normalizePlatform,
     RegistryClient,
     RetagResult,
     sha256Digest,
 } from "../registry";
 import { engineBuildArgs } from "./buildArgs";
-import { BuildCache, buildKey } from "./cache";
+import { BuildCache, buildKey, BuildMemory, CachedBuild } from "./cache";
 import { hashContext } from "./contextHash";
 import { DockerEngine } from "./engine";
 import { BuildError } from "./errors";
@@ -49,6 +50,8 @@ export interface PublishOptions {
     engine?: DockerEngine;
     /** Default: a BuildCache in defaultCacheDir(). `false` always builds. */
     cache?: BuildCache | false;
+    /** Asked after a local cache miss (the registry's record of builds); none by default. */
+    remembered?: BuildMemory;
     onProgress?: (line: string) => void;
     /** Per-layer byte progress while compressing and uploading (see progress.ts). */
     onLayer?: (e: LayerProgress) => void;
@@ -68,6 +71,8 @@ export interface PublishResult {
     bytesUploaded: number;
     /** False when an unchanged context reused a verified digest: no engine call at all. */
     built: boolean;
+    /** The build key (buildKey in cache.ts): what the registry's record of this build is filed under. */
+    buildKey: string;
     retagged: RetagResult[];
 }
 
@@ -123,6 +128,49 @@ async function checkImmutableTags(o: PublishOptions, existing: string[]): Promis
     }
 }
 
+/**
+ * The build the shared memory vouches for, with its platform digests read from the registry (every
+ * platform present, or none: it is rebuilt); a record it does not trust is said, and built over.
+ */
+async function rememberedBuild(
+    o: PublishOptions,
+    key: string,
+    platforms: string[],
+    log: (line: string) => void,
+): Promise<CachedBuild | undefined> {
+    const found = await o.remembered?.find(key);
+    if (found === undefined) return undefined;
+    if ("refused" in found) {
+        log(`not reusing the registry's record of build ${key.slice(0, 12)}: ${found.refused}`);
+        return undefined;
+    }
+    let described;
+    try {
+        described = await o.client.verify(`${o.repository}@${found.digest}`, platforms);
+    } catch (e) {
+        if (isGone(e)) return undefined;
+        throw e;
+    }
+    log(`the registry remembers build ${key.slice(0, 12)} as ${found.digest}`);
+    const platformDigests = Object.fromEntries(
+        platforms.map((name) => [
+            name,
+            (described.platforms.find((p) => p.platform === normalizePlatform(name)) as { digest: string })
+                .digest,
+        ]),
+    );
+    return { digest: found.digest, platformDigests };
+}
+
+/** A manifest or blob the registry no longer has, or a platform missing: rebuild, never fail. */
+function isGone(e: unknown): boolean {
+    return (
+        e instanceof ManifestNotFoundError ||
+        e instanceof BlobNotFoundError ||
+        e instanceof MissingPlatformError
+    );
+}
+
 /** The cached digest is reused only if the registry still has it with every platform. */
 async function reusable(
     client: RegistryClient,
@@ -135,13 +183,7 @@ async function reusable(
         return true;
     } catch (e) {
         // A cached digest whose manifest or config blob was garbage-collected is rebuilt, not reused.
-        if (
-            e instanceof ManifestNotFoundError ||
-            e instanceof BlobNotFoundError ||
-            e instanceof MissingPlatformError
-        ) {
-            return false;
-        }
+        if (isGone(e)) return false;
         throw e;
     }
 }
@@ -247,10 +289,15 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
     let platformDigests: Record<string, string>;
     let bytesUploaded = 0;
     let built = false;
-    const hit = cache?.get(key);
-    if (hit && (await reusable(o.client, o.repository, hit.digest, platformNames))) {
+    const cached = cache?.get(key);
+    const hit =
+        cached !== undefined && (await reusable(o.client, o.repository, cached.digest, platformNames))
+            ? cached
+            : await rememberedBuild(o, key, platformNames, log);
+    if (hit !== undefined) {
         log(`unchanged context ${contextHash.slice(0, 19)}: reusing ${hit.digest}`);
         ({ digest, platformDigests } = hit);
+        cache?.put(key, hit);
     } else {
         log(`building ${platformNames.join(", ")} from ${o.context}`);
         ({ digest, platformDigests, bytesUploaded } = await buildAndPush(o, platforms, labels, buildArgs));
@@ -270,6 +317,7 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
         contextHash,
         bytesUploaded,
         built,
+        buildKey: key,
         retagged,
     };
 }

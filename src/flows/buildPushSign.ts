@@ -4,6 +4,7 @@ import { LayerProgress, PublishOptions, PublishResult, publishImage } from "../b
 import { GitError, runGit } from "../release";
 import { RegistryClient } from "../registry";
 import { builderVersion, ProvenanceInput, SignedRelease, SigningKey, signRelease } from "../signing";
+import { recordBuild, registryBuildMemory } from "./buildMemory";
 
 /** src/builder's publishImage, or a fault-injecting stand-in in tests. */
 export type PublishFn = (o: PublishOptions) => Promise<PublishResult>;
@@ -60,7 +61,7 @@ export function provenanceDockerfile(context: string, dockerfile: string): strin
  * What the SLSA provenance records of a build: the same inputs whichever face asked for it (the
  * `release` command or the MultiArchImage provider), taken from the build's own options.
  */
-export function provenanceInput(o: BuildPushSignOptions): ProvenanceInput {
+export function provenanceInput(o: BuildPushSignOptions, buildKey?: string): ProvenanceInput {
     return {
         source: o.labels?.[SOURCE] ?? "",
         gitSha: o.gitSha,
@@ -70,6 +71,7 @@ export function provenanceInput(o: BuildPushSignOptions): ProvenanceInput {
         sourceDateEpoch: o.sourceDateEpoch,
         dockerfile: provenanceDockerfile(o.context, o.dockerfile ?? "Dockerfile"),
         builderVersion: builderVersion(),
+        ...(buildKey !== undefined ? { buildKey } : {}),
     };
 }
 
@@ -85,8 +87,18 @@ export async function buildPushSign(o: BuildPushSignOptions, deps: BuildPushSign
         client: deps.client,
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
         ...(deps.onLayer ? { onLayer: deps.onLayer } : {}),
+        // Only a signed release can be vouched for later: without a key the registry keeps no record.
+        ...(key ? { remembered: registryBuildMemory(deps.client, o.repository, key) } : {}),
     });
     if (!key) return { published };
-    const signed = await signRelease(deps.client, o.repository, published.digest, key, provenanceInput(o));
+    const signed = await signRelease(
+        deps.client,
+        o.repository,
+        published.digest,
+        key,
+        provenanceInput(o, published.buildKey),
+    );
+    // Filed after the signature and provenance exist, so a record is never there before its proof.
+    await recordBuild(deps.client, o.repository, published.buildKey, published.digest);
     return { published, signed };
 }

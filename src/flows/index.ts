@@ -83,3 +83,4 @@ export { ApiGetFn, httpProblem, HttpAnswer, proxyPath, stackApiGet } from "./htt
 export { deploy, DeployDeps, DeployOptions, DeployResult } from "./deploy";
 export { DeployedStack, DeployOutcome, pinsText, previewText } from "./deployStack";
 export { refuseMissingLogin } from "./pulumiLogin";
+export { recordBuild, registryBuildMemory } from "./buildMemory";

@@ -1,12 +1,14 @@
 export { ReleaseRuleError } from "./errors";
 export { buildVersion, isSemver, readVersion } from "./version";
 export {
+    buildRecordTag,
     CHANNELS,
     Channel,
     computeTagSet,
     copiedTags,
     gitTag,
     inTagSetOrder,
+    isBuildRecordTag,
     isChannelTag,
     isGitTag,
     isImmutableTag,

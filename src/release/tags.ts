@@ -198,9 +198,25 @@ export function isGitTag(tag: string): boolean {
     return tag.startsWith("git-");
 }
 
-/** A channel is a floating tag a stack moves: a lowercase name no release tag (X.Y.Z, git-…) can take. */
+/** The tag by which a repository remembers the build of a build key: `buildkey-<64 hex>`. */
+export function buildRecordTag(buildKey: string): string {
+    if (!/^[0-9a-f]{64}$/.test(buildKey)) {
+        throw new ReleaseRuleError(`build key "${buildKey}" is not 64 lowercase hex characters`);
+    }
+    return `buildkey-${buildKey}`;
+}
+
+/** A build record's tag: never a release, commit or channel tag. */
+export function isBuildRecordTag(tag: string): boolean {
+    return /^buildkey-[0-9a-f]{64}$/.test(tag);
+}
+
+/**
+ * A channel is a floating tag a stack moves: a lowercase name no release tag (X.Y.Z, git-…) or build
+ * record (buildkey-…) can take.
+ */
 export function isChannelTag(tag: string): boolean {
-    return /^[a-z][a-z0-9-]{0,127}$/.test(tag) && !isGitTag(tag);
+    return /^[a-z][a-z0-9-]{0,127}$/.test(tag) && !isGitTag(tag) && !tag.startsWith("buildkey-");
 }
 
 /** Tags in the order of computeTagSet: X.Y.Z, X.Y, X, git-…, then the rest alphabetically. */

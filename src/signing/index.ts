@@ -9,6 +9,7 @@ export {
 } from "./keys";
 export type { KeyEnvNames, SigningKey, TrustedKey } from "./keys";
 export { readRejections, readVerifications } from "./evidence";
+export { provenanceBuildKeys } from "./buildRecord";
 export {
     artifactTag,
     signatureArtifactTags,

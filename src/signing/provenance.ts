@@ -12,6 +12,12 @@ export interface ProvenanceInput {
     dockerfile?: string;
     /** image-release's own version: the builder. */
     builderVersion: string;
+    /**
+     * The build key (src/builder's buildKey: context, Dockerfile, build args, platforms, labels, layer
+     * format): the registry's record of this build (`buildkey-<key>`) is trusted only where the signed
+     * provenance names the same key.
+     */
+    buildKey?: string;
 }
 
 export const BUILD_TYPE = "https://github.com/pulumi-image-release/build/v1";
@@ -33,11 +39,13 @@ export function provenancePredicate(p: ProvenanceInput): Record<string, unknown>
                 platforms: p.platforms,
                 buildArgs: p.buildArgs,
             },
-            // The build args the builder sets itself (src/builder's engineBuildArgs), not the caller.
+            // What the builder sets itself, not the caller: its build args (src/builder's engineBuildArgs),
+            // and the key of everything that decides the bytes.
             internalParameters: {
                 VERSION: p.version,
                 GIT_SHA: p.gitSha,
                 SOURCE_DATE_EPOCH: String(p.sourceDateEpoch),
+                ...(p.buildKey !== undefined ? { buildKey: p.buildKey } : {}),
             },
             resolvedDependencies: [dependency],
         },

@@ -4,6 +4,7 @@ import { DSSE_ENVELOPE, OCI_EMPTY, SLSA_PROVENANCE_V1, SPDX_DOCUMENT } from "./l
 import { provenancePredicate, ProvenanceInput } from "./provenance";
 import { buildSbom } from "./sbom";
 import { attest, SignatureRecord, signDigest, statementFor } from "./sign";
+import { signedStatements } from "./statements";
 
 export interface SignedRelease {
     signature: SignatureRecord;
@@ -11,6 +12,34 @@ export interface SignedRelease {
     attestations: { ref: string; predicateTypes: string[] };
     /** Whether the registry took OCI 1.1 referrers; distribution 2.x answers 404 and gets cosign's tags only. */
     referrers: "unsupported" | "supported";
+}
+
+/**
+ * The SBOM this key already signed about `digest` in this repository, by this tool version and for this
+ * build time: the same document `buildSbom` would make again (it derives everything from the image's
+ * bytes), so a rerun (a reused build) does not read every layer again. Anything else: undefined.
+ */
+async function signedSbom(
+    client: RegistryClient,
+    repository: string,
+    digest: string,
+    key: SigningKey,
+    o: { created: string; tool: string },
+): Promise<Record<string, unknown> | undefined> {
+    const trusted = [{ publicKey: key.publicKey, id: key.id, source: "the release key" }];
+    const statements = await signedStatements(client, repository, digest, trusted, SPDX_DOCUMENT);
+    const same = statements.find((s) => {
+        const doc = s.predicate as {
+            name?: unknown;
+            creationInfo?: { created?: unknown; creators?: unknown };
+        };
+        return (
+            doc.name === `${repository}@${digest}` &&
+            doc.creationInfo?.created === o.created &&
+            JSON.stringify(doc.creationInfo?.creators) === JSON.stringify([`Tool: ${o.tool}`])
+        );
+    });
+    return same?.predicate as Record<string, unknown> | undefined;
 }
 
 /**
@@ -26,10 +55,10 @@ export async function signRelease(
     p: ProvenanceInput,
 ): Promise<SignedRelease> {
     const created = new Date(p.sourceDateEpoch * 1000).toISOString().replace(/\.000Z$/, "Z");
-    const sbom = await buildSbom(client, repository, digest, {
-        created,
-        tool: `image-release-${p.builderVersion}`,
-    });
+    const tool = `image-release-${p.builderVersion}`;
+    const sbom =
+        (await signedSbom(client, repository, digest, key, { created, tool })) ??
+        (await buildSbom(client, repository, digest, { created, tool }));
     const signature = await signDigest(client, repository, digest, key);
     const statements = [
         statementFor(repository, digest, SPDX_DOCUMENT, sbom),

@@ -190,6 +190,70 @@ describe("publishImage against the real engine and registries @integration", fun
         );
     });
 
+    it("a fresh runner (empty cache) reuses the build a shared memory vouches for, and never calls the engine", async () => {
+        const fresh = new BuildCache(path.join(tmp, "fresh-runner-cache"));
+        const asked: string[] = [];
+        const lines: string[] = [];
+        const again = await publishImage(
+            options({
+                cache: fresh,
+                engine: new UnreachableEngine(),
+                onProgress: (l) => lines.push(l),
+                remembered: {
+                    find: async (key) => {
+                        asked.push(key);
+                        return { digest: a.digest };
+                    },
+                },
+            }),
+        );
+        assert.deepStrictEqual(asked, [a.buildKey]);
+        assert.deepStrictEqual(
+            [again.built, again.bytesUploaded, again.digest, again.platformDigests, again.buildKey],
+            [false, 0, a.digest, a.platformDigests, a.buildKey],
+        );
+        assert.ok(
+            lines.includes(`the registry remembers build ${a.buildKey.slice(0, 12)} as ${a.digest}`),
+            lines.join("\n"),
+        );
+        // The runner's own cache learns it: the next release asks nobody.
+        assert.deepStrictEqual(fresh.get(a.buildKey), {
+            digest: a.digest,
+            platformDigests: a.platformDigests,
+        });
+    });
+
+    it("a record the memory refuses, or one missing a platform in the registry, is built over", async () => {
+        const cases: [string, { digest: string } | { refused: string }, string][] = [
+            [
+                "refused",
+                { refused: "not signed" },
+                `not reusing the registry's record of build ${a.buildKey.slice(0, 12)}: not signed`,
+            ],
+            [
+                "one platform",
+                { digest: a.platformDigests["linux/amd64"] },
+                `building linux/amd64, linux/arm64 from ${HELLO}`,
+            ],
+        ];
+        for (const [name, answer, line] of cases) {
+            const lines: string[] = [];
+            await assert.rejects(
+                publishImage(
+                    options({
+                        cache: new BuildCache(path.join(tmp, `cache-${name.replace(" ", "-")}`)),
+                        engine: new UnreachableEngine(),
+                        onProgress: (l) => lines.push(l),
+                        remembered: { find: async () => answer },
+                    }),
+                ),
+                { message: "the engine was called for linux/amd64" },
+                name,
+            );
+            assert.ok(lines.includes(line), `${name}: ${lines.join("\n")}`);
+        }
+    });
+
     it("is reproducible: a fresh checkout with other mtimes, no cache, another repo gives the same digests", async () => {
         const copy = path.join(tmp, "hello-copy");
         fs.cpSync(HELLO, copy, { recursive: true });

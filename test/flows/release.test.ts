@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import * as assert from "assert";
 import { BAD_PLATFORMS } from "../fixtures/cli/badPlatforms";
 import * as fs from "fs";
@@ -173,6 +174,7 @@ describe("build-push-sign: one provenance whichever face builds", () => {
             contextHash: "",
             bytesUploaded: 0,
             built: true,
+            buildKey: "0".repeat(64),
             retagged: [],
         };
         const onProgress = () => undefined;
@@ -227,7 +229,13 @@ describe("build-push-sign: one provenance whichever face builds", () => {
                     platforms: ["linux/amd64", "linux/arm64"],
                     buildArgs: {},
                 },
-                internalParameters: { VERSION: "3.0.0", GIT_SHA: head, SOURCE_DATE_EPOCH: "1700000000" },
+                internalParameters: {
+                    VERSION: "3.0.0",
+                    GIT_SHA: head,
+                    SOURCE_DATE_EPOCH: "1700000000",
+                    // The build key the publish step reports: the registry's record of the build is filed under it.
+                    buildKey: createHash("sha256").update("fake provenance").digest("hex"),
+                },
                 resolvedDependencies: [dependency],
             },
             runDetails: { builder: { id: `pkg:npm/pulumi-image-release@${TOOL_VERSION}` } },

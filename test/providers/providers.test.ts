@@ -22,7 +22,7 @@ import {
     RegistryCopyOutputs,
     registryCopyProvider,
 } from "../../src/providers";
-import { ociLabels } from "../../src/release";
+import { isBuildRecordTag, ociLabels } from "../../src/release";
 import { ImmutableTagError, RegistryClient } from "../../src/registry";
 import { builderVersion, readPublicKeys, SigningError } from "../../src/signing";
 import { readProvenance } from "../fixtures/cli/provenance";
@@ -363,6 +363,10 @@ describe("providers against the real engine and registry @integration", function
         const trusted = readPublicKeys([path.join(SIGNING, "cosign.pub")]);
         assert.deepStrictEqual([outs.digest, outs.signedBy], [image.digest, trusted[0].id]);
         const dependency = { digest: { gitCommit: SHA } };
+        // Signed, the build is filed in the registry under its key, which the provenance names too.
+        const records = (await client.listTags(image.repository)).filter(isBuildRecordTag);
+        assert.strictEqual(records.length, 1, records.join(", "));
+        assert.strictEqual((await client.headManifest(image.repository, records[0]))?.digest, image.digest);
         assert.deepStrictEqual(await readProvenance(client, image.repository, image.digest), {
             buildDefinition: {
                 buildType: "https://github.com/pulumi-image-release/build/v1",
@@ -372,7 +376,12 @@ describe("providers against the real engine and registry @integration", function
                     platforms: ["linux/amd64", "linux/arm64"],
                     buildArgs: {},
                 },
-                internalParameters: { VERSION: "1.2.3", GIT_SHA: SHA, SOURCE_DATE_EPOCH: String(EPOCH) },
+                internalParameters: {
+                    VERSION: "1.2.3",
+                    GIT_SHA: SHA,
+                    SOURCE_DATE_EPOCH: String(EPOCH),
+                    buildKey: records[0].slice("buildkey-".length),
+                },
                 resolvedDependencies: [dependency],
             },
             runDetails: { builder: { id: `pkg:npm/pulumi-image-release@${builderVersion()}` } },

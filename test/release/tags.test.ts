@@ -1,6 +1,8 @@
 import * as assert from "assert";
 import {
+    buildRecordTag,
     inTagSetOrder,
+    isBuildRecordTag,
     isGitTag,
     computeTagSet,
     copiedTags,
@@ -357,10 +359,39 @@ describe("isChannelTag", () => {
         ["-x", false],
         ["", false],
         ["a".repeat(129), false],
+        // A build record is never a channel a stack could move.
+        [`buildkey-${"a".repeat(64)}`, false],
+        ["buildkeys", true],
     ];
     for (const [tag, want] of cases) {
         it(`${tag.length > 20 ? `${tag.length} chars` : JSON.stringify(tag)} -> ${String(want)}`, () =>
             assert.strictEqual(isChannelTag(tag), want));
+    }
+});
+
+describe("buildRecordTag / isBuildRecordTag: where the registry files a build key", () => {
+    const KEY = "0123456789abcdef".repeat(4);
+    it("files a 64-hex key as buildkey-<key>, a valid OCI tag of 73 characters", () => {
+        assert.strictEqual(buildRecordTag(KEY), `buildkey-${KEY}`);
+        assert.strictEqual(buildRecordTag(KEY).length, 73);
+    });
+    it("refuses anything else, naming it", () => {
+        for (const bad of ["", KEY.toUpperCase(), KEY.slice(1), `sha256:${KEY}`]) {
+            assert.throws(() => buildRecordTag(bad), {
+                message: `build key "${bad}" is not 64 lowercase hex characters`,
+            });
+        }
+    });
+    const cases: [string, boolean][] = [
+        [`buildkey-${KEY}`, true],
+        [`buildkey-${KEY.slice(1)}`, false],
+        [`buildkey-${KEY}0`, false],
+        ["1.4.2", false],
+        ["staging", false],
+    ];
+    for (const [tag, want] of cases) {
+        it(`isBuildRecordTag(${tag.slice(0, 20)}…) -> ${String(want)}`, () =>
+            assert.strictEqual(isBuildRecordTag(tag), want));
     }
 });
 
