@@ -100,3 +100,4 @@ export {
     VerificationPredicate,
     VerifiedMember,
 } from "./evidence";
+export { RunningContainer, runningContainers } from "./running";
