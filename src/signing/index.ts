@@ -10,6 +10,7 @@ export {
 export type { KeyEnvNames, SigningKey, TrustedKey } from "./keys";
 export { readRejections, readVerifications } from "./evidence";
 export {
+    artifactSubject,
     artifactTag,
     signatureArtifactTags,
     DSSE_ENVELOPE,

@@ -26,5 +26,11 @@ export {
 export { editStackText, isPlainSafe, StackEdits } from "./edit";
 export { readStackFile, sha256Text, StackFileSnapshot, writeStackFile, WriteOptions } from "./write";
 export { unifiedDiff } from "./diff";
-export { distinctDigests, HistoryImage, StackHistoryEntry, stackFileHistory } from "./history";
+export {
+    distinctDigests,
+    HistoryImage,
+    historyProblem,
+    StackHistoryEntry,
+    stackFileHistory,
+} from "./history";
 export { ChecksConfig, HttpCheck, JobCheck, ROLLOUT_DEFAULTS, RolloutCheck } from "./checks";
