@@ -71,3 +71,13 @@ export { GateMember, GateOptions, refuseRejected, verificationGate, verifierKeys
 export { kubectlCli, KubectlFn } from "./clusterState";
 export { rolloutProblems } from "./rolloutCheck";
 export { ApiGetFn, httpProblem, HttpAnswer, proxyPath, stackApiGet } from "./httpCheck";
+export {
+    DEFAULT_KEEP_HISTORY,
+    gc,
+    GcOptions,
+    gcProblems,
+    GcResult,
+    mayGoLines,
+    olderThanProblem,
+} from "./gc";
+export { RetentionDeps } from "./retentionInputs";
