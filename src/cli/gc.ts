@@ -25,9 +25,9 @@ function groupLines(g: DeletionGroup): string[] {
     ];
 }
 
-function section(title: string, groups: DeletionGroup[], always = false): string[] {
+function section(label: string, note: string, groups: DeletionGroup[], always = false): string[] {
     if (groups.length === 0 && !always) return [];
-    return [`${title} (${groups.length}):`, ...groups.flatMap(groupLines)];
+    return [`${label} (${groups.length}): ${note}`, ...groups.flatMap(groupLines)];
 }
 
 /** What was read: each stack's pins and history, and whether the clusters were asked what runs. */
@@ -50,12 +50,13 @@ export function renderGc(r: GcResult): string {
         `kept (${r.kept.length}):`,
         ...r.kept.map((k) => `  ${k.digest}  ${k.reasons.join("; ")}`),
         ...section(
-            `may go: outside the keep set${age}; deleting a manifest by digest removes every tag on it`,
+            "may go",
+            `outside the keep set${age}; deleting a manifest by digest removes every tag on it`,
             r.mayGo,
             true,
         ),
-        ...section(`not older than ${r.olderThan ?? "-"}: stays`, r.tooNew),
-        ...section("age unknown: never deleted by --apply", r.ageUnknown),
+        ...section(`not older than ${r.olderThan ?? "-"}`, "stays", r.tooNew),
+        ...section("age unknown", "never deleted by --apply", r.ageUnknown),
         ...(r.out !== undefined ? [`may-go list: ${r.out}`] : []),
         ...(r.deleted !== undefined
             ? [`deleted (${r.deleted.length}):`, ...r.deleted.map((d) => `  ${d}`)]

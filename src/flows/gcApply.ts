@@ -16,7 +16,7 @@ function refusedDelete(r: Ref, e: Error, deleted: string[]): Refusal {
             : "";
     const before = deleted.length === 0 ? "none" : deleted.join(", ");
     return new Refusal(
-        `registry ${registry} refused to delete ${refText(r)}: ${e.message}${disabled}; nothing more was deleted (deleted before it: ${before})`,
+        `registry ${registry} refused to delete: ${e.message}${disabled}; nothing more was deleted (deleted before it: ${before})`,
     );
 }
 
