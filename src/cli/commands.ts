@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { checkCommand } from "./check";
 import { CommandContext } from "./context";
 import { deployCommand } from "./deploy";
+import { gcCommand } from "./gc";
 import { historyCommand } from "./history";
 import { notesCommand } from "./notes";
 import { promoteCommand } from "./promote";
@@ -26,6 +27,7 @@ export function addCommands(program: Command, ctx: CommandContext): Command {
         historyCommand,
         notesCommand,
         verifyCommand,
+        gcCommand,
     ]) {
         add(program, ctx);
     }

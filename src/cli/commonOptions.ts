@@ -15,13 +15,21 @@ export interface CommonOptions {
 
 export const DEFAULT_DEADLINE_SECONDS = 120;
 
-/** Whole seconds, at least 1: a deadline of 0 or "1.5" would be a typo, not a wish. */
-export function parseDeadline(v: string): number {
-    if (!/^[0-9]+$/.test(v) || Number(v) < 1) {
-        throw new InvalidArgumentError(`--deadline must be a whole number of seconds >= 1 (got "${v}")`);
-    }
-    return Number(v);
+/**
+ * A flag that takes a whole number >= 1, digits only: Number() would also take "1.5", "1e3" or "" (as
+ * 0), and NaN silently ran nothing.
+ */
+export function atLeastOne(flag: string, noun: string): (v: string) => number {
+    return (v) => {
+        if (!/^[0-9]+$/.test(v) || Number(v) < 1) {
+            throw new InvalidArgumentError(`${flag} must be ${noun} >= 1 (got "${v}")`);
+        }
+        return Number(v);
+    };
 }
+
+/** Whole seconds, at least 1: a deadline of 0 or "1.5" would be a typo, not a wish. */
+export const parseDeadline = atLeastOne("--deadline", "a whole number of seconds");
 
 export function addCommonFlags(cmd: Command): Command {
     return cmd

@@ -1,7 +1,6 @@
-import { InvalidArgumentError } from "commander";
 import { StackStatus, status } from "../flows";
 import { defineCommand } from "./action";
-import { CommonOptions, stackDirs } from "./commonOptions";
+import { atLeastOne, CommonOptions, stackDirs } from "./commonOptions";
 import { renderStatus } from "./output";
 
 export interface StatusFlags extends CommonOptions {
@@ -9,13 +8,8 @@ export interface StatusFlags extends CommonOptions {
     cluster?: true;
 }
 
-/** Digits only: Number() would also take "1.5", "1e3" or "" (as 0), and NaN silently ran nothing. */
-export function parseConcurrency(v: string): number {
-    if (!/^[0-9]+$/.test(v) || Number(v) < 1) {
-        throw new InvalidArgumentError(`--concurrency must be an integer >= 1 (got "${v}")`);
-    }
-    return Number(v);
-}
+/** Parallel registry calls: `status --concurrency`, `gc --concurrency`. */
+export const parseConcurrency = atLeastOne("--concurrency", "an integer");
 
 /**
  * 1 when any stack's registry lookup failed, or (--cluster) anything runs off its pin or a namespace

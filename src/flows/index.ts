@@ -84,3 +84,13 @@ export { deploy, DeployDeps, DeployOptions, DeployResult } from "./deploy";
 export { DeployedStack, DeployOutcome, pinsText, previewText } from "./deployStack";
 export { refuseMissingLogin } from "./pulumiLogin";
 export { recordBuild, registryBuildMemory } from "./buildMemory";
+export {
+    DEFAULT_KEEP_HISTORY,
+    gc,
+    GcOptions,
+    gcProblems,
+    GcResult,
+    mayGoLines,
+    olderThanProblem,
+} from "./gc";
+export { RetentionDeps } from "./retentionInputs";

@@ -1,12 +1,11 @@
 import type { RegistryClient } from "../registry";
-import { isDigest, reasonProblem, redactCredentials, sameRepository } from "../release";
+import { isDigest, reasonProblem, redactCredentials } from "../release";
 import { SigningKey } from "../signing";
 import { listStacks, StackImageConfig } from "../stackconfig";
 import { CliDeps } from "./context";
 import { passedIn, signRejection } from "./evidence";
-import { pullSources } from "./pinCheck";
 import { Refusal, UsageRefusal } from "./refusal";
-import { loadStack, StackOptions } from "./stack";
+import { loadStack, StackOptions, stackRepositories } from "./stack";
 
 export interface RejectOptions extends StackOptions {
     digest: string;
@@ -27,17 +26,6 @@ export interface RejectResult {
     attestations: string[];
 }
 
-/** Every repository a stack may pull an image from, once each, in stack then image order. */
-function candidateRepositories(stacks: StackImageConfig[]): string[] {
-    const out: string[] = [];
-    for (const s of stacks) {
-        for (const image of Object.values(s.images)) {
-            for (const r of pullSources(image)) if (!out.some((o) => sameRepository(o, r))) out.push(r);
-        }
-    }
-    return out;
-}
-
 /**
  * `image-release reject <digest> --reason …`: a rejection (or `--lift`, its lift) signed by the verifier
  * key into the `.att` of the digest in every repository of the stacks that holds it, so every stack that
@@ -54,7 +42,7 @@ export async function reject(o: RejectOptions, deps: CliDeps): Promise<RejectRes
     }
     const stacks =
         o.stack !== undefined ? [loadStack(o, o.stack)] : listStacks(o.stacksDir).map((n) => loadStack(o, n));
-    const repositories = candidateRepositories(stacks);
+    const repositories = stackRepositories(stacks);
     const holders: string[] = [];
     for (const r of repositories) {
         if ((await deps.client.headManifest(r, o.digest)) !== undefined) holders.push(r);

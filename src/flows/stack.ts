@@ -1,5 +1,5 @@
 import * as fs from "fs";
-import { ReleaseRecord, validateReleaseRecord } from "../release";
+import { ReleaseRecord, sameRepository, validateReleaseRecord } from "../release";
 import {
     listStacks,
     readStackSnapshot,
@@ -8,6 +8,7 @@ import {
     STACK_NAME,
     stackFile,
 } from "../stackconfig";
+import { pullSources } from "./pinCheck";
 import { Refusal } from "./refusal";
 import { toolPath } from "./toolPath";
 
@@ -35,6 +36,17 @@ export function loadStackSnapshot(
         );
     }
     return readStackSnapshot(o.stacksDir, stack);
+}
+
+/** Every repository a stack may pull an image from, once each, in stack then image order. */
+export function stackRepositories(stacks: StackImageConfig[]): string[] {
+    const out: string[] = [];
+    for (const s of stacks) {
+        for (const image of Object.values(s.images)) {
+            for (const r of pullSources(image)) if (!out.some((o) => sameRepository(o, r))) out.push(r);
+        }
+    }
+    return out;
 }
 
 export function outputsDir(repoRoot: string): string {

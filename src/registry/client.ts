@@ -1,7 +1,8 @@
 import type { Readable } from "stream";
 import { getBlob, hasBlob, mountBlob } from "./blobs";
 import { readBlobStream } from "./blobRead";
-import { ImageDescription, describeImage, verifyImage } from "./describe";
+import type { ImageAge, ManifestChild } from "../release";
+import { ImageDescription, describeImage, imageAge, manifestChildren, verifyImage } from "./describe";
 import { registryBaseUrl } from "./endpoints";
 import { listTags, referrersSupported } from "./listing";
 import type { BodyLimit } from "./limits";
@@ -148,5 +149,15 @@ export class RegistryClient {
 
     verify(ref: string, requiredPlatforms: string[]): Promise<ImageDescription> {
         return verifyImage(this.session, ref, requiredPlatforms);
+    }
+
+    /** An index's manifests (an image has none); undefined when the digest is not in the repository. */
+    manifestChildren(name: string, digest: string): Promise<ManifestChild[] | undefined> {
+        return manifestChildren(this.session, name, digest);
+    }
+
+    /** The image's config `created` (an index: its newest platform's), or why it has none. */
+    imageAge(name: string, digest: string): Promise<ImageAge> {
+        return imageAge(this.session, name, digest);
     }
 }

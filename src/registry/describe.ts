@@ -1,7 +1,14 @@
-import { parseReference } from "../release";
+import { ImageAge, ManifestChild, parseReference } from "../release";
 import { getBlob } from "./blobs";
 import { configDescriptor, indexChildren, isIndex } from "./descriptors";
-import { MalformedManifestError, MissingPlatformError, RegistryProtocolError, printable } from "./errors";
+import {
+    MalformedManifestError,
+    ManifestNotFoundError,
+    MissingPlatformError,
+    RegistryError,
+    RegistryProtocolError,
+    printable,
+} from "./errors";
 import { getManifest } from "./manifests";
 import { Descriptor, Manifest } from "./mediatypes";
 import type { Session } from "./session";
@@ -139,4 +146,60 @@ export async function verifyImage(
     // A single manifest has exactly one platform, so requiring two already yields a missing one here.
     if (missing.length > 0) throw new MissingPlatformError(d.name, d.digest, missing, present);
     return d;
+}
+
+/** The manifests a manifest names (an index's; none for an image), or undefined when it is not there. */
+export async function manifestChildren(
+    session: Session,
+    name: string,
+    digest: string,
+): Promise<ManifestChild[] | undefined> {
+    let m: Manifest;
+    try {
+        m = await getManifest(session, name, digest);
+    } catch (e) {
+        if (e instanceof ManifestNotFoundError) return undefined;
+        throw e;
+    }
+    if (!isIndex(m)) return [];
+    return indexChildren(m).map((d) => ({
+        digest: d.digest,
+        ...(d.platform
+            ? { platform: platformString(d.platform.os, d.platform.architecture, d.platform.variant) }
+            : {}),
+    }));
+}
+
+/** One image manifest's `created`, from its config. */
+async function createdOf(session: Session, name: string, manifest: Manifest): Promise<ImageAge> {
+    const created = (await readConfig(session, name, manifest)).created;
+    if (typeof created !== "string" || Number.isNaN(Date.parse(created))) {
+        return { problem: `the config of ${manifest.digest} has no created time` };
+    }
+    return { created };
+}
+
+/**
+ * How old an image is: its config's `created` (ours is the commit time), for an index the newest of its
+ * platforms'. Any platform without one, or a registry that will not say, leaves the age unknown.
+ */
+export async function imageAge(session: Session, name: string, digest: string): Promise<ImageAge> {
+    try {
+        const top = await getManifest(session, name, digest);
+        const images = isIndex(top)
+            ? await Promise.all(platformDescriptors(top).map((d) => getManifest(session, name, d.digest)))
+            : [top];
+        if (images.length === 0) return { problem: "an index without platform images" };
+        let newest: ImageAge = {};
+        for (const m of images) {
+            const age = await createdOf(session, name, m);
+            if (age.created === undefined) return age;
+            if (newest.created === undefined || Date.parse(age.created) > Date.parse(newest.created))
+                newest = age;
+        }
+        return newest;
+    } catch (e) {
+        if (e instanceof RegistryError) return { problem: e.message };
+        throw e;
+    }
 }

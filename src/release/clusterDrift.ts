@@ -1,5 +1,5 @@
 import { parseReference } from "./reference";
-import { WORKLOAD_KINDS, workloadImages } from "./workloads";
+import { runningContainers } from "./running";
 
 /** One pinned image of a stack, as the cluster should run it. */
 export interface ClusterPin {
@@ -22,11 +22,6 @@ export interface ClusterDrift {
     readonly pinned: string;
 }
 
-interface KubeObject {
-    kind?: unknown;
-    metadata?: { name?: unknown; ownerReferences?: unknown };
-}
-
 /**
  * Which workloads in a namespace run a pinned repository at another reference than its pin (a hand-run
  * `kubectl set image`, `rollout undo`, a tag). `objects` are the namespace's objects as the API returns
@@ -36,30 +31,23 @@ interface KubeObject {
 export function clusterDrift(objects: readonly unknown[], pins: readonly ClusterPin[]): ClusterDrift[] {
     const byName = new Map(pins.map((p) => [parseReference(p.repository).name, p]));
     const out: ClusterDrift[] = [];
-    for (const raw of objects) {
-        const o = raw as KubeObject;
-        const kind = WORKLOAD_KINDS.find((k) => k.kind === o.kind);
-        if (kind === undefined) continue;
-        const owners = o.metadata?.ownerReferences;
-        if (Array.isArray(owners) && owners.length > 0) continue;
-        const name = typeof o.metadata?.name === "string" ? o.metadata.name : "";
-        for (const c of workloadImages(kind, raw)) {
-            let ref;
-            try {
-                ref = parseReference(c.image);
-            } catch {
-                continue;
-            }
-            const pin = byName.get(ref.name);
-            if (pin === undefined || ref.digest === pin.digest) continue;
-            out.push({
-                image: pin.image,
-                workload: `${kind.kind}/${name}`,
-                container: c.name,
-                running: c.image,
-                pinned: `${pin.repository}@${pin.digest}`,
-            });
+    for (const c of runningContainers(objects)) {
+        if (c.owned) continue;
+        let ref;
+        try {
+            ref = parseReference(c.image);
+        } catch {
+            continue;
         }
+        const pin = byName.get(ref.name);
+        if (pin === undefined || ref.digest === pin.digest) continue;
+        out.push({
+            image: pin.image,
+            workload: `${c.kind}/${c.name}`,
+            container: c.container,
+            running: c.image,
+            pinned: `${pin.repository}@${pin.digest}`,
+        });
     }
     return out;
 }

@@ -103,3 +103,24 @@ export {
     VerificationPredicate,
     VerifiedMember,
 } from "./evidence";
+export { RunningContainer, runningContainers } from "./running";
+export { olderThan, ordinal, parseAge } from "./age";
+export {
+    KeepInput,
+    KeepSet,
+    keepSet,
+    ListedTag,
+    listingOf,
+    ManifestChild,
+    RepositoryListing,
+    RunningImage,
+} from "./keepSet";
+export {
+    DeletionGroup,
+    deletionRefs,
+    ImageAge,
+    KeptDigest,
+    RetentionInput,
+    RetentionPlan,
+    retentionPlan,
+} from "./retentionPlan";

@@ -11,6 +11,7 @@ export type { KeyEnvNames, SigningKey, TrustedKey } from "./keys";
 export { readRejections, readVerifications } from "./evidence";
 export { provenanceBuildKeys } from "./buildRecord";
 export {
+    artifactSubject,
     artifactTag,
     signatureArtifactTags,
     DSSE_ENVELOPE,

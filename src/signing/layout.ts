@@ -19,6 +19,12 @@ export function artifactTag(digest: string, kind: "sig" | "att"): string {
     return `${digest.replace(":", "-")}.${kind}`;
 }
 
+/** The image a `sha256-<hex>.sig`/`.att` tag belongs to, and which of the two it is; undefined for any other tag. */
+export function artifactSubject(tag: string): { kind: "sig" | "att"; subject: string } | undefined {
+    const m = /^sha256-([0-9a-f]{64})\.(sig|att)$/.exec(tag);
+    return m === null ? undefined : { kind: m[2] as "sig" | "att", subject: `sha256:${m[1]}` };
+}
+
 /** The tags of a digest's signature and attestations: what travels with it when it is copied. */
 export function signatureArtifactTags(digest: string): string[] {
     return [artifactTag(digest, "sig"), artifactTag(digest, "att")];

@@ -101,6 +101,28 @@ export function stackFileHistory(repoRoot: string, file: string, ref?: string): 
     return entries;
 }
 
+/**
+ * Why the stack file's history cannot be read in full, if it cannot: `stackFileHistory` reads what git
+ * has, which is nothing outside a repository or for an untracked file, and a shallow clone's last commits.
+ */
+export function historyProblem(repoRoot: string, file: string): string | undefined {
+    const rel = path.relative(repoRoot, path.resolve(file));
+    let shallow: string;
+    try {
+        shallow = runGit(repoRoot, ["rev-parse", "--is-shallow-repository"]).trim();
+    } catch {
+        return `${repoRoot} is not a git repository`;
+    }
+    if (shallow === "true") return "the clone is shallow (git fetch --unshallow)";
+    let last = "";
+    try {
+        last = runGit(repoRoot, ["log", "-1", "--format=%H", "--", rel]).trim();
+    } catch {
+        // A repository without a commit yet.
+    }
+    return last === "" ? "no commit holds it (commit it first)" : undefined;
+}
+
 /** Distinct digests, newest first, keeping the first (newest) entry for each. */
 export function distinctDigests(entries: StackHistoryEntry[]): StackHistoryEntry[] {
     const seen = new Set<string>();

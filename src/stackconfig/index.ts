@@ -28,7 +28,13 @@ export {
 export { editStackText, isPlainSafe, StackEdits } from "./edit";
 export { readStackFile, sha256Text, StackFileSnapshot, writeStackFile, WriteOptions } from "./write";
 export { unifiedDiff } from "./diff";
-export { distinctDigests, HistoryImage, StackHistoryEntry, stackFileHistory } from "./history";
+export {
+    distinctDigests,
+    HistoryImage,
+    historyProblem,
+    StackHistoryEntry,
+    stackFileHistory,
+} from "./history";
 export { KeyChanges, stackKeyChanges } from "./keyChanges";
 export { promotesFrom, promotionOrder, PromotionTree } from "./promotionOrder";
 export {

@@ -89,6 +89,7 @@ describe("cli: the program itself", () => {
                 "history",
                 "notes",
                 "verify",
+                "gc",
             ].map((n) => [n, true]),
         );
     });
