@@ -28,26 +28,30 @@ function spellings(repository: string): string[] {
     return [...new Set([repository, parseReference(repository).name])];
 }
 
-/** The pod spec of any workload kind, by the one list of kinds (src/release/workloads.ts). */
-function podSpecExpression(): string {
+/** The pod spec of any workload kind, by the one list of kinds (src/release/workloads.ts), of `root`. */
+function podSpecExpression(root: "object" | "oldObject" = "object"): string {
     const byPath = new Map<string, string[]>();
     for (const k of WORKLOAD_KINDS) {
-        const path = ["object", ...k.podSpecPath].join(".");
+        const path = [root, ...k.podSpecPath].join(".");
         byPath.set(path, [...(byPath.get(path) ?? []), k.kind]);
     }
     const paths = [...byPath.entries()].sort((a, b) => a[1].length - b[1].length);
     const [fallback] = paths.pop() as [string, string[]];
     return paths.reduceRight(
         (rest, [path, kinds]) =>
-            `(${kinds.map((kind) => `object.kind == ${lit(kind)}`).join(" || ")}) ? ${path} : ${rest}`,
+            `(${kinds.map((kind) => `${root}.kind == ${lit(kind)}`).join(" || ")}) ? ${path} : ${rest}`,
         fallback,
     );
 }
 
-/** Every container image of the pod spec: containers, init and ephemeral containers. */
-const IMAGES = CONTAINER_FIELDS.map(
-    (f) => `(has(variables.spec.${f}) ? variables.spec.${f}.map(c, c.image) : [])`,
-).join(" + ");
+/** Every container image of the pod spec in `variable`: containers, init and ephemeral containers. */
+function imagesOf(variable: string): string {
+    return CONTAINER_FIELDS.map(
+        (f) => `(has(variables.${variable}.${f}) ? variables.${variable}.${f}.map(c, c.image) : [])`,
+    ).join(" + ");
+}
+
+const IMAGES = imagesOf("spec");
 
 /** The kinds the policy judges, as API resources. */
 function resourceRules() {
@@ -89,6 +93,8 @@ export function admissionPolicySpecs(i: AdmissionInput) {
                     expression:
                         "!has(object.metadata.ownerReferences) || size(object.metadata.ownerReferences) == 0",
                 },
+                // An object on its way out (its finalizers being removed) is not judged again.
+                { name: "not-deleting", expression: "!has(object.metadata.deletionTimestamp)" },
             ],
             variables: [
                 { name: "spec", expression: podSpecExpression() },
@@ -121,7 +127,10 @@ export function admissionPolicySpecs(i: AdmissionInput) {
 
 /**
  * The refusal of a rejected digest, by digest alone (the same bytes are rejected in any repository),
- * with who rejected it and why; nothing when no digest is rejected.
+ * with who rejected it and why; nothing when no digest is rejected. Only a request that brings the
+ * digest in is refused (a create, or an update whose old object did not run it): an object that already
+ * runs it can still be scaled, annotated, rolled back by its stack or deleted (the garbage collector
+ * updates it to drop its finalizer).
  */
 function rejectedValidation(i: AdmissionInput) {
     if (i.rejected === undefined || i.rejected.length === 0) return undefined;
@@ -129,9 +138,15 @@ function rejectedValidation(i: AdmissionInput) {
     return {
         variables: [
             { name: "rejected", expression: `[${list}]` },
+            { name: "oldSpec", expression: podSpecExpression("oldObject") },
+            {
+                name: "oldImages",
+                expression: `request.operation == 'UPDATE' ? ${imagesOf("oldSpec")} : []`,
+            },
             {
                 name: "runsRejected",
-                expression: "variables.rejected.filter(r, variables.images.exists(i, i.endsWith('@' + r.d)))",
+                expression:
+                    "variables.rejected.filter(r, variables.images.exists(i, i.endsWith('@' + r.d)) && !variables.oldImages.exists(i, i.endsWith('@' + r.d)))",
             },
         ],
         validation: {

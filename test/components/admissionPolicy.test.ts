@@ -47,6 +47,8 @@ describe("components/admissionPolicy: the namespace refuses workloads off the st
                 expression:
                     "!has(object.metadata.ownerReferences) || size(object.metadata.ownerReferences) == 0",
             },
+            // The garbage collector's update that drops a deleted object's finalizer is never refused.
+            { name: "not-deleting", expression: "!has(object.metadata.deletionTimestamp)" },
         ]);
         assert.strictEqual(policy.spec.failurePolicy, "Fail");
     });
@@ -113,8 +115,20 @@ describe("components/admissionPolicy: the namespace refuses workloads off the st
                 expression: `[{'d': '${D}', 'why': 'digest ${D} was rejected at T by verifier key K (check): it\\'s broken'}, {'d': '${E}', 'why': 'digest ${E} was rejected at T by verifier key K (user): leaks'}]`,
             },
             {
+                name: "oldSpec",
+                expression:
+                    "(oldObject.kind == 'CronJob') ? oldObject.spec.jobTemplate.spec.template.spec : (oldObject.kind == 'Pod') ? oldObject.spec : oldObject.spec.template.spec",
+            },
+            {
+                name: "oldImages",
+                expression:
+                    "request.operation == 'UPDATE' ? (has(variables.oldSpec.initContainers) ? variables.oldSpec.initContainers.map(c, c.image) : []) + (has(variables.oldSpec.containers) ? variables.oldSpec.containers.map(c, c.image) : []) + (has(variables.oldSpec.ephemeralContainers) ? variables.oldSpec.ephemeralContainers.map(c, c.image) : []) : []",
+            },
+            {
+                // Only what the request brings in: an object that already runs it may still be scaled or deleted.
                 name: "runsRejected",
-                expression: "variables.rejected.filter(r, variables.images.exists(i, i.endsWith('@' + r.d)))",
+                expression:
+                    "variables.rejected.filter(r, variables.images.exists(i, i.endsWith('@' + r.d)) && !variables.oldImages.exists(i, i.endsWith('@' + r.d)))",
             },
         ]);
         assert.deepStrictEqual(withRejections.spec.validations[1], {

@@ -164,9 +164,33 @@ describe("e2e: verified promotion: staging's signed checks, the soak, rejection"
             ),
         );
         git(dir, ["checkout", "-q", "main"]);
+        const before = git(dir, ["rev-parse", "HEAD"]).trim();
         git(dir, ["merge", "-q", "--ff-only", promoted.branch]);
-        await step("prod up (its preview checks the evidence too)", () => stacks.prod.up({ onOutput: log }));
+        const merged = git(dir, ["rev-parse", "HEAD"]).trim();
+        // The merge's pipeline: `deploy` finds that prod's file changed, runs its `pulumi up` through the
+        // Automation API (whose preview checks the evidence too), then checks prod.
+        const d = await step("deploy of the merge (prod: up, then check)", () =>
+            cli(["deploy", `${before}..${merged}`, "--json"]),
+        );
+        assert.strictEqual(d.code, 0, d.stdout + d.stderr);
+        const deployed = JSON.parse(d.stdout) as {
+            ok: boolean;
+            stacks: { stack: string; kind: string; outcome: string; check?: { ok: boolean } }[];
+        };
+        assert.deepStrictEqual(
+            [deployed.ok, deployed.stacks.map((x) => [x.stack, x.kind, x.outcome, x.check?.ok])],
+            [true, [["prod", "promotion", "deployed", true]]],
+        );
         assert.strictEqual(deploymentImage(r.namespaces.prod), `${repo}@${digest}`);
+        // The same merge deployed again changes nothing: its pin already runs.
+        const again = await cli(["deploy", `${before}..${merged}`, "--json"]);
+        assert.strictEqual(again.code, 0, again.stdout + again.stderr);
+        const twice = JSON.parse(again.stdout) as { stacks: { outcome: string; reason: string }[] };
+        assert.deepStrictEqual(
+            twice.stacks.map((x) => x.outcome),
+            ["skipped"],
+            twice.stacks.map((x) => x.reason).join("\n"),
+        );
     });
 
     it("the evidence travels with the digest: copied to the 5001 registry, it verifies there with the verifier key", async () => {

@@ -4,7 +4,7 @@ import * as path from "path";
 import { signRejection } from "../../src/flows";
 import { RejectionCache, rejectedWorkloadViolations, verifierKeysOf } from "../../src/policy";
 import { RegistryClient } from "../../src/registry";
-import { parsePrivateKey, readPublicKeys } from "../../src/signing";
+import { parsePrivateKey, readPublicKeys, SigningKey } from "../../src/signing";
 import { testClient } from "../fixtures/cli/scenarios";
 import { LOCAL, pushTestImage, TestImage, uniqueRepo } from "../fixtures/registry/testImage";
 
@@ -58,32 +58,17 @@ describe("rejected-digest-refused: the pack reads rejections from the registry @
             at,
             by: "check" as const,
         });
-        await signRejection(
-            client,
-            verifier,
-            repo,
-            rejection(bad.indexDigest, false, "2026-12-06T10:00:00.000Z", "http /healthz answered 500"),
-        );
-        // Rejected, then lifted by a trusted key: it runs again.
-        await signRejection(
-            client,
-            verifier,
-            repo,
-            rejection(good.indexDigest, false, "2026-12-06T10:00:00.000Z", "flaky"),
-        );
-        await signRejection(
-            client,
-            verifier,
-            repo,
-            rejection(good.indexDigest, true, "2026-12-06T11:00:00.000Z", "flaky check, fixed"),
-        );
-        // Rejected by a key the pack does not trust: no effect.
-        await signRejection(
-            client,
-            other,
-            repo,
-            rejection(forged.indexDigest, false, "2026-12-06T10:00:00.000Z", "someone else's"),
-        );
+        const signed: [SigningKey, string, boolean, string, string][] = [
+            [verifier, bad.indexDigest, false, "2026-12-06T10:00:00.000Z", "http /healthz answered 500"],
+            // Rejected, then lifted by a trusted key: it runs again.
+            [verifier, good.indexDigest, false, "2026-12-06T10:00:00.000Z", "flaky"],
+            [verifier, good.indexDigest, true, "2026-12-06T11:00:00.000Z", "flaky check, fixed"],
+            // Rejected by a key the pack does not trust: no effect.
+            [other, forged.indexDigest, false, "2026-12-06T10:00:00.000Z", "someone else's"],
+        ];
+        for (const [key, digest, lifted, at, reason] of signed) {
+            await signRejection(client, key, repo, rejection(digest, lifted, at, reason));
+        }
     });
 
     it("refuses a rejected digest in any stack, naming the workload, the image and the rejection", async () => {
