@@ -100,6 +100,8 @@ describe("e2e: verified promotion: staging's signed checks, the soak, rejection"
         edit("prod", (t) => t.replace(/^\s*image-release:requireVerification: "false"\n/m, ""));
         git(dir, ["commit", "-q", "-am", "staging runs 1.5.0 and checks it; prod requires verification"]);
         for (const name of ["staging", "prod"]) stacks[name] = await stack(dir, name, stateDir);
+        // `pulumi stack init` wrote each file's encryptionsalt: committed, as a team commits it.
+        git(dir, ["commit", "-q", "-am", "pulumi stack init staging, prod"]);
     });
 
     after(() => {
