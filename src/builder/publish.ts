@@ -138,7 +138,16 @@ async function rememberedBuild(
     platforms: string[],
     log: (line: string) => void,
 ): Promise<CachedBuild | undefined> {
-    const found = await o.remembered?.find(key);
+    let found;
+    try {
+        found = await o.remembered?.find(key);
+    } catch (e) {
+        // The record is only a shortcut: a registry that cannot answer for it costs a build, not the release.
+        log(
+            `cannot read the registry's record of build ${key.slice(0, 12)} (${(e as Error).message}): building`,
+        );
+        return undefined;
+    }
     if (found === undefined) return undefined;
     if ("refused" in found) {
         log(`not reusing the registry's record of build ${key.slice(0, 12)}: ${found.refused}`);

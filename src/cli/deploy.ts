@@ -87,7 +87,7 @@ export const deployCommand = defineCommand<DeployFlags, DeployResult>({
             .option("--to <sha>", "the merged commit")
             .option(
                 "--main <ref>",
-                "the ref whose pins are the truth: a pin it no longer holds is skipped (default: origin/HEAD if fetched, else HEAD)",
+                "the ref whose pins are the truth: a pin it no longer holds is skipped (default: the first of origin/HEAD, origin/main, origin/master, main, master in the clone)",
             )
             .option(
                 "--dry-run",

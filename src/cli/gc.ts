@@ -89,7 +89,12 @@ export const gcCommand = defineCommand<GcFlags, GcResult>({
     nonEmpty: (o) => ({ "--out": o.out }),
     problems: (o) => [
         ...(o.plan === o.apply ? ["gc needs one of --plan and --apply"] : []),
-        ...gcProblems({ apply: o.apply, keepHistory: o.keepHistory, olderThan: o.olderThan }),
+        ...gcProblems({
+            apply: o.apply,
+            keepHistory: o.keepHistory,
+            olderThan: o.olderThan,
+            cluster: o.cluster,
+        }),
     ],
     run: (o, deps) =>
         gc(

@@ -93,8 +93,13 @@ export function admissionPolicySpecs(i: AdmissionInput) {
                     expression:
                         "!has(object.metadata.ownerReferences) || size(object.metadata.ownerReferences) == 0",
                 },
-                // An object on its way out (its finalizers being removed) is not judged again.
-                { name: "not-deleting", expression: "!has(object.metadata.deletionTimestamp)" },
+                // An object on its way out is not judged again when only its metadata changes (the garbage
+                // collector drops its finalizer); a change to its spec still is.
+                {
+                    name: "not-deleting",
+                    expression:
+                        "!has(object.metadata.deletionTimestamp) || request.operation != 'UPDATE' || object.spec != oldObject.spec",
+                },
             ],
             variables: [
                 { name: "spec", expression: podSpecExpression() },

@@ -85,14 +85,24 @@ function readPlan(o: DeployOptions): { range: StackRange; plan: DeployPlan; main
     }
 }
 
-/** The remote's default branch as this clone last fetched it, else the checkout itself. */
+/**
+ * Main as this clone knows it: the remote's default branch (origin/HEAD; CI checkouts such as
+ * actions/checkout do not set it, so origin/main and origin/master next), else a local main or master.
+ * Never the checkout itself: a re-run of an older pipeline would then take its own old pin for main's
+ * and put it back. None of them: refused, naming --main.
+ */
 function defaultMain(repoRoot: string): string {
-    try {
-        resolveCommit(repoRoot, "origin/HEAD", "--main");
-        return "origin/HEAD";
-    } catch {
-        return "HEAD";
+    for (const ref of ["origin/HEAD", "origin/main", "origin/master", "main", "master"]) {
+        try {
+            resolveCommit(repoRoot, ref, "--main");
+            return ref;
+        } catch {
+            // Not in this clone: the next candidate.
+        }
     }
+    throw new Refusal(
+        "cannot tell main in this clone (no origin/HEAD, origin/main, origin/master, main or master): name it with --main <ref>; nothing deployed",
+    );
 }
 
 /** Every refusal that needs only the plan: a conflicting order, config changes not allowed, no verifier key. */
@@ -142,16 +152,28 @@ async function deployOne(o: DeployOptions, s: DeployedStack, deps: DeployDeps): 
     } catch (e) {
         upFailed = `pulumi up failed: ${(e as Error).message.trim().split("\n").slice(-3).join(" ")}`;
     }
-    const run = await (deps.check ?? check)(
-        {
-            stacksDir: o.stacksDir,
-            repoRoot: o.repoRoot,
-            stack: s.stack,
-            ...(o.verifierKey !== undefined ? { verifierKey: o.verifierKey } : {}),
-            ...(o.onFailure !== undefined ? { onFailure: o.onFailure } : {}),
-        },
-        { ...deps.checkDeps, client: deps.client, ...(deps.up ? { up: deps.up } : {}) },
-    );
+    let run;
+    try {
+        run = await (deps.check ?? check)(
+            {
+                stacksDir: o.stacksDir,
+                repoRoot: o.repoRoot,
+                stack: s.stack,
+                ...(o.verifierKey !== undefined ? { verifierKey: o.verifierKey } : {}),
+                ...(o.onFailure !== undefined ? { onFailure: o.onFailure } : {}),
+            },
+            { ...deps.checkDeps, client: deps.client, ...(deps.up ? { up: deps.up } : {}) },
+        );
+    } catch (e) {
+        // A check that cannot run (no pin to judge, the cluster unreachable) is this stack's failure,
+        // reported with the others, not the end of the whole report.
+        if (!(e instanceof Refusal)) throw e;
+        return {
+            ...s,
+            outcome: "failed",
+            reason: `${upFailed ?? "pulumi up succeeded"}; check could not run: ${e.message}`,
+        };
+    }
     if (upFailed !== undefined) return { ...s, outcome: "failed", reason: upFailed, check: run };
     if (!run.ok)
         return { ...s, outcome: "failed", reason: `check failed: ${failedChecks(run.checks)}`, check: run };

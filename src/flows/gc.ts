@@ -56,12 +56,17 @@ export function olderThanProblem(v: string): string | undefined {
 }
 
 /** Every problem of the options together: what the CLI refuses as usage, and the flow as well. */
-export function gcProblems(o: Pick<GcOptions, "apply" | "keepHistory" | "olderThan">): string[] {
+export function gcProblems(o: Pick<GcOptions, "apply" | "keepHistory" | "olderThan" | "cluster">): string[] {
     const n = o.keepHistory ?? DEFAULT_KEEP_HISTORY;
     return [
         ...(Number.isInteger(n) && n >= 1 ? [] : [`--keep-history must be an integer >= 1 (got "${n}")`]),
         ...(o.olderThan !== undefined ? [olderThanProblem(o.olderThan) ?? []].flat() : []),
         ...(o.apply && o.olderThan === undefined ? ["--apply needs --older-than (e.g. 30d)"] : []),
+        // What only the cluster runs (an old ReplicaSet that `rollout undo` goes back to) is kept only
+        // when the cluster is read: a delete without it could take an image a node still has to pull.
+        ...(o.apply && o.cluster === false
+            ? ["--apply reads the clusters (what runs is kept): drop --no-cluster, or plan without --apply"]
+            : []),
     ];
 }
 

@@ -1,6 +1,7 @@
 import * as path from "path";
 import type { RegistryClient } from "../registry";
-import { rejectionSummary, standingRejection } from "../release";
+import { redactCredentials, rejectionSummary, standingRejection } from "../release";
+import { Refusal } from "./refusal";
 import { readRejections } from "../signing";
 import { stackFileHistory, StackImageConfig } from "../stackconfig";
 import { mapLimit } from "./limit";
@@ -13,7 +14,7 @@ export interface RejectedPin {
     readonly summary: string;
 }
 
-/** How many distinct digests, newest first, are read for rejections: those a hand can bring back. */
+/** How many distinct digests of each stack file, newest first, are read for rejections: those a hand can bring back. */
 export const REJECTION_LOOKBACK = 50;
 
 /**
@@ -26,12 +27,20 @@ function candidates(cfg: StackImageConfig, root: string, pins: GateMember[]): Ga
     if (cfg.promoteFrom !== undefined) {
         files.push([path.join(path.dirname(cfg.file), `Pulumi.${cfg.promoteFrom}.yaml`), cfg.repository]);
     }
+    const seen = new Set<string>(pins.map((m) => m.digest));
     const all = [...pins];
+    // The newest of each file's own: a long history of one stack never crowds out the other's.
     for (const [file, fallback] of files) {
-        for (const e of stackFileHistory(root, path.resolve(root, file))) all.push(...entryPins(e, fallback));
+        const own: GateMember[] = [];
+        for (const e of stackFileHistory(root, path.resolve(root, file))) {
+            for (const m of entryPins(e, fallback)) {
+                if (own.length < REJECTION_LOOKBACK && !seen.has(m.digest)) own.push(m);
+                seen.add(m.digest);
+            }
+        }
+        all.push(...own);
     }
-    const seen = new Set<string>();
-    return all.filter((m) => !seen.has(m.digest) && seen.add(m.digest)).slice(0, REJECTION_LOOKBACK);
+    return all;
 }
 
 /**
@@ -48,7 +57,15 @@ export async function rejectedPins(
     const keys = verifierKeys(cfg, root);
     if (keys.length === 0) return [];
     const found = await mapLimit(candidates(cfg, root, pins), 8, async (m) => {
-        const standing = standingRejection(await readRejections(client, m.repository, m.digest, keys));
+        let statements;
+        try {
+            statements = await readRejections(client, m.repository, m.digest, keys);
+        } catch (e) {
+            throw new Refusal(
+                `${cfg.file}: cannot read the rejections of ${redactCredentials(m.repository)}@${m.digest} (one of its recent pins) for the namespace's admission policy: ${(e as Error).message}`,
+            );
+        }
+        const standing = standingRejection(statements);
         return standing === undefined ? undefined : { digest: m.digest, summary: rejectionSummary(standing) };
     });
     return found.filter((r): r is RejectedPin => r !== undefined);

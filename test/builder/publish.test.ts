@@ -223,8 +223,8 @@ describe("publishImage against the real engine and registries @integration", fun
         });
     });
 
-    it("a record the memory refuses, or one missing a platform in the registry, is built over", async () => {
-        const cases: [string, { digest: string } | { refused: string }, string][] = [
+    it("a record the memory refuses, cannot read, or one missing a platform in the registry, is built over", async () => {
+        const cases: [string, { digest: string } | { refused: string } | Error, string][] = [
             [
                 "refused",
                 { refused: "not signed" },
@@ -235,6 +235,11 @@ describe("publishImage against the real engine and registries @integration", fun
                 { digest: a.platformDigests["linux/amd64"] },
                 `building linux/amd64, linux/arm64 from ${HELLO}`,
             ],
+            [
+                "unreadable",
+                new Error("GET buildkey: 503 Service Unavailable"),
+                `cannot read the registry's record of build ${a.buildKey.slice(0, 12)} (GET buildkey: 503 Service Unavailable): building`,
+            ],
         ];
         for (const [name, answer, line] of cases) {
             const lines: string[] = [];
@@ -244,7 +249,12 @@ describe("publishImage against the real engine and registries @integration", fun
                         cache: new BuildCache(path.join(tmp, `cache-${name.replace(" ", "-")}`)),
                         engine: new UnreachableEngine(),
                         onProgress: (l) => lines.push(l),
-                        remembered: { find: async () => answer },
+                        remembered: {
+                            find: async () => {
+                                if (answer instanceof Error) throw answer;
+                                return answer;
+                            },
+                        },
                     }),
                 ),
                 { message: "the engine was called for linux/amd64" },

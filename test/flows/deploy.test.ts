@@ -142,7 +142,7 @@ describe("deploy: a merge's stacks in promotion order, up, check, rollback on fa
                 "staging",
                 "promotion",
                 "skipped",
-                `HEAD no longer holds this pin: a later merge changed it (HEAD has ${P("1.2.0", "2")}); that merge's deploy runs it`,
+                `main no longer holds this pin: a later merge changed it (main has ${P("1.2.0", "2")}); that merge's deploy runs it`,
             ],
         ]);
     });

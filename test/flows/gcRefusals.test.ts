@@ -45,6 +45,12 @@ describe("gc refuses, naming the bad value, and deletes nothing @integration", (
             message: "--apply needs --older-than (e.g. 30d)",
         },
         {
+            name: "--apply with --no-cluster",
+            o: { apply: true, olderThan: "30d", cluster: false },
+            message:
+                "--apply reads the clusters (what runs is kept): drop --no-cluster, or plan without --apply",
+        },
+        {
             name: "--keep-history 0, and --apply without --older-than",
             o: { keepHistory: 0, apply: true },
             message:

@@ -2,6 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { loadStack, rejectedPins, signRejection } from "../../src/flows";
+import { RegistryClient } from "../../src/registry";
 import { parsePrivateKey, readPublicKeys } from "../../src/signing";
 import { commitAll, makeRepo } from "../fixtures/cli/repo";
 import { testClient } from "../fixtures/cli/scenarios";
@@ -76,5 +77,23 @@ describe("rejectedPins: the rejected digests a stack's admission policy refuses 
 
     it("reads none without verifier keys: staging trusts no key, so it can read no rejection", async () => {
         assert.deepStrictEqual(await rejectedPins(loadStack(o, "staging"), dir, [], client), []);
+    });
+
+    it("names the digest and the step when a pin's rejections cannot be read", async () => {
+        const prod = loadStack(o, "prod");
+        const down = new RegistryClient({
+            timeoutMs: 500,
+            retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+        });
+        const pin = { image: "hello", repository: "127.0.0.1:1/app", digest: img[3].indexDigest };
+        await assert.rejects(rejectedPins(prod, dir, [pin], down), (e: Error) => {
+            assert.match(
+                e.message,
+                new RegExp(
+                    `^${prod.file.replace(/[.]/g, "\\.")}: cannot read the rejections of 127\\.0\\.0\\.1:1/app@${img[3].indexDigest} \\(one of its recent pins\\) for the namespace's admission policy: `,
+                ),
+            );
+            return true;
+        });
     });
 });
