@@ -17,14 +17,13 @@ export function byteSize(n: number): string {
 }
 
 /**
- * "4 MiB (4194304 bytes)", "2.5 GiB (2684354560 bytes)", "300 bytes": a whole number of the largest
- * unit that divides the size exactly (limits are set that way), else byteSize's rounding.
+ * "4 MiB (4194304 bytes)", "2.5 GiB (2684354560 bytes)", "300 bytes": byteSize's unit, as a whole
+ * number when the size is one (limits are set that way), then the exact bytes.
  */
 export function sizeText(bytes: number): string {
     if (bytes < 1024) return `${bytes} bytes`;
-    for (let u = UNITS.length - 1; u > 0; u--) {
-        const unit = 1024 ** u;
-        if (bytes % unit === 0) return `${bytes / unit} ${UNITS[u]} (${bytes} bytes)`;
-    }
-    return `${byteSize(bytes)} (${bytes} bytes)`;
+    const u = Math.min(UNITS.length - 1, Math.floor(Math.log2(bytes) / 10));
+    const unit = 1024 ** u;
+    const shown = bytes % unit === 0 ? `${bytes / unit} ${UNITS[u]}` : byteSize(bytes);
+    return `${shown} (${bytes} bytes)`;
 }
