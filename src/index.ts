@@ -32,9 +32,11 @@ export {
 export { ReleaseRecord, ReleaseRuleError, DirtyTreeError, GitError } from "./release";
 export {
     BlobNotFoundError,
+    BlobTooLargeError,
     ImmutableTagError,
     MalformedManifestError,
     ManifestNotFoundError,
+    ManifestTooLargeError,
     MissingPlatformError,
     PartialTagError,
     RegistryAuthError,
