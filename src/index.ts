@@ -46,6 +46,6 @@ export {
     RegistryUnavailableError,
 } from "./registry";
 export { StackConfigError } from "./stackconfig";
-export { SigningError } from "./signing";
+export { AttestationTooLargeError, SigningError } from "./signing";
 export { BuildError } from "./builder";
 export { Refusal, UsageRefusal } from "./flows";

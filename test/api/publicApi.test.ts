@@ -7,6 +7,7 @@ const ROOT = path.join(__dirname, "..", "..");
 
 // The published surface: the components, their args and outputs, and the error classes (issue 15).
 const PUBLIC_VALUES = [
+    "AttestationTooLargeError",
     "BlobNotFoundError",
     "BlobTooLargeError",
     "BuildError",
