@@ -131,7 +131,8 @@ async function copyEntry(pack: tar.Pack, entry: TarEntry, header: Partial<Header
     sink.on("error", rejectDone);
     const copied = copyBody(entry, sink as unknown as Writable, header.size !== undefined);
     copied.catch(() => undefined);
-    await Promise.race([copied, done]);
+    // A directory's entry is done at once: its (empty) body is still read before the next entry.
+    await Promise.race([copied, done.then(() => copied)]);
     await done;
 }
 

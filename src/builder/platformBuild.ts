@@ -113,7 +113,9 @@ export async function pushPlatformBlobs(
     let uploaded = 0;
     await eachLimited(distinctBlobs(images), concurrency, async (blob) => {
         try {
-            uploaded += await pushOne(client, repository, blob, onLayer);
+            // Not `uploaded += await …`: that reads `uploaded` before the await, losing concurrent sums.
+            const sent = await pushOne(client, repository, blob, onLayer);
+            uploaded += sent;
         } catch (e) {
             if (e instanceof BlobTooLargeError) throw e.ofPlatforms(platformsOf(images, e.digest));
             throw e;
