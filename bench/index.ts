@@ -7,6 +7,7 @@ import { benchCrossPromote, CrossPromoteResult } from "./crossPromote";
 import { benchFreshRunner, freshRunnerFigures } from "./freshRunner";
 import { deleteRepoManifests, Figure, log, median, ms, seconds } from "./measure";
 import { benchLargeImage, largeImageFigures } from "./largeImage";
+import { benchManyFiles, manyFilesFigures } from "./manyFiles";
 import { writeContext } from "./payload";
 import { benchPromote, PromoteBenchResult, removeLocal } from "./promote";
 import { benchRelease, ReleaseBenchResult } from "./release";
@@ -453,6 +454,16 @@ async function main(): Promise<number> {
                 raw.largeImage = l;
             } catch (e) {
                 figures.push(errorFigure("large", "8  large image", e));
+            }
+        }
+        // ~80 s on 2 CPUs, most of it the engine taking a 100,000-file context: opt-in like --large.
+        if (process.argv.includes("--many-files")) {
+            try {
+                const m = await benchManyFiles();
+                figures.push(...manyFilesFigures(m));
+                raw.manyFiles = m;
+            } catch (e) {
+                figures.push(errorFigure("manyFiles", "10 100,000-file image", e));
             }
         }
         try {

@@ -65,7 +65,7 @@ function freePort(): Promise<number> {
 }
 
 /** Debian's docker-registry on a free port, storing under `dir`; stopped by the caller (its pid). */
-async function startRegistry(dir: string): Promise<{ registry: string; child: ChildProcess }> {
+export async function startRegistry(dir: string): Promise<{ registry: string; child: ChildProcess }> {
     const port = await freePort();
     fs.mkdirSync(dir, { recursive: true });
     const config = path.join(dir, "config.yml");
@@ -89,9 +89,10 @@ async function startRegistry(dir: string): Promise<{ registry: string; child: Ch
 
 const ROOT = path.join(__dirname, "..");
 /** Where the measured children run from: compiled JavaScript, as the CLI ships (ts-node alone is ~130 MB). */
-const BUILD = path.join(ROOT, ".bench-build");
+export const BUILD = path.join(ROOT, ".bench-build");
 
-async function compile(): Promise<void> {
+/** Compiles the project into BUILD for the measured children; the caller removes BUILD. */
+export async function compile(): Promise<void> {
     await exec(process.execPath, [
         require.resolve("typescript/bin/tsc"),
         "-p",
@@ -102,7 +103,8 @@ async function compile(): Promise<void> {
     fs.copyFileSync(path.join(ROOT, "package.json"), path.join(BUILD, "package.json"));
 }
 
-async function child(args: string[]): Promise<Record<string, unknown>> {
+/** One bench/largeChild.js operation, compiled, in its own process: its JSON line. */
+export async function child(args: string[]): Promise<Record<string, unknown>> {
     const { stdout } = await exec(process.execPath, [path.join(BUILD, "bench", "largeChild.js"), ...args], {
         maxBuffer: 1024 * 1024,
         env: process.env,
@@ -152,16 +154,18 @@ async function buildah(context: string, store: string, target: string): Promise<
 }
 
 /** The engine's build cache records, id -> size text, as `docker system df -v` lists them. */
-async function buildCache(): Promise<Map<string, string>> {
+export async function buildCache(): Promise<Map<string, string>> {
     const { stdout } = await exec("/usr/bin/docker", ["system", "df", "-v"], { maxBuffer: 64 * 1024 * 1024 });
     const rows = stdout.slice(stdout.indexOf("CACHE ID")).split("\n").slice(1);
     return new Map(rows.filter((r) => r.trim()).map((r) => [r.split(/\s+/)[0], r.split(/\s+/)[2]]));
 }
 
 /** Prunes the records this run added that are over 100 MB (its COPY of the large context). */
-async function pruneOwnCache(before: Map<string, string>): Promise<void> {
+export async function pruneOwnCache(before: Map<string, string>): Promise<void> {
     const big = (size: string): boolean => /GB$/.test(size) || (/MB$/.test(size) && parseFloat(size) >= 100);
-    for (let pass = 0; pass < 2; pass++) {
+    for (let pass = 0; pass < 3; pass++) {
+        // A record the build just released can still be held for a moment: later passes catch it.
+        if (pass > 0) await new Promise((r) => setTimeout(r, 2000));
         for (const [id, size] of await buildCache()) {
             if (before.has(id) || !big(size)) continue;
             await exec("/usr/bin/docker", ["builder", "prune", "-f", "--filter", `id=${id}`]).catch(

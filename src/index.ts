@@ -32,9 +32,11 @@ export {
 export { ReleaseRecord, ReleaseRuleError, DirtyTreeError, GitError } from "./release";
 export {
     BlobNotFoundError,
+    BlobTooLargeError,
     ImmutableTagError,
     MalformedManifestError,
     ManifestNotFoundError,
+    ManifestTooLargeError,
     MissingPlatformError,
     PartialTagError,
     RegistryAuthError,
@@ -44,6 +46,6 @@ export {
     RegistryUnavailableError,
 } from "./registry";
 export { StackConfigError } from "./stackconfig";
-export { SigningError } from "./signing";
+export { AttestationTooLargeError, SigningError } from "./signing";
 export { BuildError } from "./builder";
 export { Refusal, UsageRefusal } from "./flows";

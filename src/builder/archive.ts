@@ -56,14 +56,36 @@ export class Hashing extends Transform {
 const DROPPED_PAX = new Set(["atime", "ctime", "mtime", "LIBARCHIVE.creationtime"]);
 
 /**
- * The normalised header: every mtime becomes the SOURCE_DATE_EPOCH, access/change times and
- * user/group names are dropped, everything else (name, mode, ids, type, link, device) is kept.
+ * The largest values tar-stream's ustar fields hold: a size in 11 octal digits (8 GiB - 1), an owner
+ * id in 6 (262143). Past them the format is not the limit, PAX is: tar-stream would write a size in
+ * GNU base-256 (which strict POSIX readers reject) and clamp an id to 262143 without a word.
  */
-function normalHeader(h: Header, mtime: Date): Partial<Header> & { name: string } {
+export const USTAR_MAX_SIZE = 0o77777777777;
+export const USTAR_MAX_ID = 0o777777;
+
+/**
+ * The entry's PAX records: its own minus the times, plus `size`, `uid` and `gid` when a ustar field
+ * cannot hold them (POSIX's way, which Go's archive/tar, containerd and GNU tar read). A record the
+ * engine already wrote keeps its place, so an export that used PAX gives the same bytes as before.
+ */
+function paxRecords(h: Header, body: boolean): Record<string, string> {
     const pax = Object.fromEntries(
         Object.entries((h.pax as Record<string, string> | null) ?? {}).filter(([k]) => !DROPPED_PAX.has(k)),
     );
+    if (body && (h.size ?? 0) > USTAR_MAX_SIZE) pax.size = String(h.size);
+    if ((h.uid ?? 0) > USTAR_MAX_ID) pax.uid = String(h.uid);
+    if ((h.gid ?? 0) > USTAR_MAX_ID) pax.gid = String(h.gid);
+    return pax;
+}
+
+/**
+ * The normalised header: every mtime becomes the SOURCE_DATE_EPOCH, access/change times and
+ * user/group names are dropped, everything else (name, mode, ids, type, link, device) is kept. A name
+ * or link target past ustar's 100/155 bytes, or not ASCII, goes in a PAX record (tar-stream's pack).
+ */
+function normalHeader(h: Header, mtime: Date): Partial<Header> & { name: string } {
     const body = h.type === "file" || h.type === "contiguous-file";
+    const pax = paxRecords(h, body);
     return {
         name: h.name,
         mode: h.mode,
@@ -81,7 +103,23 @@ function normalHeader(h: Header, mtime: Date): Partial<Header> & { name: string 
     };
 }
 
-/** Copies one entry's body into the pack's sink for it, with backpressure both ways. */
+/** Writes one entry's body to its sink, with backpressure both ways. */
+async function copyBody(entry: TarEntry, sink: Writable, hasBody: boolean): Promise<void> {
+    if (!hasBody) {
+        for await (const c of entry) void c; // no body belongs to a directory, link or device
+        return;
+    }
+    for await (const c of entry) {
+        if (!sink.write(c)) await once(sink, "drain");
+    }
+    sink.end(null);
+}
+
+/**
+ * Copies one entry into the pack. When the output fails (a full disk under a 10 GB layer), the pack
+ * destroys the entry's sink with that error: it is heard here and thrown, rather than left as an
+ * uncaught 'error' event, while the body's reader may wait forever on an input nobody feeds now.
+ */
 async function copyEntry(pack: tar.Pack, entry: TarEntry, header: Partial<Header> & { name: string }) {
     let resolveDone: () => void = () => undefined;
     let rejectDone: (e: Error) => void = () => undefined;
@@ -90,14 +128,11 @@ async function copyEntry(pack: tar.Pack, entry: TarEntry, header: Partial<Header
         rejectDone = reject;
     });
     const sink = pack.entry(header, (e) => (e ? rejectDone(e) : resolveDone()));
-    if (header.size === undefined) {
-        for await (const c of entry) void c; // no body belongs to a directory, link or device
-    } else {
-        for await (const c of entry) {
-            if (!sink.write(c)) await once(sink, "drain");
-        }
-        sink.end(null);
-    }
+    sink.on("error", rejectDone);
+    const copied = copyBody(entry, sink as unknown as Writable, header.size !== undefined);
+    copied.catch(() => undefined);
+    // A directory's entry is done at once: its (empty) body is still read before the next entry.
+    await Promise.race([copied, done.then(() => copied)]);
     await done;
 }
 

@@ -2,6 +2,7 @@ import * as path from "path";
 import { createGunzip } from "zlib";
 import { Readable, Writable } from "stream";
 import * as tar from "tar-stream";
+import { sizeText } from "../release";
 import { LayerBlob, TarEntry, writeLayer } from "./archive";
 import { BuildError } from "./errors";
 
@@ -82,7 +83,7 @@ async function readWhole(name: string, body: AsyncIterable<Buffer>): Promise<Buf
         size += c.length;
         if (size > METADATA_LIMIT) {
             throw new BuildError(
-                `the engine's image export holds "${name}", a JSON document over ${METADATA_LIMIT} bytes; refusing it`,
+                `the engine's image export holds "${name}", a JSON document (a config or manifest) of more than ${sizeText(METADATA_LIMIT)}; refusing it`,
             );
         }
         parts.push(c);

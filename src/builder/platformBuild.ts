@@ -1,4 +1,4 @@
-import { eachLimited, RegistryClient, sha256Digest } from "../registry";
+import { BlobTooLargeError, eachLimited, RegistryClient, sha256Digest } from "../registry";
 import { LayerBlob } from "./archive";
 import { DockerEngine } from "./engine";
 import { readEngineExport } from "./engineExport";
@@ -112,25 +112,48 @@ export async function pushPlatformBlobs(
 ): Promise<number> {
     let uploaded = 0;
     await eachLimited(distinctBlobs(images), concurrency, async (blob) => {
-        if (Buffer.isBuffer(blob)) {
-            if ((await client.pushBlob(repository, blob)).uploaded) uploaded += blob.length;
-            return;
+        try {
+            // Not `uploaded += await …`: that reads `uploaded` before the await, losing concurrent sums.
+            const sent = await pushOne(client, repository, blob, onLayer);
+            uploaded += sent;
+        } catch (e) {
+            if (e instanceof BlobTooLargeError) throw e.ofPlatforms(platformsOf(images, e.digest));
+            throw e;
         }
-        const started = Date.now();
-        const report = (bytes: number, done: boolean, skipped?: boolean) =>
-            onLayer?.({
-                platform: "",
-                layer: blob.digest,
-                phase: "upload",
-                bytes,
-                total: blob.size,
-                done,
-                ...(done ? { seconds: (Date.now() - started) / 1000 } : {}),
-                ...(skipped ? { skipped } : {}),
-            });
-        const r = await client.pushBlobFile(repository, blob, (sent) => report(sent, false));
-        if (r.uploaded) uploaded += blob.size;
-        report(blob.size, true, !r.uploaded);
     });
     return uploaded;
+}
+
+/** The platforms whose image holds `digest`, as a layer or as its config. */
+function platformsOf(images: BuiltPlatform[], digest: string): string[] {
+    return images
+        .filter((i) => sha256Digest(i.config) === digest || i.layers.some((l) => l.digest === digest))
+        .map((i) => platformKey(i.platform));
+}
+
+/** One blob pushed, its upload reported per layer; returns the bytes uploaded (0 when the registry had it). */
+async function pushOne(
+    client: RegistryClient,
+    repository: string,
+    blob: Buffer | LayerBlob,
+    onLayer?: (e: LayerProgress) => void,
+): Promise<number> {
+    if (Buffer.isBuffer(blob)) {
+        return (await client.pushBlob(repository, blob)).uploaded ? blob.length : 0;
+    }
+    const started = Date.now();
+    const report = (bytes: number, done: boolean, skipped?: boolean) =>
+        onLayer?.({
+            platform: "",
+            layer: blob.digest,
+            phase: "upload",
+            bytes,
+            total: blob.size,
+            done,
+            ...(done ? { seconds: (Date.now() - started) / 1000 } : {}),
+            ...(skipped ? { skipped } : {}),
+        });
+    const r = await client.pushBlobFile(repository, blob, (sent) => report(sent, false));
+    report(blob.size, true, !r.uploaded);
+    return r.uploaded ? blob.size : 0;
 }

@@ -1,3 +1,5 @@
+import { byteSize } from "../release";
+
 /*
  * Per-layer progress of a release: compressing (the engine's export streamed to a layer file) and
  * uploading. Events come as bytes move; faces decide what to show (a live line per layer on a TTY,
@@ -21,19 +23,6 @@ export interface LayerProgress {
     seconds?: number;
     /** An upload the registry did not need: it had the blob. */
     skipped?: boolean;
-}
-
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
-
-/** 1536 → "1.5 KiB". */
-export function byteSize(n: number): string {
-    let v = n;
-    let u = 0;
-    while (v >= 1024 && u < UNITS.length - 1) {
-        v /= 1024;
-        u++;
-    }
-    return u === 0 ? `${Math.round(v)} B` : `${v.toFixed(1)} ${UNITS[u]}`;
 }
 
 function rate(bytes: number, seconds: number): string {

@@ -1,3 +1,5 @@
+import { sizeText } from "../release";
+
 /**
  * One entry of a registry's error body, `{"errors": [{"code", "message", "detail"}]}`.
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#error-codes
@@ -212,6 +214,55 @@ export class MalformedManifestError extends RegistryError {
         reply?: ReplyFacts,
     ) {
         super(`manifest ${reference} in ${repository} is not valid JSON: ${printable(detail)}`, reply);
+    }
+}
+
+/**
+ * The registry, or a proxy in front of it, refused a blob for its size: 413 Payload Too Large, as an
+ * nginx `client_max_body_size` or ingress-nginx `proxy-body-size` answers a multi-GB layer. Another
+ * attempt would get the same answer. The builder names the platforms whose layer it is.
+ */
+export class BlobTooLargeError extends RegistryError {
+    constructor(
+        public readonly repository: string,
+        public readonly digest: string,
+        public readonly size: number,
+        from?: ReplyFacts | RegistryError,
+        /** The platforms whose image holds the blob, when the caller knows them. */
+        public readonly platforms: string[] = [],
+    ) {
+        const facts = from instanceof RegistryError ? from : new RegistryError("", from);
+        const said = facts.errors.map((d) => `${d.code}: ${d.message}`).join("; ");
+        const of = platforms.length > 0 ? ` (a layer of ${platforms.join(", ")})` : "";
+        super(
+            `${repository} refused blob ${digest}${of}, ${sizeText(size)}, as too large (413${said ? `: ${said}` : ""}): ` +
+                `the registry, or a proxy in front of it, takes no request body this large${said ? "" : " and did not say its limit"}; ` +
+                `raise it (nginx client_max_body_size, ingress-nginx proxy-body-size) or push to a registry without one`,
+            from,
+        );
+    }
+
+    /** The same refusal, naming the platforms whose image holds the blob. */
+    ofPlatforms(platforms: string[]): BlobTooLargeError {
+        return new BlobTooLargeError(this.repository, this.digest, this.size, this, platforms);
+    }
+}
+
+/**
+ * A manifest or index larger than registries take: distribution refuses one over 4 MiB on push and
+ * containerd on pull (MaxManifestSize), so it is not sent.
+ */
+export class ManifestTooLargeError extends RegistryError {
+    constructor(
+        public readonly repository: string,
+        public readonly reference: string,
+        public readonly size: number,
+        public readonly limit: number,
+    ) {
+        super(
+            `manifest ${reference} for ${repository} is ${sizeText(size)}, over the ${sizeText(limit)} that ` +
+                `registries take for a manifest (distribution on push, containerd on pull); not pushing it`,
+        );
     }
 }
 

@@ -3,6 +3,8 @@ export {
     RegistryAuthError,
     ManifestNotFoundError,
     BlobNotFoundError,
+    BlobTooLargeError,
+    ManifestTooLargeError,
     MissingPlatformError,
     ImmutableTagError,
     RegistryUnavailableError,

@@ -50,12 +50,6 @@ export function isTransferSized(limit: BodyLimit): boolean {
     return limit.bytes > REPLY_LIMIT.bytes;
 }
 
-/** "4 MiB (4194304 bytes)", "300 bytes". */
-export function sizeText(bytes: number): string {
-    const unit = bytes % MiB === 0 ? [MiB, "MiB"] : bytes % KiB === 0 ? [KiB, "KiB"] : undefined;
-    return unit ? `${bytes / (unit[0] as number)} ${unit[1]} (${bytes} bytes)` : `${bytes} bytes`;
-}
-
 /** The body was larger than its cap (by its Content-Length, or by what arrived). */
 export class TooLarge extends Error {}
 

@@ -5,6 +5,7 @@ import { Repo, deleteScope, manifestUrl, pullScope, pushScope, repoOf } from "./
 import {
     MalformedManifestError,
     ManifestNotFoundError,
+    ManifestTooLargeError,
     RegistryError,
     RegistryProtocolError,
     checkStatus,
@@ -120,6 +121,9 @@ export async function putManifest(
     const expected = isContentDigest(reference) ? digestLike(reference, bytes) : sha256Digest(bytes);
     if (isContentDigest(reference) && reference !== expected) {
         throw new RegistryError(`manifest bytes have digest ${expected}, not ${reference}`);
+    }
+    if (bytes.length > MANIFEST_LIMIT.bytes) {
+        throw new ManifestTooLargeError(repo.name, reference, bytes.length, MANIFEST_LIMIT.bytes);
     }
     const what = `PUT manifest ${reference} in ${repo.name}`;
     const reply = await session.request(repo.registry, {

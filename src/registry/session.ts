@@ -1,3 +1,4 @@
+import { sizeText } from "../release";
 import {
     Credential,
     TokenCache,
@@ -25,7 +26,6 @@ import {
     TooLarge,
     isTransferSized,
     readCapped,
-    sizeText,
 } from "./limits";
 import { DEFAULT_RETRY, RetryOptions, RetryableError, describeNetworkError, withRetry } from "./retry";
 import { MetadataDeadline, Stall } from "./timing";

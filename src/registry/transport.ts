@@ -107,11 +107,17 @@ export function networkCause(e: unknown): string | undefined {
     return describeNetworkError(e) ?? (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/** How long a body waits for "100 Continue" before it goes anyway (curl's 1 s): for a server that ignores Expect. */
+export const CONTINUE_WAIT_MS = 1000;
+
 /**
  * One node:http(s) exchange, resolved at the reply's headers with its body unread. Blob bytes go
  * through here rather than fetch, whose web streams cost more CPU than the copy itself: measured on
  * 100 MB, a streamed copy took ~0.4 s of CPU instead of ~0.65 s, and a Buffer upload ~0.1 s instead
  * of ~0.33 s (fetch stays for everything small, where its redirect and auth handling is all we need).
+ * A streamed body asks `Expect: 100-continue` first: a proxy that refuses its size (nginx's 413)
+ * then answers before any byte is sent. Sent straight away, the body meets a closed connection, and
+ * node reports EPIPE and never the 413 that explains it.
  */
 export function exchange(
     url: URL,
@@ -122,11 +128,33 @@ export function exchange(
 ): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
         const send = url.protocol === "https:" ? https.request : http.request;
-        const req = send(url, { method, headers, signal }, resolve);
+        if (body === undefined || Buffer.isBuffer(body)) {
+            const req = send(url, { method, headers, signal }, resolve);
+            req.on("error", reject);
+            req.end(body);
+            return;
+        }
+        let started = false;
+        const req = send(url, { method, headers: { ...headers, Expect: "100-continue" }, signal }, (res) => {
+            clearTimeout(timer);
+            if (!started) {
+                // Answered before the body: it is never sent, and the connection goes with the reply.
+                started = true;
+                body.from.destroy();
+                res.on("close", () => req.destroy());
+            }
+            resolve(res);
+        });
         req.on("error", reject);
-        // Once the reply is in, a later pipe failure (an early answer) is the reply's business.
-        if (body === undefined || Buffer.isBuffer(body)) req.end(body);
-        else pipeline(body.from, body.through, req, (e) => e && reject(e));
+        const start = (): void => {
+            if (started) return;
+            started = true;
+            clearTimeout(timer);
+            // Once the reply is in, a later pipe failure (an early answer) is the reply's business.
+            pipeline(body.from, body.through, req, (e) => e && reject(e));
+        };
+        const timer = setTimeout(start, CONTINUE_WAIT_MS);
+        req.on("continue", start);
     });
 }
 

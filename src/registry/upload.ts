@@ -12,6 +12,7 @@ import {
     requireContentDigest,
 } from "./endpoints";
 import {
+    BlobTooLargeError,
     CheckedReply,
     RegistryAuthError,
     RegistryProtocolError,
@@ -103,7 +104,7 @@ async function pushBody(
                     throw e;
                 }
             });
-            checkUpload(put, repo, attempts);
+            checkUpload(put, repo, blob, attempts);
         },
         (n, cause, last) => new RegistryUnavailableError(repo.registry, n, cause, last.reply),
     );
@@ -169,8 +170,14 @@ async function upload(
 }
 
 /** Throws unless the upload answered 201; what is worth another attempt throws RetryableError. */
-function checkUpload(put: CheckedReply, target: Repo, attempts: UploadAttempts): void {
+function checkUpload(
+    put: CheckedReply,
+    target: Repo,
+    blob: { digest: string; size: number },
+    attempts: UploadAttempts,
+): void {
     if (put.status === 201) return;
+    if (put.status === 413) throw new BlobTooLargeError(target.name, blob.digest, blob.size, put);
     if (put.status === 401 && !attempts.unauthorized) {
         // A token that lapsed mid-transfer: the next attempt's POST authenticates afresh.
         attempts.unauthorized = true;
@@ -260,7 +267,7 @@ async function copyAttempt(
         got.res.destroy();
     }
     if (verifying.problem) throw new RegistryProtocolError(verifying.problem, sourceFacts(got));
-    checkUpload(put, target, attempts);
+    checkUpload(put, target, blob, attempts);
     session.transferred(target, blob.digest, verifying.bytes);
     return verifying.bytes;
 }

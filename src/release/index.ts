@@ -1,4 +1,5 @@
 export { ReleaseRuleError } from "./errors";
+export { byteSize, sizeText } from "./byteSize";
 export { buildVersion, isSemver, readVersion } from "./version";
 export {
     buildRecordTag,

@@ -5,3 +5,16 @@ export class SigningError extends Error {
         this.name = new.target.name;
     }
 }
+
+/** An attestation too large to be read back (an SBOM of millions of files): not pushed. */
+export class AttestationTooLargeError extends SigningError {
+    constructor(
+        message: string,
+        public readonly subject: string,
+        public readonly predicateType: string,
+        public readonly size: number,
+        public readonly limit: number,
+    ) {
+        super(message);
+    }
+}

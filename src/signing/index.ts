@@ -1,4 +1,4 @@
-export { SigningError } from "./errors";
+export { AttestationTooLargeError, SigningError } from "./errors";
 export {
     keyId,
     parsePrivateKey,
@@ -20,9 +20,10 @@ export {
     SLSA_PROVENANCE_V1,
     SPDX_DOCUMENT,
     simpleSigningPayload,
+    dsseEnvelope,
     pae,
 } from "./layout";
-export { attest, signBytes, signDigest, statementFor } from "./sign";
+export { attest, checkEnvelopeSize, signBytes, signDigest, statementFor } from "./sign";
 export type { InTotoStatement, SignatureRecord } from "./sign";
 export { describeAttestation, readAttestations, trustedSigners, verifySignature } from "./verify";
 export type { AttestationInfo, VerifiedSignature } from "./verify";

@@ -1,13 +1,16 @@
-import { sign as cryptoSign } from "crypto";
-import { RegistryClient, sha256Digest } from "../registry";
+import { createSign, sign as cryptoSign } from "crypto";
+import { ATTESTATION_LIMIT, RegistryClient, sha256Digest } from "../registry";
+import { sizeText } from "../release";
 import { appendArtifactLayer } from "./artifacts";
+import { AttestationTooLargeError } from "./errors";
 import { SigningKey, verifiesWith } from "./keys";
 import { envelopeSignedBy, readEnvelope } from "./verify";
 import {
     artifactTag,
     DSSE_ENVELOPE,
+    dsseEnvelope,
     IN_TOTO,
-    pae,
+    paeParts,
     PREDICATE_TYPE_ANNOTATION,
     SIGNATURE_ANNOTATION,
     SIMPLE_SIGNING,
@@ -25,6 +28,30 @@ export interface SignatureRecord {
 /** ASN.1 DER ECDSA over SHA-256, base64: cosign's `dev.cosignproject.cosign/signature` value. */
 export function signBytes(key: SigningKey, bytes: Buffer): string {
     return cryptoSign("sha256", bytes, { key: key.privateKey, dsaEncoding: "der" }).toString("base64");
+}
+
+/** signBytes over `parts` in turn, as if concatenated, without the copy. */
+function signParts(key: SigningKey, parts: Buffer[]): string {
+    const signer = createSign("sha256");
+    for (const p of parts) signer.update(p);
+    return signer.sign({ key: key.privateKey, dsaEncoding: "der" }).toString("base64");
+}
+
+/**
+ * Refuses an attestation envelope larger than ATTESTATION_LIMIT before it is pushed: image-release and
+ * cosign (COSIGN_MAX_ATTACHMENT_SIZE) refuse to read one back, so it could never be verified.
+ */
+export function checkEnvelopeSize(subject: string, predicateType: string, size: number): void {
+    if (size <= ATTESTATION_LIMIT.bytes) return;
+    throw new AttestationTooLargeError(
+        `the ${predicateType} attestation of ${subject} is ${sizeText(size)} as a DSSE envelope, over the ` +
+            `${sizeText(ATTESTATION_LIMIT.bytes)} that image-release and cosign (COSIGN_MAX_ATTACHMENT_SIZE) read ` +
+            `back; not pushing it`,
+        subject,
+        predicateType,
+        size,
+        ATTESTATION_LIMIT.bytes,
+    );
 }
 
 /** Signs `repository@digest` as `cosign sign --key` does (no transparency log: an offline key). */
@@ -88,13 +115,8 @@ export async function attest(
     envelope: { digest: string; size: number };
 }> {
     const payload = Buffer.from(JSON.stringify(statement));
-    const envelope = Buffer.from(
-        JSON.stringify({
-            payloadType: IN_TOTO,
-            payload: payload.toString("base64"),
-            signatures: [{ keyid: "", sig: signBytes(key, pae(IN_TOTO, payload)) }],
-        }),
-    );
+    const envelope = dsseEnvelope(IN_TOTO, payload, signParts(key, paeParts(IN_TOTO, payload)));
+    checkEnvelopeSize(`${repository}@${digest}`, statement.predicateType, envelope.length);
     const tag = artifactTag(digest, "att");
     const { manifestDigest } = await appendArtifactLayer(
         client,

@@ -7,7 +7,9 @@ const ROOT = path.join(__dirname, "..", "..");
 
 // The published surface: the components, their args and outputs, and the error classes (issue 15).
 const PUBLIC_VALUES = [
+    "AttestationTooLargeError",
     "BlobNotFoundError",
+    "BlobTooLargeError",
     "BuildError",
     "ChannelTag",
     "DirtyTreeError",
@@ -15,6 +17,7 @@ const PUBLIC_VALUES = [
     "ImmutableTagError",
     "MalformedManifestError",
     "ManifestNotFoundError",
+    "ManifestTooLargeError",
     "MissingPlatformError",
     "MultiArchImage",
     "PartialTagError",
