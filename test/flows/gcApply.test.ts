@@ -31,6 +31,15 @@ async function presence(s: Scenario, repo = s.repo): Promise<Record<string, bool
     return out;
 }
 
+/** gc --apply --older-than 30d --keep-history 2 over the scenario's stacks. */
+const applyOptions = (s: Scenario) => ({
+    repoRoot: s.dir,
+    stacksDir: path.join(s.dir, "stacks"),
+    keepHistory: 2,
+    apply: true,
+    olderThan: "30d",
+});
+
 const all = (s: Scenario, v: boolean, except: string[] = []) =>
     Object.fromEntries(
         Object.entries(manifests(s)).map(([k, ds]) => [k, ds.map(() => (except.includes(k) ? !v : v))]),
@@ -69,13 +78,7 @@ describe("gc --apply: deletes only what may go @integration", () => {
             let reads = 0;
             // The plan sees R running; by the time of the delete, a rollout runs O.
             const kubectl = fakeKubectl(() => `${s.repo}@${reads++ === 0 ? s.R.digest : s.O.digest}`);
-            const o = {
-                repoRoot: s.dir,
-                stacksDir: path.join(s.dir, "stacks"),
-                keepHistory: 2,
-                apply: true,
-                olderThan: "30d",
-            };
+            const o = applyOptions(s);
             const e = await gc(o, { client, now: () => NOW, kubectl }).then(
                 () => assert.fail("deleted"),
                 (x: Error) => x,
@@ -108,13 +111,7 @@ describe("gc --apply: deletes only what may go @integration", () => {
             const viaProxy = direct.replace(LOCAL, proxy.registry);
             const s = await retentionScenario(client, viaProxy);
             try {
-                const o = {
-                    repoRoot: s.dir,
-                    stacksDir: path.join(s.dir, "stacks"),
-                    keepHistory: 2,
-                    apply: true,
-                    olderThan: "30d",
-                };
+                const o = applyOptions(s);
                 const kubectl = fakeKubectl(() => `${s.repo}@${s.R.digest}`);
                 const e = await gc(o, { client, now: () => NOW, kubectl }).then(
                     () => assert.fail("deleted"),
