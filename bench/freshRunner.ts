@@ -1,22 +1,13 @@
-import { generateKeyPairSync, randomBytes } from "crypto";
+import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BuildCache, DockerEngine, EngineBuild, publishImage } from "../src/builder";
+import { BuildCache, publishImage } from "../src/builder";
 import { buildPushSign } from "../src/flows";
 import { RegistryClient } from "../src/registry";
-import { parsePrivateKey } from "../src/signing";
-import { deleteRepoManifests, Figure, timed } from "./measure";
-import { ARCHES, payload } from "./payload";
-
-/** The engine, counting the builds it ran. */
-class CountingEngine extends DockerEngine {
-    builds = 0;
-    override async build(b: EngineBuild): Promise<string> {
-        this.builds++;
-        return super.build(b);
-    }
-}
+import { deleteRepoManifests, Figure, throwawayKey, timed } from "./measure";
+import { ARCHES, writeContext } from "./payload";
+import { CountingEngine } from "./release";
 
 export interface FreshRunnerResult {
     firstSeconds: number;
@@ -37,19 +28,10 @@ export interface FreshRunnerResult {
 export async function benchFreshRunner(client: RegistryClient): Promise<FreshRunnerResult> {
     const run = randomBytes(4).toString("hex");
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-bench-fresh-"));
-    const context = path.join(tmp, "context");
-    fs.mkdirSync(context);
-    fs.writeFileSync(
-        path.join(context, "Dockerfile"),
-        "FROM scratch\nARG TARGETARCH\nCOPY payload-${TARGETARCH}.bin /payload.bin\n",
-    );
-    for (const arch of ARCHES)
-        fs.writeFileSync(path.join(context, `payload-${arch}.bin`), payload(`${run}-${arch}`));
+    fs.mkdirSync(path.join(tmp, "context"));
+    const context = writeContext(path.join(tmp, "context"), run);
     const repository = `127.0.0.1:5000/bench/fresh-runner-${run}`;
-    const pem = generateKeyPairSync("ec", { namedCurve: "prime256v1" })
-        .privateKey.export({ type: "pkcs8", format: "pem" })
-        .toString();
-    const key = parsePrivateKey(pem, undefined, "bench key");
+    const key = throwawayKey();
     const runner = async (name: string) => {
         const engine = new CountingEngine();
         const cache = new BuildCache(path.join(tmp, `cache-${name}`));

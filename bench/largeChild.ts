@@ -1,7 +1,7 @@
-import { generateKeyPairSync } from "crypto";
 import { BuildPushSignOptions, buildPushSign, provenanceInput } from "../src/flows";
 import { copyImage, RegistryClient } from "../src/registry";
-import { parsePrivateKey, signRelease, SigningKey } from "../src/signing";
+import { signRelease, SigningKey } from "../src/signing";
+import { throwawayKey } from "./measure";
 
 /*
  * One measured operation in its own process, so its peak RSS (process.resourceUsage().maxRSS) is the
@@ -12,14 +12,6 @@ import { parsePrivateKey, signRelease, SigningKey } from "../src/signing";
  * Usage: largeChild.ts release|build <context> <repository> | sign <context> <repository> <digest>
  *        | copy <from> <to> <digest>
  */
-
-/** A throwaway P-256 key: the bench signs as a release would, with nothing to keep. */
-function throwawayKey(): SigningKey {
-    const pem = generateKeyPairSync("ec", { namedCurve: "prime256v1" })
-        .privateKey.export({ type: "pkcs8", format: "pem" })
-        .toString();
-    return parsePrivateKey(pem, undefined, "bench key");
-}
 
 /** What every measured build releases: one platform, one tag, no build cache. */
 function releaseOptions(context: string, repository: string): BuildPushSignOptions {

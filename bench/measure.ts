@@ -1,5 +1,7 @@
+import { generateKeyPairSync } from "crypto";
 import { runProcess } from "../src/builder";
 import { RegistryClient } from "../src/registry";
+import { parsePrivateKey, SigningKey } from "../src/signing";
 
 /** One row of the bench table. `pass` is undefined when the issue states no goal for the figure. */
 export interface Figure {
@@ -79,4 +81,12 @@ export async function deleteRepoManifests(
             // Already gone (an index deleted before its platform manifest, or a shared digest).
         }
     }
+}
+
+/** A throwaway P-256 key: the bench signs as a release would, with nothing to keep. */
+export function throwawayKey(): SigningKey {
+    const pem = generateKeyPairSync("ec", { namedCurve: "prime256v1" })
+        .privateKey.export({ type: "pkcs8", format: "pem" })
+        .toString();
+    return parsePrivateKey(pem, undefined, "bench key");
 }

@@ -16,13 +16,21 @@ export function payload(seed: string, size: number = PAYLOAD_BYTES): Buffer {
     return Buffer.concat([cipher.update(Buffer.alloc(size)), cipher.final()]);
 }
 
-/** A FROM-scratch context whose one layer per platform is that arch's ~50 MB payload. */
-export function writeContext(dir?: string): string {
+/**
+ * A FROM-scratch context whose one layer per platform is that arch's ~50 MB payload; `seed` gives bytes
+ * of their own (no layer a registry already holds).
+ */
+export function writeContext(dir?: string, seed?: string): string {
     const context = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "image-release-bench-ctx-"));
     fs.writeFileSync(
         path.join(context, "Dockerfile"),
         "FROM scratch\nARG TARGETARCH\nCOPY payload-${TARGETARCH}.bin /payload.bin\n",
     );
-    for (const arch of ARCHES) fs.writeFileSync(path.join(context, `payload-${arch}.bin`), payload(arch));
+    for (const arch of ARCHES) {
+        fs.writeFileSync(
+            path.join(context, `payload-${arch}.bin`),
+            payload(seed === undefined ? arch : `${seed}-${arch}`),
+        );
+    }
     return context;
 }

@@ -1,12 +1,7 @@
 import type { BuildMemory, RememberedBuild } from "../builder";
 import { buildRecordTag, redactCredentials } from "../release";
 import type { RegistryClient } from "../registry";
-import { provenanceBuildKeys, SigningError, SigningKey, TrustedKey, verifySignature } from "../signing";
-
-/** The release key as the key that must have signed a record's digest and its provenance. */
-function trustedFrom(key: SigningKey): TrustedKey {
-    return { publicKey: key.publicKey, id: key.id, source: "the release key" };
-}
+import { provenanceBuildKeys, SigningError, SigningKey, trustedKeyOf, verifySignature } from "../signing";
 
 /**
  * The registry's memory of builds: the tag `buildkey-<build key>` (the distribution API cannot search
@@ -20,7 +15,7 @@ export function registryBuildMemory(
     repository: string,
     key: SigningKey,
 ): BuildMemory {
-    const trusted = [trustedFrom(key)];
+    const trusted = [trustedKeyOf(key, "the release key")];
     return {
         async find(buildKey: string): Promise<RememberedBuild> {
             const tag = buildRecordTag(buildKey);

@@ -11,7 +11,7 @@ import {
     VerificationPredicate,
     VerifiedMember,
 } from "../release";
-import { attest, readVerifications, SigningKey, statementFor, TrustedKey } from "../signing";
+import { attest, readVerifications, SigningKey, statementFor, TrustedKey, trustedKeyOf } from "../signing";
 import { StackImageConfig } from "../stackconfig";
 import { clusterSelection, KubectlFn } from "./clusterState";
 import { Refusal } from "./refusal";
@@ -48,7 +48,7 @@ export async function clusterUid(s: StackImageConfig, kubectl: KubectlFn): Promi
 
 /** The verifier key as the reader of its own earlier statements trusts it. */
 export function asTrusted(key: SigningKey): TrustedKey {
-    return { publicKey: key.publicKey, id: key.id, source: "IMAGE_RELEASE_VERIFIER_KEY" };
+    return trustedKeyOf(key, "IMAGE_RELEASE_VERIFIER_KEY");
 }
 
 /** Whether `key` signed a passing run of `stack`'s checks about `pin` (in any combination). */

@@ -5,6 +5,7 @@ export {
     parsePublicKey,
     readPublicKeys,
     signingKeyFromEnv,
+    trustedKeyOf,
     VERIFIER_KEY_ENV,
 } from "./keys";
 export type { KeyEnvNames, SigningKey, TrustedKey } from "./keys";

@@ -29,6 +29,11 @@ export interface TrustedKey {
     source: string;
 }
 
+/** A signing key as a reader of its own earlier signatures trusts it; `source` names it in messages. */
+export function trustedKeyOf(key: SigningKey, source: string): TrustedKey {
+    return { publicKey: key.publicKey, id: key.id, source };
+}
+
 /**
  * Whether `signatureB64` (base64 ASN.1 DER ECDSA over SHA-256, cosign's encoding) signs `bytes` for
  * `publicKey`. A missing or malformed signature is simply not a match.

@@ -1,5 +1,5 @@
 import { Manifest, OCI_MANIFEST, RegistryClient, sha256Digest } from "../registry";
-import { SigningKey } from "./keys";
+import { SigningKey, trustedKeyOf } from "./keys";
 import { DSSE_ENVELOPE, OCI_EMPTY, SLSA_PROVENANCE_V1, SPDX_DOCUMENT } from "./layout";
 import { provenancePredicate, ProvenanceInput } from "./provenance";
 import { buildSbom } from "./sbom";
@@ -26,7 +26,7 @@ async function signedSbom(
     key: SigningKey,
     o: { created: string; tool: string },
 ): Promise<Record<string, unknown> | undefined> {
-    const trusted = [{ publicKey: key.publicKey, id: key.id, source: "the release key" }];
+    const trusted = [trustedKeyOf(key, "the release key")];
     const statements = await signedStatements(client, repository, digest, trusted, SPDX_DOCUMENT);
     const same = statements.find((s) => {
         const doc = s.predicate as {

@@ -5,14 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import {
-    BuildCache,
-    BuildError,
-    DockerEngine,
-    EngineBuild,
-    publishImage,
-    PublishOptions,
-} from "../../src/builder";
+import { BuildCache, BuildError, publishImage, PublishOptions } from "../../src/builder";
 import { ociLabels } from "../../src/release";
 import {
     ImmutableTagError,
@@ -26,6 +19,7 @@ import {
     RegistryClient,
     RegistryUnavailableError,
 } from "../../src/registry";
+import { RecordingEngine, UnreachableEngine } from "../fixtures/builder/engines";
 import { startProxy, TestProxy } from "../fixtures/registry/proxy";
 
 const exec = promisify(execFile);
@@ -46,26 +40,6 @@ const FAST = { attempts: 2, baseDelayMs: 5, maxDelayMs: 10 };
 
 function repo(registry: string, name: string): string {
     return `${registry}/test-build/${name}-${randomBytes(4).toString("hex")}`;
-}
-
-/** The real engine, recording which image ids it built so the test can prove they were removed. */
-class RecordingEngine extends DockerEngine {
-    readonly ids: string[] = [];
-    override async build(b: EngineBuild): Promise<string> {
-        const id = await super.build(b);
-        this.ids.push(id);
-        return id;
-    }
-}
-
-/** Fault injection only: proves a run never reached the engine. */
-class UnreachableEngine extends DockerEngine {
-    override async build(b: EngineBuild): Promise<string> {
-        throw new Error(`the engine was called for ${b.platform}`);
-    }
-    override async save(): Promise<Buffer> {
-        throw new Error("the engine was called for save");
-    }
 }
 
 async function imageExists(ref: string): Promise<boolean> {

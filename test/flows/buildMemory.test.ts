@@ -2,9 +2,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BuildCache, DockerEngine, EngineBuild, publishImage } from "../../src/builder";
+import { BuildCache, publishImage } from "../../src/builder";
 import { buildPushSign, recordBuild, registryBuildMemory } from "../../src/flows";
 import { parsePrivateKey, signDigest, signRelease, SigningKey } from "../../src/signing";
+import { RecordingEngine } from "../fixtures/builder/engines";
 import { testClient } from "../fixtures/cli/scenarios";
 import { LOCAL, pushTestImage, TestImage, uniqueRepo } from "../fixtures/registry/testImage";
 
@@ -93,15 +94,6 @@ describe("registryBuildMemory: a build record counts only with a signature and p
     });
 });
 
-/** The engine, counting its builds: the proof that a fresh runner built nothing. */
-class CountingEngine extends DockerEngine {
-    builds = 0;
-    override async build(b: EngineBuild): Promise<string> {
-        this.builds++;
-        return super.build(b);
-    }
-}
-
 describe("a fresh CI runner releases an unchanged context with 0 engine builds @integration", function () {
     this.timeout(180_000);
     const client = testClient();
@@ -111,7 +103,7 @@ describe("a fresh CI runner releases an unchanged context with 0 engine builds @
     it("the first runner builds, signs and files the record; a second one with an empty cache reuses it", async () => {
         const repository = uniqueRepo(LOCAL, "fresh-runner");
         const runner = async (name: string) => {
-            const engine = new CountingEngine();
+            const engine = new RecordingEngine();
             const lines: string[] = [];
             const r = await buildPushSign(
                 {
@@ -132,7 +124,7 @@ describe("a fresh CI runner releases an unchanged context with 0 engine builds @
                         publishImage({ ...o, engine, cache: new BuildCache(path.join(tmp, name)) }),
                 },
             );
-            return { r, builds: engine.builds, lines };
+            return { r, builds: engine.ids.length, lines };
         };
         const first = await runner("first");
         assert.deepStrictEqual([first.builds, first.r.published.built], [2, true]);
