@@ -7,6 +7,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { Figure, log } from "./measure";
 import { BUILDAH } from "./peers";
+import { buildCache, pruneOwnCache } from "../test/fixtures/builder/buildCache";
 
 /*
  * A large single-platform image (one file of 5/8 of the size, past 2 GiB at 4 GiB, plus three more
@@ -150,28 +151,6 @@ async function buildah(context: string, store: string, target: string): Promise<
         };
     } finally {
         await exec(BUILDAH, [...global, "rmi", "--all", "--force"]).catch(() => undefined);
-    }
-}
-
-/** The engine's build cache records, id -> size text, as `docker system df -v` lists them. */
-export async function buildCache(): Promise<Map<string, string>> {
-    const { stdout } = await exec("/usr/bin/docker", ["system", "df", "-v"], { maxBuffer: 64 * 1024 * 1024 });
-    const rows = stdout.slice(stdout.indexOf("CACHE ID")).split("\n").slice(1);
-    return new Map(rows.filter((r) => r.trim()).map((r) => [r.split(/\s+/)[0], r.split(/\s+/)[2]]));
-}
-
-/** Prunes the records this run added that are over 100 MB (its COPY of the large context). */
-export async function pruneOwnCache(before: Map<string, string>): Promise<void> {
-    const big = (size: string): boolean => /GB$/.test(size) || (/MB$/.test(size) && parseFloat(size) >= 100);
-    for (let pass = 0; pass < 3; pass++) {
-        // A record the build just released can still be held for a moment: later passes catch it.
-        if (pass > 0) await new Promise((r) => setTimeout(r, 2000));
-        for (const [id, size] of await buildCache()) {
-            if (before.has(id) || !big(size)) continue;
-            await exec("/usr/bin/docker", ["builder", "prune", "-f", "--filter", `id=${id}`]).catch(
-                () => undefined,
-            );
-        }
     }
 }
 

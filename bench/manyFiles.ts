@@ -4,7 +4,8 @@ import * as path from "path";
 import { ChildProcess } from "child_process";
 import { RegistryClient } from "../src/registry";
 import { artifactTag, readArtifact, SPDX_DOCUMENT } from "../src/signing";
-import { BUILD, buildCache, child, compile, pruneOwnCache, startRegistry } from "./largeImage";
+import { buildCache, pruneOwnCache } from "../test/fixtures/builder/buildCache";
+import { BUILD, child, compile, startRegistry } from "./largeImage";
 import { Figure, log } from "./measure";
 
 /*

@@ -12,6 +12,7 @@ import { buildSbom } from "../../src/signing";
 import type { SpdxFile } from "../../src/signing/sbom";
 import { normalizeLayer, readDockerSave, referenceGzip } from "../fixtures/builder/reference";
 import { writeNoise } from "../fixtures/builder/sample";
+import { buildCache, pruneOwnCache } from "../fixtures/builder/buildCache";
 
 const exec = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -129,26 +130,32 @@ describe("the streamed release @integration", function () {
     it("hashes and releases a context holding a 2.5 GiB sparse file (past Node's 2 GiB Buffer limit)", async () => {
         const ctx = context({ "small.txt": "small\n" });
         made.push(ctx);
-        const big = path.join(ctx, "sparse.bin");
-        fs.closeSync(fs.openSync(big, "w"));
-        fs.truncateSync(big, 2.5 * 1024 * MiB);
-        const repository = repo("sparse");
-        const client = new RegistryClient();
-        const o = options({ context: ctx, repository, client });
-        const h = hashContext(ctx, "Dockerfile", engineBuildArgs(o));
-        assert.match(h, /^sha256:[0-9a-f]{64}$/);
-        const r = await publishImage(o);
-        const pushed = await pushedLayers(client, repository, r.digest);
-        assert.strictEqual(pushed.digests.length, 1);
-        assert.strictEqual(r.contextHash, h);
-        // The SBOM streams the 2.5 GiB file out of the layer and hashes it as sha256sum does.
-        const sbom = await buildSbom(client, repository, r.digest, {
-            created: "2023-11-14T22:13:20Z",
-            tool: "t",
-        });
-        const file = (sbom.files as SpdxFile[]).find((f) => f.fileName === "./app/sparse.bin");
-        const want = execFileSync("sha256sum", [big], { encoding: "utf8" }).split(" ")[0];
-        assert.deepStrictEqual(file?.checksums[0], { algorithm: "SHA256", checksumValue: want });
+        // The engine's COPY of the file is 2.5 GB of build cache (not sparse): pruned after the test.
+        const cacheBefore = await buildCache();
+        try {
+            const big = path.join(ctx, "sparse.bin");
+            fs.closeSync(fs.openSync(big, "w"));
+            fs.truncateSync(big, 2.5 * 1024 * MiB);
+            const repository = repo("sparse");
+            const client = new RegistryClient();
+            const o = options({ context: ctx, repository, client });
+            const h = hashContext(ctx, "Dockerfile", engineBuildArgs(o));
+            assert.match(h, /^sha256:[0-9a-f]{64}$/);
+            const r = await publishImage(o);
+            const pushed = await pushedLayers(client, repository, r.digest);
+            assert.strictEqual(pushed.digests.length, 1);
+            assert.strictEqual(r.contextHash, h);
+            // The SBOM streams the 2.5 GiB file out of the layer and hashes it as sha256sum does.
+            const sbom = await buildSbom(client, repository, r.digest, {
+                created: "2023-11-14T22:13:20Z",
+                tool: "t",
+            });
+            const file = (sbom.files as SpdxFile[]).find((f) => f.fileName === "./app/sparse.bin");
+            const want = execFileSync("sha256sum", [big], { encoding: "utf8" }).split(" ")[0];
+            assert.deepStrictEqual(file?.checksums[0], { algorithm: "SHA256", checksumValue: want });
+        } finally {
+            await pruneOwnCache(cacheBefore);
+        }
     });
 
     describe("an upload cut mid-layer (through the test proxy)", () => {
