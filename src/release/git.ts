@@ -30,6 +30,49 @@ export function runGit(dir: string, args: string[]): string {
 }
 
 /**
+ * The text of each `<rev>:<path>` (a path may be `./`-relative to `dir`), read by one `git cat-file
+ * --batch` instead of a `git show` each; `undefined` where git has no such object (a revision that
+ * deleted the file).
+ */
+export function gitShowMany(dir: string, specs: readonly string[]): (string | undefined)[] {
+    if (specs.length === 0) return [];
+    if (specs.some((s) => /[\r\n]/.test(s)))
+        throw new GitError(["cat-file"], "an object name holds a line break");
+    let out: Buffer;
+    try {
+        out = execFileSync("git", ["-C", dir, "cat-file", "--batch"], {
+            input: specs.map((s) => `${s}\n`).join(""),
+            stdio: ["pipe", "pipe", "pipe"],
+            maxBuffer: 1024 * 1024 * 1024,
+        });
+    } catch (e) {
+        const err = e as { stderr?: Buffer; message: string };
+        throw new GitError(
+            ["cat-file"],
+            ((err.stderr?.toString("utf8") || err.message).trim().split("\n")[0] || "").trim(),
+        );
+    }
+    const texts: (string | undefined)[] = [];
+    let at = 0;
+    for (const spec of specs) {
+        const eol = out.indexOf(0x0a, at);
+        if (eol < 0) throw new GitError(["cat-file"], `no answer for ${spec}`);
+        const header = out.subarray(at, eol).toString("utf8");
+        at = eol + 1;
+        const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+        if (m === null) {
+            // `<name> missing` or `<name> ambiguous`: no blob there.
+            texts.push(undefined);
+            continue;
+        }
+        const size = Number(m[2]);
+        texts.push(m[1] === "blob" ? out.subarray(at, at + size).toString("utf8") : undefined);
+        at += size + 1;
+    }
+    return texts;
+}
+
+/**
  * Paths under `dir` whose working-tree content is not HEAD's: modified, staged, deleted, renamed or
  * untracked (ignored files are not listed). Each entry is git's two-letter status and the path
  * relative to the repository root, e.g. ` M examples/hello/rootfs/msg`, `?? examples/hello/new`.

@@ -27,6 +27,7 @@ export {
     DirtyTreeError,
     GitError,
     ignoredFiles,
+    gitShowMany,
     runGit,
     uncommittedFiles,
 } from "./git";

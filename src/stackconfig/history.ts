@@ -1,5 +1,5 @@
 import * as path from "path";
-import { runGit } from "../release";
+import { gitShowMany, runGit } from "../release";
 import { HISTORY_FIELDS, rowOf } from "./keys";
 import { PROJECT } from "./model";
 import { parseStackConfigText } from "./read";
@@ -75,18 +75,30 @@ export function stackFileHistory(repoRoot: string, file: string, ref?: string): 
     } catch {
         return [];
     }
+    const records = log
+        .split("\x1e")
+        .map((rec) => rec.trim())
+        .filter((rec) => rec !== "")
+        .map((rec) => rec.split("\x1f"));
+    // `./`: relative to repoRoot, which may be a project inside the git repository (examples/shop).
+    let texts: (string | undefined)[];
+    try {
+        texts = gitShowMany(
+            repoRoot,
+            records.map(([commit]) => `${commit}:./${rel}`),
+        );
+    } catch {
+        texts = records.map(() => undefined);
+    }
     const entries: StackHistoryEntry[] = [];
-    for (const rec of log.split("\x1e")) {
-        const line = rec.trim();
-        if (!line) continue;
-        const [commit, date, author, message] = line.split("\x1f");
+    for (const [i, [commit, date, author, message]] of records.entries()) {
         let config: Record<string, unknown> = {};
         try {
             // Strings for every scalar, as Pulumi reads config.
-            // `./`: relative to repoRoot, which may be a project inside the git repository (examples/shop).
-            config = parseStackConfigText(rel, runGit(repoRoot, ["show", `${commit}:./${rel}`]));
+            const text = texts[i];
+            if (text !== undefined) config = parseStackConfigText(rel, text);
         } catch {
-            // A deleted or malformed revision still appears in history, without a pin.
+            // A malformed revision still appears in history, without a pin.
         }
         const when = new Date(date).toISOString();
         entries.push({

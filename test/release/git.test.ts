@@ -2,7 +2,13 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { assertCleanBuildContext, DirtyTreeError, ignoredFiles, uncommittedFiles } from "../../src/release";
+import {
+    assertCleanBuildContext,
+    DirtyTreeError,
+    gitShowMany,
+    ignoredFiles,
+    uncommittedFiles,
+} from "../../src/release";
 import { commitAll, git } from "../fixtures/cli/repo";
 
 /** A repo with app/{a,b,c} and other/x committed; each row changes it, then lists app/. */
@@ -264,5 +270,48 @@ describe("assertCleanBuildContext refuses git-ignored files the builder would se
             () => assertCleanBuildContext(app, sha, "release refused"),
             (e: unknown) => e instanceof DirtyTreeError && e.files.join() === " M app/main",
         );
+    });
+});
+
+describe("gitShowMany (every revision of a file from one git cat-file)", () => {
+    const dir = repo();
+    fs.writeFileSync(path.join(dir, "app/a"), "ünïcödé\nsecond line\n");
+    fs.writeFileSync(path.join(dir, "app/empty"), "");
+    commitAll(dir, "second", 2);
+    const rows: { spec: string; from?: string; expected: string | undefined }[] = [
+        { spec: "HEAD:app/a", expected: "ünïcödé\nsecond line\n" },
+        { spec: "HEAD~1:app/a", expected: "app/a\n" },
+        { spec: "HEAD:app/empty", expected: "" },
+        { spec: "HEAD~1:app/empty", expected: undefined },
+        { spec: "HEAD:app", expected: undefined },
+        { spec: "HEAD:./a", from: "app", expected: "ünïcödé\nsecond line\n" },
+    ];
+    it("answers each name in order: the blob's exact text, or undefined where there is no blob", () => {
+        const plain = rows.filter((r) => r.from === undefined);
+        assert.deepStrictEqual(
+            gitShowMany(
+                dir,
+                plain.map((r) => r.spec),
+            ),
+            plain.map((r) => r.expected),
+        );
+    });
+    it("reads ./ names relative to the directory it runs in (a project inside the repository)", () => {
+        const row = rows[rows.length - 1];
+        assert.deepStrictEqual(gitShowMany(path.join(dir, row.from as string), [row.spec]), [row.expected]);
+    });
+    it("asks git nothing for no names, and refuses a name with a line break before running git", () => {
+        assert.deepStrictEqual(gitShowMany(dir, []), []);
+        assert.throws(() => gitShowMany(dir, ["HEAD:app/a\nHEAD:app/b"]), {
+            name: "GitError",
+            message: "git cat-file failed: an object name holds a line break",
+        });
+    });
+    it("names git's own failure: not a repository", () => {
+        const outside = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-git-none-"));
+        assert.throws(() => gitShowMany(outside, ["HEAD:x"]), {
+            name: "GitError",
+            message: /^git cat-file failed: fatal: not a git repository/,
+        });
     });
 });
