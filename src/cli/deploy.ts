@@ -157,5 +157,5 @@ export const deployCommand = defineCommand<DeployFlags, DeployResult | ProposeRe
         );
     },
     render: renderRun,
-    exitCode: (r) => ("stacks" in r ? r.ok : r.proposals.every((p) => p.outcome !== "failed")) ? 0 : 1,
+    exitCode: (r) => (("stacks" in r ? r.ok : r.proposals.every((p) => p.outcome !== "failed")) ? 0 : 1),
 });

@@ -39,6 +39,7 @@ export function proposalLine(p: Proposal, remote: string): string {
 }
 
 export function renderProposals(proposals: Proposal[], remote: string): string {
-    if (proposals.length === 0) return "propose: no stack promotes from the stacks verified; nothing proposed\n";
+    if (proposals.length === 0)
+        return "propose: no stack promotes from the stacks verified; nothing proposed\n";
     return proposals.map((p) => proposalLine(p, remote)).join("\n") + "\n";
 }

@@ -25,12 +25,7 @@ export interface ProposeOptions extends StackOptions {
 export type ProposeDeps = PromoteDeps;
 
 export type ProposalOutcome =
-    | "proposed"
-    | "already proposed"
-    | "waiting"
-    | "not verified"
-    | "up to date"
-    | "failed";
+    "proposed" | "already proposed" | "waiting" | "not verified" | "up to date" | "failed";
 
 /** One next promotion: from a stack to one whose `promoteFrom` names it, and what became of it. */
 export interface Proposal {
@@ -94,7 +89,11 @@ function sourcePins(s: StackImageConfig): { pins: GateMember[]; unpinned: string
     return {
         pins: names
             .filter((n) => s.images[n].digest !== undefined)
-            .map((n) => ({ image: n, repository: s.images[n].repository, digest: s.images[n].digest as string })),
+            .map((n) => ({
+                image: n,
+                repository: s.images[n].repository,
+                digest: s.images[n].digest as string,
+            })),
         unpinned: names.filter((n) => s.images[n].digest === undefined),
     };
 }
@@ -140,7 +139,8 @@ function localBranches(repoRoot: string): string[] {
  */
 function restoreClone(repoRoot: string, start: string, before: string[]): void {
     if (headOf(repoRoot) !== start) gitRun(repoRoot, ["checkout", "-q", start]);
-    for (const b of localBranches(repoRoot)) if (!before.includes(b)) gitRun(repoRoot, ["branch", "-q", "-D", b]);
+    for (const b of localBranches(repoRoot))
+        if (!before.includes(b)) gitRun(repoRoot, ["branch", "-q", "-D", b]);
 }
 
 /** `promote --git` from the source, then the push; the clone is restored whatever happens. */
@@ -156,7 +156,8 @@ async function pushProposal(
     let branch: string | undefined;
     try {
         const r = await promote({ ...o, from: base.from, to: base.to, git: true }, deps);
-        branch = r.branch as string;
+        branch = r.branch;
+        if (branch === undefined) throw new Refusal(`promote --git from ${base.from} made no branch`);
         pushBranch(o.repoRoot, remote, branch, o.pushOptions ?? []);
         return {
             ...base,
@@ -195,10 +196,16 @@ async function proposeOne(
     const digests = pins.map((p) => p.digest);
     const held = Object.values(target.images).map((i) => i.digest ?? "");
     if (sameDigests(held, digests)) {
-        return { ...base, pushed: false, outcome: "up to date", reason: `${target.stack} already runs ${pinsNamed(pins)}` };
+        return {
+            ...base,
+            pushed: false,
+            outcome: "up to date",
+            reason: `${target.stack} already runs ${pinsNamed(pins)}`,
+        };
     }
     const ready = await readinessOf(o, source, target, pins, deps);
-    if (ready.outcome !== "ready") return { ...base, pushed: false, outcome: ready.outcome, reason: ready.reason };
+    if (ready.outcome !== "ready")
+        return { ...base, pushed: false, outcome: ready.outcome, reason: ready.reason };
     const remote = o.remote ?? DEFAULT_REMOTE;
     const file = path.relative(o.repoRoot, target.file);
     const proposed = proposedOnRemote(o.repoRoot, remote, target.stack, file, digests);
@@ -232,7 +239,13 @@ export async function propose(o: ProposeOptions, deps: ProposeDeps): Promise<Pro
             // A registry that cannot be read, a remote that cannot be listed: this target's failure.
             if (!(e instanceof Error)) throw e;
             const reason = e instanceof Refusal ? e.message : `${e.name}: ${e.message}`;
-            proposals.push({ from: source.stack, to: target.stack, pushed: false, outcome: "failed", reason });
+            proposals.push({
+                from: source.stack,
+                to: target.stack,
+                pushed: false,
+                outcome: "failed",
+                reason,
+            });
         }
     }
     return { proposals };

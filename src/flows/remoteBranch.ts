@@ -115,5 +115,9 @@ function remoteGit(repoRoot: string, args: string[], what: string): string {
 export function pushBranch(repoRoot: string, remote: string, branch: string, pushOptions: string[]): void {
     const ref = `refs/heads/${branch}`;
     const options = pushOptions.flatMap((o) => ["-o", o]);
-    remoteGit(repoRoot, ["push", "-q", ...options, remote, `${ref}:${ref}`], `git push of ${branch} to ${remote}`);
+    remoteGit(
+        repoRoot,
+        ["push", "-q", ...options, remote, `${ref}:${ref}`],
+        `git push of ${branch} to ${remote}`,
+    );
 }

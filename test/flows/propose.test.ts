@@ -124,7 +124,7 @@ describe("propose: the next promotion once the soak is over @integration", funct
     const made: string[] = [];
     after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
     const repo = async (pushOptions = false) => {
-        const r = await proposeRepo(client, pushOptions);
+        const r = await proposeRepo(client, { pushOptions });
         made.push(r.dir, r.origin);
         return r;
     };
@@ -198,7 +198,11 @@ describe("propose: the next promotion once the soak is over @integration", funct
         made.push(clone);
         git(r.dir, ["clone", "-q", r.origin, clone]);
         const fresh = await propose(
-            { stacksDir: path.join(clone, "stacks"), repoRoot: clone, verifierKey: verifierKeyOf("verifier") },
+            {
+                stacksDir: path.join(clone, "stacks"),
+                repoRoot: clone,
+                verifierKey: verifierKeyOf("verifier"),
+            },
             { client, now: at(3600) },
         );
         assert.deepStrictEqual(
