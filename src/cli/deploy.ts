@@ -1,11 +1,12 @@
-import { deploy, DeployedStack, DeployResult } from "../flows";
+import { deploy, DeployedStack, DeployResult, propose, ProposeResult } from "../flows";
 import { signingKeyFromEnv, VERIFIER_KEY_ENV } from "../signing";
 import { defineCommand } from "./action";
 import { renderCheck } from "./check";
 import { CommonOptions, stackDirs } from "./commonOptions";
+import { collect, ProposeFlags, proposeProblems, renderProposals } from "./propose";
 import { terminalText } from "./terminal";
 
-export interface DeployFlags extends CommonOptions {
+export interface DeployFlags extends CommonOptions, ProposeFlags {
     from?: string;
     to?: string;
     main?: string;
@@ -21,10 +22,14 @@ const RANGE = /^(?!.*\.\.\.)(\S+?)\.\.(\S+)$/;
 const CI_HINT =
     "GitHub: --from ${{ github.event.before }} --to ${{ github.sha }}; GitLab: --from $CI_COMMIT_BEFORE_SHA --to $CI_COMMIT_SHA";
 
-/** The merge's range from `<from>..<to>` or `--from`/`--to`; problems when it is neither, both or malformed. */
-export function rangeOf(o: DeployFlags): { from: string; to: string } | string[] {
+/**
+ * The merge's range from `<from>..<to>` or `--from`/`--to`; problems when it is neither, both or
+ * malformed. `--propose` alone (the scheduled job) has none: undefined.
+ */
+export function rangeOf(o: DeployFlags): { from: string; to: string } | string[] | undefined {
     const arg = o.args?.[0];
     const flags = o.from !== undefined || o.to !== undefined;
+    if (arg === undefined && !flags && o.propose === true) return undefined;
     if (arg !== undefined && flags) return [`give the range once: ${arg} or --from/--to, not both`];
     if (arg !== undefined) {
         const m = RANGE.exec(arg);
@@ -77,10 +82,20 @@ export function renderDeploy(r: DeployResult): string {
     return lines.join("\n") + "\n";
 }
 
-export const deployCommand = defineCommand<DeployFlags, DeployResult>({
+/** The deploy, then (with --propose) its proposals; --propose alone prints the proposals only. */
+function renderRun(r: DeployResult | ProposeResult, o: DeployFlags): string {
+    const remote = o.remote ?? "origin";
+    if (!("stacks" in r)) return renderProposals(r.proposals, remote);
+    const deployed = renderDeploy(r);
+    if (r.proposals === undefined) return deployed;
+    if (r.failed !== undefined) return `${deployed}propose: nothing proposed: the deploy failed\n`;
+    return deployed + renderProposals(r.proposals, remote);
+}
+
+export const deployCommand = defineCommand<DeployFlags, DeployResult | ProposeResult>({
     name: "deploy [range]",
     description:
-        "after a merge: pulumi up, check (and roll back on failure) each stack whose stack file the range <from>..<to> changed, in promotion order",
+        "after a merge: pulumi up, check (and roll back on failure) each stack whose stack file the range <from>..<to> changed, in promotion order; --propose: then push the next promotion of each stack whose soak is over (alone: of every stack)",
     flags: (cmd) =>
         cmd
             .option("--from <sha>", "the commit before the merge (all zeros: a first push)")
@@ -94,12 +109,23 @@ export const deployCommand = defineCommand<DeployFlags, DeployResult>({
                 "print the plan: stacks, pins and what each preview would change; run nothing",
             )
             .option("--allow-config-changes", "also deploy stack files whose change is more than a pin")
-            .option("--on-failure <action>", "what check does after a failure: rollback (default) or reject"),
-    nonEmpty: (o) => ({ "--from": o.from, "--to": o.to, "--main": o.main }),
+            .option("--on-failure <action>", "what check does after a failure: rollback (default) or reject")
+            .option(
+                "--propose",
+                "push the next promotion (promote --git) of each stack whose signed evidence shows its pin passed and soaked; never merges",
+            )
+            .option("--remote <name>", "the git remote --propose pushes to (default: origin)")
+            .option(
+                "--push-option <option>",
+                "passed to git push -o (repeatable; GitLab: merge_request.create)",
+                collect,
+            ),
+    nonEmpty: (o) => ({ "--from": o.from, "--to": o.to, "--main": o.main, "--remote": o.remote }),
     problems: (o) => {
         const range = rangeOf(o);
         return [
             ...(Array.isArray(range) ? range : []),
+            ...proposeProblems(o),
             ...(o.onFailure !== undefined && o.onFailure !== "reject" && o.onFailure !== "rollback"
                 ? [`--on-failure "${o.onFailure}": expected rollback or reject`]
                 : []),
@@ -108,7 +134,14 @@ export const deployCommand = defineCommand<DeployFlags, DeployResult>({
     // The deps a test passes may carry a fake up, preview, check and environment; the CLI's use the real ones.
     run: (o, deps) => {
         const verifierKey = signingKeyFromEnv(process.env, VERIFIER_KEY_ENV);
-        const range = rangeOf(o) as { from: string; to: string };
+        const range = rangeOf(o) as { from: string; to: string } | undefined;
+        const pushTo = {
+            ...(o.remote !== undefined ? { remote: o.remote } : {}),
+            ...(o.pushOption !== undefined ? { pushOptions: o.pushOption } : {}),
+        };
+        if (range === undefined) {
+            return propose({ ...stackDirs(o), ...pushTo, ...(verifierKey ? { verifierKey } : {}) }, deps);
+        }
         return deploy(
             {
                 ...stackDirs(o),
@@ -118,10 +151,11 @@ export const deployCommand = defineCommand<DeployFlags, DeployResult>({
                 ...(o.allowConfigChanges ? { allowConfigChanges: true } : {}),
                 ...(o.onFailure === "reject" || o.onFailure === "rollback" ? { onFailure: o.onFailure } : {}),
                 ...(verifierKey ? { verifierKey } : {}),
+                ...(o.propose ? { propose: pushTo } : {}),
             },
             deps,
         );
     },
-    render: (r) => renderDeploy(r),
-    exitCode: (r) => (r.ok ? 0 : 1),
+    render: renderRun,
+    exitCode: (r) => (("stacks" in r ? r.ok : r.proposals.every((p) => p.outcome !== "failed")) ? 0 : 1),
 });

@@ -24,6 +24,7 @@ import {
     skipReason,
     stackEntry,
 } from "./deployStack";
+import { propose, proposePrecheck, Proposal, ProposeDeps, ProposeOptions } from "./propose";
 import { refuseMissingLogin } from "./pulumiLogin";
 import { Refusal } from "./refusal";
 import { StackOptions } from "./stack";
@@ -45,9 +46,11 @@ export interface DeployOptions extends StackOptions {
     main?: string;
     /** Signs each stack's check evidence (and the rejection and rollback after a failure). */
     verifierKey?: SigningKey;
+    /** After a deploy that did not fail: propose the next promotion from each stack it deployed. */
+    propose?: Pick<ProposeOptions, "remote" | "pushOptions">;
 }
 
-export interface DeployDeps {
+export interface DeployDeps extends ProposeDeps {
     client: RegistryClient;
     up?: UpFn;
     preview?: PreviewFn;
@@ -70,6 +73,8 @@ export interface DeployResult {
     /** Every stack file the range changed, in promotion order. */
     stacks: DeployedStack[];
     failed?: { stack: string; reason: string };
+    /** With `propose`: the next promotion from each stack deployed (none when the deploy failed). */
+    proposals?: Proposal[];
 }
 
 /** The range, its plan and main; a missing commit or an end revision that does not parse is refused. */
@@ -195,6 +200,8 @@ async function deployOne(o: DeployOptions, s: DeployedStack, deps: DeployDeps): 
  */
 export async function deploy(o: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
     const { range, plan, main } = readPlan(o);
+    if (o.propose !== undefined && o.dryRun !== true)
+        proposePrecheck({ ...o, ...o.propose }, "nothing deployed or proposed");
     const live = plan.stacks.filter(
         (s) => s.change !== "deleted" && s.keys.pin.length + s.keys.other.length > 0,
     );
@@ -220,7 +227,16 @@ export async function deploy(o: DeployOptions, deps: DeployDeps): Promise<Deploy
     const go = decided.filter((d) => d.entry.outcome === "would deploy").map((d) => d.planned);
     refuseOtherCheckout(o, range, go);
     const entries = decided.map((d) => d.entry);
-    return run({ ...o, onFailure: o.onFailure ?? "rollback" }, entries, deps, base);
+    const done = await run({ ...o, onFailure: o.onFailure ?? "rollback" }, entries, deps, base);
+    return o.propose === undefined ? done : proposeAfter(o, done, deps);
+}
+
+/** The next promotion from each stack the deploy verified; nothing when it failed. */
+async function proposeAfter(o: DeployOptions, done: DeployResult, deps: DeployDeps): Promise<DeployResult> {
+    if (!done.ok) return { ...done, proposals: [] };
+    const sources = done.stacks.filter((s) => s.outcome === "deployed").map((s) => s.stack);
+    const { proposals } = await propose({ ...o, ...o.propose, sources }, deps);
+    return { ...done, ok: proposals.every((p) => p.outcome !== "failed"), proposals };
 }
 
 /** Each stack's decision, in order, before anything runs: skipped (and why), or to deploy. */

@@ -99,6 +99,7 @@ export {
     Signed,
     SoakState,
     soakState,
+    soakEndsAt,
     soakSummary,
     standingRejection,
     VERIFICATION_PREDICATE,

@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { readOutputs } from "../../src/flows";
+import { GcResult, readOutputs } from "../../src/flows";
+import { OCI_INDEX, RegistryClient } from "../../src/registry";
 import { ReleaseRecord } from "../../src/release";
 import { parsePublicKey } from "../../src/signing";
 import {
@@ -23,6 +24,8 @@ import {
     uniqueRun,
     VERIFIER,
 } from "./harness";
+import { blobFile, collectAndServe, pullAll, snapshotRepositories } from "./registryGc";
+import { pushTestImage } from "../fixtures/registry/testImage";
 
 /**
  * The README's flows under a real `pulumi up`: the Pulumi CLI, our Node.js language host, the
@@ -446,6 +449,69 @@ describe("e2e: the README's flows under a real pulumi up", function () {
             assert.deepStrictEqual(await registryTags(repo), tags);
         }
         fs.writeFileSync(file, original);
+    });
+
+    it("gc: --apply deletes only the unpinned digest; after the registry's own garbage collection every kept digest pulls; a rollback still works", async () => {
+        const client = new RegistryClient({});
+        const name = repo.slice(repo.indexOf("/") + 1);
+        // A release nothing pinned or ran, tagged as a build would be: the one thing that may go.
+        const extra = await pushTestImage(client, repo, `${r.id}-never-pinned`);
+        await client.putManifest(repo, "0.0.1-never-pinned", extra.indexBytes, OCI_INDEX);
+        const extraBlobs: string[] = [];
+        for (const d of Object.values(extra.platformDigests)) {
+            const m = JSON.parse((await client.getManifest(repo, d)).bytes.toString()) as {
+                config: { digest: string };
+                layers: { digest: string }[];
+            };
+            extraBlobs.push(m.config.digest, ...m.layers.map((l) => l.digest));
+        }
+        const applied = await cli(["gc", "--apply", "--older-than", "1h", "--json"]);
+        assert.strictEqual(applied.code, 0, applied.stderr);
+        const res = JSON.parse(applied.stdout) as GcResult;
+        const gone = [extra.indexDigest, ...Object.values(extra.platformDigests)];
+        assert.deepStrictEqual([...(res.deleted ?? [])].sort(), gone.map((d) => `${repo}@${d}`).sort());
+        const kept = res.kept.filter((k) => k.repositories.includes(repo)).map((k) => k.digest);
+        assert.ok(kept.includes(d1) && kept.includes(d2), kept.join(", "));
+        for (const d of kept) assert.strictEqual(await registryDigest(repo, d), d);
+        assert.strictEqual(await registryDigest(repo, extra.indexDigest), undefined);
+        // The registry's own collection, on a registry this test owns (see ./registryGc).
+        const storage = path.join(
+            process.env.IMAGE_RELEASE_STATE_DIR ?? "/var/tmp/image-release-local",
+            "registry-5000",
+            "data",
+        );
+        const started = Date.now();
+        const root = snapshotRepositories(storage, name.split("/")[0]);
+        assert.deepStrictEqual(
+            extraBlobs.filter((b) => !fs.existsSync(blobFile(root, b))),
+            [],
+        );
+        const owned = await collectAndServe(root);
+        try {
+            assert.deepStrictEqual(
+                extraBlobs.filter((b) => fs.existsSync(blobFile(root, b))),
+                [],
+            );
+            for (const d of kept) assert.ok((await pullAll(owned.host, name, d)) > 0, d);
+            const missing = await fetch(`http://${owned.host}/v2/${name}/manifests/${extra.indexDigest}`);
+            assert.strictEqual(missing.status, 404);
+        } finally {
+            owned.stop();
+            fs.rmSync(root, { recursive: true, force: true });
+        }
+        timings.push({
+            step: "gc: registry garbage-collect + pull every kept digest",
+            seconds: (Date.now() - started) / 1000,
+        });
+        // prod runs d1 again: its rollback goes to d2, whose bytes the collection had to keep.
+        const rb = await cli(["rollback", "--stack", "prod", "--git", "--json"]);
+        assert.strictEqual(rb.code, 0, rb.stderr);
+        const rolled = JSON.parse(rb.stdout) as { digest: string; branch: string };
+        assert.strictEqual(rolled.digest, d2);
+        mergeReviewed(rolled.branch);
+        const up = await stacks.prod.up({ onOutput: log });
+        assert.strictEqual(up.outputs.digest.value, d2);
+        assert.strictEqual(deploymentImage(r.namespaces.prod), `${repo}@${d2}`);
     });
 
     it("destroy: pulumi destroy --stack dev removes the cluster objects and leaves every image and tag", async () => {

@@ -6,6 +6,7 @@ import {
     rejectionSummary,
     Signed,
     RejectionPredicate,
+    soakEndsAt,
     soakState,
     soakSummary,
     standingRejection,
@@ -119,6 +120,17 @@ describe("release/evidence: the soak window, its time left, and which rejection 
             assert.strictEqual(soakSummary(soakState(p, at(c.now), c.min), "staging"), c.line);
         });
     }
+
+    it("soakEndsAt: the first pass plus the soak asked for (the larger of the recorded and the minimum)", () => {
+        const p = nextVerification(run("passed"), at(120), nextVerification(run("passed"), at(0)));
+        assert.deepStrictEqual(
+            [soakEndsAt(p), soakEndsAt(p, 3600), soakEndsAt(p, 60)],
+            ["2026-12-06T10:10:00.000Z", "2026-12-06T11:00:00.000Z", "2026-12-06T10:10:00.000Z"],
+        );
+        assert.throws(() => soakEndsAt({ ...p, firstPassed: "yesterday" }), {
+            message: "verification evidence has no valid firstPassed: yesterday",
+        });
+    });
 
     it("humanSeconds rounds up to whole seconds", () => {
         assert.deepStrictEqual([0, 0.2, 59, 60, 61, 3600, 3661, 90061].map(humanSeconds), [
