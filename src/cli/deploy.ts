@@ -12,6 +12,7 @@ export interface DeployFlags extends CommonOptions {
     dryRun?: true;
     allowConfigChanges?: true;
     onFailure?: string;
+    stack?: string[];
 }
 
 /** `<from>..<to>`; either end may hold single dots (a tag v1.2.0), never `...` (a merge base, not a range). */
@@ -59,7 +60,8 @@ function stackLines(s: DeployedStack): string[] {
 
 /** A header with the range, one line per stack in promotion order (and a failed one's checks), a summary. */
 export function renderDeploy(r: DeployResult): string {
-    const range = `${r.from.slice(0, 12)}..${r.to.slice(0, 12)}`;
+    const only = r.only !== undefined ? ` (--stack ${r.only.join(", ")})` : "";
+    const range = `${r.from.slice(0, 12)}..${r.to.slice(0, 12)}${only}`;
     if (r.stacks.length === 0) return `deploy ${range}: no stack file changed; nothing to deploy\n`;
     const lines = [
         `deploy ${range}: ${r.stacks.length} stack file(s) changed, in promotion order${r.dryRun ? " (dry run: nothing runs)" : ""}`,
@@ -94,7 +96,12 @@ export const deployCommand = defineCommand<DeployFlags, DeployResult>({
                 "print the plan: stacks, pins and what each preview would change; run nothing",
             )
             .option("--allow-config-changes", "also deploy stack files whose change is more than a pin")
-            .option("--on-failure <action>", "what check does after a failure: rollback (default) or reject"),
+            .option("--on-failure <action>", "what check does after a failure: rollback (default) or reject")
+            .option(
+                "--stack <name>",
+                "deploy only this stack of the range (repeatable): a pipeline job per stack, each with its own lock and approvals",
+                (v: string, prev: string[] = []) => [...prev, v],
+            ),
     nonEmpty: (o) => ({ "--from": o.from, "--to": o.to, "--main": o.main }),
     problems: (o) => {
         const range = rangeOf(o);
@@ -118,6 +125,7 @@ export const deployCommand = defineCommand<DeployFlags, DeployResult>({
                 ...(o.allowConfigChanges ? { allowConfigChanges: true } : {}),
                 ...(o.onFailure === "reject" || o.onFailure === "rollback" ? { onFailure: o.onFailure } : {}),
                 ...(verifierKey ? { verifierKey } : {}),
+                ...(o.stack !== undefined ? { only: o.stack } : {}),
             },
             deps,
         );
