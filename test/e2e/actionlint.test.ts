@@ -65,7 +65,7 @@ describe("e2e: actionlint checks the shipped GitHub workflows (examples/ci/githu
                 [
                     1,
                     [
-                        `deploy.yml:${line(broken, "deploy-prod:") + 1}:3: job "deploy-prod" needs job "deploy-stagin" which does not exist in this workflow [job-needs]`,
+                        `deploy.yml:${line(broken, "deploy-prod:")}:3: job "deploy-prod" needs job "deploy-stagin" which does not exist in this workflow [job-needs]`,
                         `deploy.yml:${line(broken, "needs.deploy-staging.result")}:29: property "deploy-staging" is not defined in object type {changes: {outputs: {stacks: string}; result: string}} [expression]`,
                         `release-dev.yml:${line(typo, "stack: dev")}:11: input "stack" is not defined in action "pulumi/actions@v6". available inputs are "always-include-summary", "cloud-url", "color", "command", "comment-on-pr", "comment-on-pr-number", "comment-on-summary", "config-map", "continue-on-error", "debug", "diff", "edit-pr-comment", "exclude", "exclude-dependents", "exclude-protected", "expect-no-changes", "github-token", "log-flow", "log-verbosity", "message", "parallel", "plan", "policyPackConfigs", "policyPacks", "pulumi-version", "pulumi-version-file", "refresh", "remove", "replace", "secrets-provider", "stack-name", "suppress-outputs", "suppress-progress", "target", "target-dependents", "upsert", "work-dir" [action]`,
                         "",
