@@ -89,9 +89,8 @@ describe("e2e: the GitLab pipeline (examples/ci/gitlab) under gitlab-ci-local: m
             PULUMI_SKIP_UPDATE_CHECK: "true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         };
+        // Run in the project (gitlab-ci-local's --cwd takes only a relative path).
         const args = [
-            "--cwd",
-            dir,
             "--force-shell-executor",
             "--no-color",
             "--ignore-predefined-vars",
@@ -206,12 +205,12 @@ describe("e2e: the GitLab pipeline (examples/ci/gitlab) under gitlab-ci-local: m
         assert.strictEqual(p.code, 0, p.stdout + p.stderr);
         // release-dev: no build context changed; no container anywhere.
         assert.deepStrictEqual(p.jobs, ["deploy-staging", "deploy-prod", "propose"]);
-        assert.doesNotMatch(p.stdout + p.stderr, /docker|pull/i);
+        assert.doesNotMatch(p.stdout, /^\S+\s+starting (?!shell)/m);
         const range = `${m.before.slice(0, 12)}..${m.after.slice(0, 12)}`;
         assert.match(
             jobLog("deploy-staging"),
             new RegExp(
-                `deploy ${range} \\(--stack staging\\): 1 stack file\\(s\\) changed, in promotion order\\n.*staging \\(promotion\\): deployed: pulumi up succeeded; check passed \\(hello 1\\.5\\.0 ${pins["1.5.0"].digest}\\)`,
+                `deploy ${range} \\(--stack staging\\): 1 stack file\\(s\\) changed, in promotion order\\n.*staging \\(promotion\\): deployed: pulumi up succeeded; check passed \\(hello 1\\.5\\.0 ${pins["1.5.0"].digest.slice(0, 19)}\\)`,
             ),
         );
         assert.match(
@@ -324,7 +323,7 @@ describe("e2e: the GitLab pipeline (examples/ci/gitlab) under gitlab-ci-local: m
         assert.match(
             jobLog("deploy-staging"),
             new RegExp(
-                `staging \\(rollback\\): deployed: pulumi up succeeded; check passed \\(hello 1\\.4\\.0 ${pins["1.4.0"].digest}\\)`,
+                `staging \\(rollback\\): deployed: pulumi up succeeded; check passed \\(hello 1\\.4\\.0 ${pins["1.4.0"].digest.slice(0, 19)}\\)`,
             ),
         );
         assert.strictEqual(deploymentImage(r.namespaces.staging), `${repo}@${pins["1.4.0"].digest}`);
