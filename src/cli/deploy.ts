@@ -1,11 +1,12 @@
-import { deploy, DeployedStack, DeployResult } from "../flows";
+import { deploy, DeployedStack, DeployResult, propose, ProposeResult } from "../flows";
 import { signingKeyFromEnv, VERIFIER_KEY_ENV } from "../signing";
 import { defineCommand } from "./action";
 import { renderCheck } from "./check";
 import { CommonOptions, stackDirs } from "./commonOptions";
+import { collect, ProposeFlags, proposeProblems, renderProposals } from "./propose";
 import { terminalText } from "./terminal";
 
-export interface DeployFlags extends CommonOptions {
+export interface DeployFlags extends CommonOptions, ProposeFlags {
     from?: string;
     to?: string;
     main?: string;
@@ -22,10 +23,14 @@ const RANGE = /^(?!.*\.\.\.)(\S+?)\.\.(\S+)$/;
 const CI_HINT =
     "GitHub: --from ${{ github.event.before }} --to ${{ github.sha }}; GitLab: --from $CI_COMMIT_BEFORE_SHA --to $CI_COMMIT_SHA";
 
-/** The merge's range from `<from>..<to>` or `--from`/`--to`; problems when it is neither, both or malformed. */
-export function rangeOf(o: DeployFlags): { from: string; to: string } | string[] {
+/**
+ * The merge's range from `<from>..<to>` or `--from`/`--to`; problems when it is neither, both or
+ * malformed. `--propose` alone (the scheduled job) has none: undefined.
+ */
+export function rangeOf(o: DeployFlags): { from: string; to: string } | string[] | undefined {
     const arg = o.args?.[0];
     const flags = o.from !== undefined || o.to !== undefined;
+    if (arg === undefined && !flags && o.propose === true) return undefined;
     if (arg !== undefined && flags) return [`give the range once: ${arg} or --from/--to, not both`];
     if (arg !== undefined) {
         const m = RANGE.exec(arg);
@@ -79,10 +84,20 @@ export function renderDeploy(r: DeployResult): string {
     return lines.join("\n") + "\n";
 }
 
-export const deployCommand = defineCommand<DeployFlags, DeployResult>({
+/** The deploy, then (with --propose) its proposals; --propose alone prints the proposals only. */
+function renderRun(r: DeployResult | ProposeResult, o: DeployFlags): string {
+    const remote = o.remote ?? "origin";
+    if (!("stacks" in r)) return renderProposals(r.proposals, remote);
+    const deployed = renderDeploy(r);
+    if (r.proposals === undefined) return deployed;
+    if (r.failed !== undefined) return `${deployed}propose: nothing proposed: the deploy failed\n`;
+    return deployed + renderProposals(r.proposals, remote);
+}
+
+export const deployCommand = defineCommand<DeployFlags, DeployResult | ProposeResult>({
     name: "deploy [range]",
     description:
-        "after a merge: pulumi up, check (and roll back on failure) each stack whose stack file the range <from>..<to> changed, in promotion order",
+        "after a merge: pulumi up, check (and roll back on failure) each stack whose stack file the range <from>..<to> changed, in promotion order; --propose: then push the next promotion of each stack whose soak is over (alone: of every stack)",
     flags: (cmd) =>
         cmd
             .option("--from <sha>", "the commit before the merge (all zeros: a first push)")
@@ -100,13 +115,29 @@ export const deployCommand = defineCommand<DeployFlags, DeployResult>({
             .option(
                 "--stack <name>",
                 "deploy only this stack of the range (repeatable): a pipeline job per stack, each with its own lock and approvals",
-                (v: string, prev: string[] = []) => [...prev, v],
+                collect,
+            )
+            .option(
+                "--propose",
+                "push the next promotion (promote --git) of each stack whose signed evidence shows its pin passed and soaked; never merges",
+            )
+            .option("--remote <name>", "the git remote --propose pushes to (default: origin)")
+            .option(
+                "--push-option <option>",
+                "passed to git push -o (repeatable; GitLab: merge_request.create)",
+                collect,
             ),
-    nonEmpty: (o) => ({ "--from": o.from, "--to": o.to, "--main": o.main }),
+    nonEmpty: (o) => ({ "--from": o.from, "--to": o.to, "--main": o.main, "--remote": o.remote }),
     problems: (o) => {
         const range = rangeOf(o);
         return [
             ...(Array.isArray(range) ? range : []),
+            ...proposeProblems(o),
+            ...(o.stack !== undefined && range === undefined
+                ? [
+                      "--stack names the stacks of a range to deploy: give the range (--propose alone proposes from every stack)",
+                  ]
+                : []),
             ...(o.onFailure !== undefined && o.onFailure !== "reject" && o.onFailure !== "rollback"
                 ? [`--on-failure "${o.onFailure}": expected rollback or reject`]
                 : []),
@@ -115,7 +146,14 @@ export const deployCommand = defineCommand<DeployFlags, DeployResult>({
     // The deps a test passes may carry a fake up, preview, check and environment; the CLI's use the real ones.
     run: (o, deps) => {
         const verifierKey = signingKeyFromEnv(process.env, VERIFIER_KEY_ENV);
-        const range = rangeOf(o) as { from: string; to: string };
+        const range = rangeOf(o) as { from: string; to: string } | undefined;
+        const pushTo = {
+            ...(o.remote !== undefined ? { remote: o.remote } : {}),
+            ...(o.pushOption !== undefined ? { pushOptions: o.pushOption } : {}),
+        };
+        if (range === undefined) {
+            return propose({ ...stackDirs(o), ...pushTo, ...(verifierKey ? { verifierKey } : {}) }, deps);
+        }
         return deploy(
             {
                 ...stackDirs(o),
@@ -126,10 +164,11 @@ export const deployCommand = defineCommand<DeployFlags, DeployResult>({
                 ...(o.onFailure === "reject" || o.onFailure === "rollback" ? { onFailure: o.onFailure } : {}),
                 ...(verifierKey ? { verifierKey } : {}),
                 ...(o.stack !== undefined ? { only: o.stack } : {}),
+                ...(o.propose ? { propose: pushTo } : {}),
             },
             deps,
         );
     },
-    render: (r) => renderDeploy(r),
-    exitCode: (r) => (r.ok ? 0 : 1),
+    render: renderRun,
+    exitCode: (r) => (("stacks" in r ? r.ok : r.proposals.every((p) => p.outcome !== "failed")) ? 0 : 1),
 });

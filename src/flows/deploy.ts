@@ -24,6 +24,7 @@ import {
     skipReason,
     stackEntry,
 } from "./deployStack";
+import { propose, proposePrecheck, Proposal, ProposeDeps, ProposeOptions } from "./propose";
 import { refuseMissingLogin } from "./pulumiLogin";
 import { Refusal } from "./refusal";
 import { StackOptions } from "./stack";
@@ -50,9 +51,11 @@ export interface DeployOptions extends StackOptions {
      * approvals); default: every stack the range changed. The range's refusals still judge all of them.
      */
     only?: string[];
+    /** After a deploy that did not fail: propose the next promotion from each stack it deployed. */
+    propose?: Pick<ProposeOptions, "remote" | "pushOptions">;
 }
 
-export interface DeployDeps {
+export interface DeployDeps extends ProposeDeps {
     client: RegistryClient;
     up?: UpFn;
     preview?: PreviewFn;
@@ -77,6 +80,8 @@ export interface DeployResult {
     /** The stacks deploy was limited to (`--stack`), when it was. */
     only?: string[];
     failed?: { stack: string; reason: string };
+    /** With `propose`: the next promotion from each stack deployed (none when the deploy failed). */
+    proposals?: Proposal[];
 }
 
 /** The range, its plan and main; a missing commit or an end revision that does not parse is refused. */
@@ -203,6 +208,8 @@ async function deployOne(o: DeployOptions, s: DeployedStack, deps: DeployDeps): 
 export async function deploy(o: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
     const { range, plan: whole, main } = readPlan(o);
     const plan = selected(o, range, whole);
+    if (o.propose !== undefined && o.dryRun !== true)
+        proposePrecheck({ ...o, ...o.propose }, "nothing deployed or proposed");
     const live = plan.stacks.filter(
         (s) => s.change !== "deleted" && s.keys.pin.length + s.keys.other.length > 0,
     );
@@ -233,7 +240,16 @@ export async function deploy(o: DeployOptions, deps: DeployDeps): Promise<Deploy
     const go = decided.filter((d) => d.entry.outcome === "would deploy").map((d) => d.planned);
     refuseOtherCheckout(o, range, go);
     const entries = decided.map((d) => d.entry);
-    return run({ ...o, onFailure: o.onFailure ?? "rollback" }, entries, deps, base);
+    const done = await run({ ...o, onFailure: o.onFailure ?? "rollback" }, entries, deps, base);
+    return o.propose === undefined ? done : proposeAfter(o, done, deps);
+}
+
+/** The next promotion from each stack the deploy verified; nothing when it failed. */
+async function proposeAfter(o: DeployOptions, done: DeployResult, deps: DeployDeps): Promise<DeployResult> {
+    if (!done.ok) return { ...done, proposals: [] };
+    const sources = done.stacks.filter((s) => s.outcome === "deployed").map((s) => s.stack);
+    const { proposals } = await propose({ ...o, ...o.propose, sources }, deps);
+    return { ...done, ok: proposals.every((p) => p.outcome !== "failed"), proposals };
 }
 
 /** The plan of the stacks `--stack` names (each must have a stack file at the range's end), or all of it. */

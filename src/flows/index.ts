@@ -94,3 +94,11 @@ export {
     olderThanProblem,
 } from "./gc";
 export { RetentionDeps } from "./retentionInputs";
+export {
+    propose,
+    Proposal,
+    ProposalOutcome,
+    ProposeDeps,
+    ProposeOptions,
+    ProposeResult,
+} from "./propose";

@@ -130,6 +130,12 @@ export function soakState(p: VerificationPredicate, now: Date, minimumSeconds = 
     return { over, requiredSeconds, soakedSeconds, leftSeconds };
 }
 
+/** When a passed run's soak can be over: its first passing time plus the soak asked for (RFC 3339). */
+export function soakEndsAt(p: VerificationPredicate, minimumSeconds = 0): string {
+    const first = time(p.firstPassed, "firstPassed");
+    return new Date(first + Math.max(p.soakSeconds, minimumSeconds) * 1000).toISOString();
+}
+
 /** The soak's line for a refusal or a report. */
 export function soakSummary(s: SoakState, stack: string): string {
     if (s.over) return `soaked ${humanSeconds(s.soakedSeconds)} of ${humanSeconds(s.requiredSeconds)}`;

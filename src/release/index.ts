@@ -98,6 +98,7 @@ export {
     Signed,
     SoakState,
     soakState,
+    soakEndsAt,
     soakSummary,
     standingRejection,
     VERIFICATION_PREDICATE,

@@ -200,6 +200,11 @@ describe("cli: deploy", () => {
             ["a..b", "--on-failure", "pray"],
             '--on-failure "pray": expected rollback or reject',
         ],
+        [
+            "--stack with --propose alone (no range)",
+            ["--propose", "--stack", "staging"],
+            "--stack names the stacks of a range to deploy: give the range (--propose alone proposes from every stack)",
+        ],
     ];
     for (const [name, args, stderr] of usage) {
         it(`refuses ${name}: exit 2`, async () => {

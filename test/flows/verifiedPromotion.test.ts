@@ -4,6 +4,7 @@ import * as path from "path";
 import { check, promote, reject, rollback, status } from "../../src/flows";
 import { parsePrivateKey, readPublicKeys, readRejections, readVerifications } from "../../src/signing";
 import { commitAll, git, makeRepo } from "../fixtures/cli/repo";
+import { cluster, T0, UID } from "../fixtures/deploy/evidence";
 import { testClient } from "../fixtures/cli/scenarios";
 import { LOCAL, pushTestImage, TestImage, uniqueRepo } from "../fixtures/registry/testImage";
 
@@ -13,8 +14,6 @@ const keyOf = (name: string) =>
     parsePrivateKey(fs.readFileSync(path.join(VERIFIER, `${name}.key`), "utf8"), undefined, `${name}.key`);
 const verifier = keyOf("verifier");
 const trusted = readPublicKeys([path.join(VERIFIER, "verifier.pub")])[0];
-const T0 = Date.parse("2026-12-06T10:00:00.000Z");
-const UID = "0b7c2a4e-1111-4222-8333-944455556666";
 
 /** A clock at `ms` that moves only when the code under test sleeps. */
 function clockAt(ms: number) {
@@ -49,26 +48,6 @@ function stagingRuns(dir: string, digest: string, n: number): void {
         read(dir, "staging").replace(/digest: sha256:[0-9a-f]{64}/, `digest: ${digest}`),
     );
     commitAll(dir, `staging runs ${digest.slice(7, 19)}`, n);
-}
-
-/** A cluster whose one Deployment runs `image` ready, and whose kube-system has UID. */
-function cluster(image: () => string, ready = 1) {
-    return async (args: string[]) => {
-        if (args[1] === "namespace") return UID;
-        return JSON.stringify({
-            items: [
-                {
-                    kind: "Deployment",
-                    metadata: { name: "hello", generation: 1 },
-                    spec: {
-                        replicas: 1,
-                        template: { spec: { containers: [{ name: "app", image: image() }] } },
-                    },
-                    status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: ready },
-                },
-            ],
-        });
-    };
 }
 
 describe("verified promotion: signed check evidence, soak, rejection @integration", function () {
