@@ -34,6 +34,8 @@ command -v curl >/dev/null || missing+=(curl)
 # The bench's peers: skopeo (registry-to-registry copy) and buildah (daemonless multi-arch build).
 command -v skopeo >/dev/null || missing+=(skopeo)
 command -v buildah >/dev/null || missing+=(buildah)
+# gitlab-ci-local (the e2e runs examples/ci/gitlab's pipeline) copies the tracked files with rsync.
+command -v rsync >/dev/null || missing+=(rsync)
 if [ "${#missing[@]}" -gt 0 ]; then
   say "installing ${missing[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive
@@ -43,7 +45,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   }
 else
-  say "packages present: docker.io docker-registry qemu-user-static apache2-utils curl skopeo buildah"
+  say "packages present: docker.io docker-registry qemu-user-static apache2-utils curl skopeo buildah rsync"
 fi
 
 # --- binfmt_misc + qemu-aarch64 -------------------------------------------------------------------

@@ -4,7 +4,8 @@
 #   pulumi-resource-pulumi-nodejs and pulumi-analyzer-policy launchers, pulumi-resource-kubernetes
 #   (installed as a plugin), kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, the
 #   real node's kubelet and kube-proxy, etcd and kwok; and
-#   cosign, for the signature interop tests (test/fixtures/signing).
+#   cosign, for the signature interop tests (test/fixtures/signing); and actionlint, which checks the
+#   GitHub Actions workflows of examples/ci/github.
 # Output goes to a cache outside the repository: $IMAGE_RELEASE_TOOLCHAIN_DIR, default
 # ~/.cache/image-release/toolchain/<12 hex of versions.env>/ (bin/, pulumi-home/, build/, times).
 # Idempotent: a component whose inputs (its versions and our sources) are unchanged is skipped. Each
@@ -238,6 +239,14 @@ build_cosign() {
 }
 component cosign "$(inputs_hash)" "$BIN/cosign" -- build_cosign
 
+# --- actionlint -----------------------------------------------------------------------------------
+# Checks the shipped GitHub Actions workflows (examples/ci/github). Its go.mod has no replace lines, so
+# `go install …@version` builds it; `actionlint -version` reads the version from the build info.
+build_actionlint() {
+  GOFLAGS= GOBIN="$BIN" go install -ldflags "-s -w" "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
+}
+component actionlint "$(inputs_hash)" "$BIN/actionlint" -- build_actionlint
+
 "$BIN/pulumi" version >/dev/null || die "the built pulumi does not run"
-say "pulumi $("$BIN/pulumi" version), kubernetes plugin v$KUBERNETES_PROVIDER_VERSION, kube $KUBERNETES_VERSION (control plane, kubelet, kube-proxy), etcd $ETCD_VERSION, kwok $KWOK_VERSION, cosign $COSIGN_VERSION"
+say "pulumi $("$BIN/pulumi" version), kubernetes plugin v$KUBERNETES_PROVIDER_VERSION, kube $KUBERNETES_VERSION (control plane, kubelet, kube-proxy), etcd $ETCD_VERSION, kwok $KWOK_VERSION, cosign $COSIGN_VERSION, actionlint $ACTIONLINT_VERSION"
 say "dir $DIR"

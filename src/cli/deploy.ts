@@ -13,6 +13,7 @@ export interface DeployFlags extends CommonOptions, ProposeFlags {
     dryRun?: true;
     allowConfigChanges?: true;
     onFailure?: string;
+    stack?: string[];
 }
 
 /** `<from>..<to>`; either end may hold single dots (a tag v1.2.0), never `...` (a merge base, not a range). */
@@ -64,7 +65,8 @@ function stackLines(s: DeployedStack): string[] {
 
 /** A header with the range, one line per stack in promotion order (and a failed one's checks), a summary. */
 export function renderDeploy(r: DeployResult): string {
-    const range = `${r.from.slice(0, 12)}..${r.to.slice(0, 12)}`;
+    const only = r.only !== undefined ? ` (--stack ${r.only.join(", ")})` : "";
+    const range = `${r.from.slice(0, 12)}..${r.to.slice(0, 12)}${only}`;
     if (r.stacks.length === 0) return `deploy ${range}: no stack file changed; nothing to deploy\n`;
     const lines = [
         `deploy ${range}: ${r.stacks.length} stack file(s) changed, in promotion order${r.dryRun ? " (dry run: nothing runs)" : ""}`,
@@ -111,6 +113,11 @@ export const deployCommand = defineCommand<DeployFlags, DeployResult | ProposeRe
             .option("--allow-config-changes", "also deploy stack files whose change is more than a pin")
             .option("--on-failure <action>", "what check does after a failure: rollback (default) or reject")
             .option(
+                "--stack <name>",
+                "deploy only this stack of the range (repeatable): a pipeline job per stack, each with its own lock and approvals",
+                collect,
+            )
+            .option(
                 "--propose",
                 "push the next promotion (promote --git) of each stack whose signed evidence shows its pin passed and soaked; never merges",
             )
@@ -126,6 +133,11 @@ export const deployCommand = defineCommand<DeployFlags, DeployResult | ProposeRe
         return [
             ...(Array.isArray(range) ? range : []),
             ...proposeProblems(o),
+            ...(o.stack !== undefined && range === undefined
+                ? [
+                      "--stack names the stacks of a range to deploy: give the range (--propose alone proposes from every stack)",
+                  ]
+                : []),
             ...(o.onFailure !== undefined && o.onFailure !== "reject" && o.onFailure !== "rollback"
                 ? [`--on-failure "${o.onFailure}": expected rollback or reject`]
                 : []),
@@ -151,6 +163,7 @@ export const deployCommand = defineCommand<DeployFlags, DeployResult | ProposeRe
                 ...(o.allowConfigChanges ? { allowConfigChanges: true } : {}),
                 ...(o.onFailure === "reject" || o.onFailure === "rollback" ? { onFailure: o.onFailure } : {}),
                 ...(verifierKey ? { verifierKey } : {}),
+                ...(o.stack !== undefined ? { only: o.stack } : {}),
                 ...(o.propose ? { propose: pushTo } : {}),
             },
             deps,

@@ -46,6 +46,11 @@ export interface DeployOptions extends StackOptions {
     main?: string;
     /** Signs each stack's check evidence (and the rejection and rollback after a failure). */
     verifierKey?: SigningKey;
+    /**
+     * Deploy only these stacks of the range (a pipeline's job per stack, each with its own lock and
+     * approvals); default: every stack the range changed. The range's refusals still judge all of them.
+     */
+    only?: string[];
     /** After a deploy that did not fail: propose the next promotion from each stack it deployed. */
     propose?: Pick<ProposeOptions, "remote" | "pushOptions">;
 }
@@ -70,8 +75,10 @@ export interface DeployResult {
     dryRun: boolean;
     /** False when a stack failed: its `up` or its checks. */
     ok: boolean;
-    /** Every stack file the range changed, in promotion order. */
+    /** Every stack file the range changed (of the `only` stacks, when given), in promotion order. */
     stacks: DeployedStack[];
+    /** The stacks deploy was limited to (`--stack`), when it was. */
+    only?: string[];
     failed?: { stack: string; reason: string };
     /** With `propose`: the next promotion from each stack deployed (none when the deploy failed). */
     proposals?: Proposal[];
@@ -199,13 +206,14 @@ async function deployOne(o: DeployOptions, s: DeployedStack, deps: DeployDeps): 
  * (a missing commit, config changes not allowed, a conflicting order, no login) comes before anything runs.
  */
 export async function deploy(o: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
-    const { range, plan, main } = readPlan(o);
+    const { range, plan: whole, main } = readPlan(o);
+    const plan = selected(o, range, whole);
     if (o.propose !== undefined && o.dryRun !== true)
         proposePrecheck({ ...o, ...o.propose }, "nothing deployed or proposed");
     const live = plan.stacks.filter(
         (s) => s.change !== "deleted" && s.keys.pin.length + s.keys.other.length > 0,
     );
-    refusePlan({ ...o, from: range.from.slice(0, 12), to: range.to.slice(0, 12) }, plan, live);
+    refusePlan({ ...o, from: range.from.slice(0, 12), to: range.to.slice(0, 12) }, whole, live);
     if (live.length > 0) {
         const top = (s: PlannedStack) => parseStackFileText(s.file, range.atTo[s.stack] ?? "").top;
         refuseMissingLogin(
@@ -216,7 +224,12 @@ export async function deploy(o: DeployOptions, deps: DeployDeps): Promise<Deploy
     }
     const ctx: DecideContext = { repoRoot: o.repoRoot, from: range.from, main, ...decideDefaults(deps) };
     const decided = await decideAll(ctx, plan.stacks);
-    const base = { from: range.from, to: range.to, dryRun: o.dryRun === true };
+    const base = {
+        from: range.from,
+        to: range.to,
+        dryRun: o.dryRun === true,
+        ...(o.only !== undefined ? { only: o.only } : {}),
+    };
     if (o.dryRun === true) {
         const stacks: DeployedStack[] = [];
         // One at a time: previews of one project share its workspace (plugins, the project file).
@@ -237,6 +250,19 @@ async function proposeAfter(o: DeployOptions, done: DeployResult, deps: DeployDe
     const sources = done.stacks.filter((s) => s.outcome === "deployed").map((s) => s.stack);
     const { proposals } = await propose({ ...o, ...o.propose, sources }, deps);
     return { ...done, ok: proposals.every((p) => p.outcome !== "failed"), proposals };
+}
+
+/** The plan of the stacks `--stack` names (each must have a stack file at the range's end), or all of it. */
+function selected(o: DeployOptions, range: StackRange, plan: DeployPlan): DeployPlan {
+    if (o.only === undefined) return plan;
+    const unknown = o.only.filter((s) => !(s in range.atTo));
+    if (unknown.length > 0) {
+        const file = (s: string) => path.relative(o.repoRoot, path.join(o.stacksDir, `Pulumi.${s}.yaml`));
+        throw new Refusal(
+            `--stack ${unknown.map((s) => `"${s}"`).join(", ")}: no ${unknown.map(file).join(", ")} at ${range.to.slice(0, 12)}; nothing deployed`,
+        );
+    }
+    return { ...plan, stacks: plan.stacks.filter((s) => o.only?.includes(s.stack)) };
 }
 
 /** Each stack's decision, in order, before anything runs: skipped (and why), or to deploy. */
@@ -273,7 +299,7 @@ async function run(
     o: DeployOptions,
     entries: DeployedStack[],
     deps: DeployDeps,
-    base: Pick<DeployResult, "from" | "to" | "dryRun">,
+    base: Pick<DeployResult, "from" | "to" | "dryRun" | "only">,
 ): Promise<DeployResult> {
     const stacks: DeployedStack[] = [];
     let failed: DeployResult["failed"];

@@ -57,6 +57,35 @@ describe("cli: deploy", () => {
         );
     });
 
+    it("--stack, repeatable: a job per stack deploys its own; the header names the selection", async () => {
+        const m = merge();
+        const e = fakeEngine(m.dir);
+        const base = ["deploy", `${m.from}..${m.to}`, "--repo-root", m.dir];
+        const staging = await runIn([...base, "--stack", "staging"], e.deps);
+        const prod = await runIn([...base, "--stack", "prod-us", "--stack", "prod-eu"], e.deps);
+        assert.deepStrictEqual(
+            [staging.code, staging.stdout, prod.code, prod.stdout, e.calls.filter((c) => c.startsWith("up"))],
+            [
+                0,
+                [
+                    `deploy ${m.range} (--stack staging): 1 stack file(s) changed, in promotion order`,
+                    `staging (promotion): deployed: pulumi up succeeded; check passed (${P("1.1.0", "1")})`,
+                    "deploy: 1 deployed",
+                    "",
+                ].join("\n"),
+                0,
+                [
+                    `deploy ${m.range} (--stack prod-us, prod-eu): 2 stack file(s) changed, in promotion order`,
+                    `prod-eu (promotion): deployed: pulumi up succeeded; check passed (${P("1.0.1", "2")})`,
+                    `prod-us (promotion): deployed: pulumi up succeeded; check passed (${P("1.0.1", "2")})`,
+                    "deploy: 2 deployed",
+                    "",
+                ].join("\n"),
+                ["up staging true", "up prod-eu true", "up prod-us true"],
+            ],
+        );
+    });
+
     it("exits 1 on a failed stack, naming it and the reason, with its checks and what the rollback did", async () => {
         const m = merge();
         const e = fakeEngine(m.dir, { failing: ["staging"] });
@@ -170,6 +199,11 @@ describe("cli: deploy", () => {
             "an unknown --on-failure",
             ["a..b", "--on-failure", "pray"],
             '--on-failure "pray": expected rollback or reject',
+        ],
+        [
+            "--stack with --propose alone (no range)",
+            ["--propose", "--stack", "staging"],
+            "--stack names the stacks of a range to deploy: give the range (--propose alone proposes from every stack)",
         ],
     ];
     for (const [name, args, stderr] of usage) {

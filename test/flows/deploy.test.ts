@@ -71,6 +71,43 @@ describe("deploy: a merge's stacks in promotion order, up, check, rollback on fa
         );
     });
 
+    it("--stack (a pipeline's job per stack): only the named stacks of the range, in promotion order; one the range left alone deploys nothing", async () => {
+        const m = threeStackMerge();
+        const e = fakeEngine(m.dir);
+        const rows: [string[], string[], string[][]][] = [
+            [
+                ["staging"],
+                ["up staging true", "check staging rollback true"],
+                [DEPLOYED("staging", P("1.1.0", "1"))],
+            ],
+            [
+                ["prod-us", "prod-eu"],
+                [
+                    "up prod-eu true",
+                    "check prod-eu rollback true",
+                    "up prod-us true",
+                    "check prod-us rollback true",
+                ],
+                [DEPLOYED("prod-eu", P("1.0.1", "2")), DEPLOYED("prod-us", P("1.0.1", "2"))],
+            ],
+            [
+                ["prod-eu"],
+                [],
+                [["prod-eu", "promotion", "skipped", `already runs ${P("1.0.1", "2")}; nothing to deploy`]],
+            ],
+        ];
+        for (const [only, calls, stacks] of rows) {
+            e.calls.length = 0;
+            const res = await deploy(deployOptions(m.dir, m.from, m.to, { only }), e.deps);
+            assert.deepStrictEqual([e.calls, outcomes(res), res.only], [calls, stacks, only], only.join());
+        }
+        const r = deployRepo();
+        setPin(r.dir, "prod-us", D("1"), "1.1.0");
+        const to = r.commit("Promote 1.1.0 to prod-us");
+        const none = await deploy(deployOptions(r.dir, r.first, to, { only: ["staging"] }), e.deps);
+        assert.deepStrictEqual([none.ok, none.stacks], [true, []]);
+    });
+
     it("a failed check: the rollback runs (check --on-failure), later stacks are not deployed, the result names the stack and reason", async () => {
         const m = threeStackMerge();
         const e = fakeEngine(m.dir, { failing: ["prod-eu"] });
@@ -332,6 +369,18 @@ describe("deploy refuses bad input before anything runs, and changes nothing", (
             );
         });
     }
+
+    it("refuses a --stack that has no stack file at the range's end, naming it", async () => {
+        const m = threeStackMerge();
+        const e = fakeEngine(m.dir);
+        await assert.rejects(
+            deploy(deployOptions(m.dir, m.from, m.to, { only: ["staging", "qa", "prod"] }), e.deps),
+            {
+                message: `--stack "qa", "prod": no stacks/Pulumi.qa.yaml, stacks/Pulumi.prod.yaml at ${m.to.slice(0, 12)}; nothing deployed`,
+            },
+        );
+        assert.deepStrictEqual(e.calls, []);
+    });
 
     it("refuses a checkout that is not the range's end", async () => {
         const r = deployRepo();
