@@ -42,7 +42,8 @@ export function layerDoneLine(e: LayerProgress): string {
         const out = e.total !== undefined ? ` -> ${byteSize(e.total)}` : "";
         return `compressed layer ${short(e.layer)} (${e.platform}): ${byteSize(e.bytes)}${out} in ${secs} s`;
     }
-    if (e.skipped === "exists") return `layer ${short(e.layer)} already in the registry (${byteSize(e.bytes)})`;
+    if (e.skipped === "exists")
+        return `layer ${short(e.layer)} already in the registry (${byteSize(e.bytes)})`;
     if (e.skipped === "mounted") {
         return `layer ${short(e.layer)} mounted from the source repository (${byteSize(e.bytes)})`;
     }
