@@ -4,8 +4,9 @@ import * as http from "http";
 import { Transform } from "stream";
 import { run } from "../../src/cli";
 import { Io } from "../../src/cli/context";
+import { promote as promoteFlow } from "../../src/flows";
 import { RegistryClient } from "../../src/registry";
-import { commitAll, readStack as read, stackPath } from "../fixtures/cli/repo";
+import { commitAll, makeRepo, readStack as read, stackPath } from "../fixtures/cli/repo";
 import { repoWithProdElsewhere } from "../fixtures/cli/scenarios";
 import { startProxy, TestProxy } from "../fixtures/registry/proxy";
 import {
@@ -14,6 +15,7 @@ import {
     LOCAL,
     LOCAL_AUTH,
     pushLayeredImage,
+    pushTestImage,
     uniqueRepo,
 } from "../fixtures/registry/testImage";
 
@@ -76,7 +78,7 @@ const short = (d: string): string => d.slice("sha256:".length, "sha256:".length 
 const untimed = (line: string): string =>
     line.replace(/ in \d+\.\d s \((?:\d+(?:\.\d)? (?:B|KiB|MiB|GiB)\/s|-)\)$/, " in <t>");
 
-describe("cli promote shows per-layer copy progress @integration", () => {
+describe("cli promote and rollback show per-layer copy progress @integration", () => {
     const rows: {
         name: string;
         target: string;
@@ -119,6 +121,39 @@ describe("cli promote shows per-layer copy progress @integration", () => {
             );
         });
     }
+
+    it("rollback that copies the earlier digest back into prod's registry: one `copied` line per layer", async () => {
+        // History: prod ran the layered image from staging's repository, then moved to 5001 with another.
+        const stagingRepo = uniqueRepo(LOCAL, "progress-staging");
+        const prodRepo = uniqueRepo(LOCAL_AUTH, "progress-rollback");
+        const old = await pushLayeredImage(authed, stagingRepo, "progress-rollback", LAYER);
+        const next = await pushTestImage(authed, stagingRepo, "progress-next");
+        const dir = makeRepo(stagingRepo, old.indexDigest);
+        fs.writeFileSync(
+            stackPath(dir, "staging"),
+            read(dir, "staging")
+                .replace(old.indexDigest, next.indexDigest)
+                .replace("version: 1.4.0", "version: 1.5.0")
+                .replace("gitSha: aaaaaaa", "gitSha: bbbbbbb"),
+        );
+        commitAll(dir, "staging runs next", 2);
+        fs.writeFileSync(
+            stackPath(dir, "prod"),
+            read(dir, "prod").replace(`repository: ${stagingRepo}`, `repository: ${prodRepo}`),
+        );
+        const o = { stacksDir: `${dir}/stacks`, repoRoot: dir };
+        await promoteFlow({ ...o, from: "staging", to: "prod" }, { client: authed });
+        commitAll(dir, "prod moves to its own registry with next", 3);
+        const c = capture(false);
+        const code = await run(["rollback", "--stack", "prod", "--repo-root", dir], c.io, { client: authed });
+        assert.strictEqual(code, 0, c.err.join(""));
+        const layers = old.blobs.filter((b) => b.size === LAYER).map((b) => b.digest);
+        assert.deepStrictEqual(
+            c.err.map((l) => untimed(l.replace(/\n$/, ""))).sort(),
+            layers.map((d) => `image-release: copied layer ${short(d)}: 1.0 MiB in <t>`).sort(),
+        );
+        assert.strictEqual((await authed.headManifest(prodRepo, old.indexDigest))?.digest, old.indexDigest);
+    });
 
     it("--json: one JSON layer event per copied layer on stderr, stdout only the result", async () => {
         const s = await scenario("progress-json", LOCAL_AUTH);
