@@ -69,9 +69,24 @@ export function largeImageFigures(r: LargeImageResult): Figure[] {
             detail: `copy ${r.copy.seconds.toFixed(1)} s, ${r.copy.bytesCopied} B streamed`,
         },
     ];
-    if (r.buildah) out.push(vsPeer(r, { id: "vsBuildah", n: "8c", what: "release wall / buildah build + push" }, r.buildah, 1.0));
+    if (r.buildah)
+        out.push(
+            vsPeer(
+                r,
+                { id: "vsBuildah", n: "8c", what: "release wall / buildah build + push" },
+                r.buildah,
+                1.0,
+            ),
+        );
     else if (r.buildahFailure) out.push(failed(r, "8c", "buildah", r.buildahFailure));
-    if (r.docker) out.push(vsPeer(r, { id: "vsDocker", n: "8d", what: "release wall / naive docker build + push" }, r.docker));
+    if (r.docker)
+        out.push(
+            vsPeer(
+                r,
+                { id: "vsDocker", n: "8d", what: "release wall / naive docker build + push" },
+                r.docker,
+            ),
+        );
     else if (r.dockerFailure) out.push(failed(r, "8d", "naive docker", r.dockerFailure));
     return out;
 }
