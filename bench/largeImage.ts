@@ -5,29 +5,47 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import { Figure, log } from "./measure";
-import { BUILDAH } from "./peers";
+import { DEFAULT_DOCKER } from "../src/builder";
 import { buildCache, pruneOwnCache } from "../test/fixtures/builder/buildCache";
+import { EnginePeak, enginePeak } from "./enginePeak";
+import { log } from "./measure";
+import { BUILDAH, tempDockerConfig } from "./peers";
+import { removeLocal } from "./promote";
 
 /*
  * A large single-platform image (one file of 5/8 of the size, past 2 GiB at 4 GiB, plus three more
- * and a small one), released by us and by buildah in the same run, then promoted across registries by
- * us. Each operation runs in its own process for its peak RSS: ours in bench/largeChild.ts (resource
- * usage), buildah under /usr/bin/time. Disk is finite, so everything lives under one temporary
- * directory (the context, two registries of our own on free 127.0.0.1 ports, buildah's store), and all
- * of it goes at the end, with the engine's build cache records the run created over 100 MB.
+ * and a small one), released by us, by the naive docker pipeline (docker build + docker push) and by
+ * buildah in the same run, then promoted across registries by us; at each size asked, one after the
+ * other. Each operation runs in its own process for its peak RSS: ours in bench/largeChild.ts
+ * (resource usage), docker and buildah under /usr/bin/time; the engine's own peak (dockerd, which
+ * builds for ours and for docker) beside them. Disk is finite, so everything lives under one temporary
+ * directory (the context, two registries of our own on free 127.0.0.1 ports, buildah's store), what
+ * one tool made goes before the next starts, and all of it goes at the end: the engine images and the
+ * engine's build cache records the run created over 100 MB.
  */
 
 const exec = promisify(execFile);
 const GiB = 1024 ** 3;
-const MB = 1e6;
+
+/** A tool's build + push: wall seconds, its own peak RSS, per step, and the engine's peak when it uses it. */
+export interface ToolRun {
+    seconds: number;
+    maxRssBytes: number;
+    steps: Record<string, number>;
+    /** dockerd's peak RSS over the run (ours and docker build in the engine); absent when unmeasurable. */
+    engineRssBytes?: number;
+}
 
 export interface LargeImageResult {
     bytes: number;
-    ours: { seconds: number; maxRssBytes: number; digest: string };
-    buildah?: { seconds: number; maxRssBytes: number; steps: Record<string, number> };
+    ours: { seconds: number; maxRssBytes: number; digest: string; engineRssBytes?: number };
+    docker?: ToolRun;
+    dockerFailure?: string;
+    buildah?: ToolRun;
     buildahFailure?: string;
     copy: { seconds: number; maxRssBytes: number; bytesCopied: number };
+    /** The machine's 1-minute load average, sampled every 5 s while this size ran. */
+    load: number[];
 }
 
 /** Deterministic incompressible bytes (AES-CTR of zeros under a fixed key), written 8 MiB at a time. */
@@ -114,16 +132,61 @@ export async function child(args: string[]): Promise<Record<string, unknown>> {
 }
 
 /** One command under /usr/bin/time: its wall seconds and peak RSS. */
-async function timedCommand(cmd: string, args: string[]): Promise<{ seconds: number; maxRssBytes: number }> {
+async function timedCommand(
+    cmd: string,
+    args: string[],
+    env: NodeJS.ProcessEnv = process.env,
+): Promise<{ seconds: number; maxRssBytes: number }> {
     const started = process.hrtime.bigint();
     const { stderr } = await exec("/usr/bin/time", ["-f", "maxrss-kib %M", cmd, ...args], {
         maxBuffer: 64 * 1024 * 1024,
+        env,
     });
     const kib = Number(/maxrss-kib (\d+)/.exec(stderr)?.[1] ?? NaN);
     return { seconds: Number(process.hrtime.bigint() - started) / 1e9, maxRssBytes: kib * 1024 };
 }
 
-async function buildah(context: string, store: string, target: string): Promise<LargeImageResult["buildah"]> {
+/**
+ * The pipeline without a tool: `docker build` (BuildKit, --no-cache as on a fresh runner) and `docker
+ * push`, with a throwaway docker config. The engine image goes at the end.
+ */
+async function naiveDocker(context: string, target: string, engine: EnginePeak): Promise<ToolRun> {
+    const config = tempDockerConfig();
+    const env = { ...process.env, DOCKER_BUILDKIT: "1" };
+    const d = ["--config", config];
+    const peaks: number[] = [];
+    const measured = async (args: string[]) => {
+        engine.reset();
+        const r = await timedCommand(DEFAULT_DOCKER, [...d, ...args], env);
+        const p = engine.peak();
+        if (p !== undefined) peaks.push(p);
+        return r;
+    };
+    try {
+        const build = await measured([
+            "build",
+            "--quiet",
+            "--no-cache",
+            "--platform",
+            "linux/amd64",
+            "-t",
+            target,
+            context,
+        ]);
+        const push = await measured(["push", target]);
+        return {
+            seconds: build.seconds + push.seconds,
+            maxRssBytes: Math.max(build.maxRssBytes, push.maxRssBytes),
+            steps: { build: build.seconds, push: push.seconds },
+            ...(peaks.length === 2 ? { engineRssBytes: Math.max(...peaks) } : {}),
+        };
+    } finally {
+        await removeLocal([target]);
+        fs.rmSync(config, { recursive: true, force: true });
+    }
+}
+
+async function buildah(context: string, store: string, target: string): Promise<ToolRun> {
     const global = ["--root", path.join(store, "root"), "--runroot", path.join(store, "run")];
     try {
         const build = await timedCommand(BUILDAH, [
@@ -154,13 +217,51 @@ async function buildah(context: string, store: string, target: string): Promise<
     }
 }
 
-/** The large-image figure at `bytes` (4 GiB for the issue's figure). */
-export async function benchLargeImage(bytes: number): Promise<LargeImageResult> {
+/** A failed peer's first line, for the figure that reports it. */
+async function peerRun<T>(what: string, fn: () => Promise<T>): Promise<{ run?: T; failure?: string }> {
+    log(`large image: ${what}`);
+    try {
+        return { run: await fn() };
+    } catch (e) {
+        return { failure: (e as Error).message.split("\n")[0] };
+    }
+}
+
+/** Removes what a measured tool left: the registries' blobs, the engine's big build cache records. */
+async function clearBetweenTools(
+    root: string,
+    cacheBefore: Map<string, string>,
+    ownRecords: number,
+): Promise<void> {
+    await pruneOwnCache(cacheBefore, ownRecords);
+    for (const d of ["registry-a", "registry-b"]) {
+        fs.rmSync(path.join(root, d, "data"), { recursive: true, force: true });
+    }
+}
+
+/** The large-image figures at each size in `sizes` (bytes), one after the other, from one compile. */
+export async function benchLargeImages(sizes: number[]): Promise<LargeImageResult[]> {
+    const out: LargeImageResult[] = [];
+    try {
+        await compile();
+        for (const bytes of sizes) out.push(await benchLargeImage(bytes));
+        return out;
+    } finally {
+        fs.rmSync(BUILD, { recursive: true, force: true });
+    }
+}
+
+/** The large-image run at `bytes` (4 GiB for the issue's figure); BUILD must be compiled. */
+async function benchLargeImage(bytes: number): Promise<LargeImageResult> {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-bench-large-"));
     const registries: ChildProcess[] = [];
     const cacheBefore = await buildCache();
+    // The engine's records of this context (a COPY of it, its source) are about its size; others' are small.
+    const ownRecords = Math.min(100e6, bytes / 2);
+    const engine = enginePeak();
+    const load = [os.loadavg()[0]];
+    const sampler = setInterval(() => load.push(os.loadavg()[0]), 5000);
     try {
-        await compile();
         log(`large image: writing a ${(bytes / GiB).toFixed(2)} GiB context`);
         const context = path.join(root, "context");
         writeLargeContext(context, bytes);
@@ -168,7 +269,9 @@ export async function benchLargeImage(bytes: number): Promise<LargeImageResult> 
         const b = await startRegistry(path.join(root, "registry-b"));
         registries.push(a.child, b.child);
         log("large image: our release (build, push, SBOM, signature) in its own process");
+        engine.reset();
         const ours = await child(["release", context, `${a.registry}/large/ours`]);
+        const oursEngine = engine.peak();
         log("large image: promote across registries (copyImage, no mount) in its own process");
         const copy = await child([
             "copy",
@@ -176,87 +279,33 @@ export async function benchLargeImage(bytes: number): Promise<LargeImageResult> 
             `${b.registry}/large/ours`,
             String(ours.digest),
         ]);
-        // Disk: what is measured goes before buildah needs its own room (about 2.5x the image).
-        await pruneOwnCache(cacheBefore);
-        for (const d of ["registry-a", "registry-b"]) {
-            fs.rmSync(path.join(root, d, "data"), { recursive: true, force: true });
-        }
-        let peer: LargeImageResult["buildah"];
-        let buildahFailure: string | undefined;
-        log("large image: buildah build + push");
-        try {
-            peer = await buildah(context, path.join(root, "buildah"), `${b.registry}/large/buildah:1.0.0`);
-        } catch (e) {
-            buildahFailure = (e as Error).message.split("\n")[0];
-        }
+        // Disk: what one tool made goes before the next needs its own room (about 2.5x the image);
+        // and the engine's cache of our build must not serve docker's.
+        await clearBetweenTools(root, cacheBefore, ownRecords);
+        const docker = await peerRun("naive docker build + push", () =>
+            naiveDocker(context, `${b.registry}/large/docker:1.0.0`, engine),
+        );
+        await clearBetweenTools(root, cacheBefore, ownRecords);
+        const peer = await peerRun("buildah build + push", () =>
+            buildah(context, path.join(root, "buildah"), `${b.registry}/large/buildah:1.0.0`),
+        );
         return {
             bytes,
-            ours: ours as LargeImageResult["ours"],
+            ours: {
+                ...(ours as LargeImageResult["ours"]),
+                ...(oursEngine !== undefined ? { engineRssBytes: oursEngine } : {}),
+            },
             copy: copy as LargeImageResult["copy"],
-            ...(peer ? { buildah: peer } : {}),
-            ...(buildahFailure ? { buildahFailure } : {}),
+            ...(docker.run ? { docker: docker.run } : {}),
+            ...(docker.failure ? { dockerFailure: docker.failure } : {}),
+            ...(peer.run ? { buildah: peer.run } : {}),
+            ...(peer.failure ? { buildahFailure: peer.failure } : {}),
+            load,
         };
     } finally {
+        clearInterval(sampler);
         for (const r of registries) r.kill();
         fs.rmSync(root, { recursive: true, force: true });
-        fs.rmSync(BUILD, { recursive: true, force: true });
-        await pruneOwnCache(cacheBefore);
+        await pruneOwnCache(cacheBefore, ownRecords);
     }
-}
-
-export function largeImageFigures(r: LargeImageResult): Figure[] {
-    const size = `${(r.bytes / GiB).toFixed(2)} GiB`;
-    const mb = (b: number): string => `${(b / MB).toFixed(0)} MB`;
-    const out: Figure[] = [
-        {
-            id: "large.releaseRss",
-            name: `8a ${size} image: release peak RSS (SBOM + signature included)`,
-            value: r.ours.maxRssBytes,
-            display: mb(r.ours.maxRssBytes),
-            goal: "<= 512 MB",
-            pass: r.ours.maxRssBytes <= 512 * MB,
-            detail: `release ${r.ours.seconds.toFixed(1)} s, ${r.ours.digest}`,
-        },
-        {
-            id: "large.copyRss",
-            name: `8b ${size} image: promote across registries, peak RSS`,
-            value: r.copy.maxRssBytes,
-            display: mb(r.copy.maxRssBytes),
-            goal: "<= 256 MB",
-            pass: r.copy.maxRssBytes <= 256 * MB,
-            detail: `copy ${r.copy.seconds.toFixed(1)} s, ${r.copy.bytesCopied} B streamed`,
-        },
-    ];
-    if (r.buildah) {
-        const ratio = r.ours.seconds / r.buildah.seconds;
-        out.push({
-            id: "large.vsBuildah",
-            name: `8c ${size} image: release wall / buildah build + push`,
-            value: ratio,
-            display: `${ratio.toFixed(2)}x`,
-            goal: "<= 1.0x",
-            pass: ratio <= 1.0,
-            detail:
-                `ours ${r.ours.seconds.toFixed(1)} s (with SBOM and signature) vs buildah ${r.buildah.seconds.toFixed(1)} s ` +
-                `(build ${r.buildah.steps.build.toFixed(1)} + push ${r.buildah.steps.push.toFixed(1)}, peak RSS ` +
-                `${mb(r.buildah.maxRssBytes)})`,
-        });
-    }
-    return out;
-}
-
-if (require.main === module) {
-    const gib = Number(process.argv[2] ?? "4");
-    benchLargeImage(Math.round(gib * GiB)).then(
-        (r) => {
-            for (const f of largeImageFigures(r))
-                console.log(`${f.name}: ${f.display} (goal ${f.goal})\n    ${f.detail}`);
-            if (r.buildahFailure) console.log(`buildah could not run: ${r.buildahFailure}`);
-            console.log(JSON.stringify(r));
-        },
-        (e: Error) => {
-            console.error(`bench: ${e.stack ?? e.message}`);
-            process.exitCode = 1;
-        },
-    );
 }

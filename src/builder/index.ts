@@ -10,8 +10,6 @@ export { BlockGzip, BLOCK_SIZE, LAYER_FORMAT } from "./blockGzip";
 export { readEngineExport } from "./engineExport";
 export type { ExportedImage } from "./engineExport";
 export { byteSize } from "../release";
-export { layerDoneLine, layerLiveLine } from "./progress";
-export type { LayerProgress } from "./progress";
 export { parsePlatform, platformKey, reproducibleConfig, imageManifest, imageIndex } from "./image";
 export type { LayerRef } from "./image";
 export type { Platform } from "./image";

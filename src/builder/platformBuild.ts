@@ -3,7 +3,7 @@ import { LayerBlob } from "./archive";
 import { DockerEngine } from "./engine";
 import { readEngineExport } from "./engineExport";
 import { imageManifest, Platform, platformKey, reproducibleConfig } from "./image";
-import { LayerProgress } from "./progress";
+import type { LayerProgress } from "../release";
 
 /*
  * One platform from the engine to blobs ready to push: the engine's export streamed through the
@@ -142,7 +142,7 @@ async function pushOne(
         return (await client.pushBlob(repository, blob)).uploaded ? blob.length : 0;
     }
     const started = Date.now();
-    const report = (bytes: number, done: boolean, skipped?: boolean) =>
+    const report = (bytes: number, done: boolean, skipped?: "exists") =>
         onLayer?.({
             platform: "",
             layer: blob.digest,
@@ -154,6 +154,6 @@ async function pushOne(
             ...(skipped ? { skipped } : {}),
         });
     const r = await client.pushBlobFile(repository, blob, (sent) => report(sent, false));
-    report(blob.size, true, !r.uploaded);
+    report(blob.size, true, r.uploaded ? undefined : "exists");
     return r.uploaded ? blob.size : 0;
 }

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { isImmutableTag, ociLabels, pinned, supersededFloatingTags } from "../release";
+import { isImmutableTag, LayerProgress, ociLabels, pinned, supersededFloatingTags } from "../release";
 import {
     ImmutableTagError,
     BlobNotFoundError,
@@ -21,7 +21,6 @@ import { DockerEngine } from "./engine";
 import { BuildError } from "./errors";
 import { imageIndex, parsePlatform, Platform, platformKey } from "./image";
 import { BuiltPlatform, buildPlatform, pushPlatformBlobs } from "./platformBuild";
-import { LayerProgress } from "./progress";
 
 export interface PublishOptions {
     context: string;

@@ -1,5 +1,6 @@
-import { LayerProgress, layerDoneLine, layerLiveLine } from "../builder";
-import { Io, LiveTerminal } from "./context";
+import { CliDeps } from "../flows";
+import { LayerProgress, layerDoneLine, layerDoneLines, layerLiveLine } from "../release";
+import { CommandContext, Io, LiveTerminal } from "./context";
 import { terminalText } from "./terminal";
 
 /*
@@ -28,15 +29,26 @@ export function layerReporter(
             done: () => undefined,
         };
     }
-    if (!io.tty) {
-        return {
-            onLayer: (e) => {
-                if (e.done) io.err(`image-release: ${layerDoneLine(e)}\n`);
-            },
-            done: () => undefined,
-        };
-    }
+    if (!io.tty) return { onLayer: layerDoneLines(io.err), done: () => undefined };
     return liveReporter(io.tty);
+}
+
+/**
+ * Runs a command's flow with per-layer progress in its deps (`onLayer`), shown as `mode` says on the
+ * command's stderr; what is still drawn is cleared however the flow ends.
+ */
+export async function withLayerProgress<D extends CliDeps, R>(
+    ctx: CommandContext,
+    mode: ProgressMode,
+    deps: D,
+    flow: (deps: D) => Promise<R>,
+): Promise<R> {
+    const layers = layerReporter(ctx.io, mode);
+    try {
+        return await flow({ ...deps, onLayer: layers.onLayer });
+    } finally {
+        layers.done();
+    }
 }
 
 function liveReporter(tty: LiveTerminal): { onLayer: (e: LayerProgress) => void; done: () => void } {

@@ -3,6 +3,7 @@ import { defineCommand } from "./action";
 import { CommonOptions, stackDirs } from "./commonOptions";
 import { renderPin } from "./output";
 import { addPinFlags, PinFlags, pinOptions } from "./pinOptions";
+import { withLayerProgress } from "./progress";
 
 export interface PromoteFlags extends CommonOptions, PinFlags {
     from: string;
@@ -30,16 +31,19 @@ export const promoteCommand = defineCommand<PromoteFlags, Awaited<ReturnType<typ
                 ),
         ),
     nonEmpty: (o) => ({ "--from": o.from, "--to": o.to, "--image": o.image }),
-    run: (o, deps) =>
-        promote(
-            {
-                ...stackDirs(o),
-                from: o.from,
-                to: o.to,
-                ...(o.image !== undefined ? { image: o.image } : {}),
-                ...pinOptions(o),
-            },
-            deps,
+    // A copy into the stack's repository (another registry) shows its layers as they move.
+    run: (o, deps, ctx) =>
+        withLayerProgress(ctx, { json: o.json === true }, deps, (progress) =>
+            promote(
+                {
+                    ...stackDirs(o),
+                    from: o.from,
+                    to: o.to,
+                    ...(o.image !== undefined ? { image: o.image } : {}),
+                    ...pinOptions(o),
+                },
+                progress,
+            ),
         ),
     render: (r, o) => renderPin(r, o.dryRun === true),
 });

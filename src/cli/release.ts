@@ -2,7 +2,7 @@ import { release, RELEASE_DEFAULTS, ReleaseResult, releaseSet, ReleaseSetResult 
 import { defineCommand } from "./action";
 import { CommonOptions, stackDirs } from "./commonOptions";
 import { renderRelease, renderReleaseSet } from "./output";
-import { layerReporter } from "./progress";
+import { withLayerProgress } from "./progress";
 
 export interface ReleaseFlags extends CommonOptions {
     context?: string;
@@ -72,41 +72,40 @@ export const releaseCommand = defineCommand<ReleaseFlags, ReleaseResult | Releas
                       `--${f} does not go with ${o.stack !== undefined ? "--stack" : "--image"}: each image of a set takes it from its stack file`,
               )
             : [],
-    run: async (o, deps, ctx) => {
-        const layers = layerReporter(ctx.io, { json: o.json === true });
-        const progress = {
-            ...deps,
-            onProgress: (line: string) => ctx.io.err(`image-release: ${line}\n`),
-            onLayer: layers.onLayer,
-        };
-        try {
-            if (setMode(o)) {
-                return await releaseSet(
+    run: (o, deps, ctx) => {
+        const lines = { ...deps, onProgress: (line: string) => ctx.io.err(`image-release: ${line}\n`) };
+        const json = { json: o.json === true };
+        return withLayerProgress<typeof lines, ReleaseResult | ReleaseSetResult>(
+            ctx,
+            json,
+            lines,
+            (progress) => {
+                if (setMode(o)) {
+                    return releaseSet(
+                        {
+                            ...stackDirs(o),
+                            stack: o.stack ?? "dev",
+                            ...(o.image !== undefined ? { image: o.image } : {}),
+                            force: o.force === true,
+                        },
+                        progress,
+                    );
+                }
+                return release(
                     {
                         ...stackDirs(o),
-                        stack: o.stack ?? "dev",
-                        ...(o.image !== undefined ? { image: o.image } : {}),
+                        context: o.context ?? RELEASE_DEFAULTS.context,
+                        repository: o.repository ?? RELEASE_DEFAULTS.repository,
+                        platforms: (o.platforms ?? RELEASE_DEFAULTS.platforms.join(",")).split(","),
+                        ...(o.version !== undefined ? { version: o.version } : {}),
+                        channel: o.channel ?? RELEASE_DEFAULTS.channel,
                         force: o.force === true,
+                        ...(o.mirror !== undefined ? { mirrors: o.mirror } : {}),
                     },
                     progress,
                 );
-            }
-            return await release(
-                {
-                    ...stackDirs(o),
-                    context: o.context ?? RELEASE_DEFAULTS.context,
-                    repository: o.repository ?? RELEASE_DEFAULTS.repository,
-                    platforms: (o.platforms ?? RELEASE_DEFAULTS.platforms.join(",")).split(","),
-                    ...(o.version !== undefined ? { version: o.version } : {}),
-                    channel: o.channel ?? RELEASE_DEFAULTS.channel,
-                    force: o.force === true,
-                    ...(o.mirror !== undefined ? { mirrors: o.mirror } : {}),
-                },
-                progress,
-            );
-        } finally {
-            layers.done();
-        }
+            },
+        );
     },
     render: (r) => ("images" in r ? renderReleaseSet(r) : renderRelease(r)),
 });

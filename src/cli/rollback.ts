@@ -3,6 +3,7 @@ import { defineCommand } from "./action";
 import { CommonOptions, stackDirs } from "./commonOptions";
 import { renderPin } from "./output";
 import { addPinFlags, PinFlags, pinOptions } from "./pinOptions";
+import { withLayerProgress } from "./progress";
 
 export interface RollbackFlags extends CommonOptions, PinFlags {
     stack: string;
@@ -27,16 +28,19 @@ export const rollbackCommand = defineCommand<RollbackFlags, Awaited<ReturnType<t
                 ),
         ),
     nonEmpty: (o) => ({ "--stack": o.stack, "--to": o.to, "--image": o.image }),
-    run: (o, deps) =>
-        rollback(
-            {
-                ...stackDirs(o),
-                stack: o.stack,
-                ...(o.to !== undefined ? { to: o.to } : {}),
-                ...(o.image !== undefined ? { image: o.image } : {}),
-                ...pinOptions(o),
-            },
-            deps,
+    // A copy into the stack's repository (another registry) shows its layers as they move.
+    run: (o, deps, ctx) =>
+        withLayerProgress(ctx, { json: o.json === true }, deps, (progress) =>
+            rollback(
+                {
+                    ...stackDirs(o),
+                    stack: o.stack,
+                    ...(o.to !== undefined ? { to: o.to } : {}),
+                    ...(o.image !== undefined ? { image: o.image } : {}),
+                    ...pinOptions(o),
+                },
+                progress,
+            ),
         ),
     render: (r, o) => renderPin(r, o.dryRun === true),
 });

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { LayerProgress, PublishOptions, PublishResult, publishImage } from "../builder";
-import { GitError, runGit } from "../release";
+import { PublishOptions, PublishResult, publishImage } from "../builder";
+import { GitError, LayerProgress, runGit } from "../release";
 import { RegistryClient } from "../registry";
 import { builderVersion, ProvenanceInput, SignedRelease, SigningKey, signRelease } from "../signing";
 import { recordBuild, registryBuildMemory } from "./buildMemory";

@@ -145,7 +145,7 @@ function copyFrom(c: PinChange, from: string): CopyOptions {
 /** A refused login names the registry and how to fix it; either way no stack file was written yet. */
 export async function copyInto(deps: CliDeps, copy: CopyOptions): Promise<CopyResult> {
     try {
-        return await copyImage(deps.client, copy);
+        return await copyImage(deps.client, { ...copy, ...(deps.onLayer ? { onLayer: deps.onLayer } : {}) });
     } catch (e) {
         if (e instanceof RegistryAuthError) {
             throw new Refusal(

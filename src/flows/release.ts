@@ -192,6 +192,7 @@ async function mirror(c: CheckedRelease, published: PublishResult, deps: Release
                 digest: published.digest,
                 tags: published.tags,
                 artifactTags: signatureArtifactTags(published.digest),
+                ...(deps.onLayer ? { onLayer: deps.onLayer } : {}),
             }),
         );
         deps.onProgress?.(`mirrored ${published.digest} to ${to}`);

@@ -9,6 +9,7 @@ export const MODULES = {
     registry: path.join(__dirname, "..", "registry"),
     signing: path.join(__dirname, "..", "signing"),
     flows: path.join(__dirname, "..", "flows"),
+    release: path.join(__dirname, "..", "release"),
 };
 
 /**

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as builderModule from "../builder";
 import type * as flowsModule from "../flows";
 import type * as registryModule from "../registry";
+import type * as releaseModule from "../release";
 import type * as signingModule from "../signing";
 import { loadModule, MODULES } from "./loader";
 
@@ -100,7 +101,7 @@ async function publish(inputs: MultiArchImageInputs): Promise<MultiArchImageOutp
     const signing = loadModule<typeof signingModule>(MODULES.signing);
     const key = signing.signingKeyFromEnv();
     const flows = loadModule<typeof flowsModule>(MODULES.flows);
-    const builder = loadModule<typeof builderModule>(MODULES.builder);
+    const release = loadModule<typeof releaseModule>(MODULES.release);
     const { published, signed } = await flows.buildPushSign(
         {
             context: inputs.context,
@@ -120,9 +121,7 @@ async function publish(inputs: MultiArchImageInputs): Promise<MultiArchImageOutp
         {
             client: client(inputs),
             // A dynamic provider's output reaches `pulumi up` unstructured: one short line per layer, once done.
-            onLayer: (e) => {
-                if (e.done) process.stderr.write(`image-release: ${builder.layerDoneLine(e)}\n`);
-            },
+            onLayer: release.layerDoneLines((line) => process.stderr.write(line)),
         },
     );
     return {

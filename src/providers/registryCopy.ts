@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as registryModule from "../registry";
+import type * as releaseModule from "../release";
 import type * as signingModule from "../signing";
 import { loadModule, MODULES } from "./loader";
 
@@ -34,6 +35,7 @@ export function copyDiff(olds: RegistryCopyOutputs, news: RegistryCopyInputs): p
 async function copy(inputs: RegistryCopyInputs): Promise<RegistryCopyOutputs> {
     const registry = loadModule<typeof registryModule>(MODULES.registry);
     const signing = loadModule<typeof signingModule>(MODULES.signing);
+    const release = loadModule<typeof releaseModule>(MODULES.release);
     const client = new registry.RegistryClient({ credentials: inputs.credentials });
     const r = await registry.copyImage(client, {
         from: inputs.from,
@@ -42,6 +44,8 @@ async function copy(inputs: RegistryCopyInputs): Promise<RegistryCopyOutputs> {
         tags: inputs.tags,
         // The signature and attestations come along, so the target is verified on its own.
         artifactTags: signing.signatureArtifactTags(inputs.digest),
+        // A dynamic provider's output reaches `pulumi up` unstructured: one short line per layer, once done.
+        onLayer: release.layerDoneLines((line) => process.stderr.write(line)),
     });
     return { ...inputs, ref: `${inputs.to}@${inputs.digest}`, bytesCopied: r.bytesCopied };
 }

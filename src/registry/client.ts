@@ -110,14 +110,18 @@ export class RegistryClient {
         return mountBlob(this.session, to, digest, from);
     }
 
-    /** Streams one blob from `from` into `to` (into the session `uploadUrlHint` names); returns its size. */
+    /**
+     * Streams one blob from `from` into `to` (into the session `uploadUrlHint` names); returns its size.
+     * `onBytes` hears the bytes streamed so far.
+     */
     copyBlob(
         from: string,
         to: string,
         blob: { digest: string; size: number },
         uploadUrlHint?: string,
+        onBytes?: (sent: number) => void,
     ): Promise<number> {
-        return copyBlob(this.session, from, to, blob, uploadUrlHint);
+        return copyBlob(this.session, from, to, blob, uploadUrlHint, onBytes);
     }
 
     listTags(name: string): Promise<string[]> {

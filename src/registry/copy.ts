@@ -1,4 +1,4 @@
-import { isDigest, isTag, parseReference, planTagMoves } from "../release";
+import { isDigest, isTag, LayerProgress, parseReference, planTagMoves } from "../release";
 import type { RegistryClient } from "./client";
 import { CopyCounts, TreeCopy } from "./copyTree";
 import { ManifestNotFoundError, RegistryError, RegistryProtocolError } from "./errors";
@@ -32,6 +32,12 @@ export interface CopyOptions {
     mount?: boolean;
     /** Only the reads and checks (a dry run): is it there, would a tag refuse it. Nothing is written. */
     checkOnly?: boolean;
+    /**
+     * Hears each of the image's layers (not configs, not the artifacts' blobs) as it is copied: its
+     * bytes as they stream, then once done, or once as `exists`/`mounted` when it moved no bytes. An
+     * image the target already holds reports nothing.
+     */
+    onLayer?: (e: LayerProgress) => void;
 }
 
 /**
@@ -156,7 +162,7 @@ async function copyAndReadBack(
     tree: TreeCopy,
     c: CopyInputs,
 ): Promise<{ index: Manifest; tagHeads: Head[]; targetArtifacts: Head[] }> {
-    await tree.copyManifest(c.digest, c.digest);
+    await tree.copyManifest(c.digest, c.digest, { progress: true });
     const [index, tagHeads, targetArtifacts] = await Promise.all([
         client.getManifest(c.to.name, c.digest),
         headsOf(client, c.to.name, c.tags),
@@ -210,7 +216,13 @@ export async function copyImage(client: RegistryClient, o: CopyOptions): Promise
     }
 
     const mount = (o.mount ?? true) && c.from.registry === c.to.registry;
-    const tree = new TreeCopy(client, c.from.name, c.to.name, { mount, concurrency: limit }, result);
+    const tree = new TreeCopy(
+        client,
+        c.from.name,
+        c.to.name,
+        { mount, concurrency: limit, ...(o.onLayer ? { onLayer: o.onLayer } : {}) },
+        result,
+    );
     const now =
         first.present !== undefined
             ? { index: first.present, tagHeads: first.tagHeads, targetArtifacts: first.targetArtifacts }

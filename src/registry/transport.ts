@@ -32,6 +32,8 @@ export class VerifyingStream extends Transform {
         private readonly what: string,
         /** The transfer's watchdog: every chunk is progress, the end means the upload is all sent. */
         private readonly stall?: Stall,
+        /** Hears the bytes read so far, as each chunk passes. */
+        private readonly onBytes?: (read: number) => void,
     ) {
         super();
         this.hash = createHash(algorithmOf(blob.digest));
@@ -41,6 +43,7 @@ export class VerifyingStream extends Transform {
         this.stall?.moved();
         this.hash.update(chunk);
         this.bytes += chunk.length;
+        this.onBytes?.(this.bytes);
         if (this.bytes > this.blob.size) {
             done(this.fail(`is larger than its descriptor's ${this.blob.size} bytes`));
             return;

@@ -194,7 +194,8 @@ function checkUpload(
 /**
  * Streams one blob from `from` into `to` (any two registries, each with its own credentials): the
  * GET's body is the PUT's body, hashed on the way, with no temporary file and no whole-blob buffer.
- * An interrupted transfer starts over with a fresh GET and upload session.
+ * An interrupted transfer starts over with a fresh GET and upload session (and `onBytes` from 0).
+ * `onBytes` hears the bytes streamed so far.
  */
 export async function copyBlob(
     session: Session,
@@ -202,6 +203,7 @@ export async function copyBlob(
     to: string,
     blob: { digest: string; size: number },
     uploadUrlHint?: string,
+    onBytes?: (sent: number) => void,
 ): Promise<number> {
     const source = repoOf(from);
     const target = repoOf(to);
@@ -215,7 +217,7 @@ export async function copyBlob(
             const mountSession = hint;
             hint = undefined;
             return session.stalled((stall) =>
-                copyAttempt(session, source, target, blob, attempts, mountSession, stall),
+                copyAttempt(session, source, target, blob, attempts, { mountSession, onBytes }, stall),
             );
         },
         (n, cause, last) =>
@@ -237,9 +239,10 @@ async function copyAttempt(
     target: Repo,
     blob: { digest: string; size: number },
     attempts: UploadAttempts,
-    mountSession: string | undefined,
+    how: { mountSession: string | undefined; onBytes: ((sent: number) => void) | undefined },
     stall: Stall,
 ): Promise<number> {
+    const { mountSession } = how;
     // The upload session and the source's reply are independent: one round trip for both.
     const [started, opened] = await Promise.allSettled([
         mountSession ?? startUpload(session, target).then((s) => s.url),
@@ -251,7 +254,7 @@ async function copyAttempt(
     }
     if (opened.status === "rejected") throw opened.reason;
     const got = opened.value;
-    const verifying = new VerifyingStream(blob, `${source.name}@${blob.digest}`, stall);
+    const verifying = new VerifyingStream(blob, `${source.name}@${blob.digest}`, stall, how.onBytes);
     const mountedFrom = mountSession !== undefined ? source : undefined;
     let put: CheckedReply;
     try {

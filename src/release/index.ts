@@ -1,5 +1,7 @@
 export { ReleaseRuleError } from "./errors";
 export { byteSize, sizeText } from "./byteSize";
+export { layerDoneLine, layerDoneLines, layerLiveLine } from "./layerProgress";
+export type { LayerProgress } from "./layerProgress";
 export { buildVersion, isSemver, readVersion } from "./version";
 export {
     buildRecordTag,

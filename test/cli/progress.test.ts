@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { byteSize, LayerProgress, layerDoneLine, layerLiveLine } from "../../src/builder";
+import { byteSize, LayerProgress, layerDoneLine, layerLiveLine } from "../../src/release";
 import { Io } from "../../src/cli/context";
 import { layerReporter } from "../../src/cli/progress";
 
@@ -59,11 +59,45 @@ describe("per-layer progress", () => {
                 "pushed layer 3f2a9c0d1e2b: 700 B in 2.0 s (350 B/s)",
             ],
         );
-        assert.strictEqual(
-            layerDoneLine({ ...events[3], skipped: true }),
-            "layer 3f2a9c0d1e2b already in the registry (700 B)",
-        );
     });
+
+    const copying: LayerProgress = {
+        platform: "",
+        layer: D,
+        phase: "copy",
+        bytes: 350,
+        total: 700,
+        done: false,
+    };
+    const rows: { name: string; e: LayerProgress; live: string }[] = [
+        { name: "a copy in flight", e: copying, live: "copying 3f2a9c0d1e2b  350 B / 700 B  175 B/s" },
+        {
+            name: "a copy done",
+            e: { ...copying, bytes: 700, done: true, seconds: 2 },
+            live: "copied layer 3f2a9c0d1e2b: 700 B in 2.0 s (350 B/s)",
+        },
+        {
+            name: "a copy the target had",
+            e: { ...copying, bytes: 700, done: true, seconds: 0, skipped: "exists" },
+            live: "layer 3f2a9c0d1e2b already in the registry (700 B)",
+        },
+        {
+            name: "a copy mounted on the same registry",
+            e: { ...copying, bytes: 700, done: true, seconds: 0, skipped: "mounted" },
+            live: "layer 3f2a9c0d1e2b mounted from the source repository (700 B)",
+        },
+        {
+            name: "an upload the registry had",
+            e: { ...events[3], skipped: "exists" },
+            live: "layer 3f2a9c0d1e2b already in the registry (700 B)",
+        },
+    ];
+    for (const r of rows) {
+        it(`${r.name}: exact line`, () => {
+            assert.strictEqual(layerLiveLine(r.e, 2), r.live);
+            if (r.e.done) assert.strictEqual(layerDoneLine(r.e), r.live);
+        });
+    }
 
     it("off a TTY: one line per layer once done, nothing per chunk", () => {
         const c = capture(false);

@@ -267,9 +267,13 @@ describe("providers against the real engine and registry @integration", function
 
     it("serializes both providers without node_modules or a copy of the registry client", async () => {
         for (const [name, provider, modules] of [
-            ["multiArchImage", multiArchImageProvider, ["builder", "registry", "signing", "flows"]],
+            [
+                "multiArchImage",
+                multiArchImageProvider,
+                ["builder", "registry", "signing", "flows", "release"],
+            ],
             ["registryTag", registryTagProvider, ["registry"]],
-            ["registryCopy", registryCopyProvider, ["registry", "signing"]],
+            ["registryCopy", registryCopyProvider, ["registry", "signing", "release"]],
         ] as const) {
             const s = await pulumi.runtime.serializeFunction(() => provider);
             assert.strictEqual(s.exportName, "handler");
