@@ -3,7 +3,8 @@ export { BUILDER_BUILD_ARGS, buildArgsProblem, engineBuildArgs } from "./buildAr
 export type { BuilderArgsInput } from "./buildArgs";
 export { contextFiles, hashContext, specialFileType } from "./contextHash";
 export { DockerEngine, DEFAULT_DOCKER, runProcess } from "./engine";
-export type { EngineBuild, Exec } from "./engine";
+export type { Engine, EngineBuild, Exec, ImageExport } from "./engine";
+export { BuildKitEngine, buildctlArgs, defaultBuildctl, remoteEngines, workerPlatforms } from "./buildkit";
 export { normalizeTar, writeLayer, Hashing } from "./archive";
 export type { LayerBlob } from "./archive";
 export { BlockGzip, BLOCK_SIZE, LAYER_FORMAT } from "./blockGzip";
