@@ -1,4 +1,5 @@
 import { spawn } from "child_process";
+import * as net from "net";
 import * as path from "path";
 import { EngineBuild, Engine, ImageExport, runProcess, tail } from "./engine";
 import { BuildError } from "./errors";
@@ -15,8 +16,30 @@ export function defaultBuildctl(env: NodeJS.ProcessEnv = process.env): string {
     return env.IMAGE_RELEASE_BUILDCTL ?? "buildctl";
 }
 
-/** How long a builder may take to answer `debug workers` before it counts as unreachable. */
+/** How long a builder may take to accept a connection, and then to answer `debug workers`. */
+export const CONNECT_TIMEOUT_MS = 3_000;
 export const PROBE_TIMEOUT_MS = 10_000;
+
+/**
+ * Whether anything listens at a `tcp://host:port` or `unix:///path` address: the reason it does not,
+ * or undefined. Asked first, so a dead address fails fast and the same way with or without buildctl.
+ */
+export function connectProblem(address: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<string | undefined> {
+    const tcp = /^tcp:\/\/\[?([^\]]+?)\]?:(\d+)$/.exec(address);
+    const target: net.NetConnectOpts = tcp
+        ? { host: tcp[1], port: Number(tcp[2]) }
+        : { path: address.replace(/^unix:\/\//, "") };
+    return new Promise((resolve) => {
+        const socket = net.connect(target);
+        const end = (why: string | undefined) => {
+            socket.destroy();
+            resolve(why);
+        };
+        socket.setTimeout(timeoutMs, () => end(`no connection within ${timeoutMs / 1000} s`));
+        socket.once("connect", () => end(undefined));
+        socket.once("error", (e: NodeJS.ErrnoException) => end(e.code ?? e.message));
+    });
+}
 
 /** The most of buildctl's log kept for an error message: its progress log can be long. */
 const LOG_KEEP = 64 * 1024;
@@ -69,6 +92,9 @@ export class BuildKitEngine implements Engine {
      */
     async probe(platform: string): Promise<void> {
         const who = `the builder for ${platform} at ${this.address}`;
+        const refused = await connectProblem(this.address);
+        if (refused !== undefined)
+            throw new BuildError(`${who} does not answer (${refused}); nothing was built or pushed`);
         const r = await runProcess(
             this.buildctl,
             ["--addr", this.address, "--timeout", String(PROBE_TIMEOUT_MS / 1000), "debug", "workers"],
