@@ -13,7 +13,14 @@ export type { ExportedImage } from "./engineExport";
 export { byteSize } from "../release";
 export { layerDoneLine, layerLiveLine } from "./progress";
 export type { LayerProgress } from "./progress";
-export { parsePlatform, platformKey, reproducibleConfig, imageManifest, imageIndex } from "./image";
+export {
+    CONFIG_FORMAT,
+    parsePlatform,
+    platformKey,
+    reproducibleConfig,
+    imageManifest,
+    imageIndex,
+} from "./image";
 export type { LayerRef } from "./image";
 export type { Platform } from "./image";
 export { BuildCache, buildKey, defaultCacheDir } from "./cache";

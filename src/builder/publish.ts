@@ -317,7 +317,10 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
         ({ digest, platformDigests } = hit);
         cache?.put(key, hit);
     } else {
-        log(`building ${platformNames.join(", ")} from ${o.context}`);
+        const where = platformNames.map((p) =>
+            o.builders?.[p] !== undefined ? `${p} (on BuildKit at ${o.builders[p]})` : p,
+        );
+        log(`building ${where.join(", ")} from ${o.context}`);
         ({ digest, platformDigests, bytesUploaded } = await buildAndPush(o, platforms, labels, buildArgs));
         built = true;
         cache?.put(key, { digest, platformDigests });
