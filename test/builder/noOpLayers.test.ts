@@ -16,16 +16,15 @@ async function tarOf(entries: Entry[]): Promise<Buffer> {
     const pack = tar.pack();
     for (const e of entries) {
         const type = e.type ?? (e.name.endsWith("/") ? "directory" : "file");
-        pack.entry(
-            {
-                name: e.name,
-                type,
-                mode: e.mode ?? (type === "directory" ? 0o755 : 0o644),
-                uid: e.uid ?? 0,
-                gid: 0,
-            },
-            type === "file" ? (e.body ?? "x") : undefined,
-        );
+        const header = {
+            name: e.name,
+            type,
+            mode: e.mode ?? (type === "directory" ? 0o755 : 0o644),
+            uid: e.uid ?? 0,
+            gid: 0,
+        };
+        if (type === "file") pack.entry(header, e.body ?? "x");
+        else pack.entry(header);
     }
     pack.finalize();
     const parts: Buffer[] = [];
