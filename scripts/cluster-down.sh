@@ -30,7 +30,7 @@ say() { printf 'cluster-down: %s\n' "$*"; }
 . "$HERE/toolchain/env.sh"
 
 NODE_PROCS="kube-proxy kubelet"
-[ "$NODE_ONLY" = 1 ] || NODE_PROCS="$NODE_PROCS kwok"
+[ "$NODE_ONLY" = 1 ] || NODE_PROCS="buildkitd $NODE_PROCS kwok"
 for name in $NODE_PROCS; do
   stop_pidfile "$name" "$RUN/$name.pid"
   rm -f "$RUN/$name.args"
@@ -103,6 +103,7 @@ for name in kube-scheduler kube-controller-manager kube-apiserver etcd; do
 done
 
 if [ "$PURGE" = 1 ]; then
-  rm -rf "$STATE_DIR/cluster" "$N"
-  say "removed $STATE_DIR/cluster (etcd data, certificates, kubeconfig) and $N (containerd, kubelet)"
+  # buildkitd's cache holds mounts only while it runs; it is stopped above.
+  rm -rf "$STATE_DIR/cluster" "$N" "$STATE_DIR/buildkit"
+  say "removed $STATE_DIR/cluster (etcd data, certificates, kubeconfig), $N (containerd, kubelet) and $STATE_DIR/buildkit"
 fi

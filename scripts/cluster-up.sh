@@ -11,6 +11,10 @@
 #                               NoSchedule, so only Pods that tolerate that land there (a namespace
 #                               annotated for kwok: see KWOK_ADMISSION)
 #   - a real node, real-node-0  containerd (CRI), kubelet and kube-proxy: see scripts/cluster-node.sh
+#   - buildkitd                 tcp://127.0.0.1:12340, the stand-in for a remote arm64 builder (README
+#                               "Remote builders"): its OCI worker builds linux/amd64 and, through the
+#                               qemu binfmt handler local-up.sh registers, linux/arm64; state in the
+#                               state dir, its cache kept under 2 GB
 # Writes the admin kubeconfig to $STATE_DIR/cluster/kubeconfig. Idempotent: whatever already answers
 # with the same flags is left alone and reported; a process whose flags changed is restarted.
 # scripts/cluster-down.sh stops it (--purge also removes etcd's data).
@@ -99,6 +103,9 @@ current-context: image-release-local
 EOF
 mv "$KUBECONFIG_FILE.tmp" "$KUBECONFIG_FILE"
 export KUBECONFIG="$KUBECONFIG_FILE"
+
+# The platforms of `buildctl debug workers` (its last column), once each.
+workers_line() { awk 'NR > 1 { print $NF }' | tr ',' '\n' | sort -u | paste -sd, -; }
 
 # --- processes ------------------------------------------------------------------------------------
 alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
@@ -222,6 +229,16 @@ NODE_NAME=real-node-0
 # shellcheck source=cluster-node.sh
 . "$HERE/cluster-node.sh"
 
+# --- a BuildKit daemon ----------------------------------------------------------------------------
+# What `release --builder linux/arm64=tcp://127.0.0.1:12340` (or image-release:builders) builds on.
+# Started after the real node, whose packages bring runc, the OCI worker's runtime.
+BUILDKIT_ADDR="tcp://127.0.0.1:$(port 12340)"
+mkdir -p "$STATE_DIR/buildkit"
+start buildkitd "buildctl --addr $BUILDKIT_ADDR debug workers" \
+  buildkitd --addr "$BUILDKIT_ADDR" --root "$STATE_DIR/buildkit" \
+  --oci-worker=true --containerd-worker=false --oci-worker-gc --oci-worker-gc-keepstorage 2000
+
 NODES="$NODE_NAME (real) and kwok-node-0 (taint $KWOK_TAINT)"
 say "kubernetes $(kubectl version -o json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).serverVersion.gitVersion))') answers at $APISERVER; nodes $NODES Ready"
 say "kubeconfig: $KUBECONFIG_FILE"
+say "buildkitd answers at $BUILDKIT_ADDR ($(buildctl --addr "$BUILDKIT_ADDR" debug workers | workers_line))"

@@ -4,8 +4,9 @@
 #   pulumi-resource-pulumi-nodejs and pulumi-analyzer-policy launchers, pulumi-resource-kubernetes
 #   (installed as a plugin), kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, the
 #   real node's kubelet and kube-proxy, etcd and kwok; and
-#   cosign, for the signature interop tests (test/fixtures/signing); and actionlint, which checks the
-#   GitHub Actions workflows of examples/ci/github.
+#   cosign, for the signature interop tests (test/fixtures/signing); actionlint, which checks the
+#   GitHub Actions workflows of examples/ci/github; and buildkitd and buildctl, for remote builders
+#   (cluster-up.sh runs one buildkitd).
 # Output goes to a cache outside the repository: $IMAGE_RELEASE_TOOLCHAIN_DIR, default
 # ~/.cache/image-release/toolchain/<12 hex of versions.env>/ (bin/, pulumi-home/, build/, times).
 # Idempotent: a component whose inputs (its versions and our sources) are unchanged is skipped. Each
@@ -247,6 +248,27 @@ build_actionlint() {
 }
 component actionlint "$(inputs_hash)" "$BIN/actionlint" -- build_actionlint
 
+# --- BuildKit -------------------------------------------------------------------------------------
+# buildkitd and buildctl, for remote builders: cluster-up.sh runs one buildkitd as the stand-in for a
+# remote arm64 node. The module's go.mod has `exclude` lines, so `go install …@version` refuses it; a
+# wrapper module requires it and copies those lines from the module's own go.mod (as the kubernetes
+# wrapper copies its replaces). The -X flags are what `buildctl --version` and the daemon report.
+build_buildkit() {
+  local d="$DIR/build/buildkit" mod=github.com/moby/buildkit upstream
+  gomod "$d" image-release.local/toolchain/buildkit 1.26.8
+  printf '\nrequire %s v%s\n' "$mod" "$BUILDKIT_VERSION" >>"$d/go.mod"
+  upstream=$(cd "$d" && go mod download -json "$mod@v$BUILDKIT_VERSION" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).GoMod))')
+  # Both spellings: `exclude a v` lines and an `exclude ( … )` block.
+  { echo; sed -nE '/^exclude \($/,/^\)$/p; /^exclude [^(]/p' "$upstream"; } >>"$d/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "%s/cmd/buildctl"\n\t_ "%s/cmd/buildkitd"\n)\n' \
+    "$mod" "$mod" >"$d/tools.go"
+  (cd "$d" && go mod tidy &&
+    go build -ldflags "-s -w -X $mod/version.Version=v$BUILDKIT_VERSION -X $mod/version.Package=$mod" \
+      -o "$BIN/" "$mod/cmd/buildkitd" "$mod/cmd/buildctl")
+}
+component buildkit "$(inputs_hash)" "$BIN/buildkitd" "$BIN/buildctl" -- build_buildkit
+
 "$BIN/pulumi" version >/dev/null || die "the built pulumi does not run"
-say "pulumi $("$BIN/pulumi" version), kubernetes plugin v$KUBERNETES_PROVIDER_VERSION, kube $KUBERNETES_VERSION (control plane, kubelet, kube-proxy), etcd $ETCD_VERSION, kwok $KWOK_VERSION, cosign $COSIGN_VERSION, actionlint $ACTIONLINT_VERSION"
+say "pulumi $("$BIN/pulumi" version), kubernetes plugin v$KUBERNETES_PROVIDER_VERSION, kube $KUBERNETES_VERSION (control plane, kubelet, kube-proxy), etcd $ETCD_VERSION, kwok $KWOK_VERSION, cosign $COSIGN_VERSION, actionlint $ACTIONLINT_VERSION, buildkit $BUILDKIT_VERSION"
 say "dir $DIR"

@@ -15,7 +15,7 @@ import { BlockGzip } from "./blockGzip";
  * upload is closed under the digest), and a retry must send the same bytes again.
  */
 
-type Header = tar.Header;
+export type Header = tar.Header;
 /** An entry of tar-stream's extract: its header and its body's chunks. */
 export type TarEntry = AsyncIterable<Buffer> & { header: Header };
 
@@ -145,6 +145,7 @@ export async function normalizeTar(
     input: AsyncIterable<Buffer> | Iterable<Buffer>,
     epochSeconds: number,
     sinks: [Transform, ...(Transform | Writable)[]],
+    onEntry?: (header: Partial<Header> & { name: string }) => void,
 ): Promise<void> {
     const mtime = new Date(epochSeconds * 1000);
     const extract = tar.extract();
@@ -156,7 +157,9 @@ export async function normalizeTar(
     source.pipe(extract as unknown as Writable);
     try {
         for await (const entry of extract) {
-            await copyEntry(pack, entry as TarEntry, normalHeader(entry.header, mtime));
+            const header = normalHeader(entry.header, mtime);
+            onEntry?.(header);
+            await copyEntry(pack, entry as TarEntry, header);
         }
         pack.finalize();
     } catch (e) {
@@ -177,11 +180,17 @@ export async function writeLayer(
     epochSeconds: number,
     file: string,
     onBytes?: (bytes: number) => void,
+    onEntry?: (header: Partial<Header> & { name: string }) => void,
 ): Promise<LayerBlob> {
     const diff = new Hashing(onBytes);
     const blob = new Hashing();
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    await normalizeTar(input, epochSeconds, [diff, new BlockGzip(), blob, fs.createWriteStream(file)]);
+    await normalizeTar(
+        input,
+        epochSeconds,
+        [diff, new BlockGzip(), blob, fs.createWriteStream(file)],
+        onEntry,
+    );
     return {
         diffId: diff.digest(),
         digest: blob.digest(),

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { writeFileAtomic } from "../release";
 import { LAYER_FORMAT } from "./blockGzip";
+import { CONFIG_FORMAT } from "./image";
 
 export interface CachedBuild {
     digest: string;
@@ -32,6 +33,7 @@ export function buildKey(o: {
         .map((k) => [k, o.labels[k]]);
     const text = JSON.stringify([
         LAYER_FORMAT,
+        CONFIG_FORMAT,
         o.repository,
         o.contextHash,
         o.platforms,

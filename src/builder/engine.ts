@@ -16,6 +16,26 @@ export interface EngineBuild {
     buildArgs: Record<string, string>;
 }
 
+/**
+ * One platform's image as its builder exports it, streamed: the `docker save` layout or an OCI
+ * tarball (engineExport.ts reads both). `done` settles once the builder is finished with it (a
+ * BuildError on failure); `stop` ends it early when the reader gave up.
+ */
+export interface ImageExport {
+    stream: Readable;
+    done: Promise<void>;
+    stop: () => void;
+}
+
+/**
+ * What the builder needs of an engine: one platform built from a context and exported as a stream.
+ * The local Docker engine (DockerEngine) and a BuildKit daemon (BuildKitEngine, buildkit.ts) both
+ * answer; the export goes through the same normaliser either way, so the digests are the same.
+ */
+export interface Engine {
+    buildExport(b: EngineBuild): Promise<ImageExport>;
+}
+
 export interface Exec {
     code: number;
     stdout: Buffer;
@@ -41,7 +61,7 @@ export function runProcess(docker: string, args: string[], env: NodeJS.ProcessEn
     });
 }
 
-function tail(text: string, lines = 15): string {
+export function tail(text: string, lines = 15): string {
     return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
@@ -49,7 +69,7 @@ function tail(text: string, lines = 15): string {
  * Drives the local Docker engine through its CLI. Images are built by id and never tagged, so a
  * release leaves no arch-suffixed tags behind, locally or in the registry.
  */
-export class DockerEngine {
+export class DockerEngine implements Engine {
     constructor(
         private readonly docker: string = process.env.IMAGE_RELEASE_DOCKER ?? DEFAULT_DOCKER,
         private readonly env: NodeJS.ProcessEnv = process.env,
@@ -89,6 +109,15 @@ export class DockerEngine {
         }
     }
 
+    /** Built by id, exported by `docker save`, and the untagged image dropped once the export is read. */
+    async buildExport(b: EngineBuild): Promise<ImageExport> {
+        const id = await this.build(b);
+        const exported = this.exportStream(id);
+        const done = exported.done.finally(() => this.remove(id));
+        done.catch(() => undefined);
+        return { ...exported, done };
+    }
+
     /** The legacy `docker save` tarball: manifest.json, <config>.json and uncompressed layer tars. */
     async save(imageId: string): Promise<Buffer> {
         const r = await runProcess(this.docker, ["save", imageId], this.env);
@@ -100,7 +129,7 @@ export class DockerEngine {
      * The same export as a stream: `done` settles once the process exits (a BuildError on failure),
      * `stop` ends it early when the reader gave up.
      */
-    exportStream(imageId: string): { stream: Readable; done: Promise<void>; stop: () => void } {
+    exportStream(imageId: string): ImageExport {
         const child = spawn(this.docker, ["save", imageId], {
             env: this.env,
             stdio: ["ignore", "pipe", "pipe"],

@@ -5,6 +5,7 @@ import * as tar from "tar-stream";
 import { sizeText } from "../release";
 import { LayerBlob, TarEntry, writeLayer } from "./archive";
 import { BuildError } from "./errors";
+import { LayerShape, shapeCollector, withoutNoOpLayers } from "./noOpLayers";
 
 /*
  * The engine's image export read as a stream, in one pass: the legacy `docker save` layout
@@ -39,6 +40,8 @@ interface Entries {
     json: Map<string, Buffer>;
     layers: Map<string, LayerBlob | Error>;
     links: Map<string, string>;
+    /** What each written layer holds, for withoutNoOpLayers. */
+    shapes: Map<string, LayerShape>;
 }
 
 /** The entry's first bytes (at least 2 unless it is shorter) and an iterable of the whole body. */
@@ -111,9 +114,17 @@ async function takeEntry(name: string, entry: TarEntry, e: Entries, o: ExportOpt
         : body;
     const file = path.join(o.dir, `layer-${e.layers.size + 1}.tar.gz`);
     const started = Date.now();
+    const { shape, onEntry } = shapeCollector();
     try {
-        const layer = await writeLayer(tarBytes, o.epochSeconds, file, (n) => o.onLayerBytes?.(name, n));
+        const layer = await writeLayer(
+            tarBytes,
+            o.epochSeconds,
+            file,
+            (n) => o.onLayerBytes?.(name, n),
+            onEntry,
+        );
         e.layers.set(name, layer);
+        e.shapes.set(name, shape);
         o.onLayerWritten?.(name, layer, (Date.now() - started) / 1000);
     } catch (err) {
         // Not a tar after all: fine unless the manifest names it as a layer.
@@ -123,7 +134,7 @@ async function takeEntry(name: string, entry: TarEntry, e: Entries, o: ExportOpt
 }
 
 async function readEntries(input: Readable, o: ExportOptions): Promise<Entries> {
-    const e: Entries = { json: new Map(), layers: new Map(), links: new Map() };
+    const e: Entries = { json: new Map(), layers: new Map(), links: new Map(), shapes: new Map() };
     const extract = tar.extract();
     input.on("error", (err) => extract.destroy(err));
     input.pipe(extract as unknown as Writable);
@@ -201,5 +212,11 @@ function imagePaths(e: Entries): { config: string; layers: string[] } {
 export async function readEngineExport(input: Readable, o: ExportOptions): Promise<ExportedImage> {
     const e = await readEntries(input, o);
     const paths = imagePaths(e);
-    return { config: jsonOf(e, paths.config), layers: paths.layers.map((l) => layerOf(e, l)) };
+    const layers = await withoutNoOpLayers(
+        paths.layers.map((l) => layerOf(e, l)),
+        paths.layers.map((l) => e.shapes.get(resolve(e, l))),
+        o.epochSeconds,
+        o.dir,
+    );
+    return { config: jsonOf(e, paths.config), layers };
 }

@@ -79,8 +79,18 @@ const CONFIG_KEYS = [
 ];
 
 /**
- * Makes the engine's config reproducible: `created` and every history time are the commit time, the
- * labels are ours over the Dockerfile's, and diff_ids are those of the normalized layers.
+ * What the config normalisation does beyond the layers (see reproducibleConfig); part of the build key,
+ * so a build recorded under another form is never reused for the same commit.
+ */
+export const CONFIG_FORMAT = "history-without-created_by/run-config-without-nulls";
+
+/**
+ * Makes the engine's config reproducible, and the same whichever builder built it: `created` and
+ * every history time are the commit time, the labels are ours over the Dockerfile's, and diff_ids are
+ * those of the normalized layers. History keeps when and whether a step made a layer, not the
+ * builder's rendering of the step (`created_by`): BuildKit versions write it differently (`ARG V` or
+ * `ARG V=1.2.3`, `EXPOSE map[8080/tcp:{}]` or `EXPOSE [8080/tcp]`). Run-config keys whose value is
+ * null (Docker's `OnBuild: null`) say nothing, and are left out.
  */
 export function reproducibleConfig(
     engineConfig: Record<string, unknown>,
@@ -98,7 +108,11 @@ export function reproducibleConfig(
     for (const k of CONFIG_KEYS) if (engineConfig[k] !== undefined) out[k] = engineConfig[k];
     if (o.platform.variant) out.variant = o.platform.variant;
     else delete out.variant;
-    const runConfig = { ...((engineConfig.config as Record<string, unknown> | undefined) ?? {}) };
+    const runConfig = Object.fromEntries(
+        Object.entries((engineConfig.config as Record<string, unknown> | undefined) ?? {}).filter(
+            ([, v]) => v !== null,
+        ),
+    );
     runConfig.Labels = sortKeys({
         ...((runConfig.Labels as Record<string, string> | null) ?? {}),
         ...o.labels,
@@ -106,7 +120,10 @@ export function reproducibleConfig(
     out.config = runConfig;
     out.rootfs = { type: "layers", diff_ids: o.diffIds };
     const history = (engineConfig.history as Record<string, unknown>[] | undefined) ?? [];
-    out.history = history.map((h) => ({ ...h, created }));
+    out.history = history.map((h) => {
+        const kept = Object.fromEntries(Object.entries(h).filter(([k]) => k !== "created_by"));
+        return { ...kept, created };
+    });
     return Buffer.from(JSON.stringify(out));
 }
 

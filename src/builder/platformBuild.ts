@@ -1,6 +1,7 @@
 import { BlobTooLargeError, eachLimited, RegistryClient, sha256Digest } from "../registry";
 import { LayerBlob } from "./archive";
-import { DockerEngine } from "./engine";
+import { Engine, ImageExport } from "./engine";
+import { BuildError } from "./errors";
 import { readEngineExport } from "./engineExport";
 import { imageManifest, Platform, platformKey, reproducibleConfig } from "./image";
 import type { LayerProgress } from "../release";
@@ -30,63 +31,77 @@ export interface PlatformBuild {
     onLayer?: (e: LayerProgress) => void;
 }
 
-export async function buildPlatform(engine: DockerEngine, b: PlatformBuild): Promise<BuiltPlatform> {
+/**
+ * Why an export could not be read: the builder's own failure when it has one (a BuildKit build that
+ * failed writes no tarball, and its log says why), else the reader's. A builder still running after
+ * the reader gave up is stopped.
+ */
+async function exportFailure(exported: ImageExport, readError: unknown): Promise<unknown> {
+    const settled = await Promise.race([
+        exported.done.then(
+            () => undefined,
+            (e: unknown) => e,
+        ),
+        new Promise<"running">((resolve) => setTimeout(() => resolve("running"), 2000).unref()),
+    ]);
+    if (settled === "running") {
+        exported.stop();
+        await exported.done.catch(() => undefined);
+        return readError;
+    }
+    return settled instanceof BuildError ? settled : readError;
+}
+
+export async function buildPlatform(engine: Engine, b: PlatformBuild): Promise<BuiltPlatform> {
     const name = platformKey(b.platform);
-    const id = await engine.build({
+    const exported = await engine.buildExport({
         context: b.context,
         dockerfile: b.dockerfile,
         platform: name,
         buildArgs: b.buildArgs,
     });
+    let saved;
     try {
-        const exported = engine.exportStream(id);
-        let saved;
-        try {
-            saved = await readEngineExport(exported.stream, {
-                epochSeconds: b.epochSeconds,
-                dir: `${b.dir}/${name.replace(/\//g, "-")}`,
-                onLayerBytes: (entry, bytes) =>
-                    b.onLayer?.({
-                        platform: name,
-                        layer: entry,
-                        source: entry,
-                        phase: "compress",
-                        bytes,
-                        done: false,
-                    }),
-                onLayerWritten: (entry, l, seconds) =>
-                    b.onLayer?.({
-                        platform: name,
-                        layer: l.digest,
-                        source: entry,
-                        phase: "compress",
-                        bytes: l.tarSize,
-                        total: l.size,
-                        done: true,
-                        seconds,
-                    }),
-            });
-        } catch (e) {
-            exported.stop();
-            await exported.done.catch(() => undefined);
-            throw e;
-        }
-        await exported.done;
-        const config = reproducibleConfig(saved.config, {
-            platform: b.platform,
+        saved = await readEngineExport(exported.stream, {
             epochSeconds: b.epochSeconds,
-            labels: b.labels,
-            diffIds: saved.layers.map((l) => l.diffId),
+            dir: `${b.dir}/${name.replace(/\//g, "-")}`,
+            onLayerBytes: (entry, bytes) =>
+                b.onLayer?.({
+                    platform: name,
+                    layer: entry,
+                    source: entry,
+                    phase: "compress",
+                    bytes,
+                    done: false,
+                }),
+            onLayerWritten: (entry, l, seconds) =>
+                b.onLayer?.({
+                    platform: name,
+                    layer: l.digest,
+                    source: entry,
+                    phase: "compress",
+                    bytes: l.tarSize,
+                    total: l.size,
+                    done: true,
+                    seconds,
+                }),
         });
-        return {
-            platform: b.platform,
-            config,
-            layers: saved.layers,
-            manifest: imageManifest(config, saved.layers),
-        };
-    } finally {
-        await engine.remove(id);
+    } catch (e) {
+        throw await exportFailure(exported, e);
     }
+    await exported.done;
+    const config = reproducibleConfig(saved.config, {
+        platform: b.platform,
+        epochSeconds: b.epochSeconds,
+        labels: b.labels,
+        diffIds: saved.layers.map((l) => l.diffId),
+    });
+    return {
+        platform: b.platform,
+        config,
+        layers: saved.layers,
+        manifest: imageManifest(config, saved.layers),
+    };
 }
 
 /** Each platform's config and layers by digest, a blob two platforms share once. */

@@ -17,7 +17,8 @@ import {
 import { engineBuildArgs } from "./buildArgs";
 import { BuildCache, buildKey, BuildMemory, CachedBuild } from "./cache";
 import { hashContext } from "./contextHash";
-import { DockerEngine } from "./engine";
+import { remoteEngines } from "./buildkit";
+import { DockerEngine, Engine } from "./engine";
 import { BuildError } from "./errors";
 import { imageIndex, parsePlatform, Platform, platformKey } from "./image";
 import { BuiltPlatform, buildPlatform, pushPlatformBlobs } from "./platformBuild";
@@ -46,7 +47,14 @@ export interface PublishOptions {
      */
     onlyIfHighest?: boolean;
     client: RegistryClient;
-    engine?: DockerEngine;
+    /** The local engine: every platform without a builder. Default: a DockerEngine. */
+    engine?: Engine;
+    /**
+     * Platform → BuildKit address (`tcp://…`, `unix://…`): those platforms build there (buildkit.ts),
+     * the rest on `engine`. Each is asked before the build; one that does not answer refuses the
+     * release before anything is pushed. The digests do not depend on it, nor does the build key.
+     */
+    builders?: Record<string, string>;
     /** Default: a BuildCache in defaultCacheDir(). `false` always builds. */
     cache?: BuildCache | false;
     /** Asked after a local cache miss (the registry's record of builds); none by default. */
@@ -232,13 +240,14 @@ async function buildAndPush(
     labels: Record<string, string>,
     buildArgs: Record<string, string>,
 ): Promise<{ digest: string; platformDigests: Record<string, string>; bytesUploaded: number }> {
-    const engine = o.engine ?? new DockerEngine();
+    const local = o.engine ?? new DockerEngine();
+    const remote = await remoteEngines(o.builders ?? {});
     // The compressed layers spill here (archive.ts says why); gone once the release is.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-layers-"));
     try {
         const images = await Promise.all(
             platforms.map((platform) =>
-                buildPlatform(engine, {
+                buildPlatform(remote.get(platformKey(platform)) ?? local, {
                     context: o.context,
                     dockerfile: o.dockerfile ?? "Dockerfile",
                     platform,
@@ -307,7 +316,10 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
         ({ digest, platformDigests } = hit);
         cache?.put(key, hit);
     } else {
-        log(`building ${platformNames.join(", ")} from ${o.context}`);
+        const where = platformNames.map((p) =>
+            o.builders?.[p] !== undefined ? `${p} (on BuildKit at ${o.builders[p]})` : p,
+        );
+        log(`building ${where.join(", ")} from ${o.context}`);
         ({ digest, platformDigests, bytesUploaded } = await buildAndPush(o, platforms, labels, buildArgs));
         built = true;
         cache?.put(key, { digest, platformDigests });

@@ -1,4 +1,5 @@
 import { release, RELEASE_DEFAULTS, ReleaseResult, releaseSet, ReleaseSetResult } from "../flows";
+import { BUILDER_EXAMPLE, parseBuilderFlags } from "../release";
 import { defineCommand } from "./action";
 import { CommonOptions, stackDirs } from "./commonOptions";
 import { renderRelease, renderReleaseSet } from "./output";
@@ -14,6 +15,7 @@ export interface ReleaseFlags extends CommonOptions {
     mirror?: string[];
     stack?: string;
     image?: string;
+    builder?: string[];
 }
 
 /** The flags that describe one build; a set's release takes each image's from its stack file. */
@@ -55,7 +57,11 @@ export const releaseCommand = defineCommand<ReleaseFlags, ReleaseResult | Releas
                 "--stack <stack>",
                 "release the set this stack builds (image-release:images.<name>.build): each image whose context changed",
             )
-            .option("--image <name>", "release this image of the set alone (implies --stack dev)"),
+            .option("--image <name>", "release this image of the set alone (implies --stack dev)")
+            .option(
+                "--builder <platform=address...>",
+                `build a platform on a BuildKit daemon, e.g. ${BUILDER_EXAMPLE}; over the stack's image-release:builders`,
+            ),
     nonEmpty: (o) => ({
         "--context": o.context,
         "--repository": o.repository,
@@ -65,16 +71,20 @@ export const releaseCommand = defineCommand<ReleaseFlags, ReleaseResult | Releas
         "--stack": o.stack,
         "--image": o.image,
     }),
-    problems: (o) =>
-        setMode(o)
+    problems: (o) => [
+        ...(setMode(o)
             ? ONE_BUILD.filter((f) => o[f] !== undefined).map(
                   (f) =>
                       `--${f} does not go with ${o.stack !== undefined ? "--stack" : "--image"}: each image of a set takes it from its stack file`,
               )
-            : [],
+            : []),
+        ...parseBuilderFlags(o.builder ?? []).problems,
+    ],
     run: (o, deps, ctx) => {
         const lines = { ...deps, onProgress: (line: string) => ctx.io.err(`image-release: ${line}\n`) };
         const json = { json: o.json === true };
+        const { builders } = parseBuilderFlags(o.builder ?? []);
+        const withBuilders = Object.keys(builders).length > 0 ? { builders } : {};
         return withLayerProgress<typeof lines, ReleaseResult | ReleaseSetResult>(
             ctx,
             json,
@@ -87,6 +97,7 @@ export const releaseCommand = defineCommand<ReleaseFlags, ReleaseResult | Releas
                             stack: o.stack ?? "dev",
                             ...(o.image !== undefined ? { image: o.image } : {}),
                             force: o.force === true,
+                            ...withBuilders,
                         },
                         progress,
                     );
@@ -101,6 +112,7 @@ export const releaseCommand = defineCommand<ReleaseFlags, ReleaseResult | Releas
                         channel: o.channel ?? RELEASE_DEFAULTS.channel,
                         force: o.force === true,
                         ...(o.mirror !== undefined ? { mirrors: o.mirror } : {}),
+                        ...withBuilders,
                     },
                     progress,
                 );

@@ -6,6 +6,7 @@ import { MultiArchImageResource } from "../providers";
 import {
     CHANNELS,
     computeTagSet,
+    builderProblems,
     DEFAULT_PLATFORMS,
     contextCommitInfo,
     isGitSha,
@@ -89,6 +90,13 @@ export interface MultiArchImageArgs {
      */
     readonly allowLatest?: pulumi.Input<boolean>;
     /**
+     * Platform → BuildKit address (`tcp://host:port` or `unix:///path`): those platforms build on that
+     * BuildKit daemon through `buildctl`, the rest on the local engine. Default: none. Each must be one
+     * of `platforms`. The digests, and so the diff, do not depend on it. README "Remote builders".
+     * https://docs.docker.com/build/builders/drivers/remote/
+     */
+    readonly builders?: pulumi.Input<Record<string, string>>;
+    /**
      * Source repository URL for the `org.opencontainers.image.source` label. Default: none (the program
      * resolves it from config, the git remote or package.json; the `oci-labels-present` policy requires
      * it). Conflicts with a `source` key in `labels`.
@@ -160,6 +168,16 @@ export function multiArchImageProblems(args: MultiArchImageArgs): ArgProblem[] {
         const reason = buildArgsProblem(args.buildArgs);
         if (reason !== undefined) problems.push({ propertyPath: "buildArgs", reason });
     }
+    if (isPlain(args.builders) && args.builders !== undefined) {
+        const platforms = isPlain(args.platforms) ? (args.platforms ?? [...DEFAULT_PLATFORMS]) : undefined;
+        for (const reason of builderProblems(args.builders, "builders"))
+            problems.push({ propertyPath: "builders", reason: reason.replace(/^builders: /, "") });
+        for (const p of Object.keys(args.builders).filter((p) => platforms && !platforms.includes(p)))
+            problems.push({
+                propertyPath: "builders",
+                reason: `builder for ${p}: not one of platforms (${(platforms ?? []).join(", ")}) (got "${p}")`,
+            });
+    }
     if (isPlain(args.dockerfile) && args.dockerfile === "") {
         problems.push({ propertyPath: "dockerfile", reason: 'must not be empty (got "")' });
     }
@@ -225,6 +243,7 @@ export class MultiArchImage extends pulumi.ComponentResource {
                 buildArgs: args.buildArgs,
                 channel: args.channel,
                 allowLatest: args.allowLatest,
+                builders: args.builders,
             },
             multiArchImageProblems,
         );
@@ -267,6 +286,7 @@ export class MultiArchImage extends pulumi.ComponentResource {
                 contextHash: this.contextHash,
                 credentials: args.credentials ? pulumi.secret(args.credentials) : undefined,
                 onlyIfHighest: args.onlyIfHighest,
+                ...(args.builders !== undefined ? { builders: checked.apply((c) => c.builders ?? {}) } : {}),
             },
             { parent: this },
         );

@@ -71,6 +71,7 @@ export function builtImage(
         channel: cfg.channel as "dev" | undefined,
         sourceDateEpoch: sourceDateEpoch(process.env, commit.commitTime),
         source: resolveImageSource(context, cfg.source),
+        ...(imageBuilders(cfg, image.platforms) ?? {}),
     });
     return {
         name,
@@ -84,6 +85,15 @@ export function builtImage(
         platformDigests: built.platformDigests,
         sourceStack: cfg.stack,
     };
+}
+
+/** The stack's builders for the platforms this image builds, when it has any. */
+function imageBuilders(
+    cfg: StackImageConfig,
+    platforms: string[],
+): { builders: Record<string, string> } | undefined {
+    const mine = Object.entries(cfg.builders ?? {}).filter(([p]) => platforms.includes(p));
+    return mine.length > 0 ? { builders: Object.fromEntries(mine) } : undefined;
 }
 
 /**

@@ -3,6 +3,8 @@ import * as path from "path";
 import { BuildError, parsePlatform, PublishResult } from "../builder";
 import {
     assertCleanBuildContext,
+    Builders,
+    releaseBuilders,
     computeTagSet,
     contextCommitInfo,
     DirtyTreeError,
@@ -26,7 +28,8 @@ import {
 } from "../signing";
 import { buildPushSign, BuildPushSignDeps } from "./buildPushSign";
 import { CliDeps } from "./context";
-import { outputsFile } from "./stack";
+import { loadStack, outputsFile } from "./stack";
+import { stackFile } from "../stackconfig";
 import { Refusal } from "./refusal";
 import { notes, ReleaseNotes } from "./notes";
 
@@ -55,6 +58,13 @@ export interface ReleaseOptions {
      * each image's record into the set's file instead.
      */
     writeRecord?: boolean;
+    /**
+     * `--builder` flags: platform → BuildKit address, over the stack's `image-release:builders` for the
+     * same platform (README "Remote builders"). Every platform without one builds on the local engine.
+     */
+    builders?: Builders;
+    /** The stack's builders when the caller has read the stack; else read from the dev stack file, if any. */
+    configuredBuilders?: Builders;
 }
 
 /** `publish` defaults to src/builder's publishImage; `onProgress` gets the build's progress lines. */
@@ -117,6 +127,7 @@ interface CheckedRelease {
     context: string;
     key?: SigningKey;
     git: { sha: string; commitTime: number };
+    builders: Builders;
 }
 
 function checkPlatforms(platforms: string[]): void {
@@ -129,6 +140,16 @@ function checkPlatforms(platforms: string[]): void {
             throw e;
         }
     }
+}
+
+/** The builders this release uses: the dev stack's, each overridden by a `--builder` for its platform. */
+function checkBuilders(o: ReleaseOptions, platforms: string[]): Builders {
+    const configured =
+        o.configuredBuilders ??
+        (fs.existsSync(stackFile(o.stacksDir, "dev")) ? (loadStack(o, "dev").builders ?? {}) : {});
+    const { builders, problems } = releaseBuilders(configured, o.builders ?? {}, platforms);
+    if (problems.length > 0) throw new Refusal(`release refused: ${problems.join("\n")}`);
+    return builders;
 }
 
 function signingKey(env: Record<string, string | undefined>): SigningKey | undefined {
@@ -173,8 +194,9 @@ function checkRelease(o: ReleaseOptions, deps: ReleaseDeps): CheckedRelease {
     const mirrors = o.mirrors ?? [];
     const mirrorErrors = mirrorProblems(repository, mirrors);
     if (mirrorErrors.length > 0) throw new Refusal(mirrorErrors.join("\n"));
+    const builders = checkBuilders(o, platforms);
     const key = signingKey(deps.env ?? process.env);
-    return { channel, version, repository, platforms, mirrors, key, ...checkContext(o) };
+    return { channel, version, repository, platforms, mirrors, key, builders, ...checkContext(o) };
 }
 
 /**
@@ -223,6 +245,7 @@ export async function release(o: ReleaseOptions, deps: ReleaseDeps): Promise<Rel
             tags: computeTagSet({ version, gitSha: git.sha, channel }).tags,
             ...(o.force ? { force: true } : {}),
             ...(c.key ? { key: c.key } : {}),
+            ...(Object.keys(c.builders).length > 0 ? { builders: c.builders } : {}),
         },
         deps,
     );

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { buildVersion, contextCommitInfo, ReleaseRecord, writeFileAtomic } from "../release";
+import { Builders, buildVersion, contextCommitInfo, ReleaseRecord, writeFileAtomic } from "../release";
 import { PinnedImage, StackImageConfig } from "../stackconfig";
 import { release, ReleaseDeps, ReleaseResult } from "./release";
 import { UsageRefusal } from "./refusal";
@@ -14,6 +14,11 @@ export interface ReleaseSetOptions {
     /** Release this image alone, changed or not. Default: every image whose build context changed. */
     image?: string;
     force?: boolean;
+    /**
+     * `--builder` flags, over the stack's `image-release:builders`: each image builds each of its
+     * platforms that has one there.
+     */
+    builders?: Builders;
 }
 
 /** One image of the set: released now, or left as its record says. */
@@ -96,6 +101,7 @@ export async function releaseSet(o: ReleaseSetOptions, deps: ReleaseDeps): Promi
                     channel: "dev",
                     force: o.force === true,
                     writeRecord: false,
+                    configuredBuilders: { ...cfg.builders, ...o.builders },
                 },
                 deps,
             );

@@ -26,6 +26,8 @@ export interface MultiArchImageInputs {
     deleteFromRegistry?: boolean;
     /** Move X.Y, X, latest only when no higher release exists in their scope. Default true. */
     onlyIfHighest?: boolean;
+    /** Platform → BuildKit address (README "Remote builders"); not a rebuild key: the digests are the same. */
+    builders?: Record<string, string>;
 }
 
 export interface MultiArchImageOutputs extends MultiArchImageInputs {
@@ -116,6 +118,7 @@ async function publish(inputs: MultiArchImageInputs): Promise<MultiArchImageOutp
             tags: inputs.tags,
             force: inputs.force,
             onlyIfHighest: inputs.onlyIfHighest,
+            ...(inputs.builders !== undefined ? { builders: inputs.builders } : {}),
             ...(key ? { key } : {}),
         },
         {
@@ -204,6 +207,7 @@ export interface MultiArchImageResourceArgs {
     force?: pulumi.Input<boolean>;
     deleteFromRegistry?: pulumi.Input<boolean>;
     onlyIfHighest?: pulumi.Input<boolean>;
+    builders?: pulumi.Input<Record<string, string>>;
 }
 
 /** The dynamic resource behind the MultiArchImage component. @internal */

@@ -129,3 +129,11 @@ export {
     RetentionPlan,
     retentionPlan,
 } from "./retentionPlan";
+export {
+    BUILDER_EXAMPLE,
+    builderAddressProblem,
+    builderProblems,
+    parseBuilderFlags,
+    releaseBuilders,
+} from "./builders";
+export type { Builders } from "./builders";

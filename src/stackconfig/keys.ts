@@ -199,6 +199,11 @@ export const KEY_TABLE = [
         read: read.positiveInteger,
     },
     {
+        key: "builders",
+        help: "platform -> BuildKit address (tcp://host:port or unix:///path) that builds it in a release; the rest build on the local engine",
+        read: read.builders,
+    },
+    {
         key: "images",
         help: "a named set of images, each with the keys marked per-image (name -> map)",
         read: imageSetReader(() => IMAGE_ROWS),

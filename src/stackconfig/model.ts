@@ -87,6 +87,11 @@ export interface StackImageConfig {
      */
     rolloutTimeoutSeconds?: number;
     /**
+     * `image-release:builders`: platform → BuildKit address (`tcp://…`, `unix://…`) that builds it in a
+     * release; the other platforms build on the local engine (README "Remote builders").
+     */
+    builders?: Record<string, string>;
+    /**
      * Refuse a pin whose digest is not signed by a trusted key. Default: on for prod, off elsewhere;
      * present only when on.
      */

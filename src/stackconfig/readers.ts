@@ -1,4 +1,5 @@
 import {
+    builderAddressProblem,
     CHANNELS,
     configuredSourceProblem,
     isDigest,
@@ -7,6 +8,7 @@ import {
     isSemver,
     isStackName,
     repositoryProblem,
+    showValue,
     STACK_NAME,
 } from "../release";
 import { rfc1123LabelProblem, TrainingConfig } from "./model";
@@ -173,4 +175,43 @@ export function allowImages(raw: unknown, scope: Scope, key: string): string[] |
         else out.push(r as string);
     }
     return out;
+}
+
+/**
+ * `image-release:builders`: platform → BuildKit address. Each platform must be one the stack builds
+ * (its `platforms`, read before this key), each address one buildctl dials (release/builders.ts).
+ */
+export function builders(raw: unknown, scope: Scope, key: string): Record<string, string> | undefined {
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw) || Object.keys(raw).length === 0) {
+        scope.bad(
+            key,
+            `expected a map of platform to BuildKit address, e.g. {"linux/arm64": "tcp://127.0.0.1:12340"}`,
+            raw,
+        );
+        return undefined;
+    }
+    const map = raw as Record<string, unknown>;
+    const platforms = (scope.values.platforms as string[] | undefined) ?? [];
+    let ok = true;
+    for (const [platform, address] of Object.entries(map)) {
+        const label = `${key}["${showValue(platform)}"]`;
+        if (!isPlatformName(platform)) {
+            scope.bad(label, "expected os/arch[/variant] such as linux/arm64", platform);
+            ok = false;
+        } else if (!platforms.includes(platform)) {
+            scope.bad(
+                label,
+                `not a platform of ${scope.label("platforms")} (${platforms.join(", ")})`,
+                platform,
+            );
+            ok = false;
+        }
+        const why =
+            typeof address === "string" ? builderAddressProblem(address) : "expected an address string";
+        if (why !== undefined) {
+            scope.bad(label, why, address);
+            ok = false;
+        }
+    }
+    return ok ? (map as Record<string, string>) : undefined;
 }

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from "crypto";
 import * as path from "path";
 import { Readable } from "stream";
 import * as zlib from "zlib";
-import { BLOCK_SIZE, BlockGzip, buildKey, LAYER_FORMAT } from "../../src/builder";
+import { BLOCK_SIZE, BlockGzip, buildKey, CONFIG_FORMAT, LAYER_FORMAT } from "../../src/builder";
 import { referenceGzip } from "../fixtures/builder/reference";
 import { gzipDigestInput, sample } from "../fixtures/builder/sample";
 
@@ -55,8 +55,9 @@ describe("block gzip (the layer compressor)", function () {
         assert.ok(ratio < 1.001, `block gzip is ${ratio.toFixed(4)}x gzip -6`);
     });
 
-    it("names the layer format in the build key, so a 2.1 cache entry of the same commit is never reused", () => {
+    it("names the layer and config formats in the build key, so a cache entry of another format is never reused", () => {
         assert.strictEqual(LAYER_FORMAT, "gzip-blocks/1MiB/level6/dict32KiB/store<3%");
+        assert.strictEqual(CONFIG_FORMAT, "history-without-created_by/run-config-without-nulls");
         const o = {
             repository: "r/a",
             contextHash: "sha256:c",
@@ -66,6 +67,7 @@ describe("block gzip (the layer compressor)", function () {
         };
         const text = JSON.stringify([
             LAYER_FORMAT,
+            CONFIG_FORMAT,
             "r/a",
             "sha256:c",
             ["linux/amd64"],

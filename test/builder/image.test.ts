@@ -91,6 +91,7 @@ describe("reproducibleConfig", () => {
             Env: ["PATH=/bin"],
             Entrypoint: ["/hello"],
             Labels: { "org.opencontainers.image.version": "0.0.0-dockerfile", "from.dockerfile": "yes" },
+            OnBuild: null,
         },
         rootfs: { type: "layers", diff_ids: ["sha256:engine"] },
         history: [
@@ -104,7 +105,7 @@ describe("reproducibleConfig", () => {
         "org.opencontainers.image.revision": "0123abc",
     };
 
-    it("writes exactly the OCI fields, epoch times, our labels over the Dockerfile's, our diff_ids", () => {
+    it("writes exactly the OCI fields, epoch times, our labels over the Dockerfile's, our diff_ids; no created_by, no null run-config keys", () => {
         const out = reproducibleConfig(engineConfig(), {
             platform: { architecture: "amd64", os: "linux" },
             epochSeconds: 1700000000,
@@ -127,12 +128,10 @@ describe("reproducibleConfig", () => {
                     },
                 },
                 rootfs: { type: "layers", diff_ids: [EMPTY] },
+                // created_by is the builder's rendering of a step, which BuildKit versions differ on.
                 history: [
-                    {
-                        created: "2023-11-14T22:13:20Z",
-                        created_by: "COPY rootfs/amd64/hello /hello # buildkit",
-                    },
-                    { created: "2023-11-14T22:13:20Z", created_by: "RUN /hello", empty_layer: true },
+                    { created: "2023-11-14T22:13:20Z" },
+                    { created: "2023-11-14T22:13:20Z", empty_layer: true },
                 ],
             }),
         );

@@ -237,6 +237,50 @@ describe("components/MultiArchImage", () => {
         assert.strictEqual(child.inputs.onlyIfHighest, false);
     });
 
+    it("builders reach the build's inputs as given; none given, no builders input", async () => {
+        new MultiArchImage("remote", {
+            context: "examples/hello",
+            repository: REPO,
+            version: "1.4.2",
+            gitSha: "0123abcdef",
+            builders: { "linux/arm64": "tcp://127.0.0.1:12340" },
+            sourceDateEpoch: 0,
+        });
+        new MultiArchImage("local", {
+            context: "examples/hello",
+            repository: REPO,
+            version: "1.4.2",
+            gitSha: "0123abcdef",
+            sourceDateEpoch: 0,
+        });
+        await settle();
+        const byName = (n: string) => recorded.filter((r) => r.name === n)[0];
+        assert.deepStrictEqual(byName("remote-image").inputs.builders, {
+            "linux/arm64": "tcp://127.0.0.1:12340",
+        });
+        assert.strictEqual("builders" in byName("local-image").inputs, false);
+    });
+
+    it("refuses a builder with a bad address or for a platform it does not build", () => {
+        assert.throws(
+            () =>
+                new MultiArchImage("b", {
+                    context: "examples/hello",
+                    repository: REPO,
+                    version: "1.4.2",
+                    gitSha: "0123abc",
+                    platforms: ["linux/amd64"],
+                    builders: { "linux/arm64": "http://127.0.0.1:1" },
+                }),
+            (e: unknown) =>
+                pulumi.InputPropertiesError.isInstance(e) &&
+                e.message ===
+                    'invalid arguments for MultiArchImage "b":\n' +
+                        '  builders: builder for linux/arm64 "http://127.0.0.1:1": expected tcp://<host>:<port> or unix:///<path>, e.g. tcp://127.0.0.1:12340\n' +
+                        '  builders: builder for linux/arm64: not one of platforms (linux/amd64) (got "linux/arm64")',
+        );
+    });
+
     it("refuses allowLatest on the staging channel", () => {
         assert.throws(
             () =>

@@ -227,6 +227,14 @@ const rows: {
         problem: () => "expected a whole number of 1 or more",
     },
     {
+        key: "builders",
+        good: { "linux/arm64": "tcp://127.0.0.1:12340" },
+        want: { builders: { "linux/arm64": "tcp://127.0.0.1:12340" } },
+        bad: "tcp://127.0.0.1:12340",
+        problem: () =>
+            'expected a map of platform to BuildKit address, e.g. {"linux/arm64": "tcp://127.0.0.1:12340"}',
+    },
+    {
         key: "images",
         good: { api: { repository: REPO2, digest: D2 } },
         want: { repository: REPO2, digest: D2, form: "set" },
@@ -281,6 +289,49 @@ describe("the key table: one row per key, each accepted and refused with its exa
                 cfg({ repository: REPO, digest: D, service: value }),
             );
             assert.strictEqual("service" in got, false);
+        }
+    });
+
+    it("builders: each platform one the stack builds, each address tcp://host:port or unix:///path", () => {
+        const where = (p: string) => `${F}: image-release:builders["${p}"]`;
+        const table: [Record<string, unknown>, string | undefined][] = [
+            [{ "linux/arm64": "unix:///run/buildkit/buildkitd.sock" }, undefined],
+            [{ "linux/amd64": "tcp://builder.internal:1234", "linux/arm64": "tcp://[::1]:1234" }, undefined],
+            [
+                { "linux/s390x": "tcp://127.0.0.1:12340" },
+                `${where("linux/s390x")}: not a platform of image-release:platforms (linux/amd64, linux/arm64) (got "linux/s390x")`,
+            ],
+            [
+                { "linux/ARM64": "tcp://127.0.0.1:12340" },
+                `${where("linux/ARM64")}: expected os/arch[/variant] such as linux/arm64 (got "linux/ARM64")`,
+            ],
+            [
+                { "linux/arm64": "http://127.0.0.1:12340" },
+                `${where("linux/arm64")}: expected tcp://<host>:<port> or unix:///<path>, e.g. tcp://127.0.0.1:12340 (got "http://127.0.0.1:12340")`,
+            ],
+            [
+                { "linux/arm64": "tcp://127.0.0.1:99999" },
+                `${where("linux/arm64")}: port 99999 is not 1-65535 (got "tcp://127.0.0.1:99999")`,
+            ],
+            [
+                { "linux/arm64": "tcp://127.0.0.1" },
+                `${where("linux/arm64")}: expected tcp://<host>:<port> or unix:///<path>, e.g. tcp://127.0.0.1:12340 (got "tcp://127.0.0.1")`,
+            ],
+            [{ "linux/arm64": 12340 }, `${where("linux/arm64")}: expected an address string (got "12340")`],
+        ];
+        for (const [raw, want] of table) {
+            const read = () =>
+                validateStackConfig(
+                    "dev",
+                    F,
+                    cfg({
+                        repository: REPO,
+                        build: { context: ".", dockerfile: "Dockerfile" },
+                        builders: raw,
+                    }),
+                );
+            if (want === undefined) assert.deepStrictEqual(read().builders, raw);
+            else assert.throws(read, { message: want });
         }
     });
 

@@ -385,7 +385,7 @@ describe("validateStackConfig", () => {
             name: "unknown key (typo)",
             in: cfg({ repository: REPO, digest: D, namepsace: "x" }),
             message: [
-                `${F}: image-release:namepsace: unknown key (known: repository, sourceRepository, digest, platforms, version, channel, gitSha, build, verifyDigest, namespace, createNamespace, admissionPolicy, promoteFrom, promotedFrom, kubeconfig, kubeContext, source, training, signingKey, requireSignature, verifierKeys, requireVerification, allowImages, pullCredentials, checks, service, rolloutTimeoutSeconds, images) (got "x")`,
+                `${F}: image-release:namepsace: unknown key (known: repository, sourceRepository, digest, platforms, version, channel, gitSha, build, verifyDigest, namespace, createNamespace, admissionPolicy, promoteFrom, promotedFrom, kubeconfig, kubeContext, source, training, signingKey, requireSignature, verifierKeys, requireVerification, allowImages, pullCredentials, checks, service, rolloutTimeoutSeconds, builders, images) (got "x")`,
             ],
         },
         {
