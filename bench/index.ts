@@ -3,15 +3,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Credential, RegistryClient } from "../src/registry";
-import { benchCrossPromote, CrossPromoteResult } from "./crossPromote";
+import { benchCrossPromote } from "./crossPromote";
 import { benchFreshRunner, freshRunnerFigures } from "./freshRunner";
-import { deleteRepoManifests, Figure, log, median, ms, seconds } from "./measure";
+import { crossPromoteFigures } from "./crossPromoteFigures";
+import { deleteRepoManifests, errorFigure, Figure, list, log, ms, peerFailure, seconds } from "./measure";
 import { benchLargeImage, largeImageFigures } from "./largeImage";
 import { benchManyFiles, manyFilesFigures } from "./manyFiles";
 import { writeContext } from "./payload";
 import { benchPromote, PromoteBenchResult, removeLocal } from "./promote";
 import { benchRelease, ReleaseBenchResult } from "./release";
-import { benchPulumiOverhead, OverheadBenchResult } from "./pulumiOverhead";
+import { benchPulumiOverhead, overheadFigures } from "./pulumiOverhead";
 import { benchReleasePeers, CONTENDER_LABEL, CONTENDERS, ReleasePeersResult } from "./releasePeers";
 import { benchSets, SetScaleResult } from "./sets";
 import { benchStatus, StatusBenchResult } from "./status";
@@ -135,33 +136,11 @@ function statusFigures(s: StatusBenchResult): Figure[] {
     ];
 }
 
-function overheadFigures(o: OverheadBenchResult): Figure[] {
-    const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(", ");
-    return [
-        {
-            id: "pulumi.noOpOverhead",
-            name: "5  no-op pulumi up: prod / empty program",
-            value: o.ratio,
-            display: `${o.ratio.toFixed(2)}x`,
-            goal: "<= 1.5x",
-            pass: o.ratio <= 1.5,
-            detail:
-                `prod (${o.resources} resources) median ${median(o.prodSeconds).toFixed(2)} s [${list(o.prodSeconds)}] vs ` +
-                `empty program median ${median(o.emptySeconds).toFixed(2)} s [${list(o.emptySeconds)}], same engine and backend`,
-        },
-    ];
-}
-
-const list = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(", ");
 const mib = (b: number): string => `${(b / 1024 / 1024).toFixed(2)} MiB`;
 const steps = (s: Record<string, number>): string =>
     Object.entries(s)
         .map(([k, v]) => `${k} ${v.toFixed(2)}`)
         .join(" + ");
-
-function peerFailure(id: string, name: string, failure: string): Figure {
-    return errorFigure(id, name, new Error(`cannot run here: ${failure}`));
-}
 
 function releasePeerFigures(r: ReleasePeersResult): Figure[] {
     const out: Figure[] = [];
@@ -235,86 +214,6 @@ function releasePeerFigures(r: ReleasePeersResult): Figure[] {
     return out;
 }
 
-function crossPromoteFigures(x: CrossPromoteResult): Figure[] {
-    const out: Figure[] = [];
-    const c = x.cross;
-    const ours = c.ours;
-    const mismatch = ours.bytesCopied.some((b, i) => b !== ours.bytesStreamed[i])
-        ? `; WARNING: CopyResult.bytesCopied said [${ours.bytesCopied.join(", ")}] B`
-        : "";
-    const oursDetail =
-        `copyImage median ${ours.median?.toFixed(2)} s [${list(ours.seconds)}], ${ours.blobsCopied.join("/")} ` +
-        `blobs, [${ours.bytesStreamed.join(", ")}] B streamed (onTransfer)${mismatch}`;
-    const fresh =
-        `n=${x.runs} each, interleaved; every run copies its own freshly pushed 2-arch index ` +
-        `(${c.sourceBlobBytes} B of blobs with a random file in each layer) into a fresh repository, so no blob ` +
-        `is in the target registry and no tool cache can mount it`;
-    if (c.skopeo.failure)
-        out.push(peerFailure("crossPromote.skopeo", "7a cross-registry: skopeo", c.skopeo.failure));
-    else if (ours.median !== undefined && c.skopeo.median !== undefined) {
-        const ratio = ours.median / c.skopeo.median;
-        out.push({
-            id: "crossPromote.vsSkopeo",
-            name: "7a copy 5000->5001: copyImage / skopeo copy --all",
-            value: ratio,
-            display: `${ratio.toFixed(2)}x`,
-            goal: "<= 1.0x",
-            pass: ratio <= 1.0,
-            detail:
-                `${oursDetail}; skopeo median ${c.skopeo.median.toFixed(2)} s [${list(c.skopeo.seconds)}], ` +
-                `[${c.skopeo.layerBytes.join(", ")}] B of layers in the target, digest preserved=` +
-                `${c.skopeo.digestPreserved}${c.skopeo.notes.length ? `; ${c.skopeo.notes.join("; ")}` : ""}; ${fresh}`,
-        });
-    }
-    if (c.docker.failure)
-        out.push(peerFailure("crossPromote.docker", "7b cross-registry: docker", c.docker.failure));
-    else if (ours.median !== undefined && c.docker.median !== undefined) {
-        const speedup = c.docker.median / ours.median;
-        out.push({
-            id: "crossPromote.vsDocker",
-            name: "7b copy 5000->5001: docker pull+tag+push / copyImage",
-            value: speedup,
-            display: `${speedup.toFixed(2)}x slower`,
-            goal: "reported",
-            detail:
-                `docker median ${c.docker.median.toFixed(2)} s [${list(c.docker.seconds)}] vs copyImage ` +
-                `${ours.median.toFixed(2)} s; docker pulled only ${c.docker.platform} ([${c.docker.layerBytes.join(", ")}] ` +
-                `B of the ${c.sourceLayerBytes} B of layers) and pushed a single-platform manifest with a new digest ` +
-                `(${c.docker.pushedDigests[0]?.slice(0, 19)}...), so the index is not promoted at all; ` +
-                `generous to docker${c.docker.notes.length ? `; ${c.docker.notes.join("; ")}` : ""}`,
-        });
-    }
-    const s = x.same;
-    const mounted = s.mount.results.map((r) => `${r.blobs.mounted}m/${r.blobs.copied}c`).join(", ");
-    out.push({
-        id: "crossPromote.mountVsFull",
-        name: "7c copy within 5000: full copy / mount",
-        value: s.speedup,
-        display: `${s.speedup.toFixed(1)}x faster`,
-        goal: ">= 10x",
-        pass: s.speedup >= 10,
-        detail:
-            `mount (default) median ${ms(s.mount.median!)} [${s.mount.seconds.map(ms).join(", ")}], blobs ` +
-            `mounted/copied ${mounted}, [${s.mount.bytesStreamed.join(", ")}] B streamed; mount:false median ` +
-            `${s.full.median!.toFixed(2)} s [${list(s.full.seconds)}], [${s.full.bytesStreamed.join(", ")}] B streamed; ` +
-            `repository A -> a fresh repository B each run, n=${s.mount.seconds.length} each, interleaved`,
-    });
-    const r = x.repromote;
-    out.push({
-        id: "crossPromote.repromote",
-        name: "7d re-promote (target has it): copyImage / bare GET+PUT",
-        value: r.ratio,
-        display: `${r.ratio.toFixed(2)}x`,
-        goal: "<= 1.5x",
-        pass: r.ratio <= 1.5,
-        detail:
-            `copyImage with a new tag median ${ms(r.copy.median!)} (min ${ms(Math.min(...r.copy.seconds))}; ` +
-            `alreadyPresent and 0 B every run=${r.alreadyPresent}) vs ${r.requestsNote} median ${ms(r.bare.median!)} ` +
-            `(min ${ms(Math.min(...r.bare.seconds))}); n=${r.copy.seconds.length} each, interleaved, after one warm-up`,
-    });
-    return out;
-}
-
 /** The htpasswd registry's credential as scripts/local-up.sh wrote it; its defaults otherwise. */
 function localAuthCredential(): Credential {
     const state = process.env.IMAGE_RELEASE_STATE_DIR ?? "/var/tmp/image-release-local";
@@ -351,18 +250,6 @@ function table(figures: Figure[]): string {
     return out.join("\n");
 }
 
-function errorFigure(id: string, name: string, e: unknown): Figure {
-    return {
-        id,
-        name,
-        value: NaN,
-        display: "ERROR",
-        goal: "-",
-        pass: false,
-        detail: (e as Error).message,
-    };
-}
-
 /**
  * `--large <GiB>`: add the large-image figure (8a-8c) at that size; it needs about 6x the size in free
  * disk while it runs, so it is not part of the default run. `npm run bench -- --large 4` for the issue's.
@@ -375,7 +262,36 @@ function largeImageBytes(): number | undefined {
     return Math.round(gib * 1024 ** 3);
 }
 
+/** The figure groups `--only` can name, in the order the bench runs them. */
+const GROUPS = [
+    "release",
+    "status",
+    "freshRunner",
+    "sets",
+    "pulumi",
+    "releasePeers",
+    "crossPromote",
+] as const;
+
+/**
+ * `--only <group>[,<group>…]`: run just those figure groups (`release` is figures 1-3, `pulumi` 5,
+ * `releasePeers` 6, `crossPromote` 7); default all. `--large` and `--many-files` add theirs either way.
+ */
+function selectedGroups(): Set<string> {
+    const i = process.argv.indexOf("--only");
+    if (i < 0) return new Set(GROUPS);
+    const names = (process.argv[i + 1] ?? "").split(",").filter((n) => n !== "");
+    const bad = names.filter((n) => !(GROUPS as readonly string[]).includes(n));
+    if (names.length === 0 || bad.length > 0) {
+        throw new Error(
+            `--only takes figure groups from ${GROUPS.join(", ")}, got "${process.argv[i + 1] ?? ""}"`,
+        );
+    }
+    return new Set(names);
+}
+
 async function main(): Promise<number> {
+    const only = selectedGroups();
     const json = process.argv.includes("--json");
     const start = process.hrtime.bigint();
     const client = new RegistryClient({ retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 500 } });
@@ -386,17 +302,24 @@ async function main(): Promise<number> {
     const raw: Record<string, unknown> = {};
     let release: ReleaseBenchResult | undefined;
     try {
-        log("writing a 2 x 50 MiB context");
-        const context = writeContext();
-        tmpDirs.push(context);
-        try {
-            release = await benchRelease(client, context, repoPrefix, tmpDirs);
-            figures.push(...releaseFigures(release));
-            const { release: published, ...rest } = release;
-            raw.release = { ...rest, digest: published.digest, platformDigests: published.platformDigests };
-        } catch (e) {
-            figures.push(errorFigure("release", "2/3 release", e));
+        const context = only.has("release") ? writeContext() : undefined;
+        if (context) {
+            log("wrote a 2 x 50 MiB context");
+            tmpDirs.push(context);
         }
+        if (context)
+            try {
+                release = await benchRelease(client, context, repoPrefix, tmpDirs);
+                figures.push(...releaseFigures(release));
+                const { release: published, ...rest } = release;
+                raw.release = {
+                    ...rest,
+                    digest: published.digest,
+                    platformDigests: published.platformDigests,
+                };
+            } catch (e) {
+                figures.push(errorFigure("release", "2/3 release", e));
+            }
         if (release) {
             try {
                 log(`promotion: retag vs bare vs docker on ${release.multiRepo}@${release.release.digest}`);
@@ -407,45 +330,52 @@ async function main(): Promise<number> {
                 figures.unshift(errorFigure("promote", "1  promote", e));
             }
         }
-        try {
-            log("status: 50 services x 3 stacks");
-            const s = await benchStatus(client);
-            figures.push(...statusFigures(s));
-            raw.status = s;
-        } catch (e) {
-            figures.push(errorFigure("status", "4  status", e));
-        }
-        try {
-            log("fresh runner: a second CI runner with an empty cache releases the same commit");
-            const f = await benchFreshRunner(client);
-            figures.push(...freshRunnerFigures(f));
-            raw.freshRunner = f;
-        } catch (e) {
-            figures.push(errorFigure("freshRunner", "10 fresh runner", e));
-        }
-        try {
-            log("sets: release, promote and status of 1, 4 and 16 images");
-            const x = await benchSets(client);
-            figures.push(...setFigures(x));
-            raw.sets = x;
-        } catch (e) {
-            figures.push(errorFigure("sets", "9  sets of 1, 4 and 16 images", e));
-        }
-        try {
-            const o = await benchPulumiOverhead(path.join(__dirname, ".."));
-            figures.push(...overheadFigures(o));
-            raw.pulumiOverhead = o;
-        } catch (e) {
-            figures.push(errorFigure("pulumi", "5  no-op pulumi up overhead", e));
-        }
-        try {
-            log("release: ours vs buildah vs the naive docker pipeline, fresh 2 x 50 MiB context per run");
-            const rp = await benchReleasePeers(client, `127.0.0.1:5000/bench/peers-${run}`);
-            figures.push(...releasePeerFigures(rp));
-            raw.releasePeers = rp;
-        } catch (e) {
-            figures.push(errorFigure("releasePeers", "6  release vs peers", e));
-        }
+        if (only.has("status"))
+            try {
+                log("status: 50 services x 3 stacks");
+                const s = await benchStatus(client);
+                figures.push(...statusFigures(s));
+                raw.status = s;
+            } catch (e) {
+                figures.push(errorFigure("status", "4  status", e));
+            }
+        if (only.has("freshRunner"))
+            try {
+                log("fresh runner: a second CI runner with an empty cache releases the same commit");
+                const f = await benchFreshRunner(client);
+                figures.push(...freshRunnerFigures(f));
+                raw.freshRunner = f;
+            } catch (e) {
+                figures.push(errorFigure("freshRunner", "10 fresh runner", e));
+            }
+        if (only.has("sets"))
+            try {
+                log("sets: release, promote and status of 1, 4 and 16 images");
+                const x = await benchSets(client);
+                figures.push(...setFigures(x));
+                raw.sets = x;
+            } catch (e) {
+                figures.push(errorFigure("sets", "9  sets of 1, 4 and 16 images", e));
+            }
+        if (only.has("pulumi"))
+            try {
+                const o = await benchPulumiOverhead(path.join(__dirname, ".."));
+                figures.push(...overheadFigures(o));
+                raw.pulumiOverhead = o;
+            } catch (e) {
+                figures.push(errorFigure("pulumi", "5  no-op pulumi up overhead", e));
+            }
+        if (only.has("releasePeers"))
+            try {
+                log(
+                    "release: ours vs buildah vs the naive docker pipeline, fresh 2 x 50 MiB context per run",
+                );
+                const rp = await benchReleasePeers(client, `127.0.0.1:5000/bench/peers-${run}`);
+                figures.push(...releasePeerFigures(rp));
+                raw.releasePeers = rp;
+            } catch (e) {
+                figures.push(errorFigure("releasePeers", "6  release vs peers", e));
+            }
         const large = largeImageBytes();
         if (large !== undefined) {
             try {
@@ -466,13 +396,14 @@ async function main(): Promise<number> {
                 figures.push(errorFigure("manyFiles", "10 100,000-file image", e));
             }
         }
-        try {
-            const x = await benchCrossPromote(localAuthCredential());
-            figures.push(...crossPromoteFigures(x));
-            raw.crossPromote = x;
-        } catch (e) {
-            figures.push(errorFigure("crossPromote", "7  copy between repositories", e));
-        }
+        if (only.has("crossPromote"))
+            try {
+                const x = await benchCrossPromote(localAuthCredential());
+                figures.push(...crossPromoteFigures(x));
+                raw.crossPromote = x;
+            } catch (e) {
+                figures.push(errorFigure("crossPromote", "7  copy between repositories", e));
+            }
     } finally {
         for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
         if (release) {

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "http";
 import { sizeText } from "../release";
 import {
     Credential,
@@ -13,6 +14,7 @@ import {
     CheckedReply,
     RegistryAuthError,
     RegistryDeadlineError,
+    RegistryError,
     RegistryProtocolError,
     RegistryUnavailableError,
     isTemporaryStatus,
@@ -29,6 +31,7 @@ import {
 } from "./limits";
 import { DEFAULT_RETRY, RetryOptions, RetryableError, describeNetworkError, withRetry } from "./retry";
 import { MetadataDeadline, Stall } from "./timing";
+import { headersOf, networkCause, sendFollowing } from "./transport";
 
 /*
  * The session: every request's way to a registry and back. It sends (with retries for temporary
@@ -162,6 +165,7 @@ export class Session {
         signal: AbortSignal,
         moved?: () => void,
     ): Promise<Reply> {
+        if (spec.method === "HEAD") return this.head(spec, auth, signal);
         let res: Response;
         try {
             res = await fetch(spec.url, {
@@ -177,25 +181,13 @@ export class Session {
             if (cause) throw new RetryableError(cause);
             throw e;
         }
-        const facts: CheckedReply = {
-            method: spec.method,
-            url: res.url || spec.url,
-            status: res.status,
-            // A reason phrase may carry C1 controls (obs-text): it reaches messages as is otherwise.
-            statusText: printable(res.statusText),
-            what: spec.what,
-            ...(spec.quoteBody ? { quoteBody: true } : {}),
-        };
+        const facts = this.facts(spec, res.url || spec.url, res.status, res.statusText);
         const limit = spec.limit ?? REPLY_LIMIT;
         const ok = res.status >= 200 && res.status < 300;
         let body: Buffer;
         try {
-            // A HEAD's Content-Length is the size of what it describes (a multi-GB blob), not a body.
             // A refusal's body only says why: its start is kept, never an error of its own.
-            body =
-                spec.method === "HEAD"
-                    ? Buffer.alloc(0)
-                    : await readCapped(res, ok ? limit.bytes : ERROR_BODY_BYTES, !ok, moved);
+            body = await readCapped(res, ok ? limit.bytes : ERROR_BODY_BYTES, !ok, moved);
         } catch (e) {
             if (e instanceof TooLarge) {
                 throw new RegistryProtocolError(
@@ -205,9 +197,43 @@ export class Session {
             }
             throw new RetryableError(describeNetworkError(e) ?? "response body interrupted");
         }
-        const reply: Reply = { ...facts, headers: res.headers, body };
-        if (isTemporaryStatus(res.status))
-            throw new RetryableError(`${res.status} ${reply.statusText}`, reply);
+        return this.replied({ ...facts, headers: res.headers, body });
+    }
+
+    /**
+     * A HEAD over node:http's keep-alive agent (fetch would close the connection after it: see
+     * sendFollowing). Its Content-Length is the size of what it describes (a multi-GB blob), not a body.
+     */
+    private async head(spec: RequestSpec, auth: string | undefined, signal: AbortSignal): Promise<Reply> {
+        let got: { res: IncomingMessage; url: URL };
+        try {
+            got = await sendFollowing("HEAD", spec.url, spec.headers ?? {}, auth, signal);
+        } catch (e) {
+            const cause = e instanceof RegistryError ? undefined : networkCause(e);
+            if (cause) throw new RetryableError(cause);
+            throw e;
+        }
+        got.res.resume();
+        const { statusCode, statusMessage } = got.res;
+        const facts = this.facts(spec, got.url.toString(), statusCode ?? 0, statusMessage ?? "");
+        return this.replied({ ...facts, headers: headersOf(got.res), body: Buffer.alloc(0) });
+    }
+
+    private facts(spec: RequestSpec, url: string, status: number, statusText: string): CheckedReply {
+        return {
+            method: spec.method,
+            url,
+            status,
+            // A reason phrase may carry C1 controls (obs-text): it reaches messages as is otherwise.
+            statusText: printable(statusText),
+            what: spec.what,
+            ...(spec.quoteBody ? { quoteBody: true } : {}),
+        };
+    }
+
+    private replied(reply: Reply): Reply {
+        if (isTemporaryStatus(reply.status))
+            throw new RetryableError(`${reply.status} ${reply.statusText}`, reply);
         return reply;
     }
 

@@ -216,8 +216,25 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  * another host, which must not see the registry's Authorization. Resolves at the last reply's headers,
  * with the URL it came from.
  */
-export async function getFollowing(
+export function getFollowing(
     url: string,
+    auth: string | undefined,
+    signal: AbortSignal,
+): Promise<{ res: http.IncomingMessage; url: URL }> {
+    return sendFollowing("GET", url, {}, auth, signal);
+}
+
+/**
+ * A bodiless request (GET or HEAD) following redirects with fetch's rules: same method, Authorization
+ * dropped once the request leaves the registry's origin, at most 20 hops. HEADs go this way rather than
+ * through fetch: undici closes the connection after every HEAD (nodejs/undici#258, for servers that
+ * send a body anyway), so each HEAD through fetch cost a new TCP connection, and a TLS handshake on
+ * https; node:http's keep-alive agent reuses the connection.
+ */
+export async function sendFollowing(
+    method: "GET" | "HEAD",
+    url: string,
+    headers: Record<string, string>,
     auth: string | undefined,
     signal: AbortSignal,
 ): Promise<{ res: http.IncomingMessage; url: URL }> {
@@ -225,19 +242,28 @@ export async function getFollowing(
     let authorization = auth;
     let last = { status: 0, statusText: "", url: at };
     for (let hop = 0; hop < 20; hop++) {
-        const res = await exchange(at, "GET", authorization ? { Authorization: authorization } : {}, signal);
+        const sent = authorization ? { ...headers, Authorization: authorization } : headers;
+        const res = await exchange(at, method, sent, signal);
         const location = res.headers.location;
         if (!REDIRECTS.has(res.statusCode ?? 0) || !location) return { res, url: at };
         res.resume();
         last = { status: res.statusCode ?? 0, statusText: printable(res.statusMessage ?? ""), url: at };
-        const next = checkedUrl(location, `GET ${url} was redirected to`, { base: at.toString() });
+        const next = checkedUrl(location, `${method} ${url} was redirected to`, { base: at.toString() });
         // Once off the registry's origin, never again: fetch's rule too.
         if (next.origin !== at.origin) authorization = undefined;
         at = next;
     }
-    throw new RegistryProtocolError(`GET ${url} redirected more than 20 times`, {
+    throw new RegistryProtocolError(`${method} ${url} redirected more than 20 times`, {
         ...last,
-        method: "GET",
+        method,
         url: last.url.toString(),
     });
+}
+
+/** A node:http reply's headers as fetch's Headers, as the session's replies carry them. */
+export function headersOf(res: http.IncomingMessage): Headers {
+    const headers = new Headers();
+    for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
+        headers.append(res.rawHeaders[i], res.rawHeaders[i + 1]);
+    return headers;
 }
