@@ -31,7 +31,7 @@ import {
 } from "./limits";
 import { DEFAULT_RETRY, RetryOptions, RetryableError, describeNetworkError, withRetry } from "./retry";
 import { MetadataDeadline, Stall } from "./timing";
-import { headersOf, networkCause, sendFollowing } from "./transport";
+import { headersOf, networkCause, readCappedMessage, sendFollowing } from "./transport";
 
 /*
  * The session: every request's way to a registry and back. It sends (with retries for temporary
@@ -165,7 +165,9 @@ export class Session {
         signal: AbortSignal,
         moved?: () => void,
     ): Promise<Reply> {
-        if (spec.method === "HEAD") return this.head(spec, auth, signal);
+        if (spec.body === undefined && (spec.method === "GET" || spec.method === "HEAD")) {
+            return this.read(spec, auth, signal, moved);
+        }
         let res: Response;
         try {
             res = await fetch(spec.url, {
@@ -182,12 +184,62 @@ export class Session {
             throw e;
         }
         const facts = this.facts(spec, res.url || spec.url, res.status, res.statusText);
-        const limit = spec.limit ?? REPLY_LIMIT;
         const ok = res.status >= 200 && res.status < 300;
-        let body: Buffer;
+        const body = await this.body(spec, facts, (limit) =>
+            readCapped(res, ok ? limit : ERROR_BODY_BYTES, !ok, moved),
+        );
+        return this.replied({ ...facts, headers: res.headers, body });
+    }
+
+    /**
+     * A GET or HEAD over node:http's keep-alive agent, following redirects as fetch would (see
+     * sendFollowing for why not fetch). A HEAD's Content-Length is the size of what it describes (a
+     * multi-GB blob), not a body.
+     */
+    private async read(
+        spec: RequestSpec,
+        auth: string | undefined,
+        signal: AbortSignal,
+        moved?: () => void,
+    ): Promise<Reply> {
+        let got: { res: IncomingMessage; url: URL };
         try {
-            // A refusal's body only says why: its start is kept, never an error of its own.
-            body = await readCapped(res, ok ? limit.bytes : ERROR_BODY_BYTES, !ok, moved);
+            got = await sendFollowing(
+                spec.method as "GET" | "HEAD",
+                spec.url,
+                spec.headers ?? {},
+                auth,
+                signal,
+            );
+        } catch (e) {
+            const cause = e instanceof RegistryError ? undefined : networkCause(e);
+            if (cause) throw new RetryableError(cause);
+            throw e;
+        }
+        const { res, url } = got;
+        const status = res.statusCode ?? 0;
+        // node:http hands the reason phrase over as latin1; fetch decoded its bytes as UTF-8, and so do we.
+        const reason = Buffer.from(res.statusMessage ?? "", "latin1").toString("utf8");
+        const facts = this.facts(spec, url.toString(), status, reason);
+        const ok = status >= 200 && status < 300;
+        const body =
+            spec.method === "HEAD"
+                ? (res.resume(), Buffer.alloc(0))
+                : await this.body(spec, facts, (limit) =>
+                      readCappedMessage(res, ok ? limit : ERROR_BODY_BYTES, !ok, moved),
+                  );
+        return this.replied({ ...facts, headers: headersOf(res), body });
+    }
+
+    /** A reply's body within the request's limit: a refusal's body only says why, so its start is kept. */
+    private async body(
+        spec: RequestSpec,
+        facts: CheckedReply,
+        read: (limit: number) => Promise<Buffer>,
+    ): Promise<Buffer> {
+        const limit = spec.limit ?? REPLY_LIMIT;
+        try {
+            return await read(limit.bytes);
         } catch (e) {
             if (e instanceof TooLarge) {
                 throw new RegistryProtocolError(
@@ -195,28 +247,8 @@ export class Session {
                     facts,
                 );
             }
-            throw new RetryableError(describeNetworkError(e) ?? "response body interrupted");
+            throw new RetryableError(networkCause(e) ?? "response body interrupted");
         }
-        return this.replied({ ...facts, headers: res.headers, body });
-    }
-
-    /**
-     * A HEAD over node:http's keep-alive agent (fetch would close the connection after it: see
-     * sendFollowing). Its Content-Length is the size of what it describes (a multi-GB blob), not a body.
-     */
-    private async head(spec: RequestSpec, auth: string | undefined, signal: AbortSignal): Promise<Reply> {
-        let got: { res: IncomingMessage; url: URL };
-        try {
-            got = await sendFollowing("HEAD", spec.url, spec.headers ?? {}, auth, signal);
-        } catch (e) {
-            const cause = e instanceof RegistryError ? undefined : networkCause(e);
-            if (cause) throw new RetryableError(cause);
-            throw e;
-        }
-        got.res.resume();
-        const { statusCode, statusMessage } = got.res;
-        const facts = this.facts(spec, got.url.toString(), statusCode ?? 0, statusMessage ?? "");
-        return this.replied({ ...facts, headers: headersOf(got.res), body: Buffer.alloc(0) });
     }
 
     private facts(spec: RequestSpec, url: string, status: number, statusText: string): CheckedReply {

@@ -4,7 +4,7 @@ import * as https from "https";
 import { Readable, Transform, TransformCallback, pipeline } from "stream";
 import { algorithmOf } from "./digest";
 import { RegistryProtocolError, printable } from "./errors";
-import { ERROR_BODY_BYTES } from "./limits";
+import { ERROR_BODY_BYTES, TooLarge } from "./limits";
 import { checkedUrl } from "./origin";
 import { describeNetworkError } from "./retry";
 import type { Stall } from "./timing";
@@ -186,6 +186,50 @@ export function readAll(res: http.IncomingMessage): Promise<Buffer> {
 }
 
 /**
+ * readCapped (limits.ts) for a node:http reply: at most `max` bytes; past the cap `truncate` keeps the
+ * first `max` (an error body), otherwise TooLarge. The connection is dropped either way, so the rest is
+ * never received. A reply cut short rejects like a reset.
+ */
+export function readCappedMessage(
+    res: http.IncomingMessage,
+    max: number,
+    truncate: boolean,
+    onChunk?: () => void,
+): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+        let settled = false;
+        const settle = (f: () => void): void => {
+            if (settled) return;
+            settled = true;
+            f();
+        };
+        if (!truncate && Number(res.headers["content-length"] ?? NaN) > max) {
+            res.destroy();
+            settle(() => reject(new TooLarge()));
+            return;
+        }
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        res.on("data", (c: Buffer) => {
+            if (settled) return;
+            onChunk?.();
+            chunks.push(c);
+            bytes += c.length;
+            if (bytes <= max) return;
+            res.destroy();
+            if (truncate) settle(() => resolve(Buffer.concat(chunks).subarray(0, max)));
+            else settle(() => reject(new TooLarge()));
+        });
+        res.on("end", () => settle(() => resolve(Buffer.concat(chunks))));
+        res.on("error", (e) => settle(() => reject(e)));
+        res.on("close", () => {
+            if (!res.complete)
+                settle(() => reject(Object.assign(new Error("reply cut short"), { code: "ECONNRESET" })));
+        });
+    });
+}
+
+/**
  * Reads at most ERROR_BODY_BYTES of a reply whose body only says something (a refusal, an upload's
  * answer), then lets the rest go.
  */
@@ -226,10 +270,11 @@ export function getFollowing(
 
 /**
  * A bodiless request (GET or HEAD) following redirects with fetch's rules: same method, Authorization
- * dropped once the request leaves the registry's origin, at most 20 hops. HEADs go this way rather than
- * through fetch: undici closes the connection after every HEAD (nodejs/undici#258, for servers that
- * send a body anyway), so each HEAD through fetch cost a new TCP connection, and a TLS handshake on
- * https; node:http's keep-alive agent reuses the connection.
+ * dropped once the request leaves the registry's origin, at most 20 hops. The session's GETs and HEADs
+ * go this way rather than through fetch: undici closes the connection after every HEAD
+ * (nodejs/undici#258, for servers that send a body anyway), so each HEAD cost a new TCP connection, and
+ * a TLS handshake on https, where node:http's keep-alive agent reuses it; and a process whose requests
+ * are all reads (a no-op `pulumi up`'s pin checks) never loads undici, ~0.2 s of CPU at its first fetch.
  */
 export async function sendFollowing(
     method: "GET" | "HEAD",
