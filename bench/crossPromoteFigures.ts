@@ -1,4 +1,4 @@
-import type { CrossPromoteResult } from "./crossPromote";
+import type { CrossPromoteResult, RepromoteResult } from "./crossPromote";
 import { Figure, list, ms, peerFailure } from "./measure";
 
 /** 7a-7d: copyImage against skopeo and docker across registries, mount vs full copy, re-promotion. */
@@ -66,8 +66,14 @@ export function crossPromoteFigures(x: CrossPromoteResult): Figure[] {
             `${s.full.median!.toFixed(2)} s [${list(s.full.seconds)}], [${s.full.bytesStreamed.join(", ")}] B streamed; ` +
             `repository A -> a fresh repository B each run, n=${s.mount.seconds.length} each, interleaved`,
     });
-    const r = x.repromote;
-    out.push({
+    out.push(repromoteFigure(x.repromote));
+    return out;
+}
+
+/** 7d: re-promotion to a target that already has the digest, with each side's requests of one run. */
+export function repromoteFigure(r: RepromoteResult): Figure {
+    const sent = (xs: string[]): string => `${xs.length} (${xs.join(", ")})`;
+    return {
         id: "crossPromote.repromote",
         name: "7d re-promote (target has it): copyImage / bare GET+PUT",
         value: r.ratio,
@@ -77,7 +83,7 @@ export function crossPromoteFigures(x: CrossPromoteResult): Figure[] {
         detail:
             `copyImage with a new tag median ${ms(r.copy.median!)} (min ${ms(Math.min(...r.copy.seconds))}; ` +
             `alreadyPresent and 0 B every run=${r.alreadyPresent}) vs ${r.requestsNote} median ${ms(r.bare.median!)} ` +
-            `(min ${ms(Math.min(...r.bare.seconds))}); n=${r.copy.seconds.length} each, interleaved, after one warm-up`,
-    });
-    return out;
+            `(min ${ms(Math.min(...r.bare.seconds))}); n=${r.copy.seconds.length} each, interleaved, after one warm-up; ` +
+            `requests per run: copyImage ${sent(r.copyRequests)}, bare ${sent(r.bareRequests)}`,
+    };
 }

@@ -3,9 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Credential, RegistryClient } from "../src/registry";
-import { benchCrossPromote } from "./crossPromote";
+import { benchCrossPromote, benchRepromote } from "./crossPromote";
 import { benchFreshRunner, freshRunnerFigures } from "./freshRunner";
-import { crossPromoteFigures } from "./crossPromoteFigures";
+import { crossPromoteFigures, repromoteFigure } from "./crossPromoteFigures";
 import { deleteRepoManifests, errorFigure, Figure, list, log, ms, peerFailure, seconds } from "./measure";
 import { benchLargeImage, largeImageFigures } from "./largeImage";
 import { benchManyFiles, manyFilesFigures } from "./manyFiles";
@@ -271,15 +271,17 @@ const GROUPS = [
     "pulumi",
     "releasePeers",
     "crossPromote",
+    "repromote",
 ] as const;
 
 /**
  * `--only <group>[,<group>…]`: run just those figure groups (`release` is figures 1-3, `pulumi` 5,
- * `releasePeers` 6, `crossPromote` 7); default all. `--large` and `--many-files` add theirs either way.
+ * `releasePeers` 6, `crossPromote` 7, `repromote` 7d alone); default all but `repromote`, which
+ * `crossPromote` already holds. `--large` and `--many-files` add theirs either way.
  */
 function selectedGroups(): Set<string> {
     const i = process.argv.indexOf("--only");
-    if (i < 0) return new Set(GROUPS);
+    if (i < 0) return new Set(GROUPS.filter((g) => g !== "repromote"));
     const names = (process.argv[i + 1] ?? "").split(",").filter((n) => n !== "");
     const bad = names.filter((n) => !(GROUPS as readonly string[]).includes(n));
     if (names.length === 0 || bad.length > 0) {
@@ -403,6 +405,14 @@ async function main(): Promise<number> {
                 raw.crossPromote = x;
             } catch (e) {
                 figures.push(errorFigure("crossPromote", "7  copy between repositories", e));
+            }
+        if (only.has("repromote"))
+            try {
+                const r = await benchRepromote(localAuthCredential());
+                figures.push(repromoteFigure(r));
+                raw.repromote = r;
+            } catch (e) {
+                figures.push(errorFigure("repromote", "7d re-promote", e));
             }
     } finally {
         for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
