@@ -21,7 +21,9 @@ function program() {
     require("@pulumi/pulumi").log.info(
         `image-release: running src/ through ts-node (${why}); \`npm run build\` makes the next start faster`,
     );
-    require("ts-node").register({ project: path.join(root, "tsconfig.json") });
+    // Pulumi's own switch for its ts-node, honoured here as Pulumi would (`typescript: false` turns it off).
+    const transpileOnly = process.env.PULUMI_NODEJS_TRANSPILE_ONLY === "true" ? true : undefined;
+    require("ts-node").register({ project: path.join(root, "tsconfig.json"), transpileOnly });
     return require(source);
 }
 

@@ -104,6 +104,26 @@ describe("bin/program.js: dist/ while its stamp matches src/, else src/ through 
         );
     });
 
+    it("PULUMI_NODEJS_TRANSPILE_ONLY=true skips that type-check, as it does for Pulumi's own ts-node", () => {
+        write("src/typo.ts", "export const n: number = 'not a number';\n");
+        write("src/program.ts", 'import "./typo";\nconst from: string = "from src";\nexport = from;\n');
+        const out = execFileSync(
+            "node",
+            ["-e", 'process.stdout.write("\\nprogram: " + require("./bin/program.js"))'],
+            {
+                cwd: project,
+                encoding: "utf8",
+                env: { ...env, PULUMI_NODEJS_TRANSPILE_ONLY: "true" },
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        ).split("\n");
+        assert.strictEqual(out[out.length - 1], "program: from src");
+        assert.throws(
+            () => run(),
+            (e: Error & { stderr?: string }) => /TS2322/.test(e.stderr ?? ""),
+        );
+    });
+
     it("the stamp covers every file under src/ except a node_modules, and the tsconfig files", () => {
         const before = stamp();
         write("src/policy/pack/node_modules/x/index.js", "module.exports = 1;\n");
