@@ -1,4 +1,5 @@
 import { randomBytes } from "crypto";
+import * as diagnostics from "diagnostics_channel";
 import * as fs from "fs";
 import { Readable } from "stream";
 import * as zlib from "zlib";
@@ -152,6 +153,9 @@ export interface SameRegistryResult {
 export interface RepromoteResult {
     copy: Samples;
     bare: Samples;
+    /** HTTP requests of one run, "METHOD registry" each, in the order they were sent. */
+    copyRequests: string[];
+    bareRequests: string[];
     /** copyImage median over bare GET+PUT median. */
     ratio: number;
     alreadyPresent: boolean;
@@ -291,6 +295,28 @@ async function sameRegistry(
     return { mount, full, speedup: full.median! / mount.median! };
 }
 
+/** The HTTP requests `run` sends (fetch's and node:http's alike), as "METHOD host:port". */
+async function requestsOf(run: () => Promise<unknown>): Promise<string[]> {
+    const seen: string[] = [];
+    const onFetch = (m: unknown): void => {
+        const r = (m as { request: { method: string; origin: string } }).request;
+        seen.push(`${r.method} ${new URL(r.origin).host}`);
+    };
+    const onHttp = (m: unknown): void => {
+        const r = (m as { request: { method: string; host: string } }).request;
+        seen.push(`${r.method} ${r.host}`);
+    };
+    diagnostics.subscribe("undici:request:create", onFetch);
+    diagnostics.subscribe("http.client.request.start", onHttp);
+    try {
+        await run();
+    } finally {
+        diagnostics.unsubscribe("undici:request:create", onFetch);
+        diagnostics.unsubscribe("http.client.request.start", onHttp);
+    }
+    return seen;
+}
+
 /** The target already holds the digest: copyImage (fresh tag each run) vs a bare GET + PUT. */
 async function repromote(
     client: RegistryClient,
@@ -306,6 +332,12 @@ async function repromote(
     // One untimed round of each warms the connection pool and the registry's caches for both.
     const warm = await copyImage(client, { from: src.repo, to, digest: src.digest, tags: ["warm-copy"] });
     await bareGetPut(src.repo, to, src.digest, "warm-bare", credential);
+    const copyRequests = await requestsOf(() =>
+        copyImage(client, { from: src.repo, to, digest: src.digest, tags: ["counted-copy"] }),
+    );
+    const bareRequests = await requestsOf(() =>
+        bareGetPut(src.repo, to, src.digest, "counted-bare", credential),
+    );
     const copy: Samples = { seconds: [] };
     const bare: Samples = { seconds: [] };
     let alreadyPresent = warm.alreadyPresent;
@@ -325,6 +357,8 @@ async function repromote(
         copy,
         bare,
         ratio: copy.median! / bare.median!,
+        copyRequests,
+        bareRequests,
         alreadyPresent,
         requestsNote: "bare = GET index from 5000 + PUT tag to 5001",
     };
@@ -346,6 +380,22 @@ class CountingClient extends RegistryClient {
 
     streamedInto(repo: string): number {
         return this.streamed.get(repo) ?? 0;
+    }
+}
+
+/** 7d alone (`--only repromote`): one fresh 2-arch source, re-promoted into 5001 `runs` times. */
+export async function benchRepromote(credential: Credential, runs = 25): Promise<RepromoteResult> {
+    const client = new CountingClient(credential);
+    const prefix = `bench/xpromote-${randomBytes(4).toString("hex")}`;
+    const cleanup = new Map<string, string[]>();
+    try {
+        const shared = `${SOURCE_REGISTRY}/${prefix}-shared`;
+        const src = await pushFreshSource(client, shared);
+        cleanup.set(shared, src.manifestDigests);
+        log("re-promotion to a target that already has the digest: copyImage vs bare GET+PUT");
+        return await repromote(client, credential, src, prefix, runs, cleanup);
+    } finally {
+        for (const [repo, digests] of cleanup) await deleteRepoManifests(client, repo, digests);
     }
 }
 

@@ -3,26 +3,18 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Credential, RegistryClient } from "../src/registry";
-import { benchCrossPromote } from "./crossPromote";
-import {
-    crossPromoteFigures,
-    errorFigure,
-    overheadFigures,
-    promoteFigures,
-    releaseFigures,
-    releasePeerFigures,
-    setFigures,
-    statusFigures,
-} from "./figures";
+import { benchCrossPromote, benchRepromote } from "./crossPromote";
+import { crossPromoteFigures, repromoteFigure } from "./crossPromoteFigures";
+import { promoteFigures, releaseFigures, releasePeerFigures, setFigures, statusFigures } from "./figures";
 import { benchFreshRunner, freshRunnerFigures } from "./freshRunner";
-import { deleteRepoManifests, Figure, log, seconds } from "./measure";
+import { deleteRepoManifests, errorFigure, Figure, log, seconds } from "./measure";
 import { largeImageFigures, largeImageTable, largeSizes } from "./largeFigures";
 import { benchLargeImages, LargeImageResult } from "./largeImage";
 import { benchManyFiles, manyFilesFigures } from "./manyFiles";
 import { writeContext } from "./payload";
 import { benchPromote, removeLocal } from "./promote";
 import { benchRelease, ReleaseBenchResult } from "./release";
-import { benchPulumiOverhead } from "./pulumiOverhead";
+import { benchPulumiOverhead, overheadFigures } from "./pulumiOverhead";
 import { benchReleasePeers } from "./releasePeers";
 import { benchSets } from "./sets";
 import { benchStatus } from "./status";
@@ -73,7 +65,10 @@ function largeImageSizes(): number[] | undefined {
     return i < 0 ? undefined : largeSizes(process.argv[i + 1]);
 }
 
-/** The figure groups `--only` names: 1-3, 4, 5, 6, 7, 8 (with --large), 9, 10 and 10a/b (with --many-files). */
+/**
+ * The figure groups `--only` names: 1-3, 4, 5, 6, 7, 8 (with --large), 9, 10 and 10a/b (with
+ * --many-files), and `repromote`: 7d alone, with each side's requests (7 holds 7d too).
+ */
 const GROUPS = [
     "release",
     "status",
@@ -84,12 +79,16 @@ const GROUPS = [
     "sets",
     "freshRunner",
     "manyFiles",
+    "repromote",
 ] as const;
 
-/** `--only <group,...>`: run just these groups (default: every group; large and manyFiles need their flag). */
+/**
+ * `--only <group,...>`: run just these groups (default: every group but repromote, which copy holds;
+ * large and manyFiles need their flag).
+ */
 function onlyGroups(): (group: string) => boolean {
     const i = process.argv.indexOf("--only");
-    if (i < 0) return () => true;
+    if (i < 0) return (g) => g !== "repromote";
     const asked = (process.argv[i + 1] ?? "").split(",");
     const bad = asked.filter((g) => !(GROUPS as readonly string[]).includes(g));
     if (bad.length > 0 || asked.length === 0) {
@@ -231,6 +230,15 @@ async function main(): Promise<number> {
                 const x = await benchCrossPromote(localAuthCredential());
                 figures.push(...crossPromoteFigures(x));
                 raw.crossPromote = x;
+            },
+        },
+        {
+            name: "repromote",
+            error: ["repromote", "7d re-promote"],
+            run: async () => {
+                const r = await benchRepromote(localAuthCredential());
+                figures.push(repromoteFigure(r));
+                raw.repromote = r;
             },
         },
     ];

@@ -90,3 +90,21 @@ export function throwawayKey(): SigningKey {
         .toString();
     return parsePrivateKey(pem, undefined, "bench key");
 }
+
+export const list = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(", ");
+
+export function errorFigure(id: string, name: string, e: unknown): Figure {
+    return {
+        id,
+        name,
+        value: NaN,
+        display: "ERROR",
+        goal: "-",
+        pass: false,
+        detail: (e as Error).message,
+    };
+}
+
+export function peerFailure(id: string, name: string, failure: string): Figure {
+    return errorFigure(id, name, new Error(`cannot run here: ${failure}`));
+}

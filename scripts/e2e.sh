@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 STATE_DIR="${IMAGE_RELEASE_STATE_DIR:-/var/tmp/image-release-local}"
 bash scripts/local-up.sh
 bash scripts/cluster-up.sh
+# The stacks' program starts from dist/ when it was built from this src/ (bin/program.js): build it once
+# here, so no `pulumi up` of the suite type-checks src/ again (copyCheckout copies dist/ too).
+npm run build >/dev/null
 # shellcheck source=toolchain/env.sh
 . scripts/toolchain/env.sh
 export KUBECONFIG="$STATE_DIR/cluster/kubeconfig"

@@ -91,20 +91,25 @@ export async function checkPin(
     deps: { client: Pick<RegistryClient, "verify"> },
 ): Promise<VerifiedPin> {
     const refs = o.repositories.map((r) => `${r}@${o.digest}`);
+    const rule = o.signature;
+    // The overloads hand a whole client to every call that gives a signature rule.
+    const client = deps.client as RegistryClient;
+    // The signature lives beside the image, in the repository the digest is found in. With one
+    // repository that is known already, so its reads go out with the image's; the image's refusal still
+    // comes first, and the signature counts only for an image the registry holds.
+    const signatureIn = (r: SignatureRule, repository: string) =>
+        step("signature", () => requiredSignature(client, r.policy, r.root, repository, o.digest));
+    const early =
+        rule !== undefined && o.repositories.length === 1 ? signatureIn(rule, o.repositories[0]) : undefined;
+    early?.catch(() => undefined);
     const held = await step("registry", () => verifyFirstHolder(deps.client, refs, o.platforms));
     const pin: VerifiedPin = {
         digest: o.digest,
         repository: o.repositories[held.index],
         description: held.description,
     };
-    const rule = o.signature;
     if (rule === undefined) return pin;
-    // The overloads hand a whole client to every call that gives a signature rule.
-    const client = deps.client as RegistryClient;
-    // The signature lives beside the image: in the repository the digest was just found in.
-    const signature = await step("signature", () =>
-        requiredSignature(client, rule.policy, rule.root, pin.repository, o.digest),
-    );
+    const signature = await (early ?? signatureIn(rule, pin.repository));
     return signature ? { ...pin, signature } : pin;
 }
 

@@ -23,7 +23,7 @@ export function loadModule<T>(modulePath: string): T {
     // The path recorded in the state may be another checkout's (a destroy run from CI, a moved repo):
     // then the same module of the project being run, as source or as the installed package, will do.
     const name = modulePath.split(/[\\/]/).pop() ?? "";
-    // The engine runs the provider in the directory of Pulumi.yaml's `main` (e.g. `<project>/src`), so the
+    // The engine runs the provider in the directory of Pulumi.yaml's `main` (e.g. `<project>/bin`), so the
     // project is the cwd or one of its parents: look for its `src/<name>` and installed package in each.
     const dirs: string[] = [];
     for (let d = process.cwd(); !dirs.includes(d); d = paths.dirname(d)) dirs.push(d);

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "http";
 import { sizeText } from "../release";
 import {
     Credential,
@@ -13,6 +14,7 @@ import {
     CheckedReply,
     RegistryAuthError,
     RegistryDeadlineError,
+    RegistryError,
     RegistryProtocolError,
     RegistryUnavailableError,
     isTemporaryStatus,
@@ -29,6 +31,7 @@ import {
 } from "./limits";
 import { DEFAULT_RETRY, RetryOptions, RetryableError, describeNetworkError, withRetry } from "./retry";
 import { MetadataDeadline, Stall } from "./timing";
+import { headersOf, networkCause, readCappedMessage, sendFollowing } from "./transport";
 
 /*
  * The session: every request's way to a registry and back. It sends (with retries for temporary
@@ -162,6 +165,9 @@ export class Session {
         signal: AbortSignal,
         moved?: () => void,
     ): Promise<Reply> {
+        if (spec.body === undefined && (spec.method === "GET" || spec.method === "HEAD")) {
+            return this.read(spec, auth, signal, moved);
+        }
         let res: Response;
         try {
             res = await fetch(spec.url, {
@@ -177,25 +183,63 @@ export class Session {
             if (cause) throw new RetryableError(cause);
             throw e;
         }
-        const facts: CheckedReply = {
-            method: spec.method,
-            url: res.url || spec.url,
-            status: res.status,
-            // A reason phrase may carry C1 controls (obs-text): it reaches messages as is otherwise.
-            statusText: printable(res.statusText),
-            what: spec.what,
-            ...(spec.quoteBody ? { quoteBody: true } : {}),
-        };
-        const limit = spec.limit ?? REPLY_LIMIT;
+        const facts = this.facts(spec, res.url || spec.url, res.status, res.statusText);
         const ok = res.status >= 200 && res.status < 300;
-        let body: Buffer;
+        const body = await this.body(spec, facts, (limit) =>
+            readCapped(res, ok ? limit : ERROR_BODY_BYTES, !ok, moved),
+        );
+        return this.replied({ ...facts, headers: res.headers, body });
+    }
+
+    /**
+     * A GET or HEAD over node:http's keep-alive agent, following redirects as fetch would (see
+     * sendFollowing for why not fetch). A HEAD's Content-Length is the size of what it describes (a
+     * multi-GB blob), not a body.
+     */
+    private async read(
+        spec: RequestSpec,
+        auth: string | undefined,
+        signal: AbortSignal,
+        moved?: () => void,
+    ): Promise<Reply> {
+        let got: { res: IncomingMessage; url: URL };
         try {
-            // A HEAD's Content-Length is the size of what it describes (a multi-GB blob), not a body.
-            // A refusal's body only says why: its start is kept, never an error of its own.
-            body =
-                spec.method === "HEAD"
-                    ? Buffer.alloc(0)
-                    : await readCapped(res, ok ? limit.bytes : ERROR_BODY_BYTES, !ok, moved);
+            got = await sendFollowing(
+                spec.method as "GET" | "HEAD",
+                spec.url,
+                spec.headers ?? {},
+                auth,
+                signal,
+            );
+        } catch (e) {
+            const cause = e instanceof RegistryError ? undefined : networkCause(e);
+            if (cause) throw new RetryableError(cause);
+            throw e;
+        }
+        const { res, url } = got;
+        const status = res.statusCode ?? 0;
+        // node:http hands the reason phrase over as latin1; fetch decoded its bytes as UTF-8, and so do we.
+        const reason = Buffer.from(res.statusMessage ?? "", "latin1").toString("utf8");
+        const facts = this.facts(spec, url.toString(), status, reason);
+        const ok = status >= 200 && status < 300;
+        const body =
+            spec.method === "HEAD"
+                ? (res.resume(), Buffer.alloc(0))
+                : await this.body(spec, facts, (limit) =>
+                      readCappedMessage(res, ok ? limit : ERROR_BODY_BYTES, !ok, moved),
+                  );
+        return this.replied({ ...facts, headers: headersOf(res), body });
+    }
+
+    /** A reply's body within the request's limit: a refusal's body only says why, so its start is kept. */
+    private async body(
+        spec: RequestSpec,
+        facts: CheckedReply,
+        read: (limit: number) => Promise<Buffer>,
+    ): Promise<Buffer> {
+        const limit = spec.limit ?? REPLY_LIMIT;
+        try {
+            return await read(limit.bytes);
         } catch (e) {
             if (e instanceof TooLarge) {
                 throw new RegistryProtocolError(
@@ -203,11 +247,25 @@ export class Session {
                     facts,
                 );
             }
-            throw new RetryableError(describeNetworkError(e) ?? "response body interrupted");
+            throw new RetryableError(networkCause(e) ?? "response body interrupted");
         }
-        const reply: Reply = { ...facts, headers: res.headers, body };
-        if (isTemporaryStatus(res.status))
-            throw new RetryableError(`${res.status} ${reply.statusText}`, reply);
+    }
+
+    private facts(spec: RequestSpec, url: string, status: number, statusText: string): CheckedReply {
+        return {
+            method: spec.method,
+            url,
+            status,
+            // A reason phrase may carry C1 controls (obs-text): it reaches messages as is otherwise.
+            statusText: printable(statusText),
+            what: spec.what,
+            ...(spec.quoteBody ? { quoteBody: true } : {}),
+        };
+    }
+
+    private replied(reply: Reply): Reply {
+        if (isTemporaryStatus(reply.status))
+            throw new RetryableError(`${reply.status} ${reply.statusText}`, reply);
         return reply;
     }
 

@@ -6,7 +6,7 @@ import { loadModule } from "../../src/providers";
 
 // A state's serialized provider names the module path of the checkout that created it. When that
 // checkout is gone, the project being run must serve: the engine runs the provider from the directory
-// of Pulumi.yaml's `main` (`<project>/src`), so the project is the cwd or one of its parents.
+// of Pulumi.yaml's `main` (`<project>/bin`, or `<project>/src` for a main there), so the project is the cwd or one of its parents.
 describe("loadModule falls back to the running project", () => {
     let project: string;
     let saved: string;
@@ -14,6 +14,7 @@ describe("loadModule falls back to the running project", () => {
         saved = process.cwd();
         project = fs.mkdtempSync(path.join(os.tmpdir(), "loader-"));
         fs.mkdirSync(path.join(project, "src", "registry"), { recursive: true });
+        fs.mkdirSync(path.join(project, "bin"));
         fs.writeFileSync(path.join(project, "src", "registry", "index.js"), "exports.where = 'project';\n");
     });
     after(() => {
@@ -23,7 +24,8 @@ describe("loadModule falls back to the running project", () => {
 
     const rows = [
         { cwd: ".", why: "cwd is the project root" },
-        { cwd: "src", why: "cwd is the program's directory, as under the engine" },
+        { cwd: "bin", why: "cwd is the program's directory (bin/program.js), as under the engine" },
+        { cwd: "src", why: "cwd is src/, the program's directory of a project that runs src/program.ts" },
     ];
     for (const r of rows) {
         it(r.why, () => {
