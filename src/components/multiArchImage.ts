@@ -212,6 +212,30 @@ export function defaultSourceDateEpoch(context: string, env: NodeJS.ProcessEnv =
     return sourceDateEpoch(env, raw !== undefined && raw !== "" ? 0 : contextCommitInfo(context).commitTime);
 }
 
+/** The args multiArchImageProblems judges, checked again once their Outputs resolve. */
+function checkedPart(args: MultiArchImageArgs) {
+    return {
+        context: args.context,
+        dockerfile: args.dockerfile,
+        repository: args.repository,
+        version: args.version,
+        gitSha: args.gitSha,
+        platforms: args.platforms,
+        buildArgs: args.buildArgs,
+        channel: args.channel,
+        allowLatest: args.allowLatest,
+        builders: args.builders,
+    };
+}
+
+/** The builders input, only when the arg is given: an image without builders keeps the inputs it had. */
+function buildersInput(
+    given: unknown,
+    checked: pulumi.Output<{ builders?: Record<string, string> }>,
+): { builders?: pulumi.Output<Record<string, string>> } {
+    return given === undefined ? {} : { builders: checked.apply((c) => c.builders ?? {}) };
+}
+
 /** Builds once, pushes one OCI index and its whole tag set (all the same digest). */
 export class MultiArchImage extends pulumi.ComponentResource {
     public readonly digest: pulumi.Output<string>;
@@ -230,23 +254,7 @@ export class MultiArchImage extends pulumi.ComponentResource {
         super("image-release:image:MultiArchImage", name, {}, opts);
         // Args that are Outputs skip the constructor's check; they get the same rules (and the same error)
         // once known, before anything derived from them reaches the engine.
-        const checked = checkedArgs(
-            "MultiArchImage",
-            name,
-            {
-                context: args.context,
-                dockerfile: args.dockerfile,
-                repository: args.repository,
-                version: args.version,
-                gitSha: args.gitSha,
-                platforms: args.platforms,
-                buildArgs: args.buildArgs,
-                channel: args.channel,
-                allowLatest: args.allowLatest,
-                builders: args.builders,
-            },
-            multiArchImageProblems,
-        );
+        const checked = checkedArgs("MultiArchImage", name, checkedPart(args), multiArchImageProblems);
         const dockerfile = checked.apply((c) => c.dockerfile ?? "Dockerfile");
         const buildArgs = checked.apply((c) => c.buildArgs ?? {});
         const epoch =
@@ -286,7 +294,7 @@ export class MultiArchImage extends pulumi.ComponentResource {
                 contextHash: this.contextHash,
                 credentials: args.credentials ? pulumi.secret(args.credentials) : undefined,
                 onlyIfHighest: args.onlyIfHighest,
-                ...(args.builders !== undefined ? { builders: checked.apply((c) => c.builders ?? {}) } : {}),
+                ...buildersInput(args.builders, checked),
             },
             { parent: this },
         );
