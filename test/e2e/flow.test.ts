@@ -288,7 +288,7 @@ describe("e2e: the README's flows under a real pulumi up", function () {
         });
         assert.strictEqual(up.outputs.digest.value, d1);
         assert.ok(
-            up.stdout.includes(`Policies:\n    ✅ image-release@v4.0.0 (local: ${pack})\n`),
+            up.stdout.includes(`Policies:\n    ✅ image-release@v5.0.0 (local: ${pack})\n`),
             `no passing policy report in:\n${up.stdout}`,
         );
         assert.strictEqual(deploymentImage(r.namespaces.prod), `${repo}@${d1}`);
@@ -312,7 +312,7 @@ describe("e2e: the README's flows under a real pulumi up", function () {
         const before = await registryTags(repo);
         const refused = await expectFailure(stacks.dev.preview({ onOutput: log, policyPacks: [pack] }));
         const report = [
-            `    ❌ image-release@v4.0.0 (local: ${pack})`,
+            `    ❌ image-release@v5.0.0 (local: ${pack})`,
             "        - [mandatory]  oci-labels-present  (pulumi-nodejs:dynamic:Resource: hello-image)",
             "          MultiArchImage carries the source, revision and version OCI labels.",
             "          MultiArchImage is missing OCI label(s) org.opencontainers.image.source",
