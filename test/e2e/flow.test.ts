@@ -24,7 +24,7 @@ import {
     uniqueRun,
     VERIFIER,
 } from "./harness";
-import { blobFile, collectAndServe, pullAll, snapshotRepositories } from "./registryGc";
+import { blobFile, collectAndServe, pullAll, snapshotRepository } from "./registryGc";
 import { pushTestImage } from "../fixtures/registry/testImage";
 
 /**
@@ -481,7 +481,7 @@ describe("e2e: the README's flows under a real pulumi up", function () {
             "data",
         );
         const started = Date.now();
-        const root = snapshotRepositories(storage, name.split("/")[0]);
+        const root = snapshotRepository(storage, name);
         assert.deepStrictEqual(
             extraBlobs.filter((b) => !fs.existsSync(blobFile(root, b))),
             [],

@@ -32,11 +32,11 @@ function links(dir: string): string[] {
     return out;
 }
 
-/** Copies `repositories/<top>` of `storage` and every blob it links into a new storage root. */
-export function snapshotRepositories(storage: string, top: string): string {
+/** Copies `repositories/<name>` of `storage` and every blob it links into a new storage root. */
+export function snapshotRepository(storage: string, name: string): string {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "image-release-e2e-registry-"));
-    const from = path.join(storage, V2, "repositories", top);
-    fs.cpSync(from, path.join(root, V2, "repositories", top), { recursive: true });
+    const from = path.join(storage, V2, "repositories", name);
+    fs.cpSync(from, path.join(root, V2, "repositories", name), { recursive: true });
     for (const digest of new Set(links(from))) {
         const src = blobFile(storage, digest);
         if (!fs.existsSync(src)) continue;
@@ -67,7 +67,10 @@ export async function collectAndServe(root: string): Promise<OwnedRegistry> {
             "",
         ].join("\n"),
     );
-    const collected = execFileSync("docker-registry", ["garbage-collect", config], { encoding: "utf8" });
+    const collected = execFileSync("docker-registry", ["garbage-collect", config], {
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+    });
     const server: ChildProcess = spawn("docker-registry", ["serve", config], { stdio: "ignore" });
     const host = `127.0.0.1:${port}`;
     for (let i = 0; i < 80; i++) {
