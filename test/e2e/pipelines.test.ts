@@ -239,6 +239,7 @@ describe("e2e: the GitLab pipeline (examples/ci/gitlab) under gitlab-ci-local: m
 
         await new Promise((res) => setTimeout(res, SOAK * 1000));
         git(dir, ["checkout", "-q", "main"]);
+        fs.writeFileSync(path.join(origin, "push-log"), "");
         const v = await pipeline("schedule verify: check staging, propose", {
             CI_PIPELINE_SOURCE: "schedule",
             IMAGE_RELEASE_SCHEDULE: "verify",
@@ -265,10 +266,10 @@ describe("e2e: the GitLab pipeline (examples/ci/gitlab) under gitlab-ci-local: m
 
     it("(b) a merge of a broken release: the deploy job rolls staging back and checks it while every request is answered by the old Pods; the rollback is pushed, nothing is proposed", async () => {
         git(dir, ["checkout", "-q", "main"]);
-        fs.writeFileSync(path.join(origin, "push-log"), "");
         const before = originBranches();
         pinStaging("1.6.0");
         const m = merge("Promote 1.6.0 to staging");
+        fs.writeFileSync(path.join(origin, "push-log"), "");
         merges.b = m.after;
         const traffic = load(serviceUrl(r.namespaces.staging, "hello"), 10, 2000);
         const p = await pipeline(
