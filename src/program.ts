@@ -1,9 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PinnedDeployment, PinnedJob, releaseStack, ReleaseStack, StackImage } from "./components";
-import { Refusal } from "./flows";
-import { DirtyTreeError } from "./release";
-import { StackConfigError } from "./stackconfig";
+import {
+    PinnedDeployment,
+    PinnedJob,
+    programError,
+    releaseStack,
+    ReleaseStack,
+    StackImage,
+} from "./components";
 
 /** The example app's name: its Deployment and, in a single-image stack file, its image. */
 const APP = "hello";
@@ -123,16 +127,13 @@ async function configure(): Promise<Record<string, unknown>> {
 /**
  * Refusals of the stack's own config (a dirty build context, a pin the registry refuses) are the
  * user's to fix: they reach the engine as a RunError, which prints the message alone, without a
- * Node.js stack trace.
+ * Node.js stack trace; anything else with its stack as text (components/engineErrors says why).
  */
 async function run(): Promise<Record<string, unknown>> {
     try {
         return await configure();
     } catch (e) {
-        if (e instanceof StackConfigError || e instanceof DirtyTreeError || e instanceof Refusal) {
-            throw new pulumi.RunError(e.message);
-        }
-        throw e;
+        throw programError(e);
     }
 }
 

@@ -48,6 +48,7 @@ export { ANNOTATION_TIMEOUT_SECONDS, rolloutTimeout } from "./rolloutTimeout";
 /** @internal */
 export { withRolloutTimeout } from "./rolloutTimeout";
 export { ReleaseStack, releaseStack, ReleaseStackOptions, StackImage } from "./releaseStack";
+export { messageOnly, programError, resourceRefusal } from "./engineErrors";
 /** @internal */
 export { pinStackWorkloads, StackPin, standInDigest, withRealDigests } from "./stackPins";
 export { AdmissionInput, admissionPolicy, AdmittedPin } from "./admissionPolicy";

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { checkPin, PinRefusal, pullSources, VerifiedPin } from "../flows";
+import { resourceRefusal } from "./engineErrors";
 import {
     ImageDescription,
     normalizePlatform,
@@ -71,7 +72,7 @@ export async function verifyPin(
     if (given.pin !== undefined) {
         const why = pinMismatch(c, given.pin);
         if (why === undefined) return given.pin;
-        throw new pulumi.ResourceError(
+        throw resourceRefusal(
             `PinnedDeployment "${name}": verifiedPin does not vouch for ${c.repository}@${c.digest}: ${why}`,
             resource,
         );
@@ -84,6 +85,6 @@ export async function verifyPin(
             { client },
         );
     } catch (err) {
-        throw new pulumi.ResourceError(verificationFailure(name, err), resource);
+        throw resourceRefusal(verificationFailure(name, err), resource);
     }
 }

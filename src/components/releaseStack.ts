@@ -13,6 +13,7 @@ import { RegistryClient } from "../registry";
 import { admissionPolicy } from "./admissionPolicy";
 import { ChannelTag } from "./channelTag";
 import { DEFAULT_PULL_SECRET_NAME } from "./pullSecret";
+import { programError } from "./engineErrors";
 import { projectRoot, secretConfigKeys, stackConfigRecord, workloadOptions } from "./stackEnvironment";
 import { builtImage, pinnedImage, StackImage } from "./stackImages";
 import { rolloutTimeout } from "./rolloutTimeout";
@@ -204,6 +205,15 @@ function channelTags(cfg: StackImageConfig, images: StackImage[], workloads: pul
  * ```
  */
 export async function releaseStack(o: ReleaseStackOptions = {}): Promise<ReleaseStack> {
+    try {
+        return await stackOf(o);
+    } catch (e) {
+        // A refusal stops the preview with its message alone (engineErrors: and fast).
+        throw programError(e);
+    }
+}
+
+async function stackOf(o: ReleaseStackOptions): Promise<ReleaseStack> {
     const stack = pulumi.getStack();
     const root = projectRoot();
     const config = stackConfigRecord();
