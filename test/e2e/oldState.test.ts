@@ -237,7 +237,8 @@ describe("e2e: a dev stack deployed before src/build became src/builder still up
         const image = await exported();
         assert.strictEqual(serializedProvider(image.outputs), oldProvider);
         assert.strictEqual(providerRoot(serializedProvider(image.inputs)), dir);
-        assert.ok(serializedProvider(image.inputs).includes(`"${dir}/src/builder"`));
+        // Today's program runs from its build (scripts/e2e.sh runs npm run build; bin/program.js).
+        assert.ok(serializedProvider(image.inputs).includes(`"${dir}/dist/builder"`));
     });
 
     it("destroy: the old serialized provider deletes the image; the Deployment goes, every tag stays", async () => {
@@ -284,7 +285,7 @@ describe("e2e: a dev stack deployed before src/build became src/builder still up
         // The update wrote today's provider into the outputs: a later delete runs today's code.
         const image = await exported();
         assert.strictEqual(providerRoot(serializedProvider(image.outputs)), dir);
-        assert.ok(serializedProvider(image.outputs).includes(`"${dir}/src/builder"`));
+        assert.ok(serializedProvider(image.outputs).includes(`"${dir}/dist/builder"`));
 
         const before = await registryTags(repo);
         await dev.destroy({ onOutput: log });

@@ -121,10 +121,14 @@ export function serializedProvider(props: Record<string, unknown> | undefined): 
     return p;
 }
 
-/** The checkout a serialized provider loads its modules from: the root of the `…/src/registry` it names. */
+/**
+ * The checkout a serialized provider loads its modules from: the root of the `…/src/registry` (a program
+ * run through ts-node, as every one before 5.0.0) or `…/dist/registry` (one run from its build) it names.
+ */
 export function providerRoot(provider: string): string {
-    const m = /"(\/[^"]*)\/src\/registry"/.exec(provider);
-    if (m === null) throw new Error("the serialized provider names no absolute …/src/registry path");
+    const m = /"(\/[^"]*)\/(?:src|dist)\/registry"/.exec(provider);
+    if (m === null)
+        throw new Error("the serialized provider names no absolute …/src/registry or …/dist/registry path");
     return m[1];
 }
 
