@@ -84,6 +84,9 @@ function writeRepo(n: number, repo: string, old: TestImage[], fresh: TestImage[]
         "  image-release:channel: prod",
         "  image-release:promoteFrom: staging",
         '  image-release:requireSignature: "false"',
+        // The figure is the set's pin checks at scale, as before 4.0.0 made verification prod's default;
+        // verified promotion (evidence reads per member) has its own tests.
+        '  image-release:requireVerification: "false"',
         "  image-release:images:",
         ...pins(old, "staging"),
     ]);
