@@ -32,10 +32,15 @@ export function newBranchPrecheck(repoRoot: string, name: string): NewBranch {
         exists = false;
     }
     if (exists) throw new Refusal(`--git: branch ${name} already exists; delete it or merge it first`);
+    return { name, start: headRef(repoRoot) };
+}
+
+/** Where HEAD is, as `git checkout` takes it back: its branch name, else (detached) its commit. */
+export function headRef(repoRoot: string): string {
     try {
-        return { name, start: gitRun(repoRoot, ["symbolic-ref", "-q", "--short", "HEAD"]).trim() };
+        return gitRun(repoRoot, ["symbolic-ref", "-q", "--short", "HEAD"]).trim();
     } catch {
-        return { name, start: gitRun(repoRoot, ["rev-parse", "HEAD"]).trim() };
+        return gitRun(repoRoot, ["rev-parse", "HEAD"]).trim();
     }
 }
 

@@ -3,7 +3,7 @@ import { GitError, uncommittedFiles } from "../release";
 import type { SigningKey } from "../signing";
 import { listStacks, promotionOrder, StackImageConfig } from "../stackconfig";
 import { asTrusted } from "./evidence";
-import { gitRun } from "./git";
+import { gitRun, headRef } from "./git";
 import { promote, PromoteDeps } from "./promote";
 import { pinsNamed, Readiness, sourceReadiness } from "./proposalEvidence";
 import { Refusal } from "./refusal";
@@ -118,15 +118,6 @@ function readinessOf(
     return sourceReadiness(source.stack, pins, keys, { client: deps.client, now });
 }
 
-/** Where HEAD is: its branch name, else its commit. */
-function headOf(repoRoot: string): string {
-    try {
-        return gitRun(repoRoot, ["symbolic-ref", "-q", "--short", "HEAD"]).trim();
-    } catch {
-        return gitRun(repoRoot, ["rev-parse", "HEAD"]).trim();
-    }
-}
-
 function localBranches(repoRoot: string): string[] {
     return gitRun(repoRoot, ["for-each-ref", "--format=%(refname:short)", "refs/heads/"])
         .split("\n")
@@ -138,7 +129,7 @@ function localBranches(repoRoot: string): string[] {
  * proposal (or it failed), and the clone stays as the pipeline checked it out.
  */
 function restoreClone(repoRoot: string, start: string, before: string[]): void {
-    if (headOf(repoRoot) !== start) gitRun(repoRoot, ["checkout", "-q", start]);
+    if (headRef(repoRoot) !== start) gitRun(repoRoot, ["checkout", "-q", start]);
     for (const b of localBranches(repoRoot))
         if (!before.includes(b)) gitRun(repoRoot, ["branch", "-q", "-D", b]);
 }
@@ -151,7 +142,7 @@ async function pushProposal(
     deps: ProposeDeps,
 ): Promise<Proposal> {
     const remote = o.remote ?? DEFAULT_REMOTE;
-    const start = headOf(o.repoRoot);
+    const start = headRef(o.repoRoot);
     const before = localBranches(o.repoRoot);
     let branch: string | undefined;
     try {
