@@ -1,7 +1,6 @@
-import { spawn } from "child_process";
 import * as net from "net";
 import * as path from "path";
-import { EngineBuild, Engine, ImageExport, runProcess, tail } from "./engine";
+import { EngineBuild, Engine, ImageExport, runProcess, streamedExport, tail } from "./engine";
 import { BuildError } from "./errors";
 
 /*
@@ -40,9 +39,6 @@ export function connectProblem(address: string, timeoutMs = CONNECT_TIMEOUT_MS):
         socket.once("error", (e: NodeJS.ErrnoException) => end(e.code ?? e.message));
     });
 }
-
-/** The most of buildctl's log kept for an error message: its progress log can be long. */
-const LOG_KEEP = 64 * 1024;
 
 /** The buildctl arguments that build `b` with the Dockerfile frontend, as `docker build` would. */
 export function buildctlArgs(address: string, b: EngineBuild): string[] {
@@ -115,29 +111,13 @@ export class BuildKitEngine implements Engine {
     }
 
     async buildExport(b: EngineBuild): Promise<ImageExport> {
-        const child = spawn(this.buildctl, buildctlArgs(this.address, b), {
-            env: this.env,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let log = "";
-        child.stderr.on("data", (c: Buffer) => {
-            log = (log + c.toString("utf8")).slice(-LOG_KEEP);
-        });
-        const done = new Promise<void>((resolve, reject) => {
-            child.on("error", (e) => reject(new BuildError(`cannot run ${this.buildctl}: ${e.message}`)));
-            child.on("close", (code, signal) => {
-                if (code === 0) resolve();
-                else {
-                    reject(
-                        new BuildError(
-                            `BuildKit build for ${b.platform} of "${b.context}" at ${this.address} failed (${code ?? signal}):\n${tail(log)}`,
-                        ),
-                    );
-                }
-            });
-        });
-        done.catch(() => undefined);
-        return { stream: child.stdout, done, stop: () => child.kill() };
+        return streamedExport(
+            this.buildctl,
+            buildctlArgs(this.address, b),
+            this.env,
+            (how, log) =>
+                `BuildKit build for ${b.platform} of "${b.context}" at ${this.address} failed (${how}):\n${tail(log)}`,
+        );
     }
 }
 

@@ -69,6 +69,36 @@ export function tail(text: string, lines = 15): string {
  * Drives the local Docker engine through its CLI. Images are built by id and never tagged, so a
  * release leaves no arch-suffixed tags behind, locally or in the registry.
  */
+/** How much of a streamed process's stderr is kept for its failure (a build's log can be long). */
+const LOG_KEEP = 64 * 1024;
+
+/**
+ * A process whose stdout is an image export (`docker save`, `buildctl build --output type=oci,dest=-`),
+ * read as it comes: `done` settles once it exits (a BuildError from `failed(exit code or signal, the tail
+ * of its stderr)`), `stop` ends it early when the reader gave up.
+ */
+export function streamedExport(
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    failed: (how: string, log: string) => string,
+): ImageExport {
+    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let log = "";
+    child.stderr.on("data", (c: Buffer) => {
+        log = (log + c.toString("utf8")).slice(-LOG_KEEP);
+    });
+    const done = new Promise<void>((resolve, reject) => {
+        child.on("error", (e) => reject(new BuildError(`cannot run ${command}: ${e.message}`)));
+        child.on("close", (code, signal) => {
+            if (code === 0) resolve();
+            else reject(new BuildError(failed(String(code ?? signal), log)));
+        });
+    });
+    done.catch(() => undefined);
+    return { stream: child.stdout, done, stop: () => child.kill() };
+}
+
 export class DockerEngine implements Engine {
     constructor(
         private readonly docker: string = process.env.IMAGE_RELEASE_DOCKER ?? DEFAULT_DOCKER,
@@ -130,24 +160,12 @@ export class DockerEngine implements Engine {
      * `stop` ends it early when the reader gave up.
      */
     exportStream(imageId: string): ImageExport {
-        const child = spawn(this.docker, ["save", imageId], {
-            env: this.env,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        const err: Buffer[] = [];
-        child.stderr.on("data", (b: Buffer) => err.push(b));
-        const done = new Promise<void>((resolve, reject) => {
-            child.on("error", (e) => reject(new BuildError(`cannot run ${this.docker}: ${e.message}`)));
-            child.on("close", (code, signal) => {
-                if (code === 0) resolve();
-                else {
-                    const why = Buffer.concat(err).toString("utf8");
-                    reject(new BuildError(`docker save ${imageId} failed (${code ?? signal}): ${tail(why)}`));
-                }
-            });
-        });
-        done.catch(() => undefined);
-        return { stream: child.stdout, done, stop: () => child.kill() };
+        return streamedExport(
+            this.docker,
+            ["save", imageId],
+            this.env,
+            (how, log) => `docker save ${imageId} failed (${how}): ${tail(log)}`,
+        );
     }
 
     /** Drops the untagged local image; BuildKit's cache stays, so a rebuild is still fast. */
