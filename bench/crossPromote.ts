@@ -303,8 +303,8 @@ async function requestsOf(run: () => Promise<unknown>): Promise<string[]> {
         seen.push(`${r.method} ${new URL(r.origin).host}`);
     };
     const onHttp = (m: unknown): void => {
-        const r = (m as { request: { method: string; host: string } }).request;
-        seen.push(`${r.method} ${r.host}`);
+        const r = (m as { request: { method: string; getHeader(name: string): unknown } }).request;
+        seen.push(`${r.method} ${String(r.getHeader("host"))}`);
     };
     diagnostics.subscribe("undici:request:create", onFetch);
     diagnostics.subscribe("http.client.request.start", onHttp);

@@ -52,39 +52,3 @@ export function isTransferSized(limit: BodyLimit): boolean {
 
 /** The body was larger than its cap (by its Content-Length, or by what arrived). */
 export class TooLarge extends Error {}
-
-/**
- * A fetch reply's body, read up to `max` bytes. Past the cap, `truncate` keeps the first `max` bytes
- * (an error body: only its start matters); otherwise the read stops and TooLarge is thrown. The stream
- * is cancelled either way, so the rest is never received into memory. `onChunk` sees every chunk (a
- * transfer's stall timer).
- */
-export async function readCapped(
-    res: Response,
-    max: number,
-    truncate: boolean,
-    onChunk?: () => void,
-): Promise<Buffer> {
-    const declared = Number(res.headers.get("content-length") ?? NaN);
-    if (!truncate && declared > max) {
-        await res.body?.cancel().catch(() => undefined);
-        throw new TooLarge();
-    }
-    if (res.body === null) return Buffer.alloc(0);
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const chunks: Uint8Array[] = [];
-    let bytes = 0;
-    for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        onChunk?.();
-        chunks.push(value);
-        bytes += value.length;
-        if (bytes > max) {
-            await reader.cancel().catch(() => undefined);
-            if (truncate) return Buffer.concat(chunks).subarray(0, max);
-            throw new TooLarge();
-        }
-    }
-    return Buffer.concat(chunks);
-}

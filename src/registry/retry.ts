@@ -32,7 +32,8 @@ export async function withRetry<T>(
     onExhausted: (attempts: number, cause: string, last: RetryableError) => Error,
 ): Promise<T> {
     const attempts = Math.max(1, o.attempts);
-    let last = new RetryableError("");
+    // Made only when an attempt fails: an Error captures a stack, which every request would pay.
+    let last: RetryableError | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
         try {
             return await fn(attempt);
@@ -42,6 +43,7 @@ export async function withRetry<T>(
             if (attempt < attempts) await new Promise((r) => setTimeout(r, backoffDelay(attempt, o)));
         }
     }
+    last ??= new RetryableError("");
     throw onExhausted(attempts, last.message, last);
 }
 

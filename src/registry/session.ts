@@ -27,9 +27,8 @@ import {
     REPLY_LIMIT,
     TooLarge,
     isTransferSized,
-    readCapped,
 } from "./limits";
-import { DEFAULT_RETRY, RetryOptions, RetryableError, describeNetworkError, withRetry } from "./retry";
+import { DEFAULT_RETRY, RetryOptions, RetryableError, withRetry } from "./retry";
 import { MetadataDeadline, Stall } from "./timing";
 import { headersOf, networkCause, readCappedMessage, sendFollowing } from "./transport";
 
@@ -159,44 +158,12 @@ export class Session {
         }
     }
 
-    private async exchange(
-        spec: RequestSpec,
-        auth: string | undefined,
-        signal: AbortSignal,
-        moved?: () => void,
-    ): Promise<Reply> {
-        if (spec.body === undefined && (spec.method === "GET" || spec.method === "HEAD")) {
-            return this.read(spec, auth, signal, moved);
-        }
-        let res: Response;
-        try {
-            res = await fetch(spec.url, {
-                method: spec.method,
-                headers: { ...(spec.headers ?? {}), ...(auth ? { Authorization: auth } : {}) },
-                body: spec.body,
-                // fetch drops Authorization when a redirect leaves the origin.
-                redirect: "follow",
-                signal,
-            });
-        } catch (e) {
-            const cause = describeNetworkError(e);
-            if (cause) throw new RetryableError(cause);
-            throw e;
-        }
-        const facts = this.facts(spec, res.url || spec.url, res.status, res.statusText);
-        const ok = res.status >= 200 && res.status < 300;
-        const body = await this.body(spec, facts, (limit) =>
-            readCapped(res, ok ? limit : ERROR_BODY_BYTES, !ok, moved),
-        );
-        return this.replied({ ...facts, headers: res.headers, body });
-    }
-
     /**
-     * A GET or HEAD over node:http's keep-alive agent, following redirects as fetch would (see
+     * One exchange over node:http's keep-alive agent, following redirects as fetch would (see
      * sendFollowing for why not fetch). A HEAD's Content-Length is the size of what it describes (a
      * multi-GB blob), not a body.
      */
-    private async read(
+    private async exchange(
         spec: RequestSpec,
         auth: string | undefined,
         signal: AbortSignal,
@@ -204,13 +171,7 @@ export class Session {
     ): Promise<Reply> {
         let got: { res: IncomingMessage; url: URL };
         try {
-            got = await sendFollowing(
-                spec.method as "GET" | "HEAD",
-                spec.url,
-                spec.headers ?? {},
-                auth,
-                signal,
-            );
+            got = await sendFollowing(spec.method, spec.url, spec.headers ?? {}, auth, signal, spec.body);
         } catch (e) {
             const cause = e instanceof RegistryError ? undefined : networkCause(e);
             if (cause) throw new RetryableError(cause);

@@ -613,6 +613,43 @@ const rows: Row[] = [
         },
     },
     {
+        name: "a manifest PUT redirected (307) goes again with its method, body, type and Authorization",
+        script: () => [
+            [
+                {
+                    method: "PUT",
+                    path: manifestPath("1.0.0"),
+                    headers: { authorization: undefined, "content-type": OCI_MANIFEST },
+                    body: MANIFEST.toString(),
+                    status: 401,
+                    reply: basicChallenge,
+                },
+                {
+                    method: "PUT",
+                    path: manifestPath("1.0.0"),
+                    headers: { authorization: BASIC, "content-length": String(MANIFEST.length) },
+                    body: MANIFEST.toString(),
+                    status: 307,
+                    reply: { headers: { Location: "/elsewhere/manifests/1.0.0" } },
+                },
+                {
+                    method: "PUT",
+                    path: "/elsewhere/manifests/1.0.0",
+                    headers: { authorization: BASIC, "content-type": OCI_MANIFEST },
+                    body: MANIFEST.toString(),
+                    status: 201,
+                    reply: { headers: { "Docker-Content-Digest": MD } },
+                },
+            ],
+        ],
+        run: async (client, [s]) => {
+            assert.strictEqual(
+                await client.putManifest(`${s.registry}/${PATH}`, "1.0.0", MANIFEST, OCI_MANIFEST),
+                MD,
+            );
+        },
+    },
+    {
         name: "a redirect to another origin drops Authorization",
         stubs: 2,
         script: ([, storage]) => [
@@ -745,6 +782,9 @@ const rows: Row[] = [
                     method: "POST",
                     path: `/v2/${PATH}/blobs/uploads/`,
                     query: { mount: BD, from: "team/base" },
+                    // A bodiless POST says so with its length (node:http does, as fetch did): no chunked encoding.
+                    headers: { "content-length": "0", "transfer-encoding": undefined },
+                    body: "",
                     status: 201,
                     reply: { headers: { Location: blobPath } },
                 },

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { isImmutableTag } from "../../src/release";
 import { backoffDelay } from "../../src/registry/retry";
+import { redirected } from "../../src/registry/transport";
 import { normalizePlatform } from "../../src/registry/describe";
 
 describe("isImmutableTag (the registry's guard)", () => {
@@ -48,4 +49,32 @@ describe("normalizePlatform", () => {
     ];
     for (const [input, want] of rows)
         it(`${input} -> ${want}`, () => assert.strictEqual(normalizePlatform(input), want));
+});
+
+describe("redirected: the request a redirect leads to (fetch's rules)", () => {
+    const body = Buffer.from("{}");
+    const headers = { "Content-Type": "application/vnd.oci.image.manifest.v1+json", Accept: "x/y" };
+    const rows: [number, string, string, boolean][] = [
+        // status, method, method after, body and Content-Type kept
+        [307, "PUT", "PUT", true],
+        [308, "PUT", "PUT", true],
+        [301, "PUT", "PUT", true],
+        [302, "PATCH", "PATCH", true],
+        [301, "POST", "GET", false],
+        [302, "POST", "GET", false],
+        [307, "POST", "POST", true],
+        [303, "PUT", "GET", false],
+        [303, "POST", "GET", false],
+        [303, "GET", "GET", true],
+        [303, "HEAD", "HEAD", true],
+    ];
+    for (const [status, method, after, kept] of rows)
+        it(`${status} after ${method}: ${after}, body ${kept ? "kept" : "dropped"}`, () => {
+            const got = redirected(status, method, headers, method === "GET" || method === "HEAD" ? undefined : body);
+            assert.deepStrictEqual(got, {
+                method: after,
+                headers: kept ? headers : { Accept: "x/y" },
+                body: kept && method !== "GET" && method !== "HEAD" ? body : undefined,
+            });
+        });
 });
