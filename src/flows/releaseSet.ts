@@ -1,6 +1,5 @@
-import * as fs from "fs";
 import * as path from "path";
-import { Builders, buildVersion, contextCommitInfo, ReleaseRecord, writeFileAtomic } from "../release";
+import { Builders, buildVersion, GitError, gitObjectIds, ReleaseRecord, writeFileAtomic } from "../release";
 import { PinnedImage, StackImageConfig } from "../stackconfig";
 import { release, ReleaseDeps, ReleaseResult } from "./release";
 import { UsageRefusal } from "./refusal";
@@ -61,10 +60,41 @@ function buildingImages(cfg: StackImageConfig, o: ReleaseSetOptions): [string, P
 }
 
 /**
- * Releases a set: each image whose build context changed since its recorded release (its context's
- * newest commit is not the record's git sha), or `--image` alone, each built once and pushed with its tag
- * set, in name order. Every record goes into the set's outputs file, which is written once, after the
- * last image; an image that fails stops the run, and the images already pushed are reported by the error.
+ * The members left as their records say: those whose build context holds at HEAD the very content
+ * git holds for it at the record's commit, in the record's repository. The same content builds the
+ * same image, which the record already names (a change that was reverted builds nothing). Judged for
+ * the whole set by one `git cat-file`, not a `git log` per member; anything git cannot answer (a
+ * record's commit this clone lacks, no repository) counts as changed, and release() says what is wrong.
+ */
+function unchangedMembers(
+    repoRoot: string,
+    images: [string, PinnedImage][],
+    recorded: Record<string, ReleaseRecord>,
+): Set<string> {
+    const asked: { name: string; context: string; since: string }[] = [];
+    for (const [name, image] of images) {
+        const was = recorded[name];
+        if (was === undefined || was.repository !== image.repository) continue;
+        const context = path.relative(repoRoot, path.resolve(repoRoot, image.build!.context));
+        asked.push({ name, context: `./${context.split(path.sep).join("/")}`, since: was.gitSha });
+    }
+    const specs = asked.flatMap((a) => [`HEAD:${a.context}`, `${a.since}:${a.context}`]);
+    let ids: (string | undefined)[];
+    try {
+        ids = gitObjectIds(repoRoot, specs);
+    } catch (e) {
+        if (e instanceof GitError) return new Set();
+        throw e;
+    }
+    const same = (i: number): boolean => ids[2 * i] !== undefined && ids[2 * i] === ids[2 * i + 1];
+    return new Set(asked.filter((_, i) => same(i)).map((a) => a.name));
+}
+
+/**
+ * Releases a set: each image whose build context changed since its recorded release (see
+ * unchangedMembers), or `--image` alone, each built once and pushed with its tag set, in name order.
+ * Every record goes into the set's outputs file, which is written once, after the last image; an image
+ * that fails stops the run, and the images already pushed are reported by the error.
  */
 export async function releaseSet(o: ReleaseSetOptions, deps: ReleaseDeps): Promise<ReleaseSetResult> {
     const cfg = loadStack(o, o.stack);
@@ -72,19 +102,14 @@ export async function releaseSet(o: ReleaseSetOptions, deps: ReleaseDeps): Promi
     const recorded = readSetOutputs(o.repoRoot, o.stack) ?? {};
     const results: SetImageRelease[] = [];
     const records: Record<string, ReleaseRecord> = { ...recorded };
+    const unchanged = o.image === undefined ? unchangedMembers(o.repoRoot, images, recorded) : new Set();
     for (const [name, image] of images) {
         const build = image.build as { context: string; dockerfile: string };
         const context = path.resolve(o.repoRoot, build.context);
-        const sha = fs.existsSync(context) ? contextCommitInfo(context).sha : undefined;
         const was = recorded[name];
-        if (
-            o.image === undefined &&
-            was !== undefined &&
-            was.gitSha === sha &&
-            was.repository === image.repository
-        ) {
-            const unchanged = `context unchanged since ${was.gitSha.slice(0, 7)}`;
-            results.push({ name, released: false, unchanged, record: was });
+        if (unchanged.has(name)) {
+            const why = `context unchanged since ${was.gitSha.slice(0, 7)}`;
+            results.push({ name, released: false, unchanged: why, record: was });
             continue;
         }
         let r: ReleaseResult;

@@ -29,18 +29,12 @@ export function runGit(dir: string, args: string[]): string {
     }
 }
 
-/**
- * The text of each `<rev>:<path>` (a path may be `./`-relative to `dir`), read by one `git cat-file
- * --batch` instead of a `git show` each; `undefined` where git has no such object (a revision that
- * deleted the file).
- */
-export function gitShowMany(dir: string, specs: readonly string[]): (string | undefined)[] {
-    if (specs.length === 0) return [];
+/** One `git cat-file --batch` or `--batch-check` run over `specs`, a line each; its whole output. */
+function catFile(dir: string, mode: "--batch" | "--batch-check", specs: readonly string[]): Buffer {
     if (specs.some((s) => /[\r\n]/.test(s)))
         throw new GitError(["cat-file"], "an object name holds a line break");
-    let out: Buffer;
     try {
-        out = execFileSync("git", ["-C", dir, "cat-file", "--batch"], {
+        return execFileSync("git", ["-C", dir, "cat-file", mode], {
             input: specs.map((s) => `${s}\n`).join(""),
             stdio: ["pipe", "pipe", "pipe"],
             maxBuffer: 1024 * 1024 * 1024,
@@ -52,24 +46,51 @@ export function gitShowMany(dir: string, specs: readonly string[]): (string | un
             ((err.stderr?.toString("utf8") || err.message).trim().split("\n")[0] || "").trim(),
         );
     }
+}
+
+/** `<oid> <type> <size>`, or undefined for `<name> missing` / `<name> ambiguous`. */
+function objectHeader(line: string): { oid: string; type: string; size: number } | undefined {
+    const m = /^([0-9a-f]+) (\w+) (\d+)$/.exec(line);
+    return m === null ? undefined : { oid: m[1], type: m[2], size: Number(m[3]) };
+}
+
+/**
+ * The text of each `<rev>:<path>` (a path may be `./`-relative to `dir`), read by one `git cat-file
+ * --batch` instead of a `git show` each; `undefined` where git has no such object (a revision that
+ * deleted the file).
+ */
+export function gitShowMany(dir: string, specs: readonly string[]): (string | undefined)[] {
+    if (specs.length === 0) return [];
+    const out = catFile(dir, "--batch", specs);
     const texts: (string | undefined)[] = [];
     let at = 0;
     for (const spec of specs) {
         const eol = out.indexOf(0x0a, at);
         if (eol < 0) throw new GitError(["cat-file"], `no answer for ${spec}`);
-        const header = out.subarray(at, eol).toString("utf8");
+        const header = objectHeader(out.subarray(at, eol).toString("utf8"));
         at = eol + 1;
-        const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
-        if (m === null) {
-            // `<name> missing` or `<name> ambiguous`: no blob there.
+        if (header === undefined) {
             texts.push(undefined);
             continue;
         }
-        const size = Number(m[2]);
-        texts.push(m[1] === "blob" ? out.subarray(at, at + size).toString("utf8") : undefined);
-        at += size + 1;
+        texts.push(header.type === "blob" ? out.subarray(at, at + header.size).toString("utf8") : undefined);
+        at += header.size + 1;
     }
     return texts;
+}
+
+/**
+ * The object id of each `<rev>:<path>` (a tree for a folder, a blob for a file; a path may be
+ * `./`-relative to `dir`), from one `git cat-file --batch-check`; `undefined` where there is none (no
+ * such revision, or no such path in it). Equal ids mean equal content, byte for byte.
+ */
+export function gitObjectIds(dir: string, specs: readonly string[]): (string | undefined)[] {
+    if (specs.length === 0) return [];
+    const lines = catFile(dir, "--batch-check", specs).toString("utf8").split("\n");
+    return specs.map((spec, i) => {
+        if (lines[i] === undefined) throw new GitError(["cat-file"], `no answer for ${spec}`);
+        return objectHeader(lines[i])?.oid;
+    });
 }
 
 /**

@@ -29,6 +29,7 @@ export {
     DirtyTreeError,
     GitError,
     ignoredFiles,
+    gitObjectIds,
     gitShowMany,
     runGit,
     uncommittedFiles,

@@ -123,6 +123,40 @@ describe("release --stack: a set's images, each whose context changed @integrati
         );
     });
 
+    it("judges content: a reverted change builds nothing; a record whose commit this clone lacks builds again", async () => {
+        const recordedSha = readSetOutputs(dir, "dev")?.worker.gitSha;
+        const dockerfile = path.join(dir, "worker", "Dockerfile");
+        const original = fs.readFileSync(dockerfile, "utf8");
+        fs.writeFileSync(dockerfile, `${original}LABEL tried=1\n`);
+        commit("worker: try a label");
+        fs.writeFileSync(dockerfile, original);
+        commit("worker: revert the label");
+        const reverted = await releaseSet(o(), { client, publish });
+        assert.deepStrictEqual(asked.splice(0), []);
+        assert.deepStrictEqual(
+            reverted.images.map((i) => [i.name, i.unchanged]),
+            [
+                ["api", `context unchanged since ${readSetOutputs(dir, "dev")?.api.gitSha.slice(0, 7)}`],
+                ["worker", `context unchanged since ${recordedSha?.slice(0, 7)}`],
+            ],
+        );
+        const file = path.join(dir, ".image-release", "outputs", "dev.releases.json");
+        const records = JSON.parse(fs.readFileSync(file, "utf8"));
+        records.worker.gitSha = "f".repeat(40);
+        fs.writeFileSync(file, JSON.stringify(records));
+        const r = await releaseSet(o(), { client, publish });
+        assert.deepStrictEqual(asked.splice(0), [`${repo}/worker:1.0.0`]);
+        assert.deepStrictEqual(
+            r.images.map((i) => [i.name, i.released]),
+            [
+                ["api", false],
+                ["worker", true],
+            ],
+        );
+        const head = git(dir, ["log", "-1", "--format=%H", "--", "worker"]).trim();
+        assert.strictEqual(readSetOutputs(dir, "dev")?.worker.gitSha, head);
+    });
+
     it("--image releases that one, changed or not; promote takes the recorded set as one unit", async () => {
         await releaseSet({ ...o(), image: "worker" }, { client, publish });
         assert.deepStrictEqual(asked.splice(0), [`${repo}/worker:1.0.0`]);
