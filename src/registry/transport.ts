@@ -285,7 +285,8 @@ export function redirected(
     headers: Record<string, string>,
     body: Buffer | undefined,
 ): { method: string; headers: Record<string, string>; body: Buffer | undefined } {
-    const toGet = (status === 303 && method !== "GET" && method !== "HEAD") || (status <= 302 && method === "POST");
+    const toGet =
+        (status === 303 && method !== "GET" && method !== "HEAD") || (status <= 302 && method === "POST");
     if (!toGet) return { method, headers, body };
     const kept = Object.entries(headers).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase()));
     return { method: "GET", headers: Object.fromEntries(kept), body: undefined };
@@ -320,7 +321,9 @@ export async function sendFollowing(
         if (!REDIRECTS.has(status) || !location) return { res, url: at };
         res.resume();
         last = { status, statusText: printable(res.statusMessage ?? ""), url: at };
-        const next = checkedUrl(location, `${request.method} ${url} was redirected to`, { base: at.toString() });
+        const next = checkedUrl(location, `${request.method} ${url} was redirected to`, {
+            base: at.toString(),
+        });
         // Once off the registry's origin, never again: fetch's rule too.
         if (next.origin !== at.origin) authorization = undefined;
         request = redirected(status, request.method, request.headers, request.body);

@@ -70,7 +70,12 @@ describe("redirected: the request a redirect leads to (fetch's rules)", () => {
     ];
     for (const [status, method, after, kept] of rows)
         it(`${status} after ${method}: ${after}, body ${kept ? "kept" : "dropped"}`, () => {
-            const got = redirected(status, method, headers, method === "GET" || method === "HEAD" ? undefined : body);
+            const got = redirected(
+                status,
+                method,
+                headers,
+                method === "GET" || method === "HEAD" ? undefined : body,
+            );
             assert.deepStrictEqual(got, {
                 method: after,
                 headers: kept ? headers : { Accept: "x/y" },
