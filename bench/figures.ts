@@ -87,7 +87,11 @@ export function setFigures(r: SetScaleResult): Figure[] {
             name: "9b set promote (every pin check, dry run)",
             pick: (x) => x.promoteSeconds,
         },
-        { id: "sets.status", name: "9c status of a set (3 stacks)", pick: (x) => x.statusSeconds },
+        {
+            id: "sets.status",
+            name: "9c status of a set (3 stacks, channel tags on their pins)",
+            pick: (x) => x.statusSeconds,
+        },
     ];
     return rows.map((f) => {
         const ratio = f.pick(last) / f.pick(first);

@@ -126,7 +126,7 @@ async function measure<T>(fn: () => Promise<T>): Promise<number> {
 
 /**
  * `release`, `promote` and `status` of a set of 1, 4 and 16 images, side by side in one run: what each
- * costs per image (a git log per context, a pin check per image, HEADs per row).
+ * costs per image (one git cat-file for the set, a pin check per image, a HEAD per row).
  */
 export async function benchSets(client: RegistryClient): Promise<SetScaleResult> {
     const repo = `127.0.0.1:5000/bench/sets-${randomBytes(4).toString("hex")}`;
@@ -142,6 +142,17 @@ export async function benchSets(client: RegistryClient): Promise<SetScaleResult>
                 Array.from({ length: n }, (_, i) => pushTestImage(client, `${repo}/img${i}`, `new-${i}`)),
             );
             pushed.push(old, fresh);
+            // The channel tags where promotion leaves them: dev and staging on the fresh set, prod on the old.
+            await Promise.all(
+                Array.from({ length: n }, async (_, i) => {
+                    for (const [tag, img] of [
+                        ["dev", fresh[i]],
+                        ["staging", fresh[i]],
+                        ["prod", old[i]],
+                    ] as const)
+                        await client.retag(`${repo}/img${i}`, img.indexDigest, tag);
+                }),
+            );
             const dir = writeRepo(n, repo, old, fresh);
             dirs.push(dir);
             const o = { repoRoot: dir, stacksDir: path.join(dir, "stacks") };

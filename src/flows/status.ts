@@ -128,26 +128,35 @@ function splitPending(
     };
 }
 
+/** What a HEAD found: the digest (undefined: no such tag or manifest), or why it could not tell. */
+type Head = { digest?: string; error?: string };
+
+async function head(deps: StatusDeps, name: string, ref: string): Promise<Head> {
+    try {
+        return { digest: (await deps.client.headManifest(name, ref))?.digest };
+    } catch (e) {
+        return { error: (e as Error).message };
+    }
+}
+
+/**
+ * A row's reads: the channel tag first, then the pin by digest only when the tag does not name it. A
+ * tag names a manifest the repository holds, so a stack whose tag is where promotion left it (the
+ * usual case) costs one HEAD per image, not two.
+ */
+async function rowHeads(deps: StatusDeps, r: Row): Promise<{ pin?: Head; chan?: Head }> {
+    const chan = r.s.channel ? await head(deps, r.repository, r.s.channel) : undefined;
+    if (!r.digest) return { chan };
+    const pin = chan?.digest === r.digest ? { digest: r.digest } : await head(deps, r.repository, r.digest);
+    return { pin, chan };
+}
+
 export async function status(o: StatusOptions, deps: StatusDeps): Promise<StackStatus[]> {
     const stacks = listStacks(o.stacksDir).map((s) => loadStack(o, s));
-    const jobs: { key: string; name: string; ref: string }[] = [];
     const rows = stacks.flatMap((s) => (s.form === "set" ? setRows(s) : [singleRow(o, s)]));
-    const keyOf = (r: Row, what: string) => `${r.s.stack}:${r.image ?? ""}:${what}`;
-    for (const r of rows) {
-        if (r.digest) jobs.push({ key: keyOf(r, "pin"), name: r.repository, ref: r.digest });
-        if (r.s.channel) jobs.push({ key: keyOf(r, "chan"), name: r.repository, ref: r.s.channel });
-    }
-    const results = new Map<string, { digest?: string; error?: string }>();
-    await mapLimit(jobs, o.concurrency ?? 16, async (j) => {
-        try {
-            const h = await deps.client.headManifest(j.name, j.ref);
-            results.set(j.key, { digest: h?.digest });
-        } catch (e) {
-            results.set(j.key, { error: (e as Error).message });
-        }
-    });
+    const heads = await mapLimit(rows, o.concurrency ?? 16, (r) => rowHeads(deps, r));
     const cluster = o.cluster ? await clusterRows(rows, deps.kubectl ?? kubectlCli) : undefined;
-    return rows.map((r) => {
+    return rows.map((r, i) => {
         const { s, image, digest, version, repository, warning } = r;
         const seen = cluster?.get(s.stack);
         const inCluster =
@@ -160,8 +169,7 @@ export async function status(o: StatusOptions, deps: StatusDeps): Promise<StackS
                         s,
                         (seen.drift ?? []).filter((d) => d.image === r.name),
                     );
-        const pin = results.get(keyOf(r, "pin"));
-        const chan = results.get(keyOf(r, "chan"));
+        const { pin, chan } = heads[i];
         const error = pin?.error ?? chan?.error;
         return {
             stack: s.stack,
