@@ -4,10 +4,9 @@ import * as http from "http";
 import { Transform } from "stream";
 import { run } from "../../src/cli";
 import { Io } from "../../src/cli/context";
-import { promote as promoteFlow } from "../../src/flows";
 import { RegistryClient } from "../../src/registry";
-import { commitAll, makeRepo, readStack as read, stackPath } from "../fixtures/cli/repo";
-import { repoWithProdElsewhere } from "../fixtures/cli/scenarios";
+import { commitAll, readStack as read, stackPath } from "../fixtures/cli/repo";
+import { prodMovedWithNext, repoWithProdElsewhere } from "../fixtures/cli/scenarios";
 import { startProxy, TestProxy } from "../fixtures/registry/proxy";
 import {
     AUTH_CREDS,
@@ -128,22 +127,7 @@ describe("cli promote and rollback show per-layer copy progress @integration", (
         const prodRepo = uniqueRepo(LOCAL_AUTH, "progress-rollback");
         const old = await pushLayeredImage(authed, stagingRepo, "progress-rollback", LAYER);
         const next = await pushTestImage(authed, stagingRepo, "progress-next");
-        const dir = makeRepo(stagingRepo, old.indexDigest);
-        fs.writeFileSync(
-            stackPath(dir, "staging"),
-            read(dir, "staging")
-                .replace(old.indexDigest, next.indexDigest)
-                .replace("version: 1.4.0", "version: 1.5.0")
-                .replace("gitSha: aaaaaaa", "gitSha: bbbbbbb"),
-        );
-        commitAll(dir, "staging runs next", 2);
-        fs.writeFileSync(
-            stackPath(dir, "prod"),
-            read(dir, "prod").replace(`repository: ${stagingRepo}`, `repository: ${prodRepo}`),
-        );
-        const o = { stacksDir: `${dir}/stacks`, repoRoot: dir };
-        await promoteFlow({ ...o, from: "staging", to: "prod" }, { client: authed });
-        commitAll(dir, "prod moves to its own registry with next", 3);
+        const dir = await prodMovedWithNext(authed, stagingRepo, prodRepo, old.indexDigest, next.indexDigest);
         const c = capture(false);
         const code = await run(["rollback", "--stack", "prod", "--repo-root", dir], c.io, { client: authed });
         assert.strictEqual(code, 0, c.err.join(""));

@@ -6,7 +6,7 @@ import { PublishResult } from "../../src/builder";
 import { RegistryClient } from "../../src/registry";
 import { fakePublish } from "../fixtures/cli/fakePublish";
 import { commitAll, makeRepo, readStack as read, stackPath } from "../fixtures/cli/repo";
-import { repoWithProdElsewhere } from "../fixtures/cli/scenarios";
+import { prodMovedWithNext, repoWithProdElsewhere } from "../fixtures/cli/scenarios";
 import { AUTH_CREDS, LOCAL, LOCAL_AUTH, pushTestImage, uniqueRepo } from "../fixtures/registry/testImage";
 
 const retry = { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 };
@@ -74,22 +74,8 @@ describe("promotion across registries @integration", () => {
         const a = await pushTestImage(authed, stagingRepo, "cross-old");
         const b = await pushTestImage(authed, stagingRepo, "cross-new");
         // History: prod ran a from staging's repository, then moved to its own registry with b.
-        const dir = makeRepo(stagingRepo, a.indexDigest);
+        const dir = await prodMovedWithNext(authed, stagingRepo, prodRepo, a.indexDigest, b.indexDigest);
         const o = { stacksDir: path.join(dir, "stacks"), repoRoot: dir };
-        fs.writeFileSync(
-            stackPath(dir, "staging"),
-            read(dir, "staging")
-                .replace(a.indexDigest, b.indexDigest)
-                .replace("version: 1.4.0", "version: 1.5.0")
-                .replace("gitSha: aaaaaaa", "gitSha: bbbbbbb"),
-        );
-        commitAll(dir, "staging runs b", 2);
-        fs.writeFileSync(
-            stackPath(dir, "prod"),
-            read(dir, "prod").replace(`repository: ${stagingRepo}`, `repository: ${prodRepo}`),
-        );
-        await promote({ ...o, from: "staging", to: "prod" }, { client: authed });
-        commitAll(dir, "prod moves to its own registry with b", 3);
         const pinnedB = read(dir, "prod");
         assert.strictEqual(await authed.headManifest(prodRepo, a.indexDigest), undefined);
 
