@@ -46,14 +46,3 @@ export async function withRetry<T>(
     last ??= new RetryableError("");
     throw onExhausted(attempts, last.message, last);
 }
-
-/** Network-level failures worth another try; fetch wraps the errno in `cause`. */
-export function describeNetworkError(e: unknown): string | undefined {
-    const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-    if (err?.name === "TimeoutError" || err?.name === "AbortError") return "request timed out";
-    const code = err?.cause?.code;
-    if (code) return code;
-    if (err?.name === "TypeError" && err.message === "fetch failed")
-        return err.cause?.message ?? "fetch failed";
-    return undefined;
-}

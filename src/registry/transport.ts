@@ -6,7 +6,6 @@ import { algorithmOf } from "./digest";
 import { RegistryProtocolError, printable } from "./errors";
 import { ERROR_BODY_BYTES, TooLarge } from "./limits";
 import { checkedUrl } from "./origin";
-import { describeNetworkError } from "./retry";
 import type { Stall } from "./timing";
 
 /*
@@ -105,9 +104,14 @@ export class Progress extends Transform {
 
 const CHUNK = 256 * 1024;
 
-/** The errno of a node:http failure (or fetch's wrapped one): worth another try. */
+/**
+ * A network-level failure worth another try, as the text a message shows: a request its signal
+ * aborted (the timeout), or the errno of a node:http failure (or the one its `cause` carries).
+ */
 export function networkCause(e: unknown): string | undefined {
-    return describeNetworkError(e) ?? (e as NodeJS.ErrnoException | undefined)?.code;
+    const err = e as { name?: string; code?: string; cause?: { code?: string } } | undefined;
+    if (err?.name === "TimeoutError" || err?.name === "AbortError") return "request timed out";
+    return err?.cause?.code || err?.code;
 }
 
 /** How long a body waits for "100 Continue" before it goes anyway (curl's 1 s): for a server that ignores Expect. */
