@@ -8,6 +8,7 @@ import { AUTH_CREDS, TestImage } from "../fixtures/registry/testImage";
 import { pushServerImage } from "../fixtures/registry/serverImage";
 import { parsePrivateKey, signDigest } from "../../src/signing";
 import {
+    afterNamespace,
     deploymentImage,
     engineEnv,
     expectFailure,
@@ -102,10 +103,9 @@ describe("e2e: prod in its own registry: pulumi up copies the pin there before d
             .replace(
                 /^(\s*)image-release:promotedFrom: staging$/m,
                 `$1image-release:promotedFrom: staging\n$1image-release:sourceRepository: ${source}`,
-            )
-            // The namespace exists already (kubectl above), as a team's prod namespace would.
-            .replace(/^(\s*)(image-release:namespace: .*)$/m, "$1$2\n$1image-release:createNamespace: false");
-        fs.writeFileSync(prodFile(), text);
+            );
+        // The namespace exists already (kubectl above), as a team's prod namespace would.
+        fs.writeFileSync(prodFile(), afterNamespace(text, ["image-release:createNamespace: false"]));
         git(dir, ["commit", "-q", "-am", "prod pulls from its own registry"]);
         prod = await withEnv(true);
         // The node pulls from 5001 too: the stack's pull Secret, from a secret config value.

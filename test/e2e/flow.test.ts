@@ -9,10 +9,10 @@ import { OCI_INDEX, RegistryClient } from "../../src/registry";
 import { ReleaseRecord } from "../../src/release";
 import { parsePublicKey } from "../../src/signing";
 import {
+    deploymentImage,
     engineEnv,
     expectFailure,
     git,
-    deploymentImage,
     kubectl,
     projectCopy,
     registryDigest,
@@ -23,6 +23,7 @@ import {
     timings,
     uniqueRun,
     VERIFIER,
+    withPin,
 } from "./harness";
 import { blobFile, collectAndServe, pullAll, snapshotRepository } from "./registryGc";
 import { pushTestImage } from "../fixtures/registry/testImage";
@@ -431,7 +432,7 @@ describe("e2e: the README's flows under a real pulumi up", function () {
         const jobs = kubectl(["get", "jobs", "-n", ns, "-o", "jsonpath={.items[*].metadata.name}"]);
         const tags = await registryTags(repo);
         for (const c of cases) {
-            fs.writeFileSync(file, original.replace(/^(\s*image-release:digest:) .*$/m, `$1 ${c.pin}`));
+            fs.writeFileSync(file, withPin(original, { digest: c.pin }));
             // The message alone, once, as the stack's error: no stack trace, no serialization prefixes.
             const diagnostic = `Diagnostics:\n  pulumi:pulumi:Stack (image-release-staging):\n    error: ${c.message}\n\n`;
             const preview = await expectFailure(stacks.staging.preview({ onOutput: log }));

@@ -102,22 +102,43 @@ export async function registryTags(repository: string): Promise<Record<string, s
  * A throwaway git copy of this checkout in which the README's flows run: the stacks get this run's
  * own repository and namespaces, so runs never share registry tags or cluster objects.
  */
+/**
+ * A stack file's text with `lines` (config keys, and what nests under them) put right after its
+ * `image-release:namespace:` line, at that line's indentation.
+ */
+export function afterNamespace(text: string, lines: string[]): string {
+    return text.replace(/^(\s*)(image-release:namespace: .*)$/m, (_, indent: string, line: string) =>
+        [line, ...lines].map((l) => `${indent}${l}`).join("\n"),
+    );
+}
+
+/** A stack file's text with the pin's values it names replaced (a single-image stack). */
+export function withPin(text: string, pin: { digest?: string; version?: string; gitSha?: string }): string {
+    let out = text;
+    for (const [key, value] of Object.entries(pin)) {
+        if (value !== undefined)
+            out = out.replace(new RegExp(`^(\\s*image-release:${key}:) .*$`, "m"), `$1 ${value}`);
+    }
+    return out;
+}
+
 export function projectCopy(run: { repository: string; namespaces: Record<string, string> }): string {
-    return copyCheckout("image-release-e2e-", (stack, text) =>
-        text
+    return copyCheckout("image-release-e2e-", (stack, text) => {
+        const ours = text
             .split(SHIPPED_REPOSITORY)
             .join(run.repository)
-            .replace(/^(\s*image-release:namespace:) .*$/m, `$1 ${run.namespaces[stack]}`)
-            // prod requires signed digests (its default): it trusts the test release key. It trusts the
-            // test verifier key too, but takes promotions without check evidence here: verified promotion
-            // has its own e2e (verified.test.ts, and the shop's set).
-            .replace(
-                /^(\s*)(image-release:namespace: .*)$/m,
-                stack === "prod"
-                    ? `$1$2\n$1image-release:signingKey: ${SIGNING.pub}\n$1image-release:verifierKeys: ${VERIFIER.pub}\n$1image-release:requireVerification: "false"`
-                    : "$1$2",
-            ),
-    );
+            .replace(/^(\s*image-release:namespace:) .*$/m, `$1 ${run.namespaces[stack]}`);
+        // prod requires signed digests (its default): it trusts the test release key. It trusts the
+        // test verifier key too, but takes promotions without check evidence here: verified promotion
+        // has its own e2e (verified.test.ts, and the shop's set).
+        return stack === "prod"
+            ? afterNamespace(ours, [
+                  `image-release:signingKey: ${SIGNING.pub}`,
+                  `image-release:verifierKeys: ${VERIFIER.pub}`,
+                  'image-release:requireVerification: "false"',
+              ])
+            : ours;
+    });
 }
 
 /** A consumer project's tsconfig: what `pulumi new typescript` gives, resolved the CommonJS way. */

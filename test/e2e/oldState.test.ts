@@ -5,6 +5,7 @@ import * as path from "path";
 import { Deployment, EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { hashContext } from "../../src/builder";
 import {
+    afterNamespace,
     deploymentImage,
     engineEnv,
     git,
@@ -107,12 +108,7 @@ describe("e2e: a dev stack deployed before src/build became src/builder still up
         const devFile = path.join(dir, "stacks", "Pulumi.dev.yaml");
         fs.writeFileSync(
             devFile,
-            fs
-                .readFileSync(devFile, "utf8")
-                .replace(
-                    /^(\s*)(image-release:namespace: .*)$/m,
-                    "$1$2\n$1image-release:createNamespace: false",
-                ),
+            afterNamespace(fs.readFileSync(devFile, "utf8"), ["image-release:createNamespace: false"]),
         );
         appSha = commitAppThenProject(dir, "image-release today");
         // The fixture's app exits at once (it predates the example server): its Pods run on kwok's node.

@@ -7,6 +7,7 @@ import { RegistryClient } from "../../src/registry";
 import { parsePrivateKey, signDigest } from "../../src/signing";
 import { pushServerImage } from "../fixtures/registry/serverImage";
 import {
+    afterNamespace,
     deploymentImage,
     engineEnv,
     git,
@@ -20,6 +21,7 @@ import {
     timings,
     uniqueRun,
     VERIFIER,
+    withPin,
 } from "./harness";
 import { answer, load, serviceUrl, summary } from "./traffic";
 
@@ -53,10 +55,7 @@ describe("e2e: the GitLab pipeline (examples/ci/gitlab) under gitlab-ci-local: m
     const pinStaging = (version: string) =>
         fs.writeFileSync(
             stackFile(),
-            fs
-                .readFileSync(stackFile(), "utf8")
-                .replace(/^(\s*image-release:digest:) .*$/m, `$1 ${pins[version].digest}`)
-                .replace(/^(\s*image-release:version:) .*$/m, `$1 ${version}`),
+            withPin(fs.readFileSync(stackFile(), "utf8"), { digest: pins[version].digest, version }),
         );
     /** A reviewed PR merged to main and pushed: what starts a push pipeline. */
     const merge = (message: string): { before: string; after: string } => {
@@ -138,23 +137,16 @@ describe("e2e: the GitLab pipeline (examples/ci/gitlab) under gitlab-ci-local: m
         }
         fs.writeFileSync(
             stackFile(),
-            fs
-                .readFileSync(stackFile(), "utf8")
-                .replace(/^(\s*image-release:gitSha:) .*$/m, "$1 abcdef0")
-                .replace(
-                    /^(\s*)(image-release:namespace: .*)$/m,
-                    [
-                        "$1$2",
-                        `$1image-release:verifierKeys: ${VERIFIER.pub}`,
-                        "$1image-release:service: true",
-                        `$1image-release:rolloutTimeoutSeconds: "${ROLLOUT}"`,
-                        "$1image-release:checks:",
-                        `$1  soakSeconds: ${SOAK}`,
-                        `$1  rollout: {timeoutSeconds: ${ROLLOUT}}`,
-                        "$1  http:",
-                        `$1    - {name: app, service: hello, port: 8080, path: /, body: '"app":"hello"'}`,
-                    ].join("\n"),
-                ),
+            afterNamespace(withPin(fs.readFileSync(stackFile(), "utf8"), { gitSha: "abcdef0" }), [
+                `image-release:verifierKeys: ${VERIFIER.pub}`,
+                "image-release:service: true",
+                `image-release:rolloutTimeoutSeconds: "${ROLLOUT}"`,
+                "image-release:checks:",
+                `  soakSeconds: ${SOAK}`,
+                `  rollout: {timeoutSeconds: ${ROLLOUT}}`,
+                "  http:",
+                `    - {name: app, service: hello, port: 8080, path: /, body: '"app":"hello"'}`,
+            ]),
         );
         pinStaging("1.4.0");
         // prod: verification on (its default), so a proposal needs staging's soaked evidence.

@@ -6,6 +6,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { RegistryClient } from "../../src/registry";
 import { pushServerImage } from "../fixtures/registry/serverImage";
 import {
+    afterNamespace,
     engineEnv,
     git,
     kubectl,
@@ -247,10 +248,7 @@ describe("e2e: the real node runs the pinned digests: HTTP, a rollout under load
             const text = fs.readFileSync(file, "utf8");
             fs.writeFileSync(
                 file,
-                text.replace(
-                    /^(\s*)(image-release:namespace: .*)$/m,
-                    "$1$2\n$1image-release:checks:\n$1  rollout: {timeoutSeconds: 20}",
-                ),
+                afterNamespace(text, ["image-release:checks:", "  rollout: {timeoutSeconds: 20}"]),
             );
             const c = await cli(["check", "--stack", "staging"]);
             fs.writeFileSync(file, text);

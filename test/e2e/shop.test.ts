@@ -5,6 +5,7 @@ import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { copyCheckout } from "../fixtures/checkout";
 import {
+    afterNamespace,
     engineEnv,
     expectFailure,
     git,
@@ -13,9 +14,9 @@ import {
     registryDigest,
     run,
     SIGNING,
-    VERIFIER,
     stack,
     timings,
+    VERIFIER,
 } from "./harness";
 
 const SHIPPED = "127.0.0.1:5000/image-release/shop";
@@ -82,25 +83,24 @@ describe("e2e: examples/shop, a set of two images in a Helm chart and a CronJob"
     before(async () => {
         root = copyCheckout(
             "image-release-shop-e2e-",
-            (env, text) =>
-                text
+            (env, text) => {
+                const ours = text
                     .split(SHIPPED)
                     .join(repo)
-                    .replace(/^(\s*image-release:namespace:) .*$/m, `$1 ${ns(env)}`)
-                    // prod requires signed digests (its default): it trusts the test release key.
-                    .replace(
-                        /^(\s*)(image-release:namespace: .*)$/m,
-                        env === "prod"
-                            ? `$1$2\n$1image-release:signingKey: ../../${SIGNING.pub}\n$1image-release:verifierKeys: ../../${VERIFIER.pub}`
-                            : "$1$2",
-                    )
-                    // `check` judges the rollout within 20 s (kwok's Pods: no HTTP check here).
-                    .replace(
-                        /^(\s*)(image-release:namespace: .*)$/m,
-                        env === "staging"
-                            ? "$1$2\n$1image-release:checks:\n$1  rollout: {timeoutSeconds: 20}"
-                            : "$1$2",
-                    ),
+                    .replace(/^(\s*image-release:namespace:) .*$/m, `$1 ${ns(env)}`);
+                // prod requires signed digests (its default): it trusts the test release key.
+                if (env === "prod") {
+                    return afterNamespace(ours, [
+                        `image-release:signingKey: ../../${SIGNING.pub}`,
+                        `image-release:verifierKeys: ../../${VERIFIER.pub}`,
+                    ]);
+                }
+                // `check` judges the rollout within 20 s (kwok's Pods: no HTTP check here).
+                if (env === "staging") {
+                    return afterNamespace(ours, ["image-release:checks:", "  rollout: {timeoutSeconds: 20}"]);
+                }
+                return ours;
+            },
             {},
             "examples/shop/stacks",
         );

@@ -15,6 +15,7 @@ import { pushServerImage } from "../fixtures/registry/serverImage";
 import { answer, serviceUrl } from "./traffic";
 import { AUTH_CREDS, LOCAL_AUTH } from "../fixtures/registry/testImage";
 import {
+    afterNamespace,
     deploymentImage,
     engineEnv,
     expectFailure,
@@ -26,6 +27,7 @@ import {
     timings,
     uniqueRun,
     VERIFIER,
+    withPin,
 } from "./harness";
 
 /** staging's soak in this project copy: short, so the test waits it out. */
@@ -75,26 +77,18 @@ describe("e2e: verified promotion: staging's signed checks, the soak, rejection"
         await signDigest(client, repo, digest, key);
         // staging runs 1.5.0 (a merged promotion), serves it, and judges it by its answer over a soak.
         edit("staging", (t) =>
-            t
-                .replace(/^(\s*image-release:digest:) .*$/m, `$1 ${digest}`)
-                .replace(/^(\s*image-release:version:) .*$/m, "$1 1.5.0")
-                .replace(/^(\s*image-release:gitSha:) .*$/m, "$1 5a5a5a5")
-                .replace(
-                    /^(\s*)(image-release:namespace: .*)$/m,
-                    [
-                        "$1$2",
-                        // staging reads rejections with the key that signs its checks' evidence.
-                        `$1image-release:verifierKeys: ${VERIFIER.pub}`,
-                        "$1image-release:service: true",
-                        "$1image-release:checks:",
-                        `$1  soakSeconds: ${SOAK}`,
-                        "$1  rollout: {timeoutSeconds: 60}",
-                        "$1  http:",
-                        `$1    - {name: version, service: hello, port: 8080, path: /, body: '"version":"1\\.5\\.0"'}`,
-                        "$1  job:",
-                        "$1    - {name: smoke, args: [--once, --dataset, smoke], timeoutSeconds: 60}",
-                    ].join("\n"),
-                ),
+            afterNamespace(withPin(t, { digest, version: "1.5.0", gitSha: "5a5a5a5" }), [
+                // staging reads rejections with the key that signs its checks' evidence.
+                `image-release:verifierKeys: ${VERIFIER.pub}`,
+                "image-release:service: true",
+                "image-release:checks:",
+                `  soakSeconds: ${SOAK}`,
+                "  rollout: {timeoutSeconds: 60}",
+                "  http:",
+                `    - {name: version, service: hello, port: 8080, path: /, body: '"version":"1\\.5\\.0"'}`,
+                "  job:",
+                "    - {name: smoke, args: [--once, --dataset, smoke], timeoutSeconds: 60}",
+            ]),
         );
         // prod: verification back on (its default), trusting the test verifier key.
         edit("prod", (t) => t.replace(/^\s*image-release:requireVerification: "false"\n/m, ""));
@@ -250,12 +244,7 @@ describe("e2e: verified promotion: staging's signed checks, the soak, rejection"
         });
         const key = parsePrivateKey(fs.readFileSync(SIGNING.key, "utf8"), SIGNING.password, SIGNING.key);
         await signDigest(client, repo, bad.indexDigest, key);
-        edit("staging", (t) =>
-            t
-                .replace(/^(\s*image-release:digest:) .*$/m, `$1 ${bad.indexDigest}`)
-                .replace(/^(\s*image-release:version:) .*$/m, "$1 1.6.0")
-                .replace(/^(\s*image-release:gitSha:) .*$/m, "$1 6b6b6b6"),
-        );
+        edit("staging", (t) => withPin(t, { digest: bad.indexDigest, version: "1.6.0", gitSha: "6b6b6b6" }));
         git(dir, ["commit", "-q", "-am", "staging runs 1.6.0"]);
         await step("staging up 1.6.0", () => stacks.staging.up({ onOutput: log }));
         const started = Date.now();
